@@ -1,0 +1,34 @@
+# Two entry points: `make demo` (the main job) and `make test`. Both set up
+# .venv from scratch when it is missing, so they work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# PyTorch is an optional test oracle; pinned, because an unpinned torch pulls GBs of CUDA packages.
+TORCH  := torch==2.13.0
+
+.PHONY: demo test lint setup setup-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install -q -e '.[plot]'
+
+setup-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,dev,plot]'
+	-$(BIN)/pip install -q $(TORCH) || echo "torch not installed: its oracle tests will be skipped"
+
+demo: setup
+	mkdir -p build
+	$(BIN)/convpool demo -o build/convpool-demo.png --force
+
+lint: setup-test
+	$(BIN)/ruff check src tests tasks tools
+	$(BIN)/ruff format --check src tests tasks tools
+
+test: setup-test lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,29 @@
+"""convpool: 2-D convolution (cross-correlation) and pooling over batches of images, in NumPy."""
+
+from .conv import (
+    convolve,
+    convolve_channels,
+    convolve_grayscale,
+    convolve_grayscale_padding,
+    convolve_grayscale_same,
+    convolve_grayscale_valid,
+)
+from .pool import pool
+from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AxisGeometry",
+    "conv_geometry",
+    "conv_output_shape",
+    "conv_padding",
+    "convolve",
+    "convolve_channels",
+    "convolve_grayscale",
+    "convolve_grayscale_padding",
+    "convolve_grayscale_same",
+    "convolve_grayscale_valid",
+    "pool",
+    "__version__",
+]

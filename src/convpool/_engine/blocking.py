@@ -1,0 +1,51 @@
+"""Blocking over the batch: how many images go through the engine at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+#: Working-set size one block aims for: small enough for a core's L2/L3 share,
+#: large enough that per-block Python overhead is negligible.
+BLOCK_BYTES = 4 * 1024 * 1024
+
+
+def batch_blocks(m: int, bytes_per_image: int, target: int = BLOCK_BYTES) -> Iterator[slice]:
+    """Slices ``[lo, hi)`` covering ``range(m)``, each holding about ``target`` bytes.
+
+    A block holds at least one image, so a single huge image is its own block.
+    """
+    step = max(1, target // max(1, bytes_per_image))
+    for lo in range(0, m, step):
+        yield slice(lo, min(lo + step, m))
+
+
+def pad_block(block, geometry, mode: str, value, dtype):
+    """``block`` (b, h, w, c) cast to ``dtype`` and padded on the two spatial axes.
+
+    Returns the block itself (no copy) when neither cast nor padding is needed;
+    callers only read from it.
+    """
+    block = block.astype(dtype, copy=False)
+    widths = ((0, 0), (geometry[0].before, geometry[0].after), (geometry[1].before, geometry[1].after), (0, 0))
+    if not any(widths[1] + widths[2]):
+        return block
+    if mode == "constant":
+        return np.pad(block, widths, mode="constant", constant_values=value)
+    return np.pad(block, widths, mode=mode)
+
+
+def tap_view(padded, geometry, a: int, b: int):
+    """The (b, oh, ow, c) view of ``padded`` that kernel tap ``(a, b)`` multiplies.
+
+    Output ``(i, j)`` reads padded cell ``(i * sh + a * dh, j * sw + b * dw)``.
+    """
+    gh, gw = geometry
+    top = a * gh.dilation
+    left = b * gw.dilation
+    return padded[
+        :,
+        top : top + (gh.out - 1) * gh.stride + 1 : gh.stride,
+        left : left + (gw.out - 1) * gw.stride + 1 : gw.stride,
+    ]

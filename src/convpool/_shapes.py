@@ -1,0 +1,137 @@
+"""Shape arithmetic: the one place where padding and output sizes are computed.
+
+Every size in convpool comes from :func:`output_size`; every padding word is
+turned into per-side pairs by :func:`resolve_padding`. Nothing here validates
+types: callers pass checked integers (see ``_validate``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+#: The padding words accepted everywhere, in the order error messages list them.
+PADDING_WORDS = ("valid", "same", "full")
+
+
+class AxisGeometry(NamedTuple):
+    """How one spatial axis is cut into windows.
+
+    ``size`` input cells, a window of ``kernel`` taps ``dilation`` apart moved
+    by ``stride``, ``before``/``after`` cells of padding, giving ``out`` outputs.
+    """
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    before: int
+    after: int
+    out: int
+
+    @property
+    def extent(self) -> int:
+        """Cells one window spans: ``(kernel - 1) * dilation + 1``."""
+        return window_extent(self.kernel, self.dilation)
+
+    @property
+    def padded(self) -> int:
+        """Length of the padded axis: ``before + size + after``."""
+        return self.before + self.size + self.after
+
+
+def window_extent(kernel: int, dilation: int = 1) -> int:
+    """Cells spanned by a dilated window: ``(kernel - 1) * dilation + 1``."""
+    return (kernel - 1) * dilation + 1
+
+
+def output_size(size: int, kernel: int, stride: int = 1, dilation: int = 1, before: int = 0, after: int = 0) -> int:
+    """Number of window positions along one axis.
+
+    ``out = (size + before + after - (kernel - 1) * dilation - 1) // stride + 1``
+
+    The result is below 1 when the dilated window is larger than the padded
+    axis; callers turn that into an error (see :func:`axis_geometry`).
+    """
+    return (size + before + after - (kernel - 1) * dilation - 1) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """Per-side padding for ``'same'``: the output has ``ceil(size / stride)`` cells.
+
+    ``P = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)``,
+    ``before = P // 2``, ``after = P - before`` (the odd cell goes after, i.e.
+    bottom/right, as in TensorFlow, Keras and JAX).
+    """
+    out = -(-size // stride)
+    total = max((out - 1) * stride + window_extent(kernel, dilation) - size, 0)
+    return total // 2, total - total // 2
+
+
+def full_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
+    """Per-side padding for ``'full'``: ``(kernel - 1) * dilation`` on each side."""
+    pad = window_extent(kernel, dilation) - 1
+    return pad, pad
+
+
+def axis_padding(padding, axis: int, size: int, kernel: int, stride: int, dilation: int):
+    """Resolve a checked padding spec (word or per-side pairs) for one axis."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "same":
+        return same_padding(size, kernel, stride, dilation)
+    if padding == "full":
+        return full_padding(kernel, dilation)
+    return padding[axis]
+
+
+def axis_geometry(
+    padding, axis: int, size: int, kernel: int, stride: int = 1, dilation: int = 1, what: str = "kernel"
+) -> AxisGeometry:
+    """Padding and output size along one axis; ``ValueError`` if no window fits.
+
+    ``padding`` is a word of :data:`PADDING_WORDS` or checked per-side pairs
+    ``((top, bottom), (left, right))``; ``axis`` is 0 (height) or 1 (width).
+    """
+    before, after = axis_padding(padding, axis, size, kernel, stride, dilation)
+    out = output_size(size, kernel, stride, dilation, before, after)
+    if out < 1:
+        name = ("height", "width")[axis]
+        extent = window_extent(kernel, dilation)
+        dil = f" (dilated by {dilation})" if dilation != 1 else ""
+        raise ValueError(
+            f"{what} {name} {kernel}{dil} spans {extent} cells, more than the padded image "
+            f"{name} {size} + {before} + {after} = {size + before + after}; "
+            f"output {name} would be {out}"
+        )
+    return AxisGeometry(size, kernel, stride, dilation, before, after, out)
+
+
+def geometry_2d(padding, sizes, kernel, stride, dilation, what: str = "kernel"):
+    """:func:`axis_geometry` for (height, width); returns two ``AxisGeometry``."""
+    return tuple(
+        axis_geometry(padding, axis, sizes[axis], kernel[axis], stride[axis], dilation[axis], what) for axis in (0, 1)
+    )
+
+
+def window_counts(g: AxisGeometry) -> np.ndarray:
+    """Real (non-padding) cells in each window along one axis, shape ``(out,)``.
+
+    Window ``i`` covers padded cells ``[i * stride, i * stride + extent)``, i.e.
+    input cells ``[start, start + extent)`` with ``start = i * stride - before``;
+    the count is that range clipped to ``[0, size)``, counting every
+    ``dilation``-th cell.
+    """
+    starts = np.arange(g.out) * g.stride - g.before
+    taps = starts[:, None] + np.arange(g.kernel) * g.dilation
+    return ((taps >= 0) & (taps < g.size)).sum(axis=1)
+
+
+def has_padding_only_window(g: AxisGeometry) -> bool:
+    """True if some window along this axis covers padding and no input cell.
+
+    The first window covers input cells ``[-before, -before + extent)``, the
+    last ``[(out - 1) * stride - before, ...)``.
+    """
+    return g.before >= g.extent or (g.out - 1) * g.stride - g.before >= g.size

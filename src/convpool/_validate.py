@@ -1,0 +1,145 @@
+"""Argument checking at the public boundary.
+
+Every public function runs its arguments through these helpers before any
+work. A wrong type is a ``TypeError``, a wrong value or shape a ``ValueError``;
+each message names the argument, what is accepted and what was received.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._shapes import PADDING_WORDS
+
+PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+POOL_MODES = ("max", "avg", "min", "sum")
+
+# Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
+_NUMERIC_KINDS = "biuf"
+
+
+def as_array(value, name: str, ndim: int, layout: str) -> np.ndarray:
+    """``np.asarray(value)`` checked to be real-numeric with ``ndim`` dimensions.
+
+    ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``.
+    """
+    if value is None:
+        raise TypeError(f"{name} must be a numeric array of shape {layout}, got None")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular numeric array of shape {layout}: {exc}") from None
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {array.dtype}")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array of shape {layout}, got {array.ndim}-D shape {array.shape}")
+    return array
+
+
+def nonempty(array: np.ndarray, name: str, layout: str, axes) -> None:
+    """Reject zero-length axes (``axes`` index into ``array.shape``)."""
+    if any(array.shape[a] == 0 for a in axes):
+        raise ValueError(f"{name} must not be empty along {layout} (batch excepted), got shape {array.shape}")
+
+
+def _integer(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    return int(value)
+
+
+def int_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, each ``>= minimum``, as a pair."""
+    if isinstance(value, (tuple, list, np.ndarray)):
+        items = list(value)
+        if len(items) != 2:
+            raise ValueError(f"{name} must be an int or a pair (height, width), got {len(items)} values: {value!r}")
+    else:
+        items = [value, value]
+    pair = tuple(_integer(v, name) for v in items)
+    if min(pair) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return pair  # type: ignore[return-value]
+
+
+def padding(value):
+    """A padding word, or per-side pairs ``((top, bottom), (left, right))``.
+
+    Accepted: ``'valid' | 'same' | 'full'``; an int ``p`` (``p`` on every side);
+    ``(ph, pw)`` (``ph`` top and bottom, ``pw`` left and right);
+    ``((top, bottom), (left, right))``. All counts are ints ``>= 0``.
+    """
+    accepted = f"one of {', '.join(repr(w) for w in PADDING_WORDS)}, an int, (ph, pw) or ((top, bottom), (left, right))"
+    if isinstance(value, str):
+        if value not in PADDING_WORDS:
+            raise ValueError(f"padding must be {accepted}, got {value!r}")
+        return value
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"padding must be {accepted}, got {len(value)} values: {value!r}")
+        sides = [v if isinstance(v, (tuple, list)) else (v, v) for v in value]
+        if any(len(s) != 2 for s in sides):
+            raise ValueError(f"padding must be {accepted}, got {value!r}")
+    elif isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        sides = [(value, value), (value, value)]
+    else:
+        raise TypeError(f"padding must be {accepted}, got {value!r}")
+    pairs = tuple(tuple(_padding_count(v, value, accepted) for v in s) for s in sides)
+    if min(min(p) for p in pairs) < 0:
+        raise ValueError(f"padding must not be negative, got {value!r}")
+    return pairs
+
+
+def _padding_count(v, whole, accepted: str) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"padding must be {accepted} (counts are ints), got {whole!r}")
+    return int(v)
+
+
+def choice(value, name: str, accepted) -> str:
+    """``value`` must be one of the strings in ``accepted``."""
+    if not isinstance(value, str) or value not in accepted:
+        listed = ", ".join(repr(a) for a in accepted)
+        raise ValueError(f"{name} must be one of {listed}, got {value!r}")
+    return value
+
+
+def pad_value(value, mode: str) -> float:
+    """A real number; only ``pad_mode='constant'`` may use a non-zero one."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"pad_value must be a real number, got {value!r}")
+    if mode != "constant" and value != 0:
+        raise ValueError(f"pad_value applies only to pad_mode='constant', got pad_mode={mode!r}, pad_value={value!r}")
+    return value
+
+
+def flag(value, name: str) -> bool:
+    """A plain bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, kernel_name: str) -> None:
+    """The kernel's channel axis must equal the images' ``c``."""
+    if images_c != kernel_c:
+        raise ValueError(
+            f"{kernel_name} has {kernel_c} channels (shape {kernel_shape}) but images have "
+            f"{images_c} channels (shape {images_shape})"
+        )
+
+
+def result_dtype(*dtypes) -> np.dtype:
+    """Floating dtype of a convolution or average: float32 stays float32.
+
+    Integers and bools compute in float64 (an integer sum never wraps);
+    float16 is accumulated and returned in float32.
+    """
+    dtype = np.result_type(*dtypes)
+    if dtype.kind != "f":
+        return np.dtype(np.float64)
+    if dtype.itemsize < 4:
+        return np.dtype(np.float32)
+    return dtype

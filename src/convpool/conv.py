@@ -1,0 +1,248 @@
+"""Convolution (cross-correlation, as in deep learning) and the exercise's six convolution functions.
+
+:func:`convolve` is the general operation; the others are thin adapters that
+check their own argument shapes, reshape, and call it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as check
+from ._engine import correlate
+from ._shapes import geometry_2d
+
+__all__ = [
+    "convolve",
+    "convolve_channels",
+    "convolve_grayscale",
+    "convolve_grayscale_padding",
+    "convolve_grayscale_same",
+    "convolve_grayscale_valid",
+]
+
+_IMAGES4 = "(m, h, w, c)"
+_IMAGES3 = "(m, h, w)"
+
+
+def convolve(
+    images,
+    kernels,
+    padding="same",
+    stride=(1, 1),
+    *,
+    dilation=(1, 1),
+    pad_mode: str = "constant",
+    pad_value: float = 0,
+) -> np.ndarray:
+    """Convolve a batch of multi-channel images with several kernels.
+
+    Cross-correlation, as in deep-learning libraries (the kernel is not flipped)::
+
+        out[n, i, j, o] = sum_{a, b, k} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernels[a, b, k, o]
+
+    where ``xp`` is ``images`` padded as ``padding`` and ``pad_mode`` say.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w, c)
+        ``m`` images of ``h`` x ``w`` pixels and ``c`` channels. Any real dtype.
+    kernels : array_like, shape (kh, kw, c, nc)
+        ``nc`` kernels of ``kh`` x ``kw`` taps over the ``c`` channels.
+    padding : {'same', 'valid', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
+        ``'valid'``: none. ``'same'``: enough for ``ceil(h / sh)`` x ``ceil(w / sw)``
+        outputs, the odd cell at the bottom/right. ``'full'``: ``(k - 1) * d`` on
+        every side. ``(ph, pw)``: ``ph`` rows on top and bottom, ``pw`` columns left
+        and right.
+    stride : int or (sh, sw), default (1, 1)
+        Step between windows, each ``>= 1``.
+    dilation : int or (dh, dw), default (1, 1)
+        Step between kernel taps, each ``>= 1``.
+    pad_mode : {'constant', 'edge', 'reflect', 'symmetric', 'wrap'}
+        How padded cells are filled, as in :func:`numpy.pad`. For a row
+        ``a b c d``, two cells of padding on the left read: constant ``v v``,
+        edge ``a a``, reflect ``c b`` (edge not repeated), symmetric ``b a``
+        (edge repeated), wrap ``c d``.
+    pad_value : float, default 0
+        The fill of ``pad_mode='constant'``.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, nc)
+        A new array. float32 and float64 inputs keep their type (the wider of
+        images and kernels); integer and bool inputs give float64; float16
+        gives float32.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric arrays; non-integer stride, dilation or padding.
+    ValueError
+        Wrong number of dimensions, channel mismatch, empty kernels, unknown
+        padding word or pad_mode, stride or dilation below 1, negative padding,
+        or a dilated kernel larger than the padded image.
+
+    Notes
+    -----
+    Along each axis ``out = (in + before + after - (k - 1) * d - 1) // s + 1``
+    (see :func:`convpool.conv_output_shape`). Memory beyond the output is
+    bounded: the batch is processed in blocks of a few MiB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve
+    >>> images = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> kernels = np.ones((2, 2, 1, 1))
+    >>> convolve(images, kernels, padding="valid", stride=2)[0, :, :, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    images = check.as_array(images, "images", 4, _IMAGES4)
+    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
+    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
+    pads = check.padding(padding)
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
+    fill = check.pad_value(pad_value, mode)
+    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    dtype = check.result_dtype(images.dtype, kernels.dtype)
+    return correlate(images, kernels, geometry, mode, fill, dtype)
+
+
+def convolve_channels(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
+    """Convolve multi-channel images with one kernel, summing over channels.
+
+    ``out[n, i, j] = sum_{a, b, k} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b, k]``
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w, c)
+    kernel : array_like, shape (kh, kw, c)
+    padding, stride
+        As in :func:`convolve`.
+    **options
+        ``dilation``, ``pad_mode``, ``pad_value`` as in :func:`convolve`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_channels
+    >>> convolve_channels(np.ones((2, 5, 5, 3)), np.ones((3, 3, 3)), padding="valid").shape
+    (2, 3, 3)
+    """
+    images = check.as_array(images, "images", 4, _IMAGES4)
+    kernel = check.as_array(kernel, "kernel", 3, "(kh, kw, c)")
+    check.channels_match(images.shape[3], kernel.shape[2], images.shape, kernel.shape, "kernel")
+    return convolve(images, kernel[..., None], padding, stride, **options)[..., 0]
+
+
+def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
+    """Convolve grayscale images with one kernel.
+
+    ``out[n, i, j] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw] * kernel[a, b]``
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+    padding, stride
+        As in :func:`convolve`: ``'same'``, ``'valid'``, ``'full'``, ``(ph, pw)``, ...
+    **options
+        ``dilation``, ``pad_mode``, ``pad_value`` as in :func:`convolve`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow)
+        ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``, likewise ``ow``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale
+    >>> convolve_grayscale(np.ones((1, 28, 28)), np.ones((3, 3)), padding="valid", stride=(2, 2)).shape
+    (1, 13, 13)
+    """
+    images = check.as_array(images, "images", 3, _IMAGES3)
+    kernel = check.as_array(kernel, "kernel", 2, "(kh, kw)")
+    return convolve(images[..., None], kernel[:, :, None, None], padding, stride, **options)[..., 0]
+
+
+def convolve_grayscale_valid(images, kernel) -> np.ndarray:
+    """Valid convolution of grayscale images: no padding.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+
+    Returns
+    -------
+    ndarray, shape (m, h - kh + 1, w - kw + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale_valid
+    >>> convolve_grayscale_valid(np.ones((2, 28, 28)), np.ones((3, 3))).shape
+    (2, 26, 26)
+    """
+    return convolve_grayscale(images, kernel, padding="valid")
+
+
+def convolve_grayscale_same(images, kernel) -> np.ndarray:
+    """Same convolution of grayscale images: zero padding keeps ``h`` x ``w``.
+
+    The total padding ``k - 1`` per axis is split ``(k - 1) // 2`` before and
+    the rest after, so an even kernel puts its extra row/column at the
+    bottom/right.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+
+    Returns
+    -------
+    ndarray, shape (m, h, w)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale_same
+    >>> convolve_grayscale_same(np.ones((2, 28, 28)), np.ones((4, 3))).shape
+    (2, 28, 28)
+    """
+    return convolve_grayscale(images, kernel, padding="same")
+
+
+def convolve_grayscale_padding(images, kernel, padding) -> np.ndarray:
+    """Convolution of grayscale images with explicit zero padding.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+    padding : (ph, pw)
+        ``ph`` zero rows above and below, ``pw`` zero columns left and right
+        (any padding :func:`convolve` accepts also works).
+
+    Returns
+    -------
+    ndarray, shape (m, h + 2 * ph - kh + 1, w + 2 * pw - kw + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale_padding
+    >>> convolve_grayscale_padding(np.ones((2, 28, 28)), np.ones((3, 3)), (2, 4)).shape
+    (2, 30, 34)
+    """
+    return convolve_grayscale(images, kernel, padding=padding)

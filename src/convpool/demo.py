@@ -1,0 +1,101 @@
+"""The main job: the exercise's seven tasks on the embedded sample data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from . import conv, data
+from .pool import pool
+
+# The spec's example kernels (0-main.py ... 5-main.py).
+EDGE_KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
+SHARPEN_KERNEL_3C = np.array(
+    [
+        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
+        [[-1, -1, -1], [5, 5, 5], [-1, -1, -1]],
+        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
+    ]
+)
+KERNELS_3X3X3X3 = np.array(
+    [
+        [[[0, 1, 1], [0, 1, 1], [0, 1, 1]], [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], [[0, -1, 1], [0, -1, 1], [0, -1, 1]]],
+        [
+            [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]],
+            [[5, 0, 0], [5, 0, 0], [5, 0, 0]],
+            [[-1, -1, 0], [-1, -1, 0], [-1, -1, 0]],
+        ],
+        [
+            [[0, 1, -1], [0, 1, -1], [0, 1, -1]],
+            [[-1, 0, -1], [-1, 0, -1], [-1, 0, -1]],
+            [[0, -1, -1], [0, -1, -1], [0, -1, -1]],
+        ],
+    ]
+)
+
+
+class TaskRun(NamedTuple):
+    """One task's name, call description, input batch and result."""
+
+    name: str
+    call: str
+    images: np.ndarray
+    result: np.ndarray
+
+    def panels(self) -> list[np.ndarray]:
+        """The first result as pictures: one per kernel for ``convolve``, else one."""
+        first = self.result[0]
+        if self.name == "5-convolve":
+            return [first[..., o] for o in range(first.shape[-1])]
+        return [first]
+
+
+def _tasks() -> list[tuple[str, str, str, Callable[[np.ndarray], np.ndarray]]]:
+    """(file name, call, which batch, function of the batch), as in the spec's main files."""
+    return [
+        (
+            "0-convolve_grayscale_valid",
+            "kernel [[1, 0, -1]] * 3",
+            "gray",
+            lambda x: conv.convolve_grayscale_valid(x, EDGE_KERNEL),
+        ),
+        (
+            "1-convolve_grayscale_same",
+            "same kernel, padding 'same'",
+            "gray",
+            lambda x: conv.convolve_grayscale_same(x, EDGE_KERNEL),
+        ),
+        (
+            "2-convolve_grayscale_padding",
+            "padding (2, 4)",
+            "gray",
+            lambda x: conv.convolve_grayscale_padding(x, EDGE_KERNEL, (2, 4)),
+        ),
+        (
+            "3-convolve_grayscale",
+            "padding 'valid', stride (2, 2)",
+            "gray",
+            lambda x: conv.convolve_grayscale(x, EDGE_KERNEL, padding="valid", stride=(2, 2)),
+        ),
+        (
+            "4-convolve_channels",
+            "sharpen (3, 3, 3), 'valid'",
+            "rgb",
+            lambda x: conv.convolve_channels(x, SHARPEN_KERNEL_3C, padding="valid"),
+        ),
+        (
+            "5-convolve",
+            "3 kernels (3, 3, 3, 3), 'valid'",
+            "rgb",
+            lambda x: conv.convolve(x, KERNELS_3X3X3X3, padding="valid"),
+        ),
+        ("6-pool", "avg 2x2, stride (2, 2)", "rgb", lambda x: pool(x, (2, 2), (2, 2), mode="avg")),
+    ]
+
+
+def run_tasks() -> list[TaskRun]:
+    """Run the seven tasks on :func:`convpool.data.grayscale_batch` / :func:`~convpool.data.rgb_batch`."""
+    batches = {"gray": data.grayscale_batch(), "rgb": data.rgb_batch()}
+    return [TaskRun(name, call, batches[which], fn(batches[which])) for name, call, which, fn in _tasks()]

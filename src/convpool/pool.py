@@ -1,0 +1,89 @@
+"""Pooling: max, average, min and sum over sliding windows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as check
+from ._engine import pool_windows
+from ._shapes import geometry_2d, has_padding_only_window
+
+__all__ = ["pool"]
+
+
+def pool(
+    images,
+    kernel_shape,
+    stride,
+    mode: str = "max",
+    *,
+    padding="valid",
+    count_include_pad: bool = False,
+) -> np.ndarray:
+    """Pool a batch of images window by window, each channel on its own.
+
+    ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a, j*sw + b, k]``
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w, c)
+    kernel_shape : int or (kh, kw)
+        Window size, each ``>= 1``.
+    stride : int or (sh, sw)
+        Step between windows, each ``>= 1``.
+    mode : {'max', 'avg', 'min', 'sum'}, default 'max'
+    padding : {'valid', 'same', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
+        As in :func:`convpool.convolve`. Padded cells never win a max or min and
+        are not counted in an average unless ``count_include_pad``. Every window
+        must hold at least one input cell.
+    count_include_pad : bool, default False
+        For ``'avg'``: divide every window by ``kh * kw`` (padded cells count as
+        zeros) instead of by the number of input cells it covers.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, c)
+        A new array. ``'max'`` and ``'min'`` keep the input dtype; ``'avg'`` and
+        ``'sum'`` give float32 for float32 (and float16) input, float64 otherwise.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`convpool.convolve`; also for an unknown ``mode``, a zero
+        window, or padding so large that a window holds only padding.
+
+    Notes
+    -----
+    ``oh = (h + top + bottom - kh) // sh + 1``, likewise ``ow``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import pool
+    >>> x = np.arange(16).reshape(1, 4, 4, 1)
+    >>> pool(x, (2, 2), (2, 2), mode="max")[0, :, :, 0]
+    array([[ 5,  7],
+           [13, 15]])
+    >>> pool(x, 2, 2, mode="avg")[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    window = check.int_pair(kernel_shape, "kernel_shape")
+    strides = check.int_pair(stride, "stride")
+    mode = check.choice(mode, "mode", check.POOL_MODES)
+    pads = check.padding(padding)
+    include = check.flag(count_include_pad, "count_include_pad")
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
+    if any(has_padding_only_window(g) for g in geometry):
+        sides = tuple((g.before, g.after) for g in geometry)
+        raise ValueError(
+            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
+            "some window would cover only padding"
+        )
+    if mode in ("max", "min"):
+        dtype = images.dtype
+    else:
+        dtype = check.result_dtype(images.dtype)
+    return pool_windows(images, geometry, mode, include, dtype)

@@ -1,0 +1,77 @@
+"""Public shape helpers: output size and per-side padding of a convolution or pooling.
+
+They answer, without computing anything, the question every learner asks:
+what size comes out, and how much padding goes on each side?
+"""
+
+from __future__ import annotations
+
+from . import _validate as check
+from ._shapes import AxisGeometry, geometry_2d
+
+__all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding"]
+
+
+def conv_geometry(
+    input_shape, kernel_shape, stride=1, padding="valid", dilation=1
+) -> tuple[AxisGeometry, AxisGeometry]:
+    """Full per-axis geometry (sizes, padding, output) for height and width.
+
+    Parameters
+    ----------
+    input_shape : int or (h, w)
+    kernel_shape : int or (kh, kw)
+    stride, dilation : int or pair, default 1
+    padding : as in :func:`convpool.convolve`, default 'valid'
+
+    Returns
+    -------
+    (AxisGeometry, AxisGeometry)
+        Fields ``size, kernel, stride, dilation, before, after, out``.
+
+    Raises
+    ------
+    ValueError
+        If no window fits (output size below 1), or for bad arguments.
+    """
+    sizes = check.int_pair(input_shape, "input_shape")
+    kernel = check.int_pair(kernel_shape, "kernel_shape")
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    return geometry_2d(check.padding(padding), sizes, kernel, strides, dilations)
+
+
+def conv_output_shape(input_shape, kernel_shape, stride=1, padding="valid", dilation=1) -> tuple[int, int]:
+    """Output ``(oh, ow)`` of a convolution (or pooling, with ``dilation=1``).
+
+    ``out = (in + before + after - (k - 1) * d - 1) // s + 1`` per axis, with
+    ``before``/``after`` from :func:`conv_padding`.
+
+    Examples
+    --------
+    >>> from convpool import conv_output_shape
+    >>> conv_output_shape((28, 28), (3, 3), stride=2, padding="valid")
+    (13, 13)
+    >>> conv_output_shape((28, 28), 3, stride=2, padding="same")
+    (14, 14)
+    """
+    gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation)
+    return gh.out, gw.out
+
+
+def conv_padding(
+    input_shape, kernel_shape, stride=1, padding="same", dilation=1
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Per-side padding ``((top, bottom), (left, right))`` a padding spec resolves to.
+
+    ``'same'``: total ``P = max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0)``,
+    ``P // 2`` before and the rest after. ``'full'``: ``(k - 1) * d`` per side.
+
+    Examples
+    --------
+    >>> from convpool import conv_padding
+    >>> conv_padding((28, 28), (4, 3))
+    ((1, 2), (1, 1))
+    """
+    gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation)
+    return (gh.before, gh.after), (gw.before, gw.after)
