@@ -134,12 +134,15 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
 def result_dtype(*dtypes) -> np.dtype:
     """Floating dtype of a convolution or average: float32 stays float32.
 
-    Integers and bools compute in float64 (an integer sum never wraps);
-    float16 is accumulated and returned in float32.
+    The widest floating dtype among the inputs wins; integer and bool inputs
+    do not widen it (float32 images with an integer kernel give float32, as
+    in PyTorch). With no floating input the result is float64, so an integer
+    sum never wraps. float16 is accumulated and returned in float32.
     """
-    dtype = np.result_type(*dtypes)
-    if dtype.kind != "f":
+    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == "f"]
+    if not floats:
         return np.dtype(np.float64)
+    dtype = np.result_type(*floats)
     if dtype.itemsize < 4:
         return np.dtype(np.float32)
     return dtype

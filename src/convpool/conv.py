@@ -69,9 +69,9 @@ def convolve(
     Returns
     -------
     ndarray, shape (m, oh, ow, nc)
-        A new array. float32 and float64 inputs keep their type (the wider of
-        images and kernels); integer and bool inputs give float64; float16
-        gives float32.
+        A new array of the widest floating dtype among images and kernels
+        (float32 stays float32, even with an integer kernel); float64 when
+        both are integer or bool (sums never wrap); float32 for float16.
 
     Raises
     ------
