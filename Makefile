@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # PyTorch is an optional test oracle; pinned, because an unpinned torch pulls GBs of CUDA packages.
 TORCH  := torch==2.13.0
 
-.PHONY: demo test lint setup setup-test clean
+.PHONY: demo test lint setup setup-test clean test-numpy-min
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,10 @@ test: setup-test lint
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
+
+# The oldest NumPy we claim (pyproject: numpy>=1.23), in a venv of its own.
+test-numpy-min:
+	$(PYTHON) -m venv .venv-numpy-min
+	.venv-numpy-min/bin/pip install -q 'numpy==1.23.5' 'scipy<1.12' 'matplotlib<3.9' 'pillow<11' pytest hypothesis
+	.venv-numpy-min/bin/pip install -q --no-deps -e .
+	.venv-numpy-min/bin/python -m pytest -q -p no:cacheprovider

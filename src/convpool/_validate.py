@@ -8,6 +8,7 @@ each message names the argument, what is accepted and what was received.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -28,8 +29,11 @@ def as_array(value, name: str, ndim: int, layout: str) -> np.ndarray:
     if value is None:
         raise TypeError(f"{name} must be a numeric array of shape {layout}, got None")
     try:
-        array = np.asarray(value)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
+        with warnings.catch_warnings():
+            # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
+            warnings.simplefilter("error")
+            array = np.asarray(value)
+    except (ValueError, TypeError, Warning) as exc:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular numeric array of shape {layout}: {exc}") from None
     if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {array.dtype}")

@@ -47,6 +47,22 @@ def conv_output_shape(input_shape, kernel_shape, stride=1, padding="valid", dila
     ``out = (in + before + after - (k - 1) * d - 1) // s + 1`` per axis, with
     ``before``/``after`` from :func:`conv_padding`.
 
+    Parameters
+    ----------
+    input_shape : int or (h, w)
+    kernel_shape : int or (kh, kw)
+    stride, dilation : int or pair, default 1
+    padding : as in :func:`convpool.convolve`, default 'valid'
+
+    Returns
+    -------
+    (oh, ow) : tuple of int
+
+    Raises
+    ------
+    ValueError
+        If no window fits (output size below 1), or for bad arguments.
+
     Examples
     --------
     >>> from convpool import conv_output_shape
@@ -66,6 +82,17 @@ def conv_padding(
 
     ``'same'``: total ``P = max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0)``,
     ``P // 2`` before and the rest after. ``'full'``: ``(k - 1) * d`` per side.
+
+    Parameters
+    ----------
+    input_shape : int or (h, w)
+    kernel_shape : int or (kh, kw)
+    stride, dilation : int or pair, default 1
+    padding : as in :func:`convpool.convolve`, default 'same'
+
+    Returns
+    -------
+    ((top, bottom), (left, right)) : tuple of pairs of int
 
     Examples
     --------
