@@ -140,6 +140,7 @@ def convolve_channels(images, kernel, padding="same", stride=(1, 1), **options) 
     """
     images = check.as_array(images, "images", 4, _IMAGES4)
     kernel = check.as_array(kernel, "kernel", 3, "(kh, kw, c)")
+    check.nonempty(kernel, "kernel", "kh, kw, c", (0, 1, 2))
     check.channels_match(images.shape[3], kernel.shape[2], images.shape, kernel.shape, "kernel")
     return convolve(images, kernel[..., None], padding, stride, **options)[..., 0]
 
@@ -172,6 +173,8 @@ def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), **options)
     """
     images = check.as_array(images, "images", 3, _IMAGES3)
     kernel = check.as_array(kernel, "kernel", 2, "(kh, kw)")
+    check.nonempty(images, "images", "h, w", (1, 2))
+    check.nonempty(kernel, "kernel", "kh, kw", (0, 1))
     return convolve(images[..., None], kernel[:, :, None, None], padding, stride, **options)[..., 0]
 
 
