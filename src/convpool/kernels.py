@@ -264,7 +264,9 @@ def _parse_named(spec: str) -> np.ndarray:
     for item in filter(None, (p.strip() for p in rest.split(","))):
         pname, eq, value = item.partition("=")
         if not eq:
-            raise ValueError(f"kernel parameters are NAME=VALUE separated by commas, e.g. gaussian:size=7,sigma=2; got {item!r}")
+            raise ValueError(
+                f"kernel parameters are NAME=VALUE separated by commas, e.g. gaussian:size=7,sigma=2; got {item!r}"
+            )
         params[pname.strip()] = _number(value.strip(), f"parameter {pname.strip()!r}")
     return get(key, **params)
 
@@ -274,7 +276,9 @@ def _parse_matrix(spec: str) -> np.ndarray:
     cells = [[_number(v.strip(), "every matrix entry") for v in row.split(",")] for row in rows]
     widths = {len(row) for row in cells}
     if len(widths) != 1:
-        raise ValueError(f"every row of an inline kernel needs the same number of entries, got row lengths {sorted(widths)}")
+        raise ValueError(
+            f"every row of an inline kernel needs the same number of entries, got row lengths {sorted(widths)}"
+        )
     return np.array(cells, dtype=np.float64)
 
 
@@ -298,7 +302,10 @@ def parse(spec: str) -> np.ndarray:
         With one line saying what was wrong and what is accepted.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError("a kernel must be a bank name (see `convpool kernels`), an inline matrix like '1,0,-1;2,0,-2' or a .npy file")
+        raise ValueError(
+            "a kernel must be a bank name (see `convpool kernels`), an inline matrix "
+            "like '1,0,-1;2,0,-2' or a .npy file"
+        )
     text = spec.strip()
     if text.lower().endswith(".npy"):
         return _load_npy(text)
