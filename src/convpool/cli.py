@@ -319,9 +319,11 @@ def _kernels(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(_one_line(exc)) from None
         name = args.name.split(":")[0]
-        if name.replace("-", "_").lower() in kernels.BANK or name.lower() in ("mean", "edge"):
+        try:
             key = kernels.describe(name).split("(")[0]
-            print(f"{kernels.describe(name)}: {_first_line(kernels.BANK[key].__doc__)}")
+            print(f"{args.name}: {_first_line(kernels.BANK[key].__doc__)}")
+        except ValueError:  # an inline matrix or a .npy file: no name to describe
+            print(args.name)
         print(f"shape {kernel.shape}, sum {kernel.sum():.4g}")
         print(_format_kernel(kernel))
     elif not args.gallery:
@@ -338,13 +340,13 @@ def _kernels(args: argparse.Namespace) -> int:
 
 
 def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if doc else ""
+    return doc.strip().splitlines()[0].replace("``", "") if doc else ""
 
 
 def _gallery(args: argparse.Namespace) -> int:
     import convpool
 
-    from . import data, imageio, kernels, plot
+    from . import data, kernels, plot
     from ._files import atomic_write
 
     image = data.photo(args.photo)
@@ -360,8 +362,7 @@ def _gallery(args: argparse.Namespace) -> int:
             out = convpool.convolve(batch, kernel)[0]
         else:
             continue  # a channel kernel on a grayscale photo
-        mode = _auto_rescale("auto", kernel) if out.ndim == 2 or out.shape[-1] != 3 or kernel.ndim == 2 else "minmax"
-        pixels = imageio.to_pixels(out, mode)
+        pixels = _gallery_pixels(out, kernel)
         results[name] = pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels
         bank[name] = kernel
     try:
@@ -370,6 +371,20 @@ def _gallery(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     _say(args, f"wrote {args.gallery}")
     return EXIT_OK
+
+
+def _gallery_pixels(out: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Display pixels: brightness-keeping kernels clipped; the others as ``|x|`` up to its 99th percentile.
+
+    A few strong edges would make plain ``abs`` scaling (by the maximum) almost black.
+    """
+    from . import imageio
+
+    if _auto_rescale("auto", kernel) == "clip":
+        return imageio.to_pixels(out, "clip")
+    magnitude = np.abs(out)
+    top = float(np.percentile(magnitude, 99)) or 1.0
+    return imageio.to_pixels(magnitude * (255.0 / top), "clip")
 
 
 # --- shape -----------------------------------------------------------------------------------------
@@ -725,6 +740,10 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         _error(args, f"error: {exc}")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (e.g. `convpool kernels | head`): not an error; keep Python quiet at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (KeyboardInterrupt, Interrupted):
         print(f"convpool {args.command}: interrupted; no partial output left", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -103,9 +103,9 @@ def kernel_heatmap(kernel, ax=None, *, title: str | None = None, path=None):
     top = float(np.abs(k).max()) or 1.0
     ax.imshow(k, cmap="coolwarm", vmin=-top, vmax=top)
     if k.size <= 81:  # numbers stay legible up to 9 x 9
-        size = 8 if max(k.shape) <= 5 else 6
+        size = 8 if max(k.shape) <= 3 else 5
         for (a, b), v in np.ndenumerate(k):
-            ax.text(b, a, f"{v:.3g}", ha="center", va="center", fontsize=size)
+            ax.text(b, a, f"{v:.2g}", ha="center", va="center", fontsize=size)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
