@@ -70,12 +70,12 @@ def _odd_size(size, name: str = "size") -> int:
 def identity(size: int = 3) -> np.ndarray:
     """A single 1 in the middle of a ``size`` x ``size`` grid: leaves the image unchanged.
 
-    For an even ``size`` the 1 sits at ``(size // 2, size // 2)``, which with
-    ``'same'`` padding (the odd cell after) still gives back the image.
+    For an even ``size`` the 1 sits at ``((size - 1) // 2, (size - 1) // 2)``, the
+    cell that ``'same'`` padding (the odd cell after) lines up with each pixel.
     """
     size = _odd_size(size)
     k = np.zeros((size, size))
-    k[size // 2, size // 2] = 1.0
+    k[(size - 1) // 2, (size - 1) // 2] = 1.0
     return k
 
 
