@@ -41,17 +41,20 @@ def _running(pid: int) -> bool:
     return True
 
 
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
 def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
     """Delete temporary files left beside ``path`` by writers that no longer run; return them."""
     path = Path(path)
     folder = path.parent
     pattern = re.compile(re.escape(temp_prefix(path)) + r"(\d+)-[^/]*\.tmp")
     removed = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
+    for entry in _entries(folder):
         match = pattern.fullmatch(entry.name)
         if match and not _running(int(match.group(1))):
             try:
@@ -82,15 +85,20 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, forc
         raise FileExistsError(f"{path} exists; pass --force to overwrite it")
     remove_stale_temps(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{temp_prefix(path)}{os.getpid()}-", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp makes the file private (0600); give the result the usual permissions
-    os.chmod(tmp_path, 0o666 & ~_umask())
+    mine = f"{temp_prefix(path)}{os.getpid()}-"
     try:
+        # everything from mkstemp on is inside `try`: a signal arriving between the file's creation and
+        # the rename still reaches the clean-up below
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=mine, suffix=".tmp")
+        os.close(fd)
+        tmp_path = Path(tmp)
+        # mkstemp makes the file private (0600); give the result the usual permissions
+        os.chmod(tmp_path, 0o666 & ~_umask())
         write(tmp_path)
         os.replace(tmp_path, path)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        # by name, not by variable: mkstemp may have created the file before an interruption
+        for leftover in _entries(folder):
+            if leftover.name.startswith(mine) and leftover.name.endswith(".tmp"):
+                leftover.unlink(missing_ok=True)
     return path
