@@ -7,6 +7,7 @@ hand-written numbers, or the public shape helpers; never against itself.
 import itertools
 import math
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -459,3 +460,27 @@ def test_demo_still_prints_the_seven_tasks(tmp_path):
     proc = convpool("demo", "-o", tmp_path / "demo.png", "--force", check_rc=0)
     assert proc.stdout.count("(") >= 14 and "6-pool" in proc.stdout
     assert (tmp_path / "demo.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_every_help_example_runs(tmp_path):
+    """The examples in each command's --help work as shown, on the embedded sample photos."""
+    ran = 0
+    for command in ["filter", "pool", "kernels", "shape", "explain"]:
+        text = convpool(command, "--help", check_rc=0).stdout
+        examples = text.split("examples:\n")[1].split("\n\n")[0]
+        for line in examples.splitlines():
+            if line.strip().startswith("convpool "):
+                proc = convpool(*shlex.split(line)[1:], cwd=tmp_path)
+                assert proc.returncode == 0, (line, proc.stderr)
+                ran += 1
+    assert ran >= 12
+    assert np.load(tmp_path / "coffee.npy").shape[0] == 1
+    with Image.open(tmp_path / "chelsea-edges.png") as im:
+        assert im.size == data.photo("chelsea").shape[1::-1]
+    assert sorted(p.name for p in (tmp_path / "blurred").iterdir()) == ["camera.png", "chelsea.png"]
+
+
+def test_sample_inputs_name_their_outputs_and_fail_cleanly(tmp_path):
+    proc = convpool("filter", "sample:nope", "sample:camera", "-k", "identity", "-o", tmp_path / "o", check_rc=1)
+    assert "sample:nope" in proc.stderr and "camera" in proc.stderr
+    assert_array_equal(np.array(Image.open(tmp_path / "o" / "camera.png")), data.photo("camera"))

@@ -127,6 +127,24 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+#: Inputs named ``sample:NAME`` are the embedded photos (:func:`convpool.data.photo`), so examples run anywhere.
+SAMPLE_PREFIX = "sample:"
+
+
+def _is_sample(name: str) -> bool:
+    return str(name).startswith(SAMPLE_PREFIX)
+
+
+def _read_input(src: Path) -> dict[str, np.ndarray]:
+    """An input file, or an embedded photo for ``sample:NAME``, as named batches ``(m, h, w, c)``."""
+    from . import data, imageio
+
+    if _is_sample(str(src)):
+        image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
+        return {"": image[None, ..., None] if image.ndim == 2 else image[None]}
+    return imageio.read_batch(src)
+
+
 def plan_outputs(inputs: list[str], output: str, fmt: str | None) -> list[tuple[Path, Path]]:
     """Pair each input with its output file; ``UsageError`` for any clash.
 
@@ -145,8 +163,9 @@ def plan_outputs(inputs: list[str], output: str, fmt: str | None) -> list[tuple[
     plan = []
     for name in inputs:
         src = Path(name)
+        stem, suffix = (name[len(SAMPLE_PREFIX) :], ".png") if _is_sample(name) else (src.stem, src.suffix.lower())
         if folder_mode:
-            dst = out / (src.stem + (fmt or src.suffix.lower()))
+            dst = out / (stem + (fmt or suffix))
         else:
             dst = out
         try:
@@ -207,7 +226,6 @@ def run_batches(args: argparse.Namespace, fn: Callable[[np.ndarray], np.ndarray]
     A failing input is reported in one line naming it; the others go on; the
     exit status is 1 if any failed.
     """
-    from . import imageio
 
     plan = plan_outputs(args.inputs, args.output, args.format)
     for folder in {dst.parent for _, dst in plan}:
@@ -219,7 +237,7 @@ def run_batches(args: argparse.Namespace, fn: Callable[[np.ndarray], np.ndarray]
             failed += 1
             continue
         try:
-            batches = imageio.read_batch(src)
+            batches = _read_input(src)
         except FileNotFoundError:
             _error(args, f"{src}: no such file")
             failed += 1
@@ -547,7 +565,12 @@ def _command(commands, name: str, summary: str, description: str, examples: str,
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files (PNG, JPEG, TIFF, BMP) or .npy/.npz")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="image files (PNG, JPEG, TIFF, BMP), .npy/.npz batches, or sample:NAME (an embedded photo)",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -611,9 +634,11 @@ def build_parser() -> argparse.ArgumentParser:
         "channel of a colour image on its own, as an image filter does; --sum-channels adds the channels up "
         "(the exercise's convolve_channels). A (kh, kw, c) .npy kernel sums over channels; a (kh, kw, c, nc) "
         "one gives nc output channels (convolve). Outputs are written atomically; inputs are never overwritten.",
-        "  convpool filter cat.png -k sobel_x -o cat-edges.png\n"
-        "  convpool filter cat.png dog.jpg -k gaussian:size=7,sigma=2 -o blurred/\n"
-        "  convpool filter batch.npy -k '1,0,-1;1,0,-1;1,0,-1' --padding valid --stride 2 -o out.npy",
+        "  convpool filter sample:chelsea -k sobel_x --rescale minmax -o chelsea-edges.png\n"
+        "  convpool filter sample:chelsea sample:camera -k gaussian:size=7,sigma=2 -o blurred/\n"
+        "  convpool filter sample:coffee -k '1,0,-1;1,0,-1;1,0,-1' --padding valid --stride 2 -o coffee.npy\n"
+        "  convpool filter coffee.npy -k box:size=5 --pad-mode reflect -o coffee-blur.npy\n"
+        "(sample:NAME is an embedded photo: camera, astronaut, chelsea, coffee)",
         _filter,
     )
     flt.add_argument(
@@ -643,8 +668,9 @@ def build_parser() -> argparse.ArgumentParser:
         "max/average pooling of images or .npy batches",
         "Pool image files or NumPy batches, each channel on its own. Padded cells never win a max or min and "
         "are not counted in an average (unless --count-include-pad).",
-        "  convpool pool cat.png --size 2 --stride 2 --mode max -o cat-small.png\n"
-        "  convpool pool batch.npy --size 3 --stride 2 --mode avg --padding same -o pooled.npy",
+        "  convpool pool sample:astronaut --size 2 --stride 2 --mode max -o astronaut-small.png\n"
+        "  convpool pool sample:camera --size 3 --stride 2 --mode avg --padding same -o camera-pooled.npy\n"
+        "(sample:NAME is an embedded photo: camera, astronaut, chelsea, coffee)",
         _pool,
     )
     pl.add_argument("--size", type=_pair_type("size"), required=True, help="window N or HxW")
