@@ -147,3 +147,15 @@ def test_stale_temps_of_dead_writers_are_removed(tmp_path):
         p.write_bytes(b"partial")
     assert _files.remove_stale_temps(tmp_path / "r.npy") == [stale]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg"])
+def test_every_image_suffix_round_trips(tmp_path, suffix):
+    image = np.zeros((16, 16, 3), np.uint8)
+    image[4:12, 4:12] = (250, 20, 120)
+    imageio.write_image(tmp_path / f"x{suffix}", image)
+    back = imageio.read_image(tmp_path / f"x{suffix}")
+    assert back.shape == image.shape
+    tolerance = 40 if suffix in (".jpg", ".jpeg") else 0  # JPEG is lossy
+    assert np.abs(back.astype(int) - image).max() <= tolerance
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"x{suffix}"]
