@@ -171,7 +171,8 @@ def plan_outputs(inputs: list[str], output: str, fmt: str | None) -> list[tuple[
         try:
             imageio.kind(dst)
         except ValueError as exc:
-            raise UsageError(f"{exc} (choose the output type with the OUTPUT suffix or --format)") from None
+            hint = "--format picks the type in a folder" if folder_mode else "end OUTPUT with / to make it a folder"
+            raise UsageError(f"{exc} ({hint})") from None
         plan.append((src, dst))
     if folder_mode and out.exists() and not out.is_dir():
         raise UsageError(f"OUTPUT {out} must be a folder when there are several inputs")

@@ -241,7 +241,7 @@ class ExplainScene:
             for j in range(ow)
         ]
         pad_note = (
-            f"padding {gh.before},{gh.after} x {gw.before},{gw.after}"
+            f"padding top {gh.before}, bottom {gh.after}, left {gw.before}, right {gw.after}"
             if gh.padded > gh.size or gw.padded > gw.size
             else "no padding"
         )
