@@ -48,7 +48,7 @@ def test_formula_of_every_step_adds_up_to_the_reference(case):
             assert lhs == f"out[{i}, {j}]"
             assert float(value) == pytest.approx(scene.result[i, j], rel=1e-2)  # shown to 3 digits
             if scene.mode == "conv":
-                terms = [tuple(map(float, t.split("*"))) for t in expression.split(" + ")]
+                terms = [tuple(float(v.strip("()")) for v in t.split("*")) for t in expression.split(" + ")]
                 assert sum(a * b for a, b in terms) == pytest.approx(scene.result[i, j])
                 assert [b for _, b in terms] == kernel.ravel().tolist()
             else:

@@ -275,7 +275,8 @@ class ExplainScene:
             real = 0 <= r - self.gh.before < self.gh.size and 0 <= c - self.gw.before < self.gw.size
             value = self.values[r - self.gh.before, c - self.gw.before] if real else None
             if self.mode == "conv":
-                terms.append(f"{_num(value if real else 0)}*{_num(self.kernel[a, b])}")
+                weight = _num(self.kernel[a, b])
+                terms.append(f"{_num(value if real else 0)}*{f'({weight})' if weight.startswith('-') else weight}")
             elif real:
                 terms.append(_num(value))
             weights.append(real)
