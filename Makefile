@@ -13,10 +13,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e '.[plot]'
+	$(BIN)/pip install -q -e '.[cli]'
 
 setup-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,dev,plot]'
+	$(BIN)/pip install -q -e '.[test,dev,cli]'
 	-$(BIN)/pip install -q $(TORCH) || echo "torch not installed: its oracle tests will be skipped"
 
 demo: setup

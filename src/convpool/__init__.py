@@ -1,5 +1,6 @@
 """convpool: 2-D convolution (cross-correlation) and pooling over batches of images, in NumPy."""
 
+from . import kernels
 from .conv import (
     convolve,
     convolve_channels,
@@ -24,6 +25,7 @@ __all__ = [
     "convolve_grayscale_padding",
     "convolve_grayscale_same",
     "convolve_grayscale_valid",
+    "kernels",
     "pool",
     "__version__",
 ]

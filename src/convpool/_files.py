@@ -1,30 +1,104 @@
-"""Safe file output: never overwrite unless asked, never leave a partial file."""
+"""Safe file output: never overwrite unless asked, never leave a partial file.
+
+A result is written to a hidden temporary file in the target's folder,
+``.NAME.convpool-PID-XXXX.tmp``, and renamed onto ``NAME`` only when complete
+(``os.replace`` is atomic within one file system). So ``NAME`` is either
+absent, its old content, or the full new content; never half written.
+
+If the process is interrupted (Ctrl-C, SIGTERM) the temporary file is removed
+on the way out. A SIGKILL or power cut cannot be caught: the hidden ``.tmp``
+file may stay behind, and the next write to the same ``NAME`` removes it
+(its PID no longer runs). Its name can never be mistaken for a result.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+TEMP_TAG = "convpool"
+
+
+def temp_prefix(path: Path) -> str:
+    """Start of the temporary names for ``path``: ``.NAME.convpool-``."""
+    return f".{path.name}.{TEMP_TAG}-"
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but someone else's
+        return True
+    except OSError:  # pragma: no cover - platforms without signal 0
+        return True
+    return True
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
+def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Delete temporary files left beside ``path`` by writers that no longer run; return them."""
+    path = Path(path)
+    folder = path.parent
+    pattern = re.compile(re.escape(temp_prefix(path)) + r"(\d+)-[^/]*\.tmp")
+    removed = []
+    for entry in _entries(folder):
+        match = pattern.fullmatch(entry.name)
+        if match and not _running(int(match.group(1))):
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    return removed
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, force: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
-    An interrupted run leaves ``path`` untouched (at worst a hidden ``.*.tmp``
-    file is removed on the way out). ``FileExistsError`` if ``path`` exists and
-    not ``force``.
+    ``FileExistsError`` if ``path`` exists and not ``force``; ``IsADirectoryError``
+    if it is a folder. On any exception (``KeyboardInterrupt`` included) the
+    temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a file")
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to overwrite it")
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
+    remove_stale_temps(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    mine = f"{temp_prefix(path)}{os.getpid()}-"
     try:
+        # everything from mkstemp on is inside `try`: a signal arriving between the file's creation and
+        # the rename still reaches the clean-up below
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=mine, suffix=".tmp")
+        os.close(fd)
+        tmp_path = Path(tmp)
+        # mkstemp makes the file private (0600); give the result the usual permissions
+        os.chmod(tmp_path, 0o666 & ~_umask())
         write(tmp_path)
         os.replace(tmp_path, path)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        # by name, not by variable: mkstemp may have created the file before an interruption
+        for leftover in _entries(folder):
+            if leftover.name.startswith(mine) and leftover.name.endswith(".tmp"):
+                leftover.unlink(missing_ok=True)
     return path

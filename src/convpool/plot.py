@@ -52,3 +52,288 @@ def tasks_figure(runs, path) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=80)
     plt.close(fig)
+
+
+def _save(fig, path) -> None:
+    """Write a figure as PNG through a temporary file (``path`` may be a temporary name)."""
+    plt = _pyplot()
+    fig.savefig(path, format="png", dpi=80)
+    plt.close(fig)
+
+
+def before_after(before, after, path, *, titles=("input", "output"), limit: int = 8) -> None:
+    """Side-by-side grid of a batch: inputs on the top row, results below.
+
+    Parameters
+    ----------
+    before : array_like, shape (m, h, w) or (m, h, w, c)
+    after : array_like, shape (m, oh, ow) or (m, oh, ow, c)
+    path : str or Path, PNG file to write
+    titles : (str, str), labels of the two rows
+    limit : int, at most this many images (the first ones)
+    """
+    plt = _pyplot()
+    before, after = np.asarray(before), np.asarray(after)
+    m = min(len(before), len(after), limit)
+    fig, axes = plt.subplots(2, max(m, 1), figsize=(2.0 * max(m, 1), 4.4), squeeze=False)
+    for col in range(m):
+        for row, (batch, title) in enumerate(zip((before, after), titles, strict=True)):
+            image = batch[col]
+            if image.ndim == 3 and image.shape[2] == 1:
+                image = image[..., 0]
+            _show(axes[row][col], image, f"{title} {col} {image.shape}")
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def kernel_heatmap(kernel, ax=None, *, title: str | None = None, path=None):
+    """A 2-D kernel as a heat map with its numbers written in the cells.
+
+    Colours are centred on zero (blue negative, red positive), so a kernel's
+    sign pattern reads at a glance. Draws on ``ax`` (a new figure if ``None``);
+    writes ``path`` (PNG) if given. Returns the axes.
+    """
+    plt = _pyplot()
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.ndim != 2:
+        raise ValueError(f"kernel must be 2-D (kh, kw) to draw, got shape {k.shape}")
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(0.5 * k.shape[1] + 1, 0.5 * k.shape[0] + 1))
+    top = float(np.abs(k).max()) or 1.0
+    ax.imshow(k, cmap="coolwarm", vmin=-top, vmax=top)
+    if k.size <= 81:  # numbers stay legible up to 9 x 9
+        size = 8 if max(k.shape) <= 3 else 5
+        for (a, b), v in np.ndenumerate(k):
+            ax.text(b, a, f"{v:.2g}", ha="center", va="center", fontsize=size)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=8)
+    if own and path is not None:
+        ax.figure.tight_layout()
+        _save(ax.figure, path)
+    return ax
+
+
+def kernel_gallery(image, named_results, named_kernels, path, *, cols: int = 4) -> None:
+    """Every kernel next to what it does to ``image``.
+
+    Parameters
+    ----------
+    image : ndarray, shape (h, w) or (h, w, 3), the original
+    named_results : dict name -> ndarray (h', w') or (h', w', 3) of uint8, each filtered image
+    named_kernels : dict name -> ndarray, the kernels (2-D drawn as heat maps; others by shape)
+    path : str or Path, PNG file to write
+    cols : int, kernels per row (each takes a heat map and an image)
+    """
+    plt = _pyplot()
+    entries = [("original", None, image), *((n, named_kernels[n], named_results[n]) for n in named_results)]
+    rows = -(-len(entries) // cols)
+    fig, axes = plt.subplots(rows, 2 * cols, figsize=(3.2 * cols, 1.7 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for index, (name, kernel, result) in enumerate(entries):
+        row, col = divmod(index, cols)
+        left, right = axes[row][2 * col], axes[row][2 * col + 1]
+        if kernel is not None and np.ndim(kernel) == 2:
+            left.axis("on")
+            kernel_heatmap(kernel, left)
+        elif kernel is not None:
+            left.text(0.5, 0.5, f"shape\n{np.shape(kernel)}", ha="center", va="center", fontsize=8)
+        right.axis("on")
+        _show(right, result, name)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+# --- the window animation of `convpool explain` -------------------------------------------------
+
+
+class ExplainScene:
+    """The drawing of one convolution or pooling, step by step.
+
+    The padded input grid is on the left (padding cells grey and dashed,
+    input cells white, each with its value), the output grid on the right.
+    Step ``t`` (``0 <= t < oh * ow``, row by row) highlights the taps of
+    output cell ``(t // ow, t % ow)``, shows the kernel weights on them, and
+    fills in the output cells ``0..t``.
+
+    Parameters
+    ----------
+    values : ndarray, shape (h, w), the input numbers
+    kernel : ndarray, shape (kh, kw), the weights (conv) or None (pooling)
+    geometry : (AxisGeometry, AxisGeometry), from :func:`convpool.conv_geometry`
+    result : ndarray, shape (oh, ow), the output, computed by convpool
+    mode : {'conv', 'max', 'avg', 'min', 'sum'}
+    """
+
+    cell = 0.42  # inches per grid cell
+
+    def __init__(self, values, kernel, geometry, result, mode: str = "conv") -> None:
+        self.values = np.asarray(values)
+        self.kernel = None if kernel is None else np.asarray(kernel)
+        self.gh, self.gw = geometry
+        self.result = np.asarray(result)
+        self.mode = mode
+        self.steps = self.gh.out * self.gw.out
+        self._build()
+
+    # The padded grid has gh.padded rows; input cell (r, c) sits at padded (r + before, c + before).
+    def _build(self) -> None:
+        plt = _pyplot()
+        from matplotlib.patches import Rectangle
+
+        gh, gw = self.gh, self.gw
+        hp, wp = gh.padded, gw.padded
+        oh, ow = gh.out, gw.out
+        gap = 1.5
+        width, height = wp + gap + ow, max(hp, oh) + 1.6
+        self.fig = fig = plt.figure(figsize=(self.cell * width + 0.2, self.cell * height + 0.2))
+        ax = self.ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(-0.1, width + 0.1)
+        ax.set_ylim(height, -0.1)  # rows grow downwards, like an array
+        ax.axis("off")
+        top = 1.0  # room for the labels
+        self.top, self.out_left = top, wp + gap
+        font = 9 if max(hp, wp) <= 12 else 7
+        fill_text = "" if self.mode != "conv" else "0"
+        for r in range(hp):
+            for c in range(wp):
+                real = gh.before <= r < gh.before + gh.size and gw.before <= c < gw.before + gw.size
+                ax.add_patch(
+                    Rectangle(
+                        (c, top + r),
+                        1,
+                        1,
+                        facecolor="white" if real else "#e4e4e4",
+                        edgecolor="#444444" if real else "#9a9a9a",
+                        linestyle="-" if real else "--",
+                        linewidth=0.8,
+                    )
+                )
+                text = _num(self.values[r - gh.before, c - gw.before]) if real else fill_text
+                ax.text(
+                    c + 0.5,
+                    top + r + 0.5,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=font,
+                    color="black" if real else "#8a8a8a",
+                )
+        for i in range(oh):
+            for j in range(ow):
+                ax.add_patch(
+                    Rectangle((self.out_left + j, top + i), 1, 1, facecolor="#f4f8ff", edgecolor="#444444", lw=0.8)
+                )
+        self.out_texts = [
+            ax.text(
+                self.out_left + j + 0.5,
+                top + i + 0.5,
+                _num(self.result[i, j]),
+                ha="center",
+                va="center",
+                fontsize=font,
+                visible=False,
+            )
+            for i in range(oh)
+            for j in range(ow)
+        ]
+        pad_note = (
+            f"padding top {gh.before}, bottom {gh.after}, left {gw.before}, right {gw.after}"
+            if gh.padded > gh.size or gw.padded > gw.size
+            else "no padding"
+        )
+        ax.text(0, 0.55, f"input {gh.size}x{gw.size} ({pad_note})", fontsize=8, va="center")
+        ax.text(self.out_left, 0.55, f"output {oh}x{ow}", fontsize=8, va="center")
+        taps = gh.kernel * gw.kernel
+        self.tap_patches = [
+            ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="#3b7dd8", alpha=0.35, edgecolor="#1d4f9a", lw=1.6))
+            for _ in range(taps)
+        ]
+        self.tap_texts = [ax.text(0, 0, "", fontsize=6, color="#0b3d91", ha="right", va="bottom") for _ in range(taps)]
+        self.out_patch = ax.add_patch(
+            Rectangle((0, 0), 1, 1, facecolor="#3b7dd8", alpha=0.35, edgecolor="#1d4f9a", lw=1.6)
+        )
+        self.caption = ax.text(0, top + max(hp, oh) + 0.35, "", fontsize=8, va="top", family="monospace")
+
+    def taps(self, step: int) -> list[tuple[int, int]]:
+        """Padded-grid cells ``(row, col)`` the window of ``step`` reads, in kernel order."""
+        i, j = divmod(step, self.gw.out)
+        return [
+            (i * self.gh.stride + a * self.gh.dilation, j * self.gw.stride + b * self.gw.dilation)
+            for a in range(self.gh.kernel)
+            for b in range(self.gw.kernel)
+        ]
+
+    def formula(self, step: int) -> str:
+        """The arithmetic of output cell ``step``, e.g. ``out[0, 1] = 1*2 + 0*3 + ... = 7``."""
+        i, j = divmod(step, self.gw.out)
+        terms, weights = [], []
+        for (r, c), (a, b) in zip(self.taps(step), np.ndindex(self.gh.kernel, self.gw.kernel), strict=True):
+            real = 0 <= r - self.gh.before < self.gh.size and 0 <= c - self.gw.before < self.gw.size
+            value = self.values[r - self.gh.before, c - self.gw.before] if real else None
+            if self.mode == "conv":
+                weight = _num(self.kernel[a, b])
+                terms.append(f"{_num(value if real else 0)}*{f'({weight})' if weight.startswith('-') else weight}")
+            elif real:
+                terms.append(_num(value))
+            weights.append(real)
+        shown = terms if len(terms) <= 9 else [*terms[:8], "..."]
+        if self.mode == "conv":
+            body = " + ".join(shown)
+        else:
+            body = f"{self.mode}({', '.join(shown)})"
+        return f"out[{i}, {j}] = {body} = {_num(self.result[i, j])}"
+
+    def draw(self, step: int) -> None:
+        """Move the window and the fill to ``step``."""
+        top = self.top
+        for (r, c), patch, text, (a, b) in zip(
+            self.taps(step), self.tap_patches, self.tap_texts, np.ndindex(self.gh.kernel, self.gw.kernel), strict=True
+        ):
+            patch.set_xy((c, top + r))
+            text.set_position((c + 0.96, top + r + 0.97))
+            text.set_text("" if self.kernel is None else f"x{_num(self.kernel[a, b])}")
+        for index, text in enumerate(self.out_texts):
+            text.set_visible(index <= step)
+        i, j = divmod(step, self.gw.out)
+        self.out_patch.set_xy((self.out_left + j, top + i))
+        self.caption.set_text(self.formula(step))
+
+    def frame(self, step: int) -> np.ndarray:
+        """Step ``step`` as an RGB image, shape ``(height, width, 3)`` uint8."""
+        self.draw(step)
+        self.fig.canvas.draw()
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+
+    def close(self) -> None:
+        """Release the figure."""
+        _pyplot().close(self.fig)
+
+
+def _num(value) -> str:
+    """A grid number: integers without a decimal point, others to 3 significant digits."""
+    v = float(value)
+    return str(int(v)) if v.is_integer() else f"{v:.3g}"
+
+
+def explain_gif(scene: ExplainScene, path, *, fps: float = 2.0) -> int:
+    """Write the animation of ``scene`` as a looping GIF, one frame per output cell; returns the count."""
+    try:
+        from PIL import Image
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("writing a GIF needs Pillow: pip install 'convpool[image]'") from exc
+    frames = [Image.fromarray(scene.frame(step)) for step in range(scene.steps)]
+    duration = int(round(1000 / fps))
+    # every frame differs (the window moves), so Pillow keeps them all; the format is named because
+    # `path` may be a temporary name ending in .tmp
+    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0)
+    return len(frames)
+
+
+def explain_still(scene: ExplainScene, path, step: int) -> None:
+    """Write step ``step`` of ``scene`` as a PNG, numbers and arithmetic included."""
+    scene.draw(step)
+    scene.fig.savefig(path, format="png", dpi=100)

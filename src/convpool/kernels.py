@@ -1,0 +1,371 @@
+"""The kernel bank: named image filters as NumPy arrays, and a parser for kernel strings.
+
+Every kernel is used by cross-correlation (the kernel is not flipped), as in
+:func:`convpool.convolve`. So ``sobel_x`` is positive where the image gets
+brighter to the right, and ``emboss`` lights up edges facing the bottom right.
+
+Two-dimensional kernels ``(kh, kw)`` are image filters: :func:`apply` runs one
+over every channel of a batch. The exercise's example kernels keep their own
+shapes: ``spec_sharpen`` is ``(3, 3, 3)`` (for :func:`convpool.convolve_channels`)
+and ``spec_kernels`` is ``(3, 3, 3, 3)`` (for :func:`convpool.convolve`).
+
+Examples
+--------
+>>> from convpool import kernels
+>>> kernels.sobel_x()
+array([[-1.,  0.,  1.],
+       [-2.,  0.,  2.],
+       [-1.,  0.,  1.]])
+>>> kernels.parse("box:size=2")
+array([[0.25, 0.25],
+       [0.25, 0.25]])
+>>> kernels.parse("1,0,-1;2,0,-2").shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from . import conv
+from . import demo as _demo
+
+__all__ = [
+    "BANK",
+    "apply",
+    "box",
+    "describe",
+    "emboss",
+    "gaussian",
+    "get",
+    "identity",
+    "laplacian",
+    "names",
+    "outline",
+    "parse",
+    "prewitt_x",
+    "prewitt_y",
+    "scharr_x",
+    "scharr_y",
+    "sharpen",
+    "sobel_x",
+    "sobel_y",
+    "spec_edge",
+    "spec_kernels",
+    "spec_sharpen",
+]
+
+
+def _odd_size(size, name: str = "size") -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"{name} must be a positive int, got {size!r}")
+    return int(size)
+
+
+def identity(size: int = 3) -> np.ndarray:
+    """A single 1 in the middle of a ``size`` x ``size`` grid: leaves the image unchanged.
+
+    For an even ``size`` the 1 sits at ``((size - 1) // 2, (size - 1) // 2)``, the
+    cell that ``'same'`` padding (the odd cell after) lines up with each pixel.
+    """
+    size = _odd_size(size)
+    k = np.zeros((size, size))
+    k[(size - 1) // 2, (size - 1) // 2] = 1.0
+    return k
+
+
+def box(size: int = 3) -> np.ndarray:
+    """Mean of a ``size`` x ``size`` neighbourhood (box blur): every tap is ``1 / size**2``."""
+    size = _odd_size(size)
+    return np.full((size, size), 1.0 / size**2)
+
+
+def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
+    """Gaussian blur: ``k[a, b] ∝ exp(-((a - r)**2 + (b - r)**2) / (2 sigma**2))``, summing to 1.
+
+    ``r = (size - 1) / 2`` is the centre. A larger ``sigma`` blurs more; take
+    ``size`` about ``6 * sigma`` so the tails are not cut off.
+    """
+    size = _odd_size(size)
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not sigma > 0:
+        raise ValueError(f"sigma must be a positive number, got {sigma!r}")
+    offsets = np.arange(size) - (size - 1) / 2
+    line = np.exp(-(offsets**2) / (2.0 * float(sigma) ** 2))
+    k = np.outer(line, line)
+    return k / k.sum()
+
+
+def sharpen() -> np.ndarray:
+    """Sharpen: the pixel times 5 minus its four neighbours (the image plus its negative Laplacian)."""
+    return np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
+
+
+def laplacian(neighbours: int = 4) -> np.ndarray:
+    """Discrete Laplacian: zero on flat areas and ramps, large on edges and fine detail.
+
+    ``neighbours=4`` uses up, down, left, right (centre -4); ``neighbours=8``
+    adds the diagonals (centre -8).
+    """
+    if neighbours == 4:
+        return np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    if neighbours == 8:
+        return np.array([[1.0, 1.0, 1.0], [1.0, -8.0, 1.0], [1.0, 1.0, 1.0]])
+    raise ValueError(f"neighbours must be 4 or 8, got {neighbours!r}")
+
+
+def _gradient_x(centre: float, side: float) -> np.ndarray:
+    """Right column minus left column, rows weighted ``side, centre, side``."""
+    weights = np.array([side, centre, side])[:, None]
+    return weights * np.array([-1.0, 0.0, 1.0])
+
+
+def sobel_x() -> np.ndarray:
+    """Sobel horizontal gradient: positive where the image gets brighter to the right (finds vertical edges)."""
+    return _gradient_x(2.0, 1.0)
+
+
+def sobel_y() -> np.ndarray:
+    """Sobel vertical gradient: positive where the image gets brighter downwards (finds horizontal edges)."""
+    return sobel_x().T.copy()
+
+
+def prewitt_x() -> np.ndarray:
+    """Prewitt horizontal gradient: like ``sobel_x`` with equal row weights (less smoothing)."""
+    return _gradient_x(1.0, 1.0)
+
+
+def prewitt_y() -> np.ndarray:
+    """Prewitt vertical gradient: like ``sobel_y`` with equal column weights."""
+    return prewitt_x().T.copy()
+
+
+def scharr_x() -> np.ndarray:
+    """Scharr horizontal gradient: weights 3, 10, 3, closer to rotation-invariant than Sobel."""
+    return _gradient_x(10.0, 3.0)
+
+
+def scharr_y() -> np.ndarray:
+    """Scharr vertical gradient: the transpose of ``scharr_x``."""
+    return scharr_x().T.copy()
+
+
+def emboss() -> np.ndarray:
+    """Emboss: edges look raised, lit from the top left; flat areas keep their value."""
+    return np.array([[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]])
+
+
+def outline() -> np.ndarray:
+    """Outline: eight times the pixel minus its eight neighbours; black on flat areas, bright on edges."""
+    return np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
+
+
+def spec_edge() -> np.ndarray:
+    """The exercise's edge kernel ``[[1, 0, -1]] * 3`` (tasks 0-3): left minus right, finds vertical edges."""
+    return _demo.EDGE_KERNEL.astype(np.float64)
+
+
+def spec_sharpen() -> np.ndarray:
+    """The exercise's channel kernel, shape ``(3, 3, 3)`` (task 4): sharpen, summed over the three channels."""
+    return _demo.SHARPEN_KERNEL_3C.astype(np.float64)
+
+
+def spec_kernels() -> np.ndarray:
+    """The exercise's three kernels, shape ``(3, 3, 3, 3)`` (task 5), for :func:`convpool.convolve`."""
+    return _demo.KERNELS_3X3X3X3.astype(np.float64)
+
+
+#: Name -> function, in the order ``convpool kernels`` lists them.
+BANK: dict[str, Callable[..., np.ndarray]] = {
+    fn.__name__: fn
+    for fn in (
+        identity,
+        box,
+        gaussian,
+        sharpen,
+        laplacian,
+        sobel_x,
+        sobel_y,
+        prewitt_x,
+        prewitt_y,
+        scharr_x,
+        scharr_y,
+        emboss,
+        outline,
+        spec_edge,
+        spec_sharpen,
+        spec_kernels,
+    )
+}
+_ALIASES = {"mean": "box", "edge": "spec_edge"}
+
+
+def names() -> list[str]:
+    """Names of the bank, in listing order (``mean`` and ``edge`` are accepted as aliases)."""
+    return list(BANK)
+
+
+def _canonical(name: str) -> str:
+    key = name.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in BANK:
+        raise ValueError(f"unknown kernel {name!r}; the bank has: {', '.join(BANK)}")
+    return key
+
+
+def _parameters(name: str) -> dict[str, inspect.Parameter]:
+    return dict(inspect.signature(BANK[name]).parameters)
+
+
+def describe(name: str) -> str:
+    """``name(param=default, ...)``: how to call a bank kernel, e.g. ``gaussian(size=5, sigma=1.0)``."""
+    key = _canonical(name)
+    params = ", ".join(f"{p.name}={p.default!r}" for p in _parameters(key).values())
+    return f"{key}({params})"
+
+
+def get(name: str, **params) -> np.ndarray:
+    """The bank kernel ``name`` built with ``params``; ``ValueError`` for an unknown name or parameter.
+
+    >>> get("laplacian", neighbours=8)[1, 1]
+    np.float64(-8.0)
+    """
+    key = _canonical(name)
+    known = _parameters(key)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        accepted = ", ".join(known) or "no parameters"
+        raise ValueError(f"kernel {key!r} takes {accepted}; got {', '.join(unknown)}")
+    return BANK[key](**params)
+
+
+def _number(text: str, what: str) -> float | int:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {text!r}")
+    return value
+
+
+def _parse_named(spec: str) -> np.ndarray:
+    name, _, rest = spec.partition(":")
+    key = _canonical(name)
+    params: dict[str, float | int] = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        pname, eq, value = item.partition("=")
+        if not eq:
+            raise ValueError(
+                f"kernel parameters are NAME=VALUE separated by commas, e.g. gaussian:size=7,sigma=2; got {item!r}"
+            )
+        params[pname.strip()] = _number(value.strip(), f"parameter {pname.strip()!r}")
+    return get(key, **params)
+
+
+def _parse_matrix(spec: str) -> np.ndarray:
+    rows = [row.strip() for row in spec.strip().strip(";").split(";")]
+    cells = [[_number(v.strip(), "every matrix entry") for v in row.split(",")] for row in rows]
+    widths = {len(row) for row in cells}
+    if len(widths) != 1:
+        raise ValueError(
+            f"every row of an inline kernel needs the same number of entries, got row lengths {sorted(widths)}"
+        )
+    return np.array(cells, dtype=np.float64)
+
+
+def parse(spec: str) -> np.ndarray:
+    """A kernel from a string, as the command line takes it.
+
+    Accepted forms:
+
+    - a bank name, optionally with parameters: ``sobel_x``, ``gaussian:size=7,sigma=2``
+      (``-`` and ``_`` are the same in names);
+    - an inline matrix, rows separated by ``;`` and entries by ``,``: ``'1,0,-1;1,0,-1;1,0,-1'``;
+    - a path to a ``.npy`` file holding a 2-, 3- or 4-D array.
+
+    Returns
+    -------
+    ndarray, float64 (2-D for names and matrices)
+
+    Raises
+    ------
+    ValueError
+        With one line saying what was wrong and what is accepted.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(
+            "a kernel must be a bank name (see `convpool kernels`), an inline matrix "
+            "like '1,0,-1;2,0,-2' or a .npy file"
+        )
+    text = spec.strip()
+    if text.lower().endswith(".npy"):
+        return _load_npy(text)
+    if text[0].isalpha() or text[0] == "_":
+        return _parse_named(text)
+    return _parse_matrix(text)
+
+
+def _load_npy(path: str) -> np.ndarray:
+    if not os.path.isfile(path):
+        raise ValueError(f"kernel file {path!r} does not exist")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"kernel file {path!r} is not a readable .npy array: {exc}") from None
+    if array.dtype.kind not in "biuf" or array.ndim not in (2, 3, 4) or 0 in array.shape:
+        raise ValueError(
+            f"kernel file {path!r} must hold a non-empty real 2-D (kh, kw), 3-D (kh, kw, c) or "
+            f"4-D (kh, kw, c, nc) array, got {array.dtype} shape {array.shape}"
+        )
+    return array.astype(np.float64)
+
+
+def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
+    """Filter every channel of a batch with the same 2-D kernel (what an image filter does).
+
+    ``out[n, i, j, k] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b]``
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w, c)
+    kernel : array_like, shape (kh, kw)
+    padding, stride, **options
+        As in :func:`convpool.convolve` (``dilation``, ``pad_mode``, ``pad_value``).
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, c)
+
+    Notes
+    -----
+    The channels are moved into the batch, ``(m, h, w, c) -> (m * c, h, w, 1)``,
+    and run through :func:`convpool.convolve` once: the work of ``c`` grayscale
+    filters, not of a ``c x c`` kernel bank.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> np.array_equal(apply(x, identity()), x)
+    True
+    """
+    images = np.asarray(images)
+    kernel = np.asarray(kernel)
+    if images.ndim != 4:
+        raise ValueError(f"images must be a 4-D array of shape (m, h, w, c), got shape {images.shape}")
+    if kernel.ndim != 2:
+        raise ValueError(f"kernel must be a 2-D array of shape (kh, kw), got shape {kernel.shape}")
+    m, h, w, c = images.shape
+    planes = np.moveaxis(images, 3, 1).reshape(m * c, h, w, 1)
+    out = conv.convolve(planes, kernel[:, :, None, None], padding, stride, **options)
+    oh, ow = out.shape[1:3]
+    return np.moveaxis(out.reshape(m, c, oh, ow), 1, 3).copy()
