@@ -14,8 +14,12 @@ from convpool import (
     convolve_grayscale_padding,
     convolve_grayscale_same,
     convolve_grayscale_valid,
+    kernels,
 )
-from convpool.demo import EDGE_KERNEL, KERNELS_3X3X3X3, SHARPEN_KERNEL_3C
+
+EDGE_KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])  # the spec's kernel, tasks 0-3
+SHARPEN_KERNEL_3C = kernels.spec_sharpen()  # (3, 3, 3), task 4
+KERNELS_3X3X3X3 = kernels.spec_kernels()  # (3, 3, 3, 3), task 5
 
 # x (3x3) and an even kernel k (2x2): expected outputs worked out by hand.
 X = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=float)

@@ -1,6 +1,8 @@
 """The kernel bank: hand-written matrices, SciPy's filters as oracles, and the kernel-string parser."""
 
 import inspect
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +164,10 @@ def test_bank_returns_fresh_arrays():
     edge = kernels.spec_edge()
     edge[0, 0] = 99
     assert kernels.spec_edge()[0, 0] == 1
+
+
+@pytest.mark.parametrize(("main", "name"), [(0, "spec_edge"), (4, "spec_sharpen"), (5, "spec_kernels")])
+def test_spec_kernels_are_the_ones_in_the_spec_main_files(main, name):
+    text = (Path(__file__).parent / "spec_mains" / f"{main}-main.py").read_text()
+    literal = re.search(r"kernels? = (np\.array\(.*?\))\n", text, re.S).group(1)
+    np.testing.assert_array_equal(getattr(kernels, name)(), eval(literal, {"np": np}))

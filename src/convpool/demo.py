@@ -7,33 +7,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import conv, data
+from . import conv, data, kernels
 from .pool import pool
-
-# The spec's example kernels (0-main.py ... 5-main.py).
-EDGE_KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
-SHARPEN_KERNEL_3C = np.array(
-    [
-        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
-        [[-1, -1, -1], [5, 5, 5], [-1, -1, -1]],
-        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
-    ]
-)
-KERNELS_3X3X3X3 = np.array(
-    [
-        [[[0, 1, 1], [0, 1, 1], [0, 1, 1]], [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], [[0, -1, 1], [0, -1, 1], [0, -1, 1]]],
-        [
-            [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]],
-            [[5, 0, 0], [5, 0, 0], [5, 0, 0]],
-            [[-1, -1, 0], [-1, -1, 0], [-1, -1, 0]],
-        ],
-        [
-            [[0, 1, -1], [0, 1, -1], [0, 1, -1]],
-            [[-1, 0, -1], [-1, 0, -1], [-1, 0, -1]],
-            [[0, -1, -1], [0, -1, -1], [0, -1, -1]],
-        ],
-    ]
-)
 
 
 class TaskRun(NamedTuple):
@@ -59,37 +34,37 @@ def _tasks() -> list[tuple[str, str, str, Callable[[np.ndarray], np.ndarray]]]:
             "0-convolve_grayscale_valid",
             "kernel [[1, 0, -1]] * 3",
             "gray",
-            lambda x: conv.convolve_grayscale_valid(x, EDGE_KERNEL),
+            lambda x: conv.convolve_grayscale_valid(x, kernels.spec_edge()),
         ),
         (
             "1-convolve_grayscale_same",
             "same kernel, padding 'same'",
             "gray",
-            lambda x: conv.convolve_grayscale_same(x, EDGE_KERNEL),
+            lambda x: conv.convolve_grayscale_same(x, kernels.spec_edge()),
         ),
         (
             "2-convolve_grayscale_padding",
             "padding (2, 4)",
             "gray",
-            lambda x: conv.convolve_grayscale_padding(x, EDGE_KERNEL, (2, 4)),
+            lambda x: conv.convolve_grayscale_padding(x, kernels.spec_edge(), (2, 4)),
         ),
         (
             "3-convolve_grayscale",
             "padding 'valid', stride (2, 2)",
             "gray",
-            lambda x: conv.convolve_grayscale(x, EDGE_KERNEL, padding="valid", stride=(2, 2)),
+            lambda x: conv.convolve_grayscale(x, kernels.spec_edge(), padding="valid", stride=(2, 2)),
         ),
         (
             "4-convolve_channels",
             "sharpen (3, 3, 3), 'valid'",
             "rgb",
-            lambda x: conv.convolve_channels(x, SHARPEN_KERNEL_3C, padding="valid"),
+            lambda x: conv.convolve_channels(x, kernels.spec_sharpen(), padding="valid"),
         ),
         (
             "5-convolve",
             "3 kernels (3, 3, 3, 3), 'valid'",
             "rgb",
-            lambda x: conv.convolve(x, KERNELS_3X3X3X3, padding="valid"),
+            lambda x: conv.convolve(x, kernels.spec_kernels(), padding="valid"),
         ),
         ("6-pool", "avg 2x2, stride (2, 2)", "rgb", lambda x: pool(x, (2, 2), (2, 2), mode="avg")),
     ]
