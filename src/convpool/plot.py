@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 
@@ -188,7 +190,11 @@ class ExplainScene:
         hp, wp = gh.padded, gw.padded
         oh, ow = gh.out, gw.out
         gap = 1.5
-        width, height = wp + gap + ow, max(hp, oh) + 1.6
+        width = wp + gap + ow
+        # the caption (one step's arithmetic) wraps to the figure width: leave room for its longest
+        self.caption_chars = max(30, int(self.cell * width * 13))  # ~15 monospace chars per inch at 8 pt, less a margin
+        lines = max(self.caption_text(step).count("\n") + 1 for step in range(self.steps))
+        height = max(hp, oh) + 1.3 + 0.45 * lines
         self.fig = fig = plt.figure(figsize=(self.cell * width + 0.2, self.cell * height + 0.2))
         ax = self.ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(-0.1, width + 0.1)
@@ -287,6 +293,10 @@ class ExplainScene:
             body = f"{self.mode}({', '.join(shown)})"
         return f"out[{i}, {j}] = {body} = {_num(self.result[i, j])}"
 
+    def caption_text(self, step: int) -> str:
+        """:meth:`formula` wrapped to the figure width."""
+        return textwrap.fill(self.formula(step), self.caption_chars, break_long_words=False)
+
     def draw(self, step: int) -> None:
         """Move the window and the fill to ``step``."""
         top = self.top
@@ -300,7 +310,7 @@ class ExplainScene:
             text.set_visible(index <= step)
         i, j = divmod(step, self.gw.out)
         self.out_patch.set_xy((self.out_left + j, top + i))
-        self.caption.set_text(self.formula(step))
+        self.caption.set_text(self.caption_text(step))
 
     def frame(self, step: int) -> np.ndarray:
         """Step ``step`` as an RGB image, shape ``(height, width, 3)`` uint8."""
