@@ -8,6 +8,7 @@ from .conv import (
     convolve_grayscale_same,
     convolve_grayscale_valid,
 )
+from .grad import convolve_backward, pool_backward
 from .pool import pool
 from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding
 
@@ -19,11 +20,13 @@ __all__ = [
     "conv_output_shape",
     "conv_padding",
     "convolve",
+    "convolve_backward",
     "convolve_channels",
     "convolve_grayscale",
     "convolve_grayscale_padding",
     "convolve_grayscale_same",
     "convolve_grayscale_valid",
     "pool",
+    "pool_backward",
     "__version__",
 ]

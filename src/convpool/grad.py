@@ -1,0 +1,409 @@
+"""Backward passes: gradients of :func:`convolve` and :func:`pool` for training CNNs.
+
+Both are built on the forward machinery (one engine behind every door):
+
+* ``grad_images`` of a stride-1 convolution is itself a convolution (the
+  forward :func:`~convpool.convolve`) of ``grad_output`` with the spatially
+  flipped, channel-transposed kernels under ``'full'`` padding; for larger
+  strides it is the exact transpose of the engine's tap loop (each tap's
+  ``grad_output @ kernels[a, b].T`` added into the same strided
+  :func:`~convpool._engine.blocking.tap_view` the forward pass read).
+* ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
+  grad_output.reshape(-1, nc)``, block by block over the batch.
+* The gradient with respect to the *padded* images is folded back onto the
+  source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
+
+Memory is bounded as in the forward pass: the batch is processed in blocks of
+a few MiB (:func:`~convpool._engine.blocking.batch_blocks`), never as a whole
+im2col matrix.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+
+from . import _validate as check
+from ._engine.blocking import batch_blocks, pad_block, tap_view
+from ._shapes import AxisGeometry, geometry_2d, has_padding_only_window, window_counts
+from .conv import convolve
+
+__all__ = ["convolve_backward", "pool_backward"]
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+def convolve_backward(
+    grad_output,
+    images,
+    kernels,
+    padding="same",
+    stride=(1, 1),
+    *,
+    dilation=(1, 1),
+    pad_mode: str = "constant",
+    pad_value: float = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
+
+    For ``out = convolve(images, kernels, padding, stride, ...)`` and a loss
+    ``L`` with ``grad_output = dL/dout``::
+
+        grad_kernels[a, b, k, o] = sum_{n, i, j} xp[n, i*sh + a*dh, j*sw + b*dw, k] * g[n, i, j, o]
+        grad_xp[n, p, q, k] = sum_{o; i*sh + a*dh = p; j*sw + b*dw = q} g[n, i, j, o] * kernels[a, b, k, o]
+
+    with ``g = grad_output``, and ``grad_images`` is ``grad_xp`` folded back through the padding: each
+    padded cell's gradient goes to the input cell ``np.pad`` copied it from
+    (``'constant'`` cells depend on no input and are dropped).
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, oh, ow, nc)
+        Gradient of the loss with respect to the forward output; its shape must
+        be exactly the forward output's.
+    images, kernels, padding, stride, dilation, pad_mode, pad_value
+        Exactly as given to :func:`convpool.convolve` (every padding form,
+        stride, dilation and pad mode it accepts).
+
+    Returns
+    -------
+    grad_images : ndarray, shape (m, h, w, c)
+    grad_kernels : ndarray, shape (kh, kw, c, nc)
+        New arrays of the floating type of images, kernels and grad_output
+        together (float32 stays float32; integers give float64).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Whatever :func:`convpool.convolve` raises for the same arguments, and a
+        ``ValueError`` showing both shapes when ``grad_output`` does not have
+        the forward output's shape.
+
+    Notes
+    -----
+    Along each axis ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``.
+    ``kernels -> convolve(x, kernels)`` is linear, and ``grad_kernels`` is its
+    adjoint: ``<convolve(x, k), g> == <k, grad_kernels>`` (constant pad cells
+    enter with their ``pad_value``). ``images -> convolve(images, k)`` is linear
+    when ``pad_value == 0``, and then ``<convolve(x, k), g> == <x, grad_images>``.
+    The cost is about twice the forward pass: one correlation-sized pass for
+    each gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_backward
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> k = np.ones((2, 2, 1, 1))
+    >>> gx, gk = convolve_backward(np.ones((1, 2, 2, 1)), x, k, padding="valid")
+    >>> gx[0, :, :, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> gk[:, :, 0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    """
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
+    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
+    pads = check.padding(padding)
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
+    fill = check.pad_value(pad_value, mode)
+    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
+    grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
+    dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
+
+    weights = kernels.astype(dtype, copy=False)
+    grad_images = np.empty(images.shape, dtype=dtype)
+    grad_kernels = np.zeros(kernels.shape, dtype=dtype)
+    gh, gw = geometry
+    c, nc = kernels.shape[2:]
+    # padded block + its gradient + grad_output block + one tap's copies
+    per_image = (2 * gh.padded * gw.padded * c + gh.out * gw.out * (2 * nc + 2 * c)) * dtype.itemsize
+    for rows in batch_blocks(images.shape[0], per_image):
+        g = grad[rows].astype(dtype, copy=False)
+        padded = pad_block(images[rows], geometry, mode, fill, dtype)
+        _accumulate_kernel_grad(grad_kernels, padded, g, geometry)
+        grad_images[rows] = fold_padding(_padded_input_grad(g, weights, geometry), geometry, mode)
+    return grad_images, grad_kernels
+
+
+def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
+    """``grad_output`` checked to be numeric with exactly the forward output's shape."""
+    grad = check.as_array(value, "grad_output", 4, layout)
+    if grad.shape != tuple(expected):
+        raise ValueError(
+            f"grad_output must have the forward output's shape {tuple(expected)} {layout}, got shape {grad.shape}"
+        )
+    return grad
+
+
+def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
+    """``grad_kernels[a, b] += view(a, b).reshape(-1, c).T @ grad.reshape(-1, nc)`` for every tap.
+
+    ``padded`` (b, H, W, c) is the padded block and ``grad`` (b, oh, ow, nc) its
+    output gradient; one GEMM of inner size ``b * oh * ow`` per tap.
+    """
+    kh, kw, c, nc = grad_kernels.shape
+    flat = grad.reshape(-1, nc)
+    for a in range(kh):
+        for b in range(kw):
+            view = tap_view(padded, geometry, a, b).reshape(-1, c)  # (b*oh*ow, c), a copy of a strided view
+            grad_kernels[a, b] += view.T @ flat
+
+
+def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
+    """Gradient with respect to the padded block, shape (b, H, W, c) with ``H = top + h + bottom``.
+
+    Stride 1: a forward convolution of ``grad`` with the flipped, transposed
+    kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
+    exactly ``H = oh + (kh - 1) * dh`` rows. Larger strides: the transpose of
+    the tap loop, which never multiplies the zeros a stride-dilated
+    ``grad_output`` would hold.
+    """
+    gh, gw = geometry
+    if gh.stride == 1 and gw.stride == 1:
+        flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
+        full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
+        return convolve(grad, flipped, full, 1, dilation=(gh.dilation, gw.dilation))
+    return _scatter_taps(grad, weights, geometry)
+
+
+def _scatter_taps(grad, weights, geometry) -> np.ndarray:
+    """Transpose of the engine's tap loop: ``view(a, b) += grad @ weights[a, b].T`` for every tap.
+
+    Cells of the padded axis no window reaches (the ``(H - extent) % s``
+    trailing ones) keep a zero gradient.
+    """
+    gh, gw = geometry
+    kh, kw, c, _ = weights.shape
+    out = np.zeros((grad.shape[0], gh.padded, gw.padded, c), dtype=grad.dtype)
+    term = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
+    scalar = weights.shape[2] == 1 and weights.shape[3] == 1
+    for a in range(kh):
+        for b in range(kw):
+            if scalar:
+                np.multiply(grad, weights[a, b, 0, 0], out=term)
+            else:
+                np.matmul(grad, weights[a, b].T, out=term)
+            view = tap_view(out, geometry, a, b)
+            view += term
+    return out
+
+
+def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
+    """Adjoint of padding: fold the gradient of a padded block back onto its source cells.
+
+    ``grad_padded`` has shape (b, H, W, c) with ``H = top + h + bottom``; the
+    result has shape (b, h, w, c). ``np.pad`` with any non-constant mode copies
+    every padded cell from one input cell, axis by axis (``edge``: the nearest
+    edge cell; ``reflect``: mirrored, edge not repeated; ``symmetric``:
+    mirrored, edge repeated; ``wrap``: periodic). Its adjoint adds each padded
+    cell's gradient to that source cell. The source of every cell is found by
+    padding ``arange(h)`` with the same mode, so the fold is exact for every
+    pad width ``np.pad`` accepts. Constant cells have no source: dropped.
+    """
+    for axis, g in ((1, geometry[0]), (2, geometry[1])):
+        grad_padded = _fold_axis(grad_padded, axis, g, pad_mode)
+    return grad_padded
+
+
+def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: str) -> np.ndarray:
+    inner = np.take(grad_padded, np.arange(g.before, g.before + g.size), axis=axis)  # a copy
+    if pad_mode == "constant" or g.before + g.after == 0:
+        return inner
+    source = np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
+    here = [slice(None)] * grad_padded.ndim
+    there = [slice(None)] * grad_padded.ndim
+    for p in chain(range(g.before), range(g.before + g.size, g.padded)):
+        here[axis] = source[p]
+        there[axis] = p
+        inner[tuple(here)] += grad_padded[tuple(there)]
+    return inner
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def pool_backward(
+    grad_output,
+    images,
+    kernel_shape,
+    stride,
+    mode: str = "max",
+    *,
+    padding="valid",
+    count_include_pad: bool = False,
+) -> np.ndarray:
+    """Gradient of :func:`convpool.pool` with respect to its images.
+
+    Every window passes its ``grad_output`` cell back to the cells it read:
+
+    * ``'max'`` / ``'min'``: all of it to the one cell that won. A tie goes to
+      the **first** winner in window order (row-major: top row first, left to
+      right), as in PyTorch; a NaN wins over numbers (the forward result is
+      NaN), the first NaN if there are several.
+    * ``'avg'``: ``grad_output / count`` to every real cell, with the same
+      ``count`` the forward pass divided by (the real cells in the window, or
+      ``kh * kw`` with ``count_include_pad=True``).
+    * ``'sum'``: ``grad_output`` to every real cell.
+
+    Padded cells never receive gradient. Where windows overlap (stride smaller
+    than the window) a cell's gradients from all its windows add up.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, oh, ow, c)
+        Gradient of the loss with respect to the pooled output; exactly the
+        forward output's shape.
+    images, kernel_shape, stride, mode, padding, count_include_pad
+        Exactly as given to :func:`convpool.pool`.
+
+    Returns
+    -------
+    ndarray, shape (m, h, w, c)
+        A new array of the floating type of images and grad_output together
+        (float32 stays float32; integers and bools give float64).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Whatever :func:`convpool.pool` raises for the same arguments, and a
+        ``ValueError`` showing both shapes when ``grad_output`` does not have
+        the forward output's shape.
+
+    Notes
+    -----
+    ``oh = (h + top + bottom - kh) // sh + 1``, likewise ``ow``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import pool_backward
+    >>> x = np.array([[1.0, 3.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
+    >>> pool_backward(np.ones((1, 1, 1, 1)), x, 2, 2, mode="max")[0, :, :, 0]
+    array([[0., 1.],
+           [0., 0.]])
+    >>> pool_backward(np.ones((1, 1, 1, 1)), x, 2, 2, mode="avg")[0, :, :, 0]
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    window = check.int_pair(kernel_shape, "kernel_shape")
+    strides = check.int_pair(stride, "stride")
+    mode = check.choice(mode, "mode", check.POOL_MODES)
+    pads = check.padding(padding)
+    include = check.flag(count_include_pad, "count_include_pad")
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
+    if any(has_padding_only_window(g) for g in geometry):
+        sides = tuple((g.before, g.after) for g in geometry)
+        raise ValueError(
+            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
+            "some window would cover only padding"
+        )
+    expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
+    grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
+    dtype = check.result_dtype(images.dtype, grad.dtype)
+
+    gh, gw = geometry
+    if mode == "avg":
+        grad = grad / _divisor(geometry, include).astype(dtype)
+    grad_images = np.empty(images.shape, dtype=dtype)
+    per_image = (gh.padded * gw.padded * (1 + dtype.itemsize) + 3 * gh.out * gw.out * gh.kernel * gw.kernel * 8) * (
+        images.shape[3]
+    )
+    for rows in batch_blocks(images.shape[0], per_image):
+        g = grad[rows].astype(dtype, copy=False)
+        if mode in ("max", "min"):
+            padded = _winner_grad(images[rows], g, geometry, mode)
+        else:
+            padded = _spread_grad(g, geometry)
+        grad_images[rows] = fold_padding(padded, geometry, "constant")
+    return grad_images
+
+
+def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
+    """Cells the forward average divided by, shape (oh, ow, 1): ``kh * kw``, or the real ones."""
+    gh, gw = geometry
+    if count_include_pad:
+        return np.full((gh.out, gw.out, 1), gh.kernel * gw.kernel)
+    return np.outer(window_counts(gh), window_counts(gw))[:, :, None]
+
+
+def _spread_grad(grad, geometry) -> np.ndarray:
+    """Every tap of every window gets its window's gradient: the transpose of a sum pool."""
+    gh, gw = geometry
+    out = np.zeros((grad.shape[0], gh.padded, gw.padded, grad.shape[3]), dtype=grad.dtype)
+    for a in range(gh.kernel):
+        for b in range(gw.kernel):
+            view = tap_view(out, geometry, a, b)
+            view += grad
+    return out
+
+
+def _winner_grad(block, grad, geometry, mode: str) -> np.ndarray:
+    """Gradient of a max (min) pool with respect to the padded block: all to the first winner.
+
+    The windows are copied into a (b, oh, ow, c, kh * kw) array in row-major
+    tap order, so ``argmax`` (``argmin``), which returns the first extreme and
+    the first NaN, picks the winner exactly as PyTorch does.
+    """
+    gh, gw = geometry
+    kh, kw = gh.kernel, gw.kernel
+    padded = pad_block(block, geometry, "constant", _loser(block.dtype, mode), block.dtype)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(1, 2))
+    windows = windows[:, : (gh.out - 1) * gh.stride + 1 : gh.stride, : (gw.out - 1) * gw.stride + 1 : gw.stride]
+    flat = windows.reshape(windows.shape[:4] + (kh * kw,))  # (b, oh, ow, c, kh*kw), a copy
+    winner = flat.argmax(axis=-1) if mode == "max" else flat.argmin(axis=-1)
+    del flat
+    if gh.before + gh.after + gw.before + gw.after:
+        winner = _real_winner(winner, geometry)
+    out = np.zeros((grad.shape[0], gh.padded, gw.padded, grad.shape[3]), dtype=grad.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            view = tap_view(out, geometry, a, b)
+            view += np.where(winner == a * kw + b, grad, 0)
+    return out
+
+
+def _loser(dtype: np.dtype, mode: str):
+    """A fill that never beats a real cell, so a padded cell wins only a tie with it."""
+    if dtype.kind == "b":
+        return mode == "min"
+    if dtype.kind == "f":
+        return -np.inf if mode == "max" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if mode == "max" else info.max
+
+
+def _real_winner(winner, geometry):
+    """Move a win from a padded cell to the window's first real cell.
+
+    A padded cell (filled with the extreme :func:`_loser` value) can only win
+    when every real cell of its window holds that same value; the first real
+    cell then is the first winner among real cells.
+    """
+    gh, gw = geometry
+    real_h = _real_taps(gh)  # (oh, kh)
+    real_w = _real_taps(gw)  # (ow, kw)
+    real = (real_h[:, None, :, None] & real_w[None, :, None, :]).reshape(gh.out, gw.out, -1)  # (oh, ow, kh*kw)
+    first = real.argmax(axis=-1)[:, :, None]  # (oh, ow, 1)
+    rows = np.arange(gh.out)[:, None, None]  # broadcasts against winner (b, oh, ow, c)
+    cols = np.arange(gw.out)[:, None]
+    hit = real[rows, cols, winner]
+    return np.where(hit, winner, first)
+
+
+def _real_taps(g: AxisGeometry) -> np.ndarray:
+    """``real[i, a]``: tap ``a`` of window ``i`` reads an input cell, not padding (shape (out, kernel))."""
+    cells = np.arange(g.out)[:, None] * g.stride + np.arange(g.kernel) * g.dilation - g.before
+    return (cells >= 0) & (cells < g.size)
