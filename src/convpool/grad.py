@@ -71,8 +71,9 @@ def convolve_backward(
     -------
     grad_images : ndarray, shape (m, h, w, c)
     grad_kernels : ndarray, shape (kh, kw, c, nc)
-        New arrays of the floating type of images, kernels and grad_output
-        together (float32 stays float32; integers give float64).
+        New arrays of the floating type NumPy promotes images, kernels and
+        grad_output to (float32 stays float32); integers and bools alone give
+        float64, float16 gives float32.
 
     Raises
     ------
@@ -203,7 +204,8 @@ def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray
     """Adjoint of padding: fold the gradient of a padded block back onto its source cells.
 
     ``grad_padded`` has shape (b, H, W, c) with ``H = top + h + bottom``; the
-    result has shape (b, h, w, c). ``np.pad`` with any non-constant mode copies
+    result, shape (b, h, w, c), is a view of it, which this overwrites (callers
+    pass a scratch array and copy the result out). ``np.pad`` with any non-constant mode copies
     every padded cell from one input cell, axis by axis (``edge``: the nearest
     edge cell; ``reflect``: mirrored, edge not repeated; ``symmetric``:
     mirrored, edge repeated; ``wrap``: periodic). Its adjoint adds each padded
@@ -217,17 +219,21 @@ def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray
 
 
 def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: str) -> np.ndarray:
-    inner = np.take(grad_padded, np.arange(g.before, g.before + g.size), axis=axis)  # a copy
+    """Fold one axis in place: returns a view of ``grad_padded`` (a scratch array) without the padding."""
+    inner = [slice(None)] * grad_padded.ndim
+    inner[axis] = slice(g.before, g.before + g.size)
+    result = grad_padded[tuple(inner)]
     if pad_mode == "constant" or g.before + g.after == 0:
-        return inner
+        return result
     source = np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
     here = [slice(None)] * grad_padded.ndim
     there = [slice(None)] * grad_padded.ndim
+    # Padded cells lie outside ``result``'s slice, so adding them into it in place is safe.
     for p in chain(range(g.before), range(g.before + g.size, g.padded)):
         here[axis] = source[p]
         there[axis] = p
-        inner[tuple(here)] += grad_padded[tuple(there)]
-    return inner
+        result[tuple(here)] += grad_padded[tuple(there)]
+    return result
 
 
 # --------------------------------------------------------------------------- pooling
@@ -270,8 +276,9 @@ def pool_backward(
     Returns
     -------
     ndarray, shape (m, h, w, c)
-        A new array of the floating type of images and grad_output together
-        (float32 stays float32; integers and bools give float64).
+        A new array of the floating type NumPy promotes images and grad_output
+        to (float32 stays float32, uint8 images with a float32 gradient give
+        float32); integers and bools alone give float64, float16 float32.
 
     Raises
     ------
