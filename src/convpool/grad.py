@@ -155,10 +155,20 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
     """
     kh, kw, c, nc = grad_kernels.shape
     flat = grad.reshape(-1, nc)
+    # One contiguous buffer for every tap's copy of its strided view: a fresh
+    # allocation per tap costs page faults comparable to the copy itself.
+    buffer = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
+    columns = buffer.reshape(-1, c)
+    # OpenBLAS is several times faster on (nc, N) @ (N, c) than on (c, N) @ (N, nc)
+    # when both are small, and the other way round for CNN-sized channel counts.
+    small = c * nc < 256
     for a in range(kh):
         for b in range(kw):
-            view = tap_view(padded, geometry, a, b).reshape(-1, c)  # (b*oh*ow, c), a copy of a strided view
-            grad_kernels[a, b] += view.T @ flat
+            np.copyto(buffer, tap_view(padded, geometry, a, b))
+            if small:
+                grad_kernels[a, b] += (flat.T @ columns).T
+            else:
+                grad_kernels[a, b] += columns.T @ flat
 
 
 def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
@@ -168,10 +178,12 @@ def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
     kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
     exactly ``H = oh + (kh - 1) * dh`` rows. Larger strides: the transpose of
     the tap loop, which never multiplies the zeros a stride-dilated
-    ``grad_output`` would hold.
+    ``grad_output`` would hold. A single output channel (``nc == 1``) also
+    takes the tap-loop transpose, where each tap is a broadcast multiply
+    rather than a matrix product with an inner size of 1.
     """
     gh, gw = geometry
-    if gh.stride == 1 and gw.stride == 1:
+    if gh.stride == 1 and gw.stride == 1 and weights.shape[3] > 1:
         flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
         full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
         return convolve(grad, flipped, full, 1, dilation=(gh.dilation, gw.dilation))
@@ -188,16 +200,29 @@ def _scatter_taps(grad, weights, geometry) -> np.ndarray:
     kh, kw, c, _ = weights.shape
     out = np.zeros((grad.shape[0], gh.padded, gw.padded, c), dtype=grad.dtype)
     term = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
-    scalar = weights.shape[2] == 1 and weights.shape[3] == 1
+    single = weights.shape[3] == 1  # an outer product: a broadcast multiply beats matmul
     for a in range(kh):
         for b in range(kw):
-            if scalar:
-                np.multiply(grad, weights[a, b, 0, 0], out=term)
+            if single:
+                _outer(grad[..., 0], weights[a, b, :, 0], term)
             else:
                 np.matmul(grad, weights[a, b].T, out=term)
             view = tap_view(out, geometry, a, b)
             view += term
     return out
+
+
+def _outer(grad, weights, out) -> None:
+    """``out[..., k] = grad * weights[k]``: grad (...), weights (c,), out (..., c).
+
+    NumPy broadcasts this with an inner loop of length ``c``, slow for the
+    few channels of an image; one scalar multiply per channel runs at memory speed.
+    """
+    if len(weights) > 16:
+        np.multiply(grad[..., None], weights, out=out)
+        return
+    for k, weight in enumerate(weights):
+        np.multiply(grad, weight, out=out[..., k])
 
 
 def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
