@@ -47,7 +47,8 @@ def workloads(scale: float):
 
     def pool_case(name, x, mode):
         one = pool(x[:1], 2, 2, mode)
-        g = np.ones((x.shape[0],) + one.shape[1:], dtype=np.float32 if x.dtype == np.float32 else np.float64)
+        # A network's gradients are float32 whatever the images were (uint8 photos here).
+        g = np.ones((x.shape[0],) + one.shape[1:], dtype=np.float32)
         cases.append((name, lambda: pool(x, 2, 2, mode), lambda: pool_backward(g, x, 2, 2, mode)))
 
     conv_case(f"0 grayscale valid   ({n_mnist},28,28) 3x3", mnist, edge, "valid")
@@ -58,7 +59,8 @@ def workloads(scale: float):
     conv_case(f"5 convolve valid    ({n_animals},32,32,3) 3x3x3x3", animals, kernels3, "valid")
     pool_case(f"6 pool max 2x2/2    ({n_animals},32,32,3)", animals, "max")
     pool_case(f"6 pool avg 2x2/2    ({n_animals},32,32,3)", animals, "avg")
-    pool_case(f"6 pool max 2x2/2    ({n_animals},32,32,3) float32", animals.astype(np.float32), "max")
+    pool_case(f"6 pool max 2x2/2    ({n_animals},32,32,3) f32", animals.astype(np.float32), "max")
+    pool_case(f"6 pool avg 2x2/2    ({n_animals},32,32,3) f32", animals.astype(np.float32), "avg")
     conv_case("layer same (64,32,32,64) f32 3x3x64x128", layer, layer_k, "same")
     return cases
 

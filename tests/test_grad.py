@@ -337,6 +337,19 @@ def test_max_pool_integer_extremes_with_padding():
     np.testing.assert_array_equal(pool_backward(g, x, 2, 1, "max", padding=((1, 0), (1, 0))), expected)
 
 
+@pytest.mark.parametrize("stride", [2, 1])
+def test_max_pool_non_finite_gradient_stays_with_the_winner(stride):
+    x = _one([[1, 1, 0], [0, 0, 0], [0, 0, 0]])
+    g = np.full(pool(x, 2, stride).shape, np.inf)
+    gx = pool_backward(g, x, 2, stride, "max")
+    # stride 2: one window [[1, 1], [0, 0]] -> the first 1. stride 1: windows (0,0), (0,1) tie-break to
+    # (0,0) and (0,1); windows (1,0), (1,1) are all zeros -> their top-left cells (1,0), (1,1).
+    expected = _one([[np.inf, 0, 0], [0, 0, 0], [0, 0, 0]])
+    if stride == 1:
+        expected = _one([[np.inf, np.inf, 0], [np.inf, np.inf, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(gx, expected)
+
+
 def test_max_pool_nan_wins():
     x = _one([[1, np.nan], [np.nan, 9]])
     np.testing.assert_array_equal(pool_backward(_one([[1.0]]), x, 2, 2, "max"), _one([[0, 1], [0, 0]]))

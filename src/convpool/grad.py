@@ -25,6 +25,7 @@ from itertools import chain
 import numpy as np
 
 from . import _validate as check
+from ._engine import pool_windows
 from ._engine.blocking import batch_blocks, pad_block, tap_view
 from ._shapes import AxisGeometry, geometry_2d, has_padding_only_window, window_counts
 from .conv import convolve
@@ -349,17 +350,21 @@ def pool_backward(
     gh, gw = geometry
     if mode == "avg":
         grad = grad / _divisor(geometry, include).astype(dtype)
-    grad_images = np.empty(images.shape, dtype=dtype)
+    # Without padding the block's gradient is built in place, in an array that starts at zero.
+    unpadded = gh.padded == gh.size and gw.padded == gw.size
+    grad_images = np.zeros(images.shape, dtype=dtype) if unpadded else np.empty(images.shape, dtype=dtype)
     per_image = (gh.padded * gw.padded * (1 + dtype.itemsize) + 3 * gh.out * gw.out * gh.kernel * gw.kernel * 8) * (
         images.shape[3]
     )
     for rows in batch_blocks(images.shape[0], per_image):
         g = grad[rows].astype(dtype, copy=False)
+        out = grad_images[rows] if unpadded else np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
         if mode in ("max", "min"):
-            padded = _winner_grad(images[rows], g, geometry, mode)
+            _winner_grad(images[rows], g, geometry, mode, out)
         else:
-            padded = _spread_grad(g, geometry)
-        grad_images[rows] = fold_padding(padded, geometry, "constant")
+            _spread_grad(g, geometry, out)
+        if not unpadded:
+            grad_images[rows] = fold_padding(out, geometry, "constant")
     return grad_images
 
 
@@ -371,40 +376,69 @@ def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
     return np.outer(window_counts(gh), window_counts(gw))[:, :, None]
 
 
-def _spread_grad(grad, geometry) -> np.ndarray:
-    """Every tap of every window gets its window's gradient: the transpose of a sum pool."""
+def _spread_grad(grad, geometry, out) -> None:
+    """Every tap of every window adds its window's gradient into ``out`` (the padded block's, zeroed).
+
+    The transpose of a sum pool.
+    """
     gh, gw = geometry
-    out = np.zeros((grad.shape[0], gh.padded, gw.padded, grad.shape[3]), dtype=grad.dtype)
     for a in range(gh.kernel):
         for b in range(gw.kernel):
             view = tap_view(out, geometry, a, b)
             view += grad
-    return out
 
 
-def _winner_grad(block, grad, geometry, mode: str) -> np.ndarray:
-    """Gradient of a max (min) pool with respect to the padded block: all to the first winner.
+def _winner_grad(block, grad, geometry, mode: str, out) -> None:
+    """Add the gradient of a max (min) pool into ``out`` (the padded block's, zeroed): all to the first winner.
 
-    The windows are copied into a (b, oh, ow, c, kh * kw) array in row-major
-    tap order, so ``argmax`` (``argmin``), which returns the first extreme and
-    the first NaN, picks the winner exactly as PyTorch does.
+    The forward result ``best`` (b, oh, ow, c) comes from the engine; a tap
+    *hits* where its cell equals ``best``. Without ties every window has one
+    hit and the tap's gradient is ``grad * hit``. With ties the taps are
+    visited in row-major window order and each hit takes what is left of its
+    window's gradient (zeroed once taken), so the first winner gets it all,
+    as in PyTorch.
     """
     gh, gw = geometry
-    kh, kw = gh.kernel, gw.kernel
-    padded = pad_block(block, geometry, "constant", _loser(block.dtype, mode), block.dtype)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(1, 2))
-    windows = windows[:, : (gh.out - 1) * gh.stride + 1 : gh.stride, : (gw.out - 1) * gw.stride + 1 : gw.stride]
-    flat = windows.reshape(windows.shape[:4] + (kh * kw,))  # (b, oh, ow, c, kh*kw), a copy
-    winner = flat.argmax(axis=-1) if mode == "max" else flat.argmin(axis=-1)
-    del flat
-    if gh.before + gh.after + gw.before + gw.after:
-        winner = _real_winner(winner, geometry)
-    out = np.zeros((grad.shape[0], gh.padded, gw.padded, grad.shape[3]), dtype=grad.dtype)
-    for a in range(kh):
-        for b in range(kw):
-            view = tap_view(out, geometry, a, b)
-            view += np.where(winner == a * kw + b, grad, 0)
-    return out
+    loser = _loser(block.dtype, mode)
+    padded = pad_block(block, geometry, "constant", loser, block.dtype)
+    best = pool_windows(block, geometry, mode, False, block.dtype)
+    # np.maximum/minimum propagate NaN, which equals nothing: then a NaN cell is the winner.
+    nan = block.dtype.kind == "f" and bool(np.isnan(best).any())
+    # A padded cell holds ``loser`` and can only tie a window whose real cells all hold it too.
+    real = _real_taps(gh), _real_taps(gw)
+    guard = gh.before + gh.after + gw.before + gw.after > 0 and bool((best == loser).any())
+    taps = [(a, b) for a in range(gh.kernel) for b in range(gw.kernel)]
+    hits = []
+    for a, b in taps:
+        cells = tap_view(padded, geometry, a, b)
+        hit = np.equal(cells, best)
+        if nan:
+            hit |= np.isnan(cells)
+        if guard:
+            hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
+        hits.append(hit)
+    ties = sum(np.count_nonzero(hit) for hit in hits) != best.size
+    # Multiplying by a 0/1 mask is several times faster than np.where, but inf * 0 is NaN.
+    finite = grad.dtype.kind != "f" or bool(np.isfinite(grad).all())
+    overlap = gh.stride < gh.kernel or gw.stride < gw.kernel
+    remaining = grad.copy() if ties else grad
+    share = np.empty_like(grad) if overlap else None
+    for (a, b), hit in zip(taps, hits, strict=True):
+        target = tap_view(out, geometry, a, b)
+        if not finite:
+            share = np.where(hit, remaining, 0)
+            target += share
+            if ties:
+                remaining = np.where(hit, 0, remaining)
+            continue
+        if overlap:
+            np.multiply(remaining, hit, out=share)
+            target += share
+        else:  # each padded cell is in one window at most: write the share in place
+            share = target
+            np.multiply(remaining, hit, out=share)
+        if ties:
+            remaining -= share
 
 
 def _loser(dtype: np.dtype, mode: str):
@@ -415,24 +449,6 @@ def _loser(dtype: np.dtype, mode: str):
         return -np.inf if mode == "max" else np.inf
     info = np.iinfo(dtype)
     return info.min if mode == "max" else info.max
-
-
-def _real_winner(winner, geometry):
-    """Move a win from a padded cell to the window's first real cell.
-
-    A padded cell (filled with the extreme :func:`_loser` value) can only win
-    when every real cell of its window holds that same value; the first real
-    cell then is the first winner among real cells.
-    """
-    gh, gw = geometry
-    real_h = _real_taps(gh)  # (oh, kh)
-    real_w = _real_taps(gw)  # (ow, kw)
-    real = (real_h[:, None, :, None] & real_w[None, :, None, :]).reshape(gh.out, gw.out, -1)  # (oh, ow, kh*kw)
-    first = real.argmax(axis=-1)[:, :, None]  # (oh, ow, 1)
-    rows = np.arange(gh.out)[:, None, None]  # broadcasts against winner (b, oh, ow, c)
-    cols = np.arange(gw.out)[:, None]
-    hit = real[rows, cols, winner]
-    return np.where(hit, winner, first)
 
 
 def _real_taps(g: AxisGeometry) -> np.ndarray:
