@@ -124,9 +124,11 @@ def convolve_backward(
     dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
 
     weights = kernels.astype(dtype, copy=False)
-    grad_images = np.empty(images.shape, dtype=dtype)
-    grad_kernels = np.zeros(kernels.shape, dtype=dtype)
     gh, gw = geometry
+    # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
+    direct = gh.padded == gh.size and gw.padded == gw.size and not _uses_convolution(geometry, weights)
+    grad_images = (np.zeros if direct else np.empty)(images.shape, dtype=dtype)
+    grad_kernels = np.zeros(kernels.shape, dtype=dtype)
     c, nc = kernels.shape[2:]
     # padded block + its gradient + grad_output block + one tap's copies
     per_image = (2 * gh.padded * gw.padded * c + gh.out * gw.out * (2 * nc + 2 * c)) * dtype.itemsize
@@ -134,7 +136,10 @@ def convolve_backward(
         g = grad[rows].astype(dtype, copy=False)
         padded = pad_block(images[rows], geometry, mode, fill, dtype)
         _accumulate_kernel_grad(grad_kernels, padded, g, geometry)
-        grad_images[rows] = fold_padding(_padded_input_grad(g, weights, geometry), geometry, mode)
+        if direct:
+            _scatter_taps(g, weights, geometry, grad_images[rows])
+        else:
+            grad_images[rows] = fold_padding(_padded_input_grad(g, weights, geometry), geometry, mode)
     return grad_images, grad_kernels
 
 
@@ -165,7 +170,14 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
     small = c * nc < 256
     for a in range(kh):
         for b in range(kw):
-            np.copyto(buffer, tap_view(padded, geometry, a, b))
+            view = tap_view(padded, geometry, a, b)
+            if c == nc == 1:
+                # A dot product: multiply and sum in NumPy. BLAS would spread this
+                # memory-bound loop over threads, which only slows it on a busy machine.
+                np.multiply(view, grad, out=buffer)
+                grad_kernels[a, b] += buffer.sum()
+                continue
+            np.copyto(buffer, view)
             if small:
                 grad_kernels[a, b] += (flat.T @ columns).T
             else:
@@ -184,22 +196,28 @@ def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
     rather than a matrix product with an inner size of 1.
     """
     gh, gw = geometry
-    if gh.stride == 1 and gw.stride == 1 and weights.shape[3] > 1:
+    if _uses_convolution(geometry, weights):
         flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
         full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
         return convolve(grad, flipped, full, 1, dilation=(gh.dilation, gw.dilation))
-    return _scatter_taps(grad, weights, geometry)
+    out = np.zeros((grad.shape[0], gh.padded, gw.padded, weights.shape[2]), dtype=grad.dtype)
+    _scatter_taps(grad, weights, geometry, out)
+    return out
 
 
-def _scatter_taps(grad, weights, geometry) -> np.ndarray:
+def _uses_convolution(geometry, weights) -> bool:
+    """Whether :func:`_padded_input_grad` calls the forward convolution (stride 1, several outputs)."""
+    return geometry[0].stride == 1 and geometry[1].stride == 1 and weights.shape[3] > 1
+
+
+def _scatter_taps(grad, weights, geometry, out) -> None:
     """Transpose of the engine's tap loop: ``view(a, b) += grad @ weights[a, b].T`` for every tap.
 
+    ``out`` (b, H, W, c) is the padded block's gradient, zeroed by the caller.
     Cells of the padded axis no window reaches (the ``(H - extent) % s``
     trailing ones) keep a zero gradient.
     """
-    gh, gw = geometry
     kh, kw, c, _ = weights.shape
-    out = np.zeros((grad.shape[0], gh.padded, gw.padded, c), dtype=grad.dtype)
     term = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
     single = weights.shape[3] == 1  # an outer product: a broadcast multiply beats matmul
     for a in range(kh):
@@ -210,7 +228,6 @@ def _scatter_taps(grad, weights, geometry) -> np.ndarray:
                 np.matmul(grad, weights[a, b].T, out=term)
             view = tap_view(out, geometry, a, b)
             view += term
-    return out
 
 
 def _outer(grad, weights, out) -> None:
@@ -353,9 +370,10 @@ def pool_backward(
     # Without padding the block's gradient is built in place, in an array that starts at zero.
     unpadded = gh.padded == gh.size and gw.padded == gw.size
     grad_images = np.zeros(images.shape, dtype=dtype) if unpadded else np.empty(images.shape, dtype=dtype)
-    per_image = (gh.padded * gw.padded * (1 + dtype.itemsize) + 3 * gh.out * gw.out * gh.kernel * gw.kernel * 8) * (
-        images.shape[3]
-    )
+    # padded block and its gradient; per window: one hit mask per tap, best, remaining, share
+    cell, grad_cell = images.dtype.itemsize, dtype.itemsize
+    window = gh.kernel * gw.kernel + cell + 2 * grad_cell
+    per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
     for rows in batch_blocks(images.shape[0], per_image):
         g = grad[rows].astype(dtype, copy=False)
         out = grad_images[rows] if unpadded else np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
