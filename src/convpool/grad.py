@@ -172,10 +172,10 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
         for b in range(kw):
             view = tap_view(padded, geometry, a, b)
             if c == nc == 1:
-                # A dot product: multiply and sum in NumPy. BLAS would spread this
-                # memory-bound loop over threads, which only slows it on a busy machine.
-                np.multiply(view, grad, out=buffer)
-                grad_kernels[a, b] += buffer.sum()
+                # A dot product of a strided view: einsum reads it in place in one
+                # pass, where a copy plus BLAS takes two (and BLAS threads only slow
+                # this memory-bound loop on a busy machine).
+                grad_kernels[a, b] += np.einsum("nijc,nijo->co", view, grad)
                 continue
             np.copyto(buffer, view)
             if small:
@@ -191,9 +191,10 @@ def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
     kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
     exactly ``H = oh + (kh - 1) * dh`` rows. Larger strides: the transpose of
     the tap loop, which never multiplies the zeros a stride-dilated
-    ``grad_output`` would hold. A single output channel (``nc == 1``) also
-    takes the tap-loop transpose, where each tap is a broadcast multiply
-    rather than a matrix product with an inner size of 1.
+    ``grad_output`` would hold. One output channel and several input
+    channels (``nc == 1 < c``) also take the tap-loop transpose, where each
+    tap is a scaled copy per channel rather than a matrix product with an
+    inner size of 1.
     """
     gh, gw = geometry
     if _uses_convolution(geometry, weights):
@@ -206,8 +207,8 @@ def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
 
 
 def _uses_convolution(geometry, weights) -> bool:
-    """Whether :func:`_padded_input_grad` calls the forward convolution (stride 1, several outputs)."""
-    return geometry[0].stride == 1 and geometry[1].stride == 1 and weights.shape[3] > 1
+    """Whether :func:`_padded_input_grad` calls the forward convolution: stride 1, and not ``nc == 1 < c``."""
+    return geometry[0].stride == 1 and geometry[1].stride == 1 and (weights.shape[3] > 1 or weights.shape[2] == 1)
 
 
 def _scatter_taps(grad, weights, geometry, out) -> None:
