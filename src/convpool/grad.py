@@ -12,6 +12,10 @@ Both are built on the forward machinery (one engine behind every door):
   grad_output.reshape(-1, nc)``, block by block over the batch.
 * The gradient with respect to the *padded* images is folded back onto the
   source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
+* Pooling: average and sum spread each window's gradient over its taps with
+  the same tap views; max and min compare every tap with the forward result
+  of the engine's :func:`~convpool._engine.pool_windows` and hand the gradient
+  to the first winner in row-major window order.
 
 Memory is bounded as in the forward pass: the batch is processed in blocks of
 a few MiB (:func:`~convpool._engine.blocking.batch_blocks`), never as a whole
