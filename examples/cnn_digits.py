@@ -124,28 +124,49 @@ def predict(params: dict, x: np.ndarray, batch: int = 512) -> np.ndarray:
 # --------------------------------------------------------------------------- training
 
 
-def progress(iterable, total: int, description: str, quiet: bool):
-    """A tqdm progress bar when tqdm is installed (the ``examples`` extra), else the bare iterable."""
-    if quiet:
-        return iterable
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return iterable
-    return tqdm(iterable, total=total, desc=description, leave=False, file=sys.stderr)
+class Progress:
+    """One tqdm bar over every SGD step (the ``examples`` extra), or plain lines without tqdm."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.bar = None
+        self.quiet = quiet
+        if quiet:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=total, unit="batch", file=sys.stderr, mininterval=0.25, leave=False)
+
+    def step(self, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update()
+            self.bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+
+    def line(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            print(text, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def train(params, x, y, *, epochs, batch_size, lr, momentum, decay, seed, quiet=False, x_test=None, y_test=None):
-    """Mini-batch SGD with momentum and L2 weight decay on the kernels; returns the per-batch losses."""
+    """Mini-batch SGD with momentum and L2 weight decay on the weights; returns the per-batch losses."""
     rng = np.random.default_rng(seed)
     velocity = {name: np.zeros_like(value) for name, value in params.items()}
     losses = []
     batches = -(-len(x) // batch_size)
+    progress = Progress(epochs * batches, quiet)
     for epoch in range(epochs):
         order = rng.permutation(len(x))
         rate = lr * 0.5 * (1 + np.cos(np.pi * epoch / epochs))  # cosine schedule
-        bar = progress(range(batches), batches, f"epoch {epoch + 1}/{epochs}", quiet)
-        for step in bar:
+        for step in range(batches):
             rows = order[step * batch_size : (step + 1) * batch_size]
             logits, cache = forward(params, x[rows])
             loss, grad_logits = softmax_cross_entropy(logits, y[rows])
@@ -156,14 +177,12 @@ def train(params, x, y, *, epochs, batch_size, lr, momentum, decay, seed, quiet=
                 velocity[name] = momentum * velocity[name] - rate * grad.astype(DTYPE)
                 params[name] += velocity[name]
             losses.append(loss)
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{loss:.3f}")
-        if not quiet:
-            recent = np.mean(losses[-batches:])
-            line = f"epoch {epoch + 1:2d}/{epochs}  loss {recent:.4f}"
-            if x_test is not None:
-                line += f"  test accuracy {np.mean(predict(params, x_test) == y_test):.4f}"
-            print(line, flush=True)
+            progress.step(loss)
+        line = f"epoch {epoch + 1:2d}/{epochs}  loss {np.mean(losses[-batches:]):.4f}"
+        if x_test is not None and not quiet:
+            line += f"  test accuracy {np.mean(predict(params, x_test) == y_test):.4f}"
+        progress.line(line)
+    progress.close()
     return losses
 
 
