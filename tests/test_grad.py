@@ -213,6 +213,22 @@ def test_convolve_backward_dtypes_and_inputs_untouched():
     np.testing.assert_allclose(gk64, convolve_backward(g, xi.astype(float), k.astype(np.int8).astype(float))[1])
 
 
+def test_backward_accepts_non_contiguous_and_nested_lists():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((6, 7, 3, 2)).transpose(3, 1, 0, 2)  # (2, 7, 6, 3), not C-contiguous
+    k = rng.standard_normal((3, 3, 3, 2))[::-1]
+    g = rng.standard_normal((2, 4, 3, 2)).transpose(0, 1, 2, 3)[:, :, :, ::-1]
+    expected = convolve_backward(np.ascontiguousarray(g), np.ascontiguousarray(x), np.ascontiguousarray(k), "same", 2)
+    for got, want in zip(convolve_backward(g, x, k, "same", 2), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(convolve_backward(g.tolist(), x.tolist(), k.tolist(), "same", 2), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    gp = rng.standard_normal((2, 4, 3, 3))[:, :, :, ::-1]
+    np.testing.assert_array_equal(
+        pool_backward(gp, x, 2, 2, padding="same"), pool_backward(gp.copy(), x.copy(), 2, 2, padding="same")
+    )
+
+
 def test_convolve_backward_empty_batch():
     gx, gk = convolve_backward(np.zeros((0, 4, 4, 3)), np.zeros((0, 4, 4, 2)), np.ones((3, 3, 2, 3)))
     assert gx.shape == (0, 4, 4, 2)
