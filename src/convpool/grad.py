@@ -134,8 +134,9 @@ def convolve_backward(
     grad_images = (np.zeros if direct else np.empty)(images.shape, dtype=dtype)
     grad_kernels = np.zeros(kernels.shape, dtype=dtype)
     c, nc = kernels.shape[2:]
-    # padded block + its gradient + grad_output block + one tap's copies
-    per_image = (2 * gh.padded * gw.padded * c + gh.out * gw.out * (2 * nc + 2 * c)) * dtype.itemsize
+    # padded block + its gradient + grad_output block + the tap copies (an im2col block for many channels)
+    copies = kernels.shape[0] * kernels.shape[1] * c if c * nc >= IM2COL_WEIGHTS else c
+    per_image = (2 * gh.padded * gw.padded * c + gh.out * gw.out * (2 * nc + c + copies)) * dtype.itemsize
     for rows in batch_blocks(images.shape[0], per_image):
         g = grad[rows].astype(dtype, copy=False)
         padded = pad_block(images[rows], geometry, mode, fill, dtype)
@@ -157,35 +158,48 @@ def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
     return grad
 
 
+#: From this many kernel weights per tap (``c * nc``) on, the kernel gradient is
+#: one GEMM per block over the block's im2col matrix instead of one per tap.
+#: Such GEMMs have a huge inner size and a small result; many of them in a row
+#: stall badly under OpenBLAS threads when other processes share the cores
+#: (measured 10-20x slower), one larger GEMM per block does not.
+IM2COL_WEIGHTS = 256
+
+
 def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
     """``grad_kernels[a, b] += view(a, b).reshape(-1, c).T @ grad.reshape(-1, nc)`` for every tap.
 
     ``padded`` (b, H, W, c) is the padded block and ``grad`` (b, oh, ow, nc) its
-    output gradient; one GEMM of inner size ``b * oh * ow`` per tap.
+    output gradient. Three ways, by channel counts:
+
+    * ``c == nc == 1``: a dot product per tap, by ``einsum`` on the strided
+      view (one pass, where a copy plus BLAS takes two);
+    * ``c * nc < IM2COL_WEIGHTS``: copy the tap's view, one small GEMM per tap;
+    * otherwise: the block's im2col matrix (b * oh * ow, kh * kw * c), built
+      tap by tap, and one GEMM (bounded: the block is a few MiB).
     """
     kh, kw, c, nc = grad_kernels.shape
     flat = grad.reshape(-1, nc)
-    # One contiguous buffer for every tap's copy of its strided view: a fresh
-    # allocation per tap costs page faults comparable to the copy itself.
+    if c == nc == 1:
+        for a in range(kh):
+            for b in range(kw):
+                grad_kernels[a, b] += np.einsum("nijc,nijo->co", tap_view(padded, geometry, a, b), grad)
+        return
+    if c * nc >= IM2COL_WEIGHTS:
+        columns = np.empty(grad.shape[:3] + (kh * kw, c), dtype=grad.dtype)
+        for a in range(kh):
+            for b in range(kw):
+                np.copyto(columns[..., a * kw + b, :], tap_view(padded, geometry, a, b))
+        grad_kernels += (columns.reshape(len(flat), -1).T @ flat).reshape(grad_kernels.shape)
+        return
+    # One buffer for every tap's copy: a fresh allocation per tap costs page faults.
     buffer = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
     columns = buffer.reshape(-1, c)
-    # OpenBLAS is several times faster on (nc, N) @ (N, c) than on (c, N) @ (N, nc)
-    # when both are small, and the other way round for CNN-sized channel counts.
-    small = c * nc < 256
     for a in range(kh):
         for b in range(kw):
-            view = tap_view(padded, geometry, a, b)
-            if c == nc == 1:
-                # A dot product of a strided view: einsum reads it in place in one
-                # pass, where a copy plus BLAS takes two (and BLAS threads only slow
-                # this memory-bound loop on a busy machine).
-                grad_kernels[a, b] += np.einsum("nijc,nijo->co", view, grad)
-                continue
-            np.copyto(buffer, view)
-            if small:
-                grad_kernels[a, b] += (flat.T @ columns).T
-            else:
-                grad_kernels[a, b] += columns.T @ flat
+            np.copyto(buffer, tap_view(padded, geometry, a, b))
+            # OpenBLAS runs (nc, N) @ (N, c) several times faster than (c, N) @ (N, nc) for few channels.
+            grad_kernels[a, b] += (flat.T @ columns).T
 
 
 def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
