@@ -112,17 +112,9 @@ def convolve_backward(
     array([[ 8., 12.],
            [20., 24.]])
     """
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
-    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
-    pads = check.padding(padding)
-    strides = check.int_pair(stride, "stride")
-    dilations = check.int_pair(dilation, "dilation")
-    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
-    fill = check.pad_value(pad_value, mode)
-    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    images, kernels, geometry, mode, fill = _conv_arguments(
+        images, kernels, padding, stride, dilation, pad_mode, pad_value
+    )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
     dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
@@ -144,8 +136,24 @@ def convolve_backward(
         if direct:
             _scatter_taps(g, weights, geometry, grad_images[rows])
         else:
-            grad_images[rows] = fold_padding(_padded_input_grad(g, weights, geometry), geometry, mode)
+            grad_images[rows] = _fold_padding(_padded_input_grad(g, weights, geometry), geometry, mode)
     return grad_images, grad_kernels
+
+
+def _conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value):
+    """The checks of :func:`convpool.convolve`, in its order and with its messages."""
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
+    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
+    pads = check.padding(padding)
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
+    fill = check.pad_value(pad_value, mode)
+    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    return images, kernels, geometry, mode, fill
 
 
 def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
@@ -238,7 +246,7 @@ def _scatter_taps(grad, weights, geometry, out) -> None:
     """
     kh, kw, c, _ = weights.shape
     term = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
-    single = weights.shape[3] == 1  # an outer product: a broadcast multiply beats matmul
+    single = weights.shape[3] == 1  # an outer product: see _outer
     for a in range(kh):
         for b in range(kw):
             if single:
@@ -262,15 +270,17 @@ def _outer(grad, weights, out) -> None:
         np.multiply(grad, weight, out=out[..., k])
 
 
-def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
+def _fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
     """Adjoint of padding: fold the gradient of a padded block back onto its source cells.
 
     ``grad_padded`` has shape (b, H, W, c) with ``H = top + h + bottom``; the
-    result, shape (b, h, w, c), is a view of it, which this overwrites (callers
-    pass a scratch array and copy the result out). ``np.pad`` with any non-constant mode copies
-    every padded cell from one input cell, axis by axis (``edge``: the nearest
-    edge cell; ``reflect``: mirrored, edge not repeated; ``symmetric``:
-    mirrored, edge repeated; ``wrap``: periodic). Its adjoint adds each padded
+    result, shape (b, h, w, c), is a view of it, which this overwrites
+    (callers pass a scratch array and copy the result out).
+
+    ``np.pad`` with a non-constant mode copies every padded cell from one
+    input cell, axis by axis (``edge``: the nearest edge cell; ``reflect``:
+    mirrored, edge not repeated; ``symmetric``: mirrored, edge repeated;
+    ``wrap``: periodic). Its adjoint adds each padded
     cell's gradient to that source cell. The source of every cell is found by
     padding ``arange(h)`` with the same mode, so the fold is exact for every
     pad width ``np.pad`` accepts. Constant cells have no source: dropped.
@@ -365,20 +375,7 @@ def pool_backward(
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    window = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
-    mode = check.choice(mode, "mode", check.POOL_MODES)
-    pads = check.padding(padding)
-    include = check.flag(count_include_pad, "count_include_pad")
-    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
-    if any(has_padding_only_window(g) for g in geometry):
-        sides = tuple((g.before, g.after) for g in geometry)
-        raise ValueError(
-            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
-            "some window would cover only padding"
-        )
+    images, geometry, mode, include = _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad)
     expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
     dtype = check.result_dtype(images.dtype, grad.dtype)
@@ -401,8 +398,27 @@ def pool_backward(
         else:
             _spread_grad(g, geometry, out)
         if not unpadded:
-            grad_images[rows] = fold_padding(out, geometry, "constant")
+            grad_images[rows] = _fold_padding(out, geometry, "constant")
     return grad_images
+
+
+def _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad):
+    """The checks of :func:`convpool.pool`, in its order and with its messages."""
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    window = check.int_pair(kernel_shape, "kernel_shape")
+    strides = check.int_pair(stride, "stride")
+    mode = check.choice(mode, "mode", check.POOL_MODES)
+    pads = check.padding(padding)
+    include = check.flag(count_include_pad, "count_include_pad")
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
+    if any(has_padding_only_window(g) for g in geometry):
+        sides = tuple((g.before, g.after) for g in geometry)
+        raise ValueError(
+            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
+            "some window would cover only padding"
+        )
+    return images, geometry, mode, include
 
 
 def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
