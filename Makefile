@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # PyTorch is an optional test oracle; pinned, because an unpinned torch pulls GBs of CUDA packages.
 TORCH  := torch==2.13.0
 
-.PHONY: demo test lint setup setup-test clean example bench-backward
+.PHONY: demo test lint setup setup-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,8 @@ setup-test: $(BIN)/python
 demo: setup
 	mkdir -p build
 	$(BIN)/convpool demo -o build/convpool-demo.png --force
+
+.PHONY: example bench-backward
 
 # A LeNet-style CNN trained with convpool's backward passes on 8x8 digits (issue 5).
 example: $(BIN)/python
