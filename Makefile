@@ -23,6 +23,13 @@ demo: setup
 	mkdir -p build
 	$(BIN)/convpool demo -o build/convpool-demo.png --force
 
+lint: setup-test
+	$(BIN)/ruff check src tests tasks tools
+	$(BIN)/ruff format --check src tests tasks tools
+
+test: setup-test lint
+	$(BIN)/python -m pytest
+
 .PHONY: example bench-backward
 
 # A LeNet-style CNN trained with convpool's backward passes on 8x8 digits (issue 5).
@@ -34,13 +41,6 @@ example: $(BIN)/python
 bench-backward: $(BIN)/python
 	$(BIN)/pip install -q -e .
 	$(BIN)/python benchmarks/bench_backward.py
-
-lint: setup-test
-	$(BIN)/ruff check src tests tasks tools
-	$(BIN)/ruff format --check src tests tasks tools
-
-test: setup-test lint
-	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
