@@ -141,6 +141,23 @@ def test_adjoint_identity_channel_shapes(c, nc, stride):
     np.testing.assert_allclose(gk, rk, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect"])
+def test_input_gradient_in_several_convolve_calls(monkeypatch, pad_mode):
+    # Padded stride-1 input gradients go through convolve in calls of CONVOLVE_CALL_BYTES; make them tiny.
+    import convpool.grad
+
+    rng = np.random.default_rng(11)
+    x, k = random_case(rng, 3, 4, shape=(7, 6, 5), kernel=(3, 3))
+    g = rng.standard_normal((7, 6, 5, 4))
+    whole = convolve_backward(g, x, k, "same", pad_mode=pad_mode)
+    monkeypatch.setattr(convpool.grad, "CONVOLVE_CALL_BYTES", 1)  # one image per call
+    split = convolve_backward(g, x, k, "same", pad_mode=pad_mode)
+    np.testing.assert_allclose(split[0], whole[0], rtol=1e-12)
+    np.testing.assert_array_equal(split[1], whole[1])
+    out = conv_ref(x, k, "same", 1, 1, pad_mode)
+    assert np.vdot(x, split[0]) == pytest.approx(np.vdot(out, g), rel=1e-10)
+
+
 def test_adjoint_identity_many_blocks():
     # A batch large enough to be split into several blocks by the engine.
     rng = np.random.default_rng(2)

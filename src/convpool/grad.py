@@ -3,13 +3,15 @@
 Both are built on the forward machinery (one engine behind every door):
 
 * ``grad_images`` of a stride-1 convolution is itself a convolution (the
-  forward :func:`~convpool.convolve`) of ``grad_output`` with the spatially
-  flipped, channel-transposed kernels under ``'full'`` padding; for larger
-  strides it is the exact transpose of the engine's tap loop (each tap's
-  ``grad_output @ kernels[a, b].T`` added into the same strided
-  :func:`~convpool._engine.blocking.tap_view` the forward pass read).
+  forward :func:`~convpool.convolve`, so a faster engine speeds it up too) of
+  ``grad_output`` with the spatially flipped, channel-transposed kernels under
+  ``'full'`` padding; for larger strides it is the exact transpose of the
+  engine's tap loop (each tap's ``grad_output @ kernels[a, b].T`` added into
+  the same strided :func:`~convpool._engine.blocking.tap_view` the forward
+  pass read).
 * ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
-  grad_output.reshape(-1, nc)``, block by block over the batch.
+  grad_output.reshape(-1, nc)``, block by block over the batch (one im2col
+  GEMM per block for many channels).
 * The gradient with respect to the *padded* images is folded back onto the
   source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
 * Pooling: average and sum spread each window's gradient over its taps with
@@ -17,9 +19,12 @@ Both are built on the forward machinery (one engine behind every door):
   of the engine's :func:`~convpool._engine.pool_windows` and hand the gradient
   to the first winner in row-major window order.
 
-Memory is bounded as in the forward pass: the batch is processed in blocks of
-a few MiB (:func:`~convpool._engine.blocking.batch_blocks`), never as a whole
-im2col matrix.
+Working memory beyond the results is bounded as in the forward pass: the
+batch goes through in blocks (:func:`~convpool._engine.blocking.batch_blocks`;
+a few MiB for the kernel gradient and the tap loops, at most
+:data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs folding),
+never as a whole im2col matrix. Max/min pooling keeps the forward result,
+the size of ``grad_output``.
 """
 
 from __future__ import annotations
@@ -120,23 +125,8 @@ def convolve_backward(
     dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
 
     weights = kernels.astype(dtype, copy=False)
-    gh, gw = geometry
-    # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
-    direct = gh.padded == gh.size and gw.padded == gw.size and not _uses_convolution(geometry, weights)
-    grad_images = (np.zeros if direct else np.empty)(images.shape, dtype=dtype)
-    grad_kernels = np.zeros(kernels.shape, dtype=dtype)
-    c, nc = kernels.shape[2:]
-    # padded block + its gradient + grad_output block + the tap copies (an im2col block for many channels)
-    copies = kernels.shape[0] * kernels.shape[1] * c if c * nc >= IM2COL_WEIGHTS else c
-    per_image = (2 * gh.padded * gw.padded * c + gh.out * gw.out * (2 * nc + c + copies)) * dtype.itemsize
-    for rows in batch_blocks(images.shape[0], per_image):
-        g = grad[rows].astype(dtype, copy=False)
-        padded = pad_block(images[rows], geometry, mode, fill, dtype)
-        _accumulate_kernel_grad(grad_kernels, padded, g, geometry)
-        if direct:
-            _scatter_taps(g, weights, geometry, grad_images[rows])
-        else:
-            grad_images[rows] = _fold_padding(_padded_input_grad(g, weights, geometry), geometry, mode)
+    grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
+    grad_images = _images_grad(grad, weights, geometry, mode, images.shape, dtype)
     return grad_images, grad_kernels
 
 
@@ -164,6 +154,72 @@ def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
             f"grad_output must have the forward output's shape {tuple(expected)} {layout}, got shape {grad.shape}"
         )
     return grad
+
+
+#: Bytes of batch per call of the forward :func:`~convpool.convolve` when the
+#: input gradient needs folding: large, so that the engine's own blocking and
+#: threads run on long stretches, yet bounded.
+CONVOLVE_CALL_BYTES = 64 * 1024 * 1024
+
+
+def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
+    """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
+    gh, gw = geometry
+    kh, kw, c, nc = weights.shape
+    grad_kernels = np.zeros(weights.shape, dtype=dtype)
+    # padded block + grad_output block + the tap copies (an im2col block for many channels)
+    copies = kh * kw * c if c * nc >= IM2COL_WEIGHTS else c
+    per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + copies)) * dtype.itemsize
+    for rows in batch_blocks(images.shape[0], per_image):
+        padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
+        _accumulate_kernel_grad(grad_kernels, padded, grad[rows].astype(dtype, copy=False), geometry)
+    return grad_kernels
+
+
+def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndarray:
+    """``grad_images`` (m, h, w, c): the gradient of the padded images, folded back through the padding.
+
+    Stride 1: a forward convolution of ``grad`` with the flipped, transposed
+    kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
+    exactly the padded size ``H = oh + (kh - 1) * dh``. Without padding to
+    fold, that is the result, computed in one call (the engine blocks and
+    threads it); otherwise in calls of :data:`CONVOLVE_CALL_BYTES`.
+
+    Larger strides: the transpose of the tap loop, block by block, which
+    never multiplies the zeros a stride-dilated ``grad_output`` would hold.
+    One output channel and several input channels (``nc == 1 < c``) also take
+    the tap-loop transpose, where each tap is a scaled copy per channel rather
+    than a matrix product with an inner size of 1.
+    """
+    gh, gw = geometry
+    unpadded = gh.padded == gh.size and gw.padded == gw.size
+    c, nc = weights.shape[2:]
+    if _uses_convolution(geometry, weights):
+        flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
+        full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
+
+        def correlate_back(g):
+            return convolve(g.astype(dtype, copy=False), flipped, full, 1, dilation=(gh.dilation, gw.dilation))
+
+        if unpadded:
+            return correlate_back(grad)
+        out = np.empty(shape, dtype=dtype)
+        per_image = (gh.padded * gw.padded * c + gh.out * gw.out * nc) * dtype.itemsize
+        for rows in batch_blocks(shape[0], per_image, CONVOLVE_CALL_BYTES):
+            out[rows] = _fold_padding(correlate_back(grad[rows]), geometry, pad_mode)
+        return out
+    # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
+    out = (np.zeros if unpadded else np.empty)(shape, dtype=dtype)
+    per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + c)) * dtype.itemsize
+    for rows in batch_blocks(shape[0], per_image):
+        g = grad[rows].astype(dtype, copy=False)
+        if unpadded:
+            _scatter_taps(g, weights, geometry, out[rows])
+            continue
+        scratch = np.zeros((len(g), gh.padded, gw.padded, c), dtype=dtype)
+        _scatter_taps(g, weights, geometry, scratch)
+        out[rows] = _fold_padding(scratch, geometry, pad_mode)
+    return out
 
 
 #: From this many kernel weights per tap (``c * nc``) on, the kernel gradient is
@@ -210,30 +266,8 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
             grad_kernels[a, b] += (flat.T @ columns).T
 
 
-def _padded_input_grad(grad, weights, geometry) -> np.ndarray:
-    """Gradient with respect to the padded block, shape (b, H, W, c) with ``H = top + h + bottom``.
-
-    Stride 1: a forward convolution of ``grad`` with the flipped, transposed
-    kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
-    exactly ``H = oh + (kh - 1) * dh`` rows. Larger strides: the transpose of
-    the tap loop, which never multiplies the zeros a stride-dilated
-    ``grad_output`` would hold. One output channel and several input
-    channels (``nc == 1 < c``) also take the tap-loop transpose, where each
-    tap is a scaled copy per channel rather than a matrix product with an
-    inner size of 1.
-    """
-    gh, gw = geometry
-    if _uses_convolution(geometry, weights):
-        flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
-        full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
-        return convolve(grad, flipped, full, 1, dilation=(gh.dilation, gw.dilation))
-    out = np.zeros((grad.shape[0], gh.padded, gw.padded, weights.shape[2]), dtype=grad.dtype)
-    _scatter_taps(grad, weights, geometry, out)
-    return out
-
-
 def _uses_convolution(geometry, weights) -> bool:
-    """Whether :func:`_padded_input_grad` calls the forward convolution: stride 1, and not ``nc == 1 < c``."""
+    """Whether :func:`_images_grad` calls the forward convolution: stride 1, and not ``nc == 1 < c``."""
     return geometry[0].stride == 1 and geometry[1].stride == 1 and (weights.shape[3] > 1 or weights.shape[2] == 1)
 
 
@@ -390,11 +424,13 @@ def pool_backward(
     cell, grad_cell = images.dtype.itemsize, dtype.itemsize
     window = gh.kernel * gw.kernel + cell + 2 * grad_cell
     per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
+    # The forward result, in one engine call (the engine blocks and threads it): the size of grad_output.
+    best = pool_windows(images, geometry, mode, False, images.dtype) if mode in ("max", "min") else None
     for rows in batch_blocks(images.shape[0], per_image):
         g = grad[rows].astype(dtype, copy=False)
         out = grad_images[rows] if unpadded else np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
         if mode in ("max", "min"):
-            _winner_grad(images[rows], g, geometry, mode, out)
+            _winner_grad(images[rows], best[rows], g, geometry, mode, out)
         else:
             _spread_grad(g, geometry, out)
         if not unpadded:
@@ -441,10 +477,10 @@ def _spread_grad(grad, geometry, out) -> None:
             view += grad
 
 
-def _winner_grad(block, grad, geometry, mode: str, out) -> None:
+def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
     """Add the gradient of a max (min) pool into ``out`` (the padded block's, zeroed): all to the first winner.
 
-    The forward result ``best`` (b, oh, ow, c) comes from the engine; a tap
+    ``best`` (b, oh, ow, c) is the block's forward result, from the engine; a tap
     *hits* where its cell equals ``best``. Without ties every window has one
     hit and the tap's gradient is ``grad * hit``. With ties the taps are
     visited in row-major window order and each hit takes what is left of its
@@ -454,7 +490,6 @@ def _winner_grad(block, grad, geometry, mode: str, out) -> None:
     gh, gw = geometry
     loser = _loser(block.dtype, mode)
     padded = pad_block(block, geometry, "constant", loser, block.dtype)
-    best = pool_windows(block, geometry, mode, False, block.dtype)
     # np.maximum/minimum propagate NaN, which equals nothing: then a NaN cell is the winner.
     nan = block.dtype.kind == "f" and bool(np.isnan(best).any())
     # A padded cell holds ``loser`` and can only tie a window whose real cells all hold it too.
