@@ -12,6 +12,8 @@ import itertools
 import numpy as np
 import pytest
 from _reference import conv_ref, pool_ref
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from convpool import conv_geometry, convolve, convolve_backward, pool, pool_backward
 
@@ -500,3 +502,77 @@ def test_pool_backward_rejects_what_pool_rejects(bad, error):
     with pytest.raises(error) as backward:
         pool_backward(np.ones((1, 2, 2, 1)), images, window, stride, mode, **args)
     assert str(backward.value) == str(forward.value)
+
+
+# --------------------------------------------------------------------------- properties (hypothesis)
+
+small = st.integers(1, 3)
+pairs = st.one_of(small, st.tuples(small, small))
+paddings = st.one_of(
+    st.sampled_from(["valid", "same", "full"]),
+    st.integers(0, 2),
+    st.tuples(st.tuples(st.integers(0, 3), st.integers(0, 3)), st.tuples(st.integers(0, 3), st.integers(0, 3))),
+)
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.tuples(st.integers(1, 3), st.integers(1, 8), st.integers(1, 8), st.integers(1, 3), st.integers(1, 3)),
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    paddings,
+    pairs,
+    pairs,
+    st.sampled_from(PAD_MODES),
+)
+def test_convolve_backward_is_the_adjoint_of_the_reference(seed, sizes, kernel, padding, stride, dilation, pad_mode):
+    """With fresh random x2, k2: ``<x2, grad_images> == <conv_ref(x2, k), g>`` and likewise for kernels."""
+    m, h, w, c, nc = sizes
+    rng = np.random.default_rng(seed)
+    x, k = rng.standard_normal((m, h, w, c)), rng.standard_normal(kernel + (c, nc))
+    try:
+        out = conv_ref(x, k, padding, stride, dilation, pad_mode)
+    except ValueError:  # np.pad refuses (e.g. reflect of a 1-cell axis) or no window fits
+        assume(False)
+    assume(out.size > 0 and min(out.shape[1:3]) >= 1)
+    try:
+        convolve(x, k, padding, stride, dilation=dilation, pad_mode=pad_mode)
+    except ValueError:
+        assume(False)
+    g = rng.standard_normal(out.shape)
+    gx, gk = convolve_backward(g, x, k, padding, stride, dilation=dilation, pad_mode=pad_mode)
+    x2, k2 = rng.standard_normal(x.shape), rng.standard_normal(k.shape)
+    lhs_x = np.vdot(conv_ref(x2, k, padding, stride, dilation, pad_mode), g)
+    lhs_k = np.vdot(conv_ref(x, k2, padding, stride, dilation, pad_mode), g)
+    assert np.vdot(x2, gx) == pytest.approx(lhs_x, rel=1e-9, abs=1e-9)
+    assert np.vdot(k2, gk) == pytest.approx(lhs_k, rel=1e-9, abs=1e-9)
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.tuples(st.integers(1, 3), st.integers(1, 8), st.integers(1, 8), st.integers(1, 3)),
+    pairs,
+    pairs,
+    st.sampled_from([0, 1, "same", ((1, 0), (0, 1))]),
+    st.sampled_from(["max", "min", "avg", "sum"]),
+    st.booleans(),
+)
+def test_pool_backward_pairs_with_the_reference(seed, sizes, window, stride, padding, mode, include):
+    """Linear modes: the adjoint identity with a fresh x2. Max/min: each window's gradient lands on its winner."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(sizes)
+    try:
+        out = pool(x, window, stride, mode, padding=padding, count_include_pad=include)
+    except ValueError:
+        assume(False)
+    g = rng.standard_normal(out.shape)
+    gx = pool_backward(g, x, window, stride, mode, padding=padding, count_include_pad=include)
+    if mode in ("avg", "sum"):
+        x2 = rng.standard_normal(x.shape)
+        lhs = np.vdot(pool_ref(x2, window, stride, mode, padding, include), g)
+        assert np.vdot(x2, gx) == pytest.approx(lhs, rel=1e-9, abs=1e-9)
+    else:
+        # sum_windows g * x[winner] == <g, pool(x)>, and the gradient's total is g's total
+        assert np.vdot(x, gx) == pytest.approx(np.vdot(pool_ref(x, window, stride, mode, padding), g), rel=1e-9)
+        assert gx.sum() == pytest.approx(g.sum(), rel=1e-9, abs=1e-9)
