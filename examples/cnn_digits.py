@@ -5,7 +5,7 @@
 trained with mini-batch SGD (momentum) on scikit-learn's bundled 8x8 digits
 (1797 images; 80% train, 20% test), or on the spec's MNIST file with
 ``--mnist PATH.npz`` (arrays ``X_train``, ``Y_train`` and ``X_test``/``Y_test``
-or ``X_valid``/``Y_valid``; images (n, 28, 28) in [0, 1] or 0-255, labels (n,)).
+or ``X_valid``/``Y_valid``; images (n, 28, 28) in [0, 1] or 0-255, labels (n,) or one-hot (n, 10)).
 
 Every gradient comes from :func:`convpool.convolve_backward` and
 :func:`convpool.pool_backward`; the dense layer and the loss are plain NumPy.
@@ -53,7 +53,8 @@ def load_mnist(path: str):
     images = [np.asarray(data[f"X_{part}"], dtype=DTYPE).reshape(-1, 28, 28, 1) for part in ("train", test)]
     if max(part.max() for part in images) > 1:  # 0-255 pixels
         images = [part / 255 for part in images]
-    labels = [np.asarray(data[f"Y_{part}"]).astype(int) for part in ("train", test)]
+    labels = [np.asarray(data[f"Y_{part}"]) for part in ("train", test)]
+    labels = [(part.argmax(axis=1) if part.ndim == 2 else part).astype(int) for part in labels]  # one-hot or not
     return images[0], images[1], labels[0], labels[1]
 
 

@@ -62,7 +62,8 @@ def test_mnist_option_reads_the_spec_file_layout(cnn, tmp_path):
     labels = rng.integers(0, 10, 96)
     images = rng.random((96, 28, 28)).astype(np.float32) * 0.1
     images[np.arange(96), 2 + 2 * labels, 5:20] = 1.0  # a bar whose row tells the class
-    np.savez(path, X_train=images[:64], Y_train=labels[:64], X_valid=images[64:], Y_valid=labels[64:])
+    one_hot = np.eye(10)[labels[:64]]  # the training labels one-hot, the test labels plain
+    np.savez(path, X_train=images[:64], Y_train=one_hot, X_valid=images[64:], Y_valid=labels[64:])
     result = cnn.main(["--mnist", str(path), "--epochs", "2", "--quiet", "--no-plot"])
     assert len(result["losses"]) == 4
     assert result["losses"][-1] < result["losses"][0]
