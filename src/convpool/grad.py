@@ -230,6 +230,10 @@ def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.nda
 #: (measured 10-20x slower), one larger GEMM per block does not.
 IM2COL_WEIGHTS = 256
 
+#: Up to this many kernel weights per tap (``c * nc``, both above 1), the kernel
+#: gradient is ``c * nc`` dot products per tap (one einsum) instead of a skinny GEMM.
+DOT_WEIGHTS = 16
+
 
 def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
     """``grad_kernels[a, b] += view(a, b).reshape(-1, c).T @ grad.reshape(-1, nc)`` for every tap.
@@ -239,6 +243,8 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
 
     * ``c == nc == 1``: a dot product per tap, by ``einsum`` on the strided
       view (one pass, where a copy plus BLAS takes two);
+    * ``1 < c, nc`` and ``c * nc <= DOT_WEIGHTS``: ``c * nc`` dot products per
+      tap, by einsum;
     * ``c * nc < IM2COL_WEIGHTS``: copy the tap's view, one small GEMM per tap;
     * otherwise: the block's im2col matrix (b * oh * ow, kh * kw * c), built
       tap by tap, and one GEMM (bounded: the block is a few MiB).
@@ -257,6 +263,9 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
                 np.copyto(columns[..., a * kw + b, :], tap_view(padded, geometry, a, b))
         grad_kernels += (columns.reshape(len(flat), -1).T @ flat).reshape(grad_kernels.shape)
         return
+    if c > 1 and nc > 1 and c * nc <= DOT_WEIGHTS:  # with c or nc 1 the GEMM below is a fast GEMV
+        _kernel_grad_by_dots(grad_kernels, padded, grad, geometry)
+        return
     # One buffer for every tap's copy: a fresh allocation per tap costs page faults.
     buffer = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
     columns = buffer.reshape(-1, c)
@@ -265,6 +274,24 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
             np.copyto(buffer, tap_view(padded, geometry, a, b))
             # OpenBLAS runs (nc, N) @ (N, c) several times faster than (c, N) @ (N, nc) for few channels.
             grad_kernels[a, b] += (flat.T @ columns).T
+
+
+def _kernel_grad_by_dots(grad_kernels, padded, grad, geometry) -> None:
+    """The kernel gradient for a few channels: ``c * nc`` dot products per tap, in one ``einsum``.
+
+    A GEMM of shape (nc, N) @ (N, c) with tiny ``c`` and ``nc`` runs far below
+    BLAS speed. Dot products of contiguous channel rows (the tap's view and
+    ``grad`` copied channel-major) are faster; ``einsum`` computes them without
+    BLAS, whose threaded dot products stall on a busy machine (10x slower).
+    """
+    kh, kw, c, nc = grad_kernels.shape
+    rows = np.ascontiguousarray(np.moveaxis(grad, 3, 0)).reshape(nc, -1)  # (nc, N)
+    buffer = np.empty((c,) + grad.shape[:3], dtype=grad.dtype)
+    columns = buffer.reshape(c, -1)  # (c, N)
+    for a in range(kh):
+        for b in range(kw):
+            np.copyto(buffer, np.moveaxis(tap_view(padded, geometry, a, b), 3, 0))
+            grad_kernels[a, b] += np.einsum("kn,on->ko", columns, rows)
 
 
 def _uses_convolution(geometry, weights) -> bool:
