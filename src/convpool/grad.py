@@ -21,9 +21,9 @@ Both are built on the forward machinery (one engine behind every door):
 
 Working memory beyond the results is bounded as in the forward pass: the
 batch goes through in blocks (:func:`~convpool._engine.blocking.batch_blocks`;
-a few MiB for the kernel gradient and the tap loops, at most
-:data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs folding),
-never as a whole im2col matrix. Max/min pooling keeps the forward result,
+a few MiB for the tap loops, :data:`IM2COL_BLOCK_BYTES` for an im2col kernel
+gradient, :data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs
+folding), never as a whole im2col matrix. Max/min pooling keeps the forward result,
 the size of ``grad_output``.
 """
 
