@@ -30,6 +30,18 @@ lint: setup-test
 test: setup-test lint
 	$(BIN)/python -m pytest
 
+.PHONY: example bench-backward
+
+# A LeNet-style CNN trained with convpool's backward passes on 8x8 digits (issue 5).
+example: $(BIN)/python
+	$(BIN)/pip install -q -e '.[examples]'
+	$(BIN)/python examples/cnn_digits.py
+
+# Backward/forward time ratios of convolve and pool (issue 5).
+bench-backward: $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(BIN)/python benchmarks/bench_backward.py
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
 

@@ -9,6 +9,7 @@ from .conv import (
     convolve_grayscale_same,
     convolve_grayscale_valid,
 )
+from .grad import convolve_backward, pool_backward
 from .pool import pool
 from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding
 
@@ -20,6 +21,7 @@ __all__ = [
     "conv_output_shape",
     "conv_padding",
     "convolve",
+    "convolve_backward",
     "convolve_channels",
     "convolve_grayscale",
     "convolve_grayscale_padding",
@@ -27,5 +29,6 @@ __all__ = [
     "convolve_grayscale_valid",
     "kernels",
     "pool",
+    "pool_backward",
     "__version__",
 ]

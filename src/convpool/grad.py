@@ -1,0 +1,580 @@
+"""Backward passes: gradients of :func:`convolve` and :func:`pool` for training CNNs.
+
+Both are built on the forward machinery (one engine behind every door):
+
+* ``grad_images`` of a stride-1 convolution is itself a convolution (the
+  forward :func:`~convpool.convolve`, so a faster engine speeds it up too) of
+  ``grad_output`` with the spatially flipped, channel-transposed kernels under
+  ``'full'`` padding; for larger strides it is the exact transpose of the
+  engine's tap loop (each tap's ``grad_output @ kernels[a, b].T`` added into
+  the same strided :func:`~convpool._engine.blocking.tap_view` the forward
+  pass read).
+* ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
+  grad_output.reshape(-1, nc)``, block by block over the batch (one im2col
+  GEMM per block for many channels).
+* The gradient with respect to the *padded* images is folded back onto the
+  source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
+* Pooling: average and sum spread each window's gradient over its taps with
+  the same tap views; max and min compare every tap with the forward result
+  of the engine's :func:`~convpool._engine.pool_windows` and hand the gradient
+  to the first winner in row-major window order.
+
+Working memory beyond the results is bounded as in the forward pass: the
+batch goes through in blocks (:func:`~convpool._engine.blocking.batch_blocks`;
+a few MiB for the tap loops, :data:`IM2COL_BLOCK_BYTES` for an im2col kernel
+gradient, :data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs
+folding), never as a whole im2col matrix. Max/min pooling keeps the forward result,
+the size of ``grad_output``.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+
+from . import _validate as check
+from ._engine import pool_windows
+from ._engine.blocking import batch_blocks, pad_block, tap_view
+from ._shapes import AxisGeometry, geometry_2d, has_padding_only_window, window_counts
+from .conv import convolve
+
+__all__ = ["convolve_backward", "pool_backward"]
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+def convolve_backward(
+    grad_output,
+    images,
+    kernels,
+    padding="same",
+    stride=(1, 1),
+    *,
+    dilation=(1, 1),
+    pad_mode: str = "constant",
+    pad_value: float = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
+
+    For ``out = convolve(images, kernels, padding, stride, ...)`` and a loss
+    ``L`` with ``grad_output = dL/dout``::
+
+        grad_kernels[a, b, k, o] = sum_{n, i, j} xp[n, i*sh + a*dh, j*sw + b*dw, k] * g[n, i, j, o]
+        grad_xp[n, p, q, k] = sum_{o; i*sh + a*dh = p; j*sw + b*dw = q} g[n, i, j, o] * kernels[a, b, k, o]
+
+    with ``g = grad_output``, and ``grad_images`` is ``grad_xp`` folded back through the padding: each
+    padded cell's gradient goes to the input cell ``np.pad`` copied it from
+    (``'constant'`` cells depend on no input and are dropped).
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, oh, ow, nc)
+        Gradient of the loss with respect to the forward output; its shape must
+        be exactly the forward output's.
+    images, kernels, padding, stride, dilation, pad_mode, pad_value
+        Exactly as given to :func:`convpool.convolve` (every padding form,
+        stride, dilation and pad mode it accepts).
+
+    Returns
+    -------
+    grad_images : ndarray, shape (m, h, w, c)
+    grad_kernels : ndarray, shape (kh, kw, c, nc)
+        New arrays of the floating type NumPy promotes images, kernels and
+        grad_output to (float32 stays float32); integers and bools alone give
+        float64, float16 gives float32.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Whatever :func:`convpool.convolve` raises for the same arguments, and a
+        ``ValueError`` showing both shapes when ``grad_output`` does not have
+        the forward output's shape.
+
+    Notes
+    -----
+    Along each axis ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``.
+    ``kernels -> convolve(x, kernels)`` is linear, and ``grad_kernels`` is its
+    adjoint: ``<convolve(x, k), g> == <k, grad_kernels>`` (constant pad cells
+    enter with their ``pad_value``). ``images -> convolve(images, k)`` is linear
+    when ``pad_value == 0``, and then ``<convolve(x, k), g> == <x, grad_images>``.
+    The cost is about twice the forward pass: one correlation-sized pass for
+    each gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_backward
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> k = np.ones((2, 2, 1, 1))
+    >>> gx, gk = convolve_backward(np.ones((1, 2, 2, 1)), x, k, padding="valid")
+    >>> gx[0, :, :, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> gk[:, :, 0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    """
+    images, kernels, geometry, mode, fill = _conv_arguments(
+        images, kernels, padding, stride, dilation, pad_mode, pad_value
+    )
+    expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
+    grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
+    dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
+
+    weights = kernels.astype(dtype, copy=False)
+    grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
+    grad_images = _images_grad(grad, weights, geometry, mode, images.shape, dtype)
+    return grad_images, grad_kernels
+
+
+def _conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value):
+    """The checks of :func:`convpool.convolve`, in its order and with its messages."""
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
+    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
+    pads = check.padding(padding)
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
+    fill = check.pad_value(pad_value, mode)
+    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    return images, kernels, geometry, mode, fill
+
+
+def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
+    """``grad_output`` checked to be numeric with exactly the forward output's shape."""
+    grad = check.as_array(value, "grad_output", 4, layout)
+    if grad.shape != tuple(expected):
+        raise ValueError(
+            f"grad_output must have the forward output's shape {tuple(expected)} {layout}, got shape {grad.shape}"
+        )
+    return grad
+
+
+#: Bytes of batch per call of the forward :func:`~convpool.convolve` when the
+#: input gradient needs folding: large enough that an engine's own blocking and
+#: threads run on long stretches, small enough that the fold stays in cache
+#: (4 MiB calls were 10% faster with the tap-loop engine, 64 MiB 10% slower).
+CONVOLVE_CALL_BYTES = 16 * 1024 * 1024
+
+
+def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
+    """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
+    gh, gw = geometry
+    kh, kw, c, nc = weights.shape
+    grad_kernels = np.zeros(weights.shape, dtype=dtype)
+    im2col = c * nc >= IM2COL_WEIGHTS
+    # padded block + grad_output block + the tap copies (an im2col block for many channels)
+    copies = kh * kw * c if im2col else c
+    per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + copies)) * dtype.itemsize
+    m = images.shape[0]
+    for rows in batch_blocks(m, per_image, IM2COL_BLOCK_BYTES) if im2col else batch_blocks(m, per_image):
+        padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
+        _accumulate_kernel_grad(grad_kernels, padded, grad[rows].astype(dtype, copy=False), geometry)
+    return grad_kernels
+
+
+def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndarray:
+    """``grad_images`` (m, h, w, c): the gradient of the padded images, folded back through the padding.
+
+    Stride 1: a forward convolution of ``grad`` with the flipped, transposed
+    kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
+    exactly the padded size ``H = oh + (kh - 1) * dh``. Without padding to
+    fold, that is the result, computed in one call (the engine blocks and
+    threads it); otherwise in calls of :data:`CONVOLVE_CALL_BYTES`.
+
+    Larger strides: the transpose of the tap loop, block by block, which
+    never multiplies the zeros a stride-dilated ``grad_output`` would hold.
+    One output channel and several input channels (``nc == 1 < c``) also take
+    the tap-loop transpose, where each tap is a scaled copy per channel rather
+    than a matrix product with an inner size of 1.
+    """
+    gh, gw = geometry
+    unpadded = gh.padded == gh.size and gw.padded == gw.size
+    c, nc = weights.shape[2:]
+    if _uses_convolution(geometry, weights):
+        flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
+        full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
+
+        def correlate_back(g):
+            return convolve(g.astype(dtype, copy=False), flipped, full, 1, dilation=(gh.dilation, gw.dilation))
+
+        if unpadded:
+            return correlate_back(grad)
+        out = np.empty(shape, dtype=dtype)
+        per_image = (gh.padded * gw.padded * c + gh.out * gw.out * nc) * dtype.itemsize
+        for rows in batch_blocks(shape[0], per_image, CONVOLVE_CALL_BYTES):
+            out[rows] = _fold_padding(correlate_back(grad[rows]), geometry, pad_mode)
+        return out
+    # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
+    out = (np.zeros if unpadded else np.empty)(shape, dtype=dtype)
+    per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + c)) * dtype.itemsize
+    for rows in batch_blocks(shape[0], per_image):
+        g = grad[rows].astype(dtype, copy=False)
+        if unpadded:
+            _scatter_taps(g, weights, geometry, out[rows])
+            continue
+        scratch = np.zeros((len(g), gh.padded, gw.padded, c), dtype=dtype)
+        _scatter_taps(g, weights, geometry, scratch)
+        out[rows] = _fold_padding(scratch, geometry, pad_mode)
+    return out
+
+
+#: From this many kernel weights per tap (``c * nc``) on, the kernel gradient is
+#: one GEMM per block over the block's im2col matrix instead of one per tap.
+#: Such GEMMs have a huge inner size and a small result; many of them in a row
+#: stall badly under OpenBLAS threads when other processes share the cores
+#: (measured 10-20x slower), one larger GEMM per block does not.
+IM2COL_WEIGHTS = 256
+
+#: Working set of one im2col block: GEMMs over 16 MiB blocks ran 3x faster
+#: than over 4 MiB ones under OpenBLAS threads on a busy machine, and as fast
+#: with one thread.
+IM2COL_BLOCK_BYTES = 16 * 1024 * 1024
+
+#: Up to this many kernel weights per tap (``c * nc``, both above 1), the kernel
+#: gradient is ``c * nc`` dot products per tap (one einsum) instead of a skinny GEMM.
+DOT_WEIGHTS = 16
+
+
+def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
+    """``grad_kernels[a, b] += view(a, b).reshape(-1, c).T @ grad.reshape(-1, nc)`` for every tap.
+
+    ``padded`` (b, H, W, c) is the padded block and ``grad`` (b, oh, ow, nc) its
+    output gradient. Three ways, by channel counts:
+
+    * ``c == nc == 1``: a dot product per tap, by ``einsum`` on the strided
+      view (one pass, where a copy plus BLAS takes two);
+    * ``1 < c, nc`` and ``c * nc <= DOT_WEIGHTS``: ``c * nc`` dot products per
+      tap, by einsum;
+    * ``c * nc < IM2COL_WEIGHTS``: copy the tap's view, one small GEMM per tap;
+    * otherwise: the block's im2col matrix (b * oh * ow, kh * kw * c), built
+      tap by tap, and one GEMM (bounded: the block is a few MiB).
+    """
+    kh, kw, c, nc = grad_kernels.shape
+    flat = grad.reshape(-1, nc)
+    if c == nc == 1:
+        for a in range(kh):
+            for b in range(kw):
+                grad_kernels[a, b] += np.einsum("nijc,nijo->co", tap_view(padded, geometry, a, b), grad)
+        return
+    if c * nc >= IM2COL_WEIGHTS:
+        columns = np.empty(grad.shape[:3] + (kh * kw, c), dtype=grad.dtype)
+        for a in range(kh):
+            for b in range(kw):
+                np.copyto(columns[..., a * kw + b, :], tap_view(padded, geometry, a, b))
+        grad_kernels += (columns.reshape(len(flat), -1).T @ flat).reshape(grad_kernels.shape)
+        return
+    if c > 1 and nc > 1 and c * nc <= DOT_WEIGHTS:  # with c or nc 1 the GEMM below is a fast GEMV
+        _kernel_grad_by_dots(grad_kernels, padded, grad, geometry)
+        return
+    # One buffer for every tap's copy: a fresh allocation per tap costs page faults.
+    buffer = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
+    columns = buffer.reshape(-1, c)
+    for a in range(kh):
+        for b in range(kw):
+            np.copyto(buffer, tap_view(padded, geometry, a, b))
+            # OpenBLAS runs (nc, N) @ (N, c) several times faster than (c, N) @ (N, nc) for few channels.
+            grad_kernels[a, b] += (flat.T @ columns).T
+
+
+def _kernel_grad_by_dots(grad_kernels, padded, grad, geometry) -> None:
+    """The kernel gradient for a few channels: ``c * nc`` dot products per tap, in one ``einsum``.
+
+    A GEMM of shape (nc, N) @ (N, c) with tiny ``c`` and ``nc`` runs far below
+    BLAS speed. Dot products of contiguous channel rows (the tap's view and
+    ``grad`` copied channel-major) are faster; ``einsum`` computes them without
+    BLAS, whose threaded dot products stall on a busy machine (10x slower).
+    """
+    kh, kw, c, nc = grad_kernels.shape
+    rows = np.ascontiguousarray(np.moveaxis(grad, 3, 0)).reshape(nc, -1)  # (nc, N)
+    buffer = np.empty((c,) + grad.shape[:3], dtype=grad.dtype)
+    columns = buffer.reshape(c, -1)  # (c, N)
+    for a in range(kh):
+        for b in range(kw):
+            np.copyto(buffer, np.moveaxis(tap_view(padded, geometry, a, b), 3, 0))
+            grad_kernels[a, b] += np.einsum("kn,on->ko", columns, rows)
+
+
+def _uses_convolution(geometry, weights) -> bool:
+    """Whether :func:`_images_grad` calls the forward convolution: stride 1, and not ``nc == 1 < c``."""
+    return geometry[0].stride == 1 and geometry[1].stride == 1 and (weights.shape[3] > 1 or weights.shape[2] == 1)
+
+
+def _scatter_taps(grad, weights, geometry, out) -> None:
+    """Transpose of the engine's tap loop: ``view(a, b) += grad @ weights[a, b].T`` for every tap.
+
+    ``out`` (b, H, W, c) is the padded block's gradient, zeroed by the caller.
+    Cells of the padded axis no window reaches (the ``(H - extent) % s``
+    trailing ones) keep a zero gradient.
+    """
+    kh, kw, c, _ = weights.shape
+    term = np.empty(grad.shape[:3] + (c,), dtype=grad.dtype)
+    single = weights.shape[3] == 1  # an outer product: see _outer
+    for a in range(kh):
+        for b in range(kw):
+            if single:
+                _outer(grad[..., 0], weights[a, b, :, 0], term)
+            else:
+                np.matmul(grad, weights[a, b].T, out=term)
+            view = tap_view(out, geometry, a, b)
+            view += term
+
+
+def _outer(grad, weights, out) -> None:
+    """``out[..., k] = grad * weights[k]``: grad (...), weights (c,), out (..., c).
+
+    NumPy broadcasts this with an inner loop of length ``c``, slow for the
+    few channels of an image; one scalar multiply per channel runs at memory speed.
+    """
+    if len(weights) > 16:
+        np.multiply(grad[..., None], weights, out=out)
+        return
+    for k, weight in enumerate(weights):
+        np.multiply(grad, weight, out=out[..., k])
+
+
+def _fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
+    """Adjoint of padding: fold the gradient of a padded block back onto its source cells.
+
+    ``grad_padded`` has shape (b, H, W, c) with ``H = top + h + bottom``; the
+    result, shape (b, h, w, c), is a view of it, which this overwrites
+    (callers pass a scratch array and copy the result out).
+
+    ``np.pad`` with a non-constant mode copies every padded cell from one
+    input cell, axis by axis (``edge``: the nearest edge cell; ``reflect``:
+    mirrored, edge not repeated; ``symmetric``: mirrored, edge repeated;
+    ``wrap``: periodic). Its adjoint adds each padded
+    cell's gradient to that source cell. The source of every cell is found by
+    padding ``arange(h)`` with the same mode, so the fold is exact for every
+    pad width ``np.pad`` accepts. Constant cells have no source: dropped.
+    """
+    for axis, g in ((1, geometry[0]), (2, geometry[1])):
+        grad_padded = _fold_axis(grad_padded, axis, g, pad_mode)
+    return grad_padded
+
+
+def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: str) -> np.ndarray:
+    """Fold one axis in place: returns a view of ``grad_padded`` (a scratch array) without the padding."""
+    inner = [slice(None)] * grad_padded.ndim
+    inner[axis] = slice(g.before, g.before + g.size)
+    result = grad_padded[tuple(inner)]
+    if pad_mode == "constant" or g.before + g.after == 0:
+        return result
+    source = np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
+    here = [slice(None)] * grad_padded.ndim
+    there = [slice(None)] * grad_padded.ndim
+    # Padded cells lie outside ``result``'s slice, so adding them into it in place is safe.
+    for p in chain(range(g.before), range(g.before + g.size, g.padded)):
+        here[axis] = source[p]
+        there[axis] = p
+        result[tuple(here)] += grad_padded[tuple(there)]
+    return result
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def pool_backward(
+    grad_output,
+    images,
+    kernel_shape,
+    stride,
+    mode: str = "max",
+    *,
+    padding="valid",
+    count_include_pad: bool = False,
+) -> np.ndarray:
+    """Gradient of :func:`convpool.pool` with respect to its images.
+
+    Every window passes its ``grad_output`` cell back to the cells it read:
+
+    * ``'max'`` / ``'min'``: all of it to the one cell that won. A tie goes to
+      the **first** winner in window order (row-major: top row first, left to
+      right), as in PyTorch; a NaN wins over numbers (the forward result is
+      NaN), the first NaN if there are several.
+    * ``'avg'``: ``grad_output / count`` to every real cell, with the same
+      ``count`` the forward pass divided by (the real cells in the window, or
+      ``kh * kw`` with ``count_include_pad=True``).
+    * ``'sum'``: ``grad_output`` to every real cell.
+
+    Padded cells never receive gradient. Where windows overlap (stride smaller
+    than the window) a cell's gradients from all its windows add up.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, oh, ow, c)
+        Gradient of the loss with respect to the pooled output; exactly the
+        forward output's shape.
+    images, kernel_shape, stride, mode, padding, count_include_pad
+        Exactly as given to :func:`convpool.pool`.
+
+    Returns
+    -------
+    ndarray, shape (m, h, w, c)
+        A new array of the floating type NumPy promotes images and grad_output
+        to (float32 stays float32, uint8 images with a float32 gradient give
+        float32); integers and bools alone give float64, float16 float32.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Whatever :func:`convpool.pool` raises for the same arguments, and a
+        ``ValueError`` showing both shapes when ``grad_output`` does not have
+        the forward output's shape.
+
+    Notes
+    -----
+    ``oh = (h + top + bottom - kh) // sh + 1``, likewise ``ow``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import pool_backward
+    >>> x = np.array([[1.0, 3.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
+    >>> pool_backward(np.ones((1, 1, 1, 1)), x, 2, 2, mode="max")[0, :, :, 0]
+    array([[0., 1.],
+           [0., 0.]])
+    >>> pool_backward(np.ones((1, 1, 1, 1)), x, 2, 2, mode="avg")[0, :, :, 0]
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    images, geometry, mode, include = _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad)
+    expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
+    grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
+    dtype = check.result_dtype(images.dtype, grad.dtype)
+
+    gh, gw = geometry
+    if mode == "avg":
+        grad = grad / _divisor(geometry, include).astype(dtype)
+    # Without padding the block's gradient is built in place, in an array that starts at zero.
+    unpadded = gh.padded == gh.size and gw.padded == gw.size
+    grad_images = np.zeros(images.shape, dtype=dtype) if unpadded else np.empty(images.shape, dtype=dtype)
+    # padded block and its gradient; per window: one hit mask per tap, best, remaining, share
+    cell, grad_cell = images.dtype.itemsize, dtype.itemsize
+    window = gh.kernel * gw.kernel + cell + 2 * grad_cell
+    per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
+    # The forward result, in one engine call (the engine blocks and threads it): the size of grad_output.
+    best = pool_windows(images, geometry, mode, False, images.dtype) if mode in ("max", "min") else None
+    for rows in batch_blocks(images.shape[0], per_image):
+        g = grad[rows].astype(dtype, copy=False)
+        out = grad_images[rows] if unpadded else np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
+        if mode in ("max", "min"):
+            _winner_grad(images[rows], best[rows], g, geometry, mode, out)
+        else:
+            _spread_grad(g, geometry, out)
+        if not unpadded:
+            grad_images[rows] = _fold_padding(out, geometry, "constant")
+    return grad_images
+
+
+def _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad):
+    """The checks of :func:`convpool.pool`, in its order and with its messages."""
+    images = check.as_array(images, "images", 4, "(m, h, w, c)")
+    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    window = check.int_pair(kernel_shape, "kernel_shape")
+    strides = check.int_pair(stride, "stride")
+    mode = check.choice(mode, "mode", check.POOL_MODES)
+    pads = check.padding(padding)
+    include = check.flag(count_include_pad, "count_include_pad")
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
+    if any(has_padding_only_window(g) for g in geometry):
+        sides = tuple((g.before, g.after) for g in geometry)
+        raise ValueError(
+            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
+            "some window would cover only padding"
+        )
+    return images, geometry, mode, include
+
+
+def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
+    """Cells the forward average divided by, shape (oh, ow, 1): ``kh * kw``, or the real ones."""
+    gh, gw = geometry
+    if count_include_pad:
+        return np.full((gh.out, gw.out, 1), gh.kernel * gw.kernel)
+    return np.outer(window_counts(gh), window_counts(gw))[:, :, None]
+
+
+def _spread_grad(grad, geometry, out) -> None:
+    """Every tap of every window adds its window's gradient into ``out`` (the padded block's, zeroed).
+
+    The transpose of a sum pool.
+    """
+    gh, gw = geometry
+    for a in range(gh.kernel):
+        for b in range(gw.kernel):
+            view = tap_view(out, geometry, a, b)
+            view += grad
+
+
+def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
+    """Add the gradient of a max (min) pool into ``out`` (the padded block's, zeroed): all to the first winner.
+
+    ``best`` (b, oh, ow, c) is the block's forward result, from the engine; a tap
+    *hits* where its cell equals ``best``. Without ties every window has one
+    hit and the tap's gradient is ``grad * hit``. With ties the taps are
+    visited in row-major window order and each hit takes what is left of its
+    window's gradient (zeroed once taken), so the first winner gets it all,
+    as in PyTorch.
+    """
+    gh, gw = geometry
+    loser = _loser(block.dtype, mode)
+    padded = pad_block(block, geometry, "constant", loser, block.dtype)
+    # np.maximum/minimum propagate NaN, which equals nothing: then a NaN cell is the winner.
+    nan = block.dtype.kind == "f" and bool(np.isnan(best).any())
+    # A padded cell holds ``loser`` and can only tie a window whose real cells all hold it too.
+    real = _real_taps(gh), _real_taps(gw)
+    guard = gh.before + gh.after + gw.before + gw.after > 0 and bool((best == loser).any())
+    taps = [(a, b) for a in range(gh.kernel) for b in range(gw.kernel)]
+    hits = []
+    for a, b in taps:
+        cells = tap_view(padded, geometry, a, b)
+        hit = np.equal(cells, best)
+        if nan:
+            hit |= np.isnan(cells)
+        if guard:
+            hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
+        hits.append(hit)
+    ties = sum(np.count_nonzero(hit) for hit in hits) != best.size
+    # Multiplying by a 0/1 mask is several times faster than np.where, but inf * 0 is NaN.
+    finite = grad.dtype.kind != "f" or bool(np.isfinite(grad).all())
+    overlap = gh.stride < gh.kernel or gw.stride < gw.kernel
+    remaining = grad.copy() if ties else grad
+    share = np.empty_like(grad) if overlap else None
+    for (a, b), hit in zip(taps, hits, strict=True):
+        target = tap_view(out, geometry, a, b)
+        if not finite:
+            share = np.where(hit, remaining, 0)
+            target += share
+            if ties:
+                remaining = np.where(hit, 0, remaining)
+            continue
+        if overlap:
+            np.multiply(remaining, hit, out=share)
+            target += share
+        else:  # each padded cell is in one window at most: write the share in place
+            share = target
+            np.multiply(remaining, hit, out=share)
+        if ties:
+            remaining -= share
+
+
+def _loser(dtype: np.dtype, mode: str):
+    """A fill that never beats a real cell, so a padded cell wins only a tie with it."""
+    if dtype.kind == "b":
+        return mode == "min"
+    if dtype.kind == "f":
+        return -np.inf if mode == "max" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if mode == "max" else info.max
+
+
+def _real_taps(g: AxisGeometry) -> np.ndarray:
+    """``real[i, a]``: tap ``a`` of window ``i`` reads an input cell, not padding (shape (out, kernel))."""
+    cells = np.arange(g.out)[:, None] * g.stride + np.arange(g.kernel) * g.dilation - g.before
+    return (cells >= 0) & (cells < g.size)
