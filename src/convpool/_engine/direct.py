@@ -1,54 +1,117 @@
 """Direct cross-correlation: a loop over kernel taps, each a multiply-add of a shifted view.
 
-For each block of images and each tap ``(a, b)``::
+For each block of images, each output channel ``o`` and each non-zero tap
+``(a, b, k)``::
 
-    out[n, i, j, :] += padded[n, i*sh + a*dh, j*sw + b*dw, :] @ kernels[a, b]
+    out[n, i, j, o] += kernels[a, b, k, o] * x[n, i*sh + a*dh - top, j*sw + b*dw - left, k]
 
-so the work per tap is one ``matmul`` over channels (or one scaled add when
-there is a single input and output channel) and no im2col matrix is built.
+over the outputs whose input cell is real (zero padding is never built; see
+``taps``). Only the strided outputs are computed. Weights of +-1 cost one pass
+and zero weights none; a rank-1 single-channel kernel ``u v^T`` runs as two 1-D
+passes (``kw`` taps along rows, then ``kh`` along columns) instead of ``kh * kw``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .blocking import batch_blocks, pad_block, tap_view
+from .blocking import batch_blocks, pad_block
+from .taps import axpy, covers, tap_span, unpadded
+from .threads import run_blocks
+
+#: Working set one direct block aims for: about half a core's L2 cache.
+DIRECT_BLOCK_BYTES = 512 * 1024
 
 
-def correlate(images, kernels, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
-    """Batched cross-correlation of checked arguments.
+def rank1(kernel2d: np.ndarray, dtype: np.dtype):
+    """``(u, v)`` with ``kernel2d == outer(u, v)`` up to rounding of ``dtype``, else ``None``.
 
-    Parameters
-    ----------
-    images : ndarray, shape (m, h, w, c)
-    kernels : ndarray, shape (kh, kw, c, nc)
-    geometry : pair of AxisGeometry (height, width), from ``_shapes.geometry_2d``
-    pad_mode, pad_value : as in ``numpy.pad``
-    dtype : floating dtype to compute and return in
-
-    Returns
-    -------
-    ndarray, shape (m, oh, ow, nc), a new array of ``dtype``.
+    Only worth it when both sides have more than one tap.
     """
+    kh, kw = kernel2d.shape
+    if kh < 2 or kw < 2:
+        return None
+    k = kernel2d.astype(np.float64)
+    row = int(np.argmax(np.abs(k).max(axis=1)))
+    v = k[row]
+    col = int(np.argmax(np.abs(v)))
+    if v[col] == 0:
+        return None
+    u = k[:, col] / v[col]
+    tolerance = 8 * np.finfo(dtype).eps * np.abs(k).max()
+    if np.abs(np.outer(u, v) - k).max() > tolerance:
+        return None
+    return u, v
+
+
+def _pass(dst_of, src_of, scratch_of, weights, g) -> None:
+    """One axis of taps: ``dst[out] (+)= w[a] * src[in]`` for every non-zero ``w[a]``.
+
+    ``dst_of``, ``src_of`` and ``scratch_of`` map a slice of the pass's axis
+    (from :func:`tap_span`) to a view; outputs no tap reaches are zero.
+    """
+    spans = [(w, tap_span(g, a)) for a, w in enumerate(weights) if w != 0]
+    spans = [(w, s) for w, s in spans if s is not None]
+    full = [i for i, (_, s) in enumerate(spans) if covers(g, s)]
+    if full:  # start from a tap that writes every output: no zero fill needed
+        spans.insert(0, spans.pop(full[0]))
+    else:
+        dst_of(slice(None))[...] = 0
+    for n, (w, (out_sl, in_sl)) in enumerate(spans):
+        axpy(dst_of(out_sl), src_of(in_sl), w, bool(full) and n == 0, scratch_of(out_sl))
+
+
+def _taps_2d(dst, src, kernel3, gh, gw, scratch) -> None:
+    """``dst (b, oh, ow) = sum_{a, b, k} kernel3[a, b, k] * src[:, rows(a), cols(b), k]``."""
+    taps = []
+    for (a, b, k), w in np.ndenumerate(kernel3):
+        if w == 0:
+            continue
+        sh, sw = tap_span(gh, a), tap_span(gw, b)
+        if sh is not None and sw is not None:
+            taps.append((w, k, sh, sw))
+    full = [i for i, t in enumerate(taps) if covers(gh, t[2]) and covers(gw, t[3])]
+    if full:
+        taps.insert(0, taps.pop(full[0]))
+    else:
+        dst[...] = 0
+    for n, (w, k, (oh_sl, ih_sl), (ow_sl, iw_sl)) in enumerate(taps):
+        axpy(dst[:, oh_sl, ow_sl], src[:, ih_sl, iw_sl, k], w, bool(full) and n == 0, scratch[:, oh_sl, ow_sl])
+
+
+def _separable(dst, src, u, v, gh, gw, dtype) -> None:
+    """``dst (b, oh, ow)`` from single-channel ``src (b, h, w, 1)`` as a row pass then a column pass."""
+    b, h = src.shape[:2]
+    plane = src[..., 0]
+    rows = np.empty((b, h, gw.out), dtype)
+    scratch = np.empty((b, max(h, gh.out), gw.out), dtype)
+    _pass(lambda sl: rows[:, :, sl], lambda sl: plane[:, :, sl], lambda sl: scratch[:, :h, sl], v, gw)
+    _pass(lambda sl: dst[:, sl, :], lambda sl: rows[:, sl, :], lambda sl: scratch[:, sl, :], u, gh)
+
+
+def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
+    """Batched cross-correlation by the tap loop; see the module docstring."""
     m, _, _, c = images.shape
     kh, kw, _, nc = kernels.shape
     gh, gw = geometry
     out = np.empty((m, gh.out, gw.out, nc), dtype=dtype)
     weights = kernels.astype(dtype, copy=False)
-    per_image = (gh.padded * gw.padded * c + 2 * gh.out * gw.out * nc) * dtype.itemsize
-    scalar = c == 1 and nc == 1
-    for rows in batch_blocks(m, per_image):
-        padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
-        acc = out[rows]
-        term = np.empty_like(acc)
-        for a in range(kh):
-            for b in range(kw):
-                view = tap_view(padded, geometry, a, b)
-                target = acc if (a, b) == (0, 0) else term
-                if scalar:
-                    np.multiply(view, weights[a, b, 0, 0], out=target)
-                else:
-                    np.matmul(view, weights[a, b], out=target)
-                if target is term:
-                    acc += term
+    virtual = pad_mode == "constant" and pad_value == 0
+    vh, vw = (gh, gw) if virtual else (unpadded(gh), unpadded(gw))
+    factors = [rank1(weights[:, :, 0, o], dtype) if c == 1 else None for o in range(nc)]
+    per_image = (gh.padded * gw.padded * c + 3 * max(gh.padded, gh.out) * gw.out) * dtype.itemsize
+
+    def work(rows: slice) -> None:
+        block = images[rows]
+        src = block.astype(dtype, copy=False) if virtual else pad_block(block, geometry, pad_mode, pad_value, dtype)
+        dst_all = out[rows]
+        scratch = np.empty(dst_all.shape[:3], dtype)
+        for o in range(nc):
+            dst = dst_all[..., o]
+            if factors[o] is not None:
+                _separable(dst, src, *factors[o], vh, vw, dtype)
+            else:
+                _taps_2d(dst, src, weights[..., o], vh, vw, scratch)
+
+    run_blocks(work, list(batch_blocks(m, per_image, DIRECT_BLOCK_BYTES)), threads)
     return out

@@ -1,0 +1,107 @@
+"""``method='auto'``: a cost model that picks direct, gemm or fft, and the dispatcher.
+
+Each method's time is estimated in nanoseconds from the sizes alone, with
+per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
+``auto`` takes the cheapest. With ``P = m * oh * ow`` output pixels,
+``K = kh * kw * c`` taps per output and ``F = fh * fw`` transform points:
+
+``direct``
+    ``P * passes * (PASS_NS if c == 1 else STRIDED_PASS_NS)`` where ``passes``
+    counts, per output channel, one pass per non-zero tap of weight +-1 and
+    two for other weights (``kh + kw`` taps when the kernel is rank-1 and
+    single-channel). Scales with the kernel area: best for small kernels.
+``gemm``
+    ``P * K * GATHER_NS / min(c, 16) + 2 * P * K * nc * FLOP_NS``: the im2col
+    gather (cheap per element when ``c`` is large, as rows are contiguous) plus
+    BLAS flops. Best when ``c * nc`` is large.
+``fft``
+    ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``: forward
+    and inverse transforms plus the spectral products. Independent of the
+    kernel size: best for large kernels.
+
+The constants are rough (a factor of two either way changes few choices);
+``benchmarks/`` re-measures them and ``tests/test_methods.py`` pins the choices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .direct import correlate_direct, rank1
+from .fft import correlate_fft, fft_shape
+from .gemm import correlate_gemm
+from .threads import resolve_threads
+
+#: The methods, in the order error messages list them.
+METHODS = ("auto", "direct", "gemm", "fft")
+
+PASS_NS = 0.5
+STRIDED_PASS_NS = 1.5
+GATHER_NS = 2.0
+FLOP_NS = 0.02
+FFT_NS = 0.4
+CMAC_NS = 1.0
+
+_RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
+
+
+def direct_passes(kernels: np.ndarray, dtype) -> int:
+    """Elementwise passes the tap loop makes per output pixel (see the module docstring)."""
+    c = kernels.shape[2]
+    passes = 0
+    for o in range(kernels.shape[3]):
+        k = kernels[..., o]
+        factors = rank1(k[:, :, 0], np.dtype(dtype)) if c == 1 else None
+        weights = np.concatenate(factors) if factors is not None else k.ravel()
+        nonzero = weights[weights != 0]
+        passes += int(np.sum(np.where(np.abs(nonzero) == 1, 1, 2)))
+    return max(passes, 1)
+
+
+def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[str, float]:
+    """Estimated nanoseconds of each method for these sizes; see the module docstring."""
+    m, _, _, c = images_shape
+    kh, kw, _, nc = kernels.shape
+    gh, gw = geometry
+    pixels = m * gh.out * gw.out
+    depth = kh * kw * c
+    fh, fw = fft_shape(geometry)
+    points = fh * fw
+    direct = pixels * direct_passes(kernels, dtype) * (PASS_NS if c == 1 else STRIDED_PASS_NS)
+    gemm = pixels * depth * GATHER_NS / min(c, 16) + 2 * pixels * depth * nc * FLOP_NS
+    fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
+    return {"direct": direct, "gemm": gemm, "fft": fft}
+
+
+def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
+    """The method ``auto`` runs: the cheapest by :func:`estimate_costs`."""
+    costs = estimate_costs(images_shape, kernels, geometry, dtype)
+    return min(costs, key=costs.get)
+
+
+def correlate(
+    images, kernels, geometry, pad_mode: str, pad_value, dtype, method: str = "auto", threads: int | None = None
+) -> np.ndarray:
+    """Batched cross-correlation of checked arguments.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernels : ndarray, shape (kh, kw, c, nc)
+    geometry : pair of AxisGeometry (height, width), from ``_shapes.geometry_2d``
+    pad_mode, pad_value : as in ``numpy.pad``
+    dtype : floating dtype to compute and return in
+    method : {'auto', 'direct', 'gemm', 'fft'}
+    threads : int or None
+        Threads over batch blocks; ``None``: ``$CONVPOOL_NUM_THREADS`` or the cores.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, nc), a new array of ``dtype``.
+    """
+    dtype = np.dtype(dtype)
+    if method == "auto":
+        method = choose_method(images.shape, kernels, geometry, dtype)
+    return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, resolve_threads(threads))
