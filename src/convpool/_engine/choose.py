@@ -6,18 +6,19 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
 ``K = kh * kw * c`` taps per output and ``F = fh * fw`` transform points:
 
 ``direct``
-    ``P * passes * (PASS_NS if c == 1 else STRIDED_PASS_NS)`` where ``passes``
-    counts, per output channel, one pass per non-zero tap of weight +-1 and
-    two for other weights (``kh + kw`` taps when the kernel is rank-1 and
-    single-channel). Scales with the kernel area: best for small kernels.
+    ``P * passes * PASS_NS`` where ``passes`` counts, per output channel,
+    one pass per non-zero tap of weight +-1 and two for other weights
+    (``kh + kw`` taps when the kernel is rank-1 and single-channel). Scales
+    with the kernel area and ``c * nc``: best for small kernels, few channels.
 ``gemm``
-    ``P * K * GATHER_NS / min(c, 16) + 2 * P * K * nc * FLOP_NS``: the im2col
-    gather (cheap per element when ``c`` is large, as rows are contiguous) plus
-    BLAS flops. Best when ``c * nc`` is large.
+    ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
+    ``c`` contiguous values), plus ``2 * P * K * nc * FLOP_NS * max(1, 64 / nc)``
+    BLAS flops (OpenBLAS runs far below peak when the product has fewer than
+    ~64 columns), halved for float32. Best when ``c * nc`` is large.
 ``fft``
-    ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``: forward
-    and inverse transforms plus the spectral products. Independent of the
-    kernel size: best for large kernels.
+    ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
+    forward and inverse transforms plus the spectral products. Independent
+    of the kernel size: best for large kernels.
 
 The constants are rough (a factor of two either way changes few choices);
 ``benchmarks/`` re-measures them and ``tests/test_methods.py`` pins the choices.
@@ -37,11 +38,12 @@ from .threads import resolve_threads
 #: The methods, in the order error messages list them.
 METHODS = ("auto", "direct", "gemm", "fft")
 
-PASS_NS = 0.5
-STRIDED_PASS_NS = 1.5
-GATHER_NS = 2.0
-FLOP_NS = 0.02
-FFT_NS = 0.4
+# Nanoseconds per unit, measured with threads=1 (benchmarks/calibrate.py).
+PASS_NS = 0.6
+GATHER_NS = 0.3
+GATHER_ROW_NS = 15.0
+FLOP_NS = 0.045
+FFT_NS = 0.3
 CMAC_NS = 1.0
 
 _RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
@@ -69,8 +71,10 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
     depth = kh * kw * c
     fh, fw = fft_shape(geometry)
     points = fh * fw
-    direct = pixels * direct_passes(kernels, dtype) * (PASS_NS if c == 1 else STRIDED_PASS_NS)
-    gemm = pixels * depth * GATHER_NS / min(c, 16) + 2 * pixels * depth * nc * FLOP_NS
+    narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
+    direct = pixels * direct_passes(kernels, dtype) * PASS_NS * narrow
+    flop = FLOP_NS * narrow * max(1.0, 64 / nc)
+    gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
     fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
     return {"direct": direct, "gemm": gemm, "fft": fft}
 

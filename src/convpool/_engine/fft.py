@@ -50,6 +50,10 @@ def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, th
     dilated = np.zeros((gh.extent, gw.extent, c, nc), dtype)
     dilated[:: gh.dilation, :: gw.dilation] = kernels
     spectrum = np.fft.rfft2(dilated[::-1, ::-1], s=(fh, fw), axes=(0, 1))  # (fh, fw//2+1, c, nc)
+    if c == 1:
+        spectrum = spectrum[:, :, 0, :]  # (fh, fw//2+1, nc): broadcast over the batch
+    else:
+        spectrum = np.ascontiguousarray(spectrum)  # per frequency, a (c, nc) matrix
     rows_sl = slice(gh.extent - 1, gh.extent - 1 + (gh.out - 1) * gh.stride + 1, gh.stride)
     cols_sl = slice(gw.extent - 1, gw.extent - 1 + (gw.out - 1) * gw.stride + 1, gw.stride)
     out = np.empty((m, gh.out, gw.out, nc), dtype=dtype)
@@ -59,9 +63,10 @@ def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, th
         padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
         x = np.fft.rfft2(padded, s=(fh, fw), axes=(1, 2))  # (b, fh, fw//2+1, c)
         if c == 1:
-            y = x * spectrum[:, :, 0, :]
+            y = x * spectrum
         else:
-            y = np.matmul(x[..., None, :], spectrum)[..., 0, :]
+            # per frequency, one (b, c) @ (c, nc) product: few large matmuls, not b * F tiny ones
+            y = np.matmul(x.transpose(1, 2, 0, 3), spectrum).transpose(2, 0, 1, 3)
         out[rows] = np.fft.irfft2(y, s=(fh, fw), axes=(1, 2))[:, rows_sl, cols_sl]
 
     run_blocks(work, list(batch_blocks(m, per_image, FFT_BLOCK_BYTES)), threads)
