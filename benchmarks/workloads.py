@@ -174,12 +174,12 @@ def _grayscale_peers(x, k, pads, stride):
     peers = []
     if HAVE_TORCH:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as tnf
 
         def prep_torch():
             xt = torch.from_numpy(x)[:, None]
             if t != b or left != r:
-                xt = F.pad(xt, (left, r, t, b))
+                xt = tnf.pad(xt, (left, r, t, b))
                 return xt, torch.from_numpy(k)[None, None], 0
             return xt, torch.from_numpy(k)[None, None], (t, left)
 
@@ -187,7 +187,7 @@ def _grayscale_peers(x, k, pads, stride):
             Candidate(
                 "torch",
                 prep_torch,
-                lambda a: F.conv2d(a[0], a[1], padding=a[2], stride=stride),
+                lambda a: tnf.conv2d(a[0], a[1], padding=a[2], stride=stride),
                 lambda r_: r_[:, 0].numpy(),
             )
         )
@@ -230,7 +230,6 @@ def _grayscale_peers(x, k, pads, stride):
 
 def channel_workloads(m: int, rng) -> list[Workload]:
     x = (rng.random((m, 32, 32, 3)) * 256).astype(np.uint8)
-    result = []
     s4 = Workload("S4", f"convolve_channels {x.shape} uint8, (3, 3, 3) valid", 1.0)
     s4.candidates.append(
         Candidate("convpool", _same((x, SPEC_CHANNELS)), lambda a: convpool.convolve_channels(*a, padding="valid"))
@@ -253,7 +252,7 @@ def _channel_peers(x, k4, squeeze):
     peers = []
     if HAVE_TORCH:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as tnf
 
         peers.append(
             Candidate(
@@ -262,7 +261,7 @@ def _channel_peers(x, k4, squeeze):
                     torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2).contiguous(),
                     torch.from_numpy(k4.astype(np.float64)).permute(3, 2, 0, 1).contiguous(),
                 ),
-                lambda a: F.conv2d(a[0], a[1]),
+                lambda a: tnf.conv2d(a[0], a[1]),
                 lambda r: squeeze(r.permute(0, 2, 3, 1).numpy()),
             )
         )
@@ -305,13 +304,13 @@ def _pool_peers(x):
     peers = []
     if HAVE_TORCH:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as tnf
 
         peers.append(
             Candidate(
                 "torch",
                 lambda: torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2).contiguous(),
-                lambda a: F.avg_pool2d(a, 2, 2),
+                lambda a: tnf.avg_pool2d(a, 2, 2),
                 lambda r: r.permute(0, 2, 3, 1).numpy(),
             )
         )
@@ -341,7 +340,7 @@ def layer_workloads(scale: int, rng) -> list[Workload]:
     l1.candidates.append(Candidate("convpool", _same((x, k)), lambda a: convpool.convolve(*a, padding="same")))
     if HAVE_TORCH:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as tnf
 
         l1.candidates.append(
             Candidate(
@@ -350,7 +349,7 @@ def layer_workloads(scale: int, rng) -> list[Workload]:
                     torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(),
                     torch.from_numpy(k).permute(3, 2, 0, 1).contiguous(),
                 ),
-                lambda a: F.conv2d(a[0], a[1], padding=1),
+                lambda a: tnf.conv2d(a[0], a[1], padding=1),
                 lambda r: r.permute(0, 2, 3, 1).numpy(),
             )
         )
@@ -380,13 +379,13 @@ def _large_kernel_peers(x, k, g1d):
     peers = []
     if HAVE_TORCH:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as tnf
 
         peers.append(
             Candidate(
                 "torch",
                 lambda: (torch.from_numpy(x)[:, None], torch.from_numpy(k)[None, None]),
-                lambda a: F.conv2d(a[0], a[1], padding=7),
+                lambda a: tnf.conv2d(a[0], a[1], padding=7),
                 lambda r: r[:, 0].numpy(),
             )
         )
@@ -427,13 +426,15 @@ def _maxpool_peers(x):
     peers = []
     if HAVE_TORCH:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as tnf
 
         peers.append(
             Candidate(
                 "torch",
-                lambda: F.pad(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), (0, 1, 0, 1), value=-float("inf")),
-                lambda a: F.max_pool2d(a, 3, 2),
+                lambda: tnf.pad(
+                    torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), (0, 1, 0, 1), value=-float("inf")
+                ),
+                lambda a: tnf.max_pool2d(a, 3, 2),
                 lambda r: r.permute(0, 2, 3, 1).numpy(),
             )
         )

@@ -55,10 +55,34 @@ def _pass(dst_of, src_of, scratch_of, weights, g) -> None:
     full = [i for i, (_, s) in enumerate(spans) if covers(g, s)]
     if full:  # start from a tap that writes every output: no zero fill needed
         spans.insert(0, spans.pop(full[0]))
+        if _pair_first(dst_of, src_of, g, spans):
+            spans = spans[2:]
+            full = []  # dst is initialised: every remaining tap accumulates
     else:
         dst_of(slice(None))[...] = 0
     for n, (w, (out_sl, in_sl)) in enumerate(spans):
         axpy(dst_of(out_sl), src_of(in_sl), w, bool(full) and n == 0, scratch_of(out_sl))
+
+
+def _pair_first(dst_of, src_of, g, spans) -> bool:
+    """Write ``dst = x0 + x1`` or ``x0 - x1`` in one pass when the first two taps are full and +-1.
+
+    Saves the copy the first tap would otherwise cost (e.g. the ``[1, 0, -1]``
+    difference is a single ``subtract``). Returns whether it did.
+    """
+    if len(spans) < 2 or not covers(g, spans[1][1]):
+        return False
+    (w0, (out_sl, in0)), (w1, (_, in1)) = spans[0], spans[1]
+    dst = dst_of(out_sl)
+    if w0 == 1 and w1 == 1:
+        np.add(src_of(in0), src_of(in1), out=dst, dtype=dst.dtype)
+    elif w0 == 1 and w1 == -1:
+        np.subtract(src_of(in0), src_of(in1), out=dst, dtype=dst.dtype)
+    elif w0 == -1 and w1 == 1:
+        np.subtract(src_of(in1), src_of(in0), out=dst, dtype=dst.dtype)
+    else:
+        return False
+    return True
 
 
 def _taps_2d(dst, src, kernel3, gh, gw, scratch) -> None:

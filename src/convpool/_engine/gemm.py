@@ -15,8 +15,9 @@ import numpy as np
 from .blocking import batch_blocks, pad_block, tap_view
 from .threads import run_blocks
 
-#: Bytes of patches (plus padded input and output) one GEMM block aims for.
-GEMM_BLOCK_BYTES = 8 * 1024 * 1024
+#: Bytes of patches (plus padded input and output) one GEMM block aims for: big enough
+#: (thousands of rows) for BLAS to reach its speed, small enough for the memory bound.
+GEMM_BLOCK_BYTES = 16 * 1024 * 1024
 
 
 def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
@@ -39,5 +40,7 @@ def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, t
                 cols[:, :, :, a, t, :] = tap_view(padded, geometry, a, t)
         np.matmul(cols.reshape(b * pixels, depth), matrix, out=out[rows].reshape(b * pixels, nc))
 
-    run_blocks(work, list(batch_blocks(m, per_image, GEMM_BLOCK_BYTES)), threads)
+    # BLAS already runs each product on all cores: more Python threads would only oversubscribe them.
+    del threads
+    run_blocks(work, list(batch_blocks(m, per_image, GEMM_BLOCK_BYTES)), 1)
     return out

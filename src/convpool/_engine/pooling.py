@@ -48,7 +48,12 @@ def _reduce_pass(dst_of, src_of, g, reduce, fill) -> None:
     full = [i for i, s in enumerate(spans) if covers(g, s)]
     if full:
         first = spans.pop(full[0])
-        np.copyto(dst_of(first[0]), src_of(first[1]), casting="unsafe")
+        second = next((s for s in spans if covers(g, s)), None)
+        if second is not None:  # the first two taps in one pass: reduce(x0, x1) -> dst
+            spans.remove(second)
+            reduce(src_of(first[1]), src_of(second[1]), out=dst_of(first[0]), dtype=dst_of(first[0]).dtype)
+        else:
+            np.copyto(dst_of(first[0]), src_of(first[1]), casting="unsafe")
     else:
         dst_of(slice(None))[...] = fill
     for out_sl, in_sl in spans:
