@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # PyTorch is an optional test oracle; pinned, because an unpinned torch pulls GBs of CUDA packages.
 TORCH  := torch==2.13.0
 
-.PHONY: demo test lint setup setup-test clean
+.PHONY: demo test lint setup setup-test setup-bench bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,21 @@ demo: setup
 	mkdir -p build
 	$(BIN)/convpool demo -o build/convpool-demo.png --force
 
+# Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
+setup-bench: setup-test
+	$(BIN)/pip install -q -e '.[bench]'
+
+bench: setup-bench
+	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/scaling.py
+
+bench-quick: setup-bench
+	$(BIN)/python benchmarks/bench.py --quick --repeats 3
+	$(BIN)/python benchmarks/scaling.py --quick
+
 lint: setup-test
-	$(BIN)/ruff check src tests tasks tools
-	$(BIN)/ruff format --check src tests tasks tools
+	$(BIN)/ruff check src tests tasks tools benchmarks
+	$(BIN)/ruff format --check src tests tasks tools benchmarks
 
 test: setup-test lint
 	$(BIN)/python -m pytest
