@@ -17,8 +17,10 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
     ~64 columns), halved for float32. Best when ``c * nc`` is large.
 ``fft``
     ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
-    forward and inverse transforms plus the spectral products. Independent
-    of the kernel size: best for large kernels.
+    forward and inverse transforms plus the spectral products, plus
+    ``m * F * MIX_NS`` when ``c > 1`` (one small matrix product per frequency
+    mixes the channels; its call overhead dominates for few channels).
+    Independent of the kernel size: best for large kernels.
 
 The constants are rough (a factor of two either way changes few choices);
 ``benchmarks/`` re-measures them and ``tests/test_methods.py`` pins the choices.
@@ -45,6 +47,7 @@ GATHER_ROW_NS = 15.0
 FLOP_NS = 0.045
 FFT_NS = 0.3
 CMAC_NS = 1.0
+MIX_NS = 150.0
 
 _RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
 
@@ -76,6 +79,8 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
     flop = FLOP_NS * narrow * max(1.0, 64 / nc)
     gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
     fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
+    if c > 1:  # mixing channels costs one small matmul per frequency and image
+        fft += m * points * MIX_NS
     return {"direct": direct, "gemm": gemm, "fft": fft}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .blocking import batch_blocks, pad_block
+from .scratch import scratch
 from .taps import axpy, covers, tap_span, unpadded
 from .threads import run_blocks
 
@@ -117,12 +118,16 @@ def _planar(block, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
         return block.reshape(1, b, h, w)
     if pad_mode != "constant":
         block = pad_block(block, geometry, pad_mode, pad_value, dtype)
-        planes = np.empty((c, b, gh.padded, gw.padded), dtype)
+        planes = scratch("planes", (c, b, gh.padded, gw.padded), dtype)
         np.copyto(planes, block.transpose(3, 0, 1, 2), casting="unsafe")
         return planes
-    planes = np.empty((c, b, gh.padded, gw.padded), dtype)
-    if gh.padded != h or gw.padded != w:
-        planes[...] = pad_value  # border; the interior is overwritten next
+    planes = scratch("planes", (c, b, gh.padded, gw.padded), dtype)
+    top, left = gh.before, gw.before
+    # the border only: the interior is overwritten next
+    planes[:, :, :top] = pad_value
+    planes[:, :, top + h :] = pad_value
+    planes[:, :, top : top + h, :left] = pad_value
+    planes[:, :, top : top + h, left + w :] = pad_value
     np.copyto(
         planes[:, :, gh.before : gh.before + h, gw.before : gw.before + w],
         block.transpose(3, 0, 1, 2),
@@ -145,17 +150,17 @@ def _flat_block(out_block, planes, weights, factors, geometry, dtype) -> None:
     size = b * hp * wp
     reach = (gh.extent - 1) * wp + gw.extent - 1
     length = size - reach
-    full = np.empty(size, dtype)
-    scratch = np.empty(size, dtype)
+    full = scratch("full", size, dtype)
+    extra = scratch("extra", size, dtype)
     for o in range(weights.shape[3]):
         if factors[o] is not None:
             u, v = factors[o]
-            rows = np.empty(size, dtype)
+            rows = scratch("rows", size, dtype)
             span = size - (gw.extent - 1)
             _flat_sum(
                 rows[:span],
                 [(w, flat[0, t * gw.dilation : t * gw.dilation + span]) for t, w in enumerate(v) if w],
-                scratch[:span],
+                extra[:span],
             )
             terms = [(w, rows[a * gh.dilation * wp : a * gh.dilation * wp + length]) for a, w in enumerate(u) if w]
         else:
@@ -164,8 +169,25 @@ def _flat_block(out_block, planes, weights, factors, geometry, dtype) -> None:
                 for (a, t, k), w in np.ndenumerate(weights[..., o])
                 if w
             ]
-        _flat_sum(full[:length], terms, scratch[:length])
-        out_block[..., o] = full.reshape(b, hp, wp)[:, : gh.out, : gw.out]
+        grid = (b, gh.out, gw.out)
+        if len(terms) >= 3 and abs(terms[-1][0]) == 1:
+            # the last +-1 tap writes straight into the output: no separate copy-out pass
+            _flat_sum(full[:length], terms[:-1], extra[:length])
+            combine = np.add if terms[-1][0] == 1 else np.subtract
+            combine(_as_grid(full, grid, wp, hp), _as_grid(terms[-1][1], grid, wp, hp), out=out_block[..., o])
+        else:
+            _flat_sum(full[:length], terms, extra[:length])
+            out_block[..., o] = full.reshape(b, hp, wp)[:, : gh.out, : gw.out]
+
+
+def _as_grid(flat: np.ndarray, grid, wp: int, hp: int) -> np.ndarray:
+    """The ``(b, oh, ow)`` outputs inside a flat full-width array (a strided view, no copy).
+
+    Output ``(n, i, j)`` sits at ``(n * hp + i) * wp + j``; the last one is in
+    bounds because ``oh <= hp`` and ``ow <= wp`` minus the kernel's reach.
+    """
+    step = flat.itemsize
+    return np.lib.stride_tricks.as_strided(flat, shape=grid, strides=(hp * wp * step, wp * step, step), writeable=False)
 
 
 def _taps_2d(dst, src, kernel3, gh, gw, scratch) -> None:
@@ -190,10 +212,10 @@ def _separable(dst, src, u, v, gh, gw, dtype) -> None:
     """``dst (b, oh, ow)`` from single-channel ``src (b, h, w, 1)`` as a row pass then a column pass."""
     b, h = src.shape[:2]
     plane = src[..., 0]
-    rows = np.empty((b, h, gw.out), dtype)
-    scratch = np.empty((b, max(h, gh.out), gw.out), dtype)
-    _pass(lambda sl: rows[:, :, sl], lambda sl: plane[:, :, sl], lambda sl: scratch[:, :h, sl], v, gw)
-    _pass(lambda sl: dst[:, sl, :], lambda sl: rows[:, sl, :], lambda sl: scratch[:, sl, :], u, gh)
+    rows = scratch("rows", (b, h, gw.out), dtype)
+    spare = scratch("extra", (b, max(h, gh.out), gw.out), dtype)
+    _pass(lambda sl: rows[:, :, sl], lambda sl: plane[:, :, sl], lambda sl: spare[:, :h, sl], v, gw)
+    _pass(lambda sl: dst[:, sl, :], lambda sl: rows[:, sl, :], lambda sl: spare[:, sl, :], u, gh)
 
 
 def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
@@ -223,13 +245,13 @@ def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype,
         block = images[rows]
         src = block.astype(dtype, copy=False) if virtual else pad_block(block, geometry, pad_mode, pad_value, dtype)
         dst_all = out[rows]
-        scratch = np.empty(dst_all.shape[:3], dtype)
+        spare = scratch("full", dst_all.shape[:3], dtype)
         for o in range(nc):
             dst = dst_all[..., o]
             if factors[o] is not None:
                 _separable(dst, src, *factors[o], vh, vw, dtype)
             else:
-                _taps_2d(dst, src, weights[..., o], vh, vw, scratch)
+                _taps_2d(dst, src, weights[..., o], vh, vw, spare)
 
     run_blocks(work, list(batch_blocks(m, per_image, DIRECT_BLOCK_BYTES)), threads)
     return out

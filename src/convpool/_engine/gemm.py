@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .blocking import batch_blocks, pad_block, tap_view
+from .scratch import scratch
 from .threads import run_blocks
 
 #: Bytes of patches (plus padded input and output) one GEMM block aims for: big enough
@@ -34,7 +35,7 @@ def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, t
     def work(rows: slice) -> None:
         padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
         b = padded.shape[0]
-        cols = np.empty((b, gh.out, gw.out, kh, kw, c), dtype)
+        cols = scratch("gemm_cols", (b, gh.out, gw.out, kh, kw, c), dtype)
         for a in range(kh):
             for t in range(kw):
                 cols[:, :, :, a, t, :] = tap_view(padded, geometry, a, t)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._shapes import window_counts
 from .blocking import batch_blocks
+from .scratch import scratch
 from .taps import covers, tap_span
 from .threads import resolve_threads, run_blocks
 
@@ -90,7 +91,7 @@ def pool_windows(images, geometry, mode: str, count_include_pad: bool, dtype, th
     def work(rows: slice) -> None:
         block = images[rows]
         dst = out[rows]
-        tall = np.empty((block.shape[0], gh.out, w, c), dtype)
+        tall = scratch("pool_tall", (block.shape[0], gh.out, w, c), dtype)
         _reduce_pass(lambda sl: tall[:, sl], lambda sl: block[:, sl], gh, reduce, fill)
         _reduce_pass(lambda sl: dst[:, :, sl], lambda sl: tall[:, :, sl], gw, reduce, fill)
         if scale is not None:

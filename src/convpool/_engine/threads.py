@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from .scratch import release
+
 #: Environment variable that caps the default thread count.
 THREADS_ENV = "CONVPOOL_NUM_THREADS"
 
@@ -46,8 +48,11 @@ def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: 
     """
     threads = min(threads, len(blocks))
     if threads <= 1:
-        for block in blocks:
-            work(block)
+        try:
+            for block in blocks:
+                work(block)
+        finally:
+            release()  # the main thread outlives the call: give its scratch back
         return
 
     def run(part: Sequence[slice]) -> None:
