@@ -8,6 +8,7 @@ depend on it.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +44,9 @@ def resolve_threads(threads: int | None) -> int:
 def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: int) -> None:
     """Call ``work(block)`` for every block, on up to ``threads`` threads.
 
-    Each thread takes a contiguous run of blocks (fewer hand-offs, and each
-    thread streams through its own part of the batch).
+    The calling thread works too. Threads take the next unclaimed block from a
+    shared counter, so on a busy machine a thread that gets less CPU simply
+    does fewer blocks instead of holding everyone up.
     """
     threads = min(threads, len(blocks))
     if threads <= 1:
@@ -54,13 +56,19 @@ def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: 
         finally:
             release()  # the main thread outlives the call: give its scratch back
         return
+    claim = itertools.count()  # next() on a count is atomic under the GIL
 
-    def run(part: Sequence[slice]) -> None:
-        for block in part:
-            work(block)
+    def drain() -> None:
+        for index in iter(lambda: next(claim), None):
+            if index >= len(blocks):
+                return
+            work(blocks[index])
 
-    size = -(-len(blocks) // threads)
-    parts = [blocks[i : i + size] for i in range(0, len(blocks), size)]
-    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-        for future in [pool.submit(run, part) for part in parts]:
-            future.result()
+    with ThreadPoolExecutor(max_workers=threads - 1) as pool:
+        helpers = [pool.submit(drain) for _ in range(threads - 1)]
+        try:
+            drain()
+        finally:
+            release()
+            for future in helpers:
+                future.result()
