@@ -41,7 +41,6 @@ def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, t
                 cols[:, :, :, a, t, :] = tap_view(padded, geometry, a, t)
         np.matmul(cols.reshape(b * pixels, depth), matrix, out=out[rows].reshape(b * pixels, nc))
 
-    # BLAS already runs each product on all cores: more Python threads would only oversubscribe them.
     # BLAS already runs each product on all cores; Python threads on top only
     # oversubscribe them (measured slower), so blocks run one after another.
     del threads
