@@ -249,3 +249,17 @@ def test_every_method_on_a_grid_of_small_cases():
         for method in METHODS:
             got = convolve(x, k, padding, stride, dilation=dilation, method=method)
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9, err_msg=f"{method} {padding}")
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("padding", ["valid", "same", (1, 2)])
+def test_pool_large_images_cut_into_bands_match_reference(mode, padding, monkeypatch):
+    # with 64 KiB blocks one image is too big, so it is processed in bands of a few output rows
+    from convpool._engine import pooling
+
+    monkeypatch.setattr(pooling, "POOL_BLOCK_BYTES", 64 * 1024)
+    x = rng.normal(size=(2, 70, 60, 16)).astype(np.float32)
+    units = pooling._work_units(2, geometry_2d(padding, (70, 60), (3, 3), (2, 2), (1, 1))[0], 2 * 60 * 4 * 16 * 2)
+    assert len(units) > 2 * 5  # several bands per image
+    expected = pool_ref(x, 3, 2, mode, padding)
+    np.testing.assert_allclose(pool(x, 3, 2, mode, padding=padding), expected, rtol=1e-5, atol=1e-5)
