@@ -55,7 +55,7 @@ class Candidate:
     prepare: object
     run: object
     to_common: object = staticmethod(lambda r: r)
-    once: bool = False  # slow peers (the naive loops) run a single time
+    once: bool = False  # slow peers (naive loops, einsum on big batches) run a single time
     floor: bool = False  # a memory-traffic floor, not a peer
 
 
@@ -222,6 +222,7 @@ def _grayscale_peers(x, k, pads, stride):
             "numpy einsum",
             _same((x[..., None], k[:, :, None, None])),
             lambda a: einsum_idiom(a[0], a[1], pads, stride)[..., 0],
+            once=True,  # seconds per call at full size, 10x off the pace: once is enough
         )
     )
     peers.append(Candidate("naive loops", _same(x), lambda a: naive_gray(a, k, pads, stride), once=True))
@@ -294,7 +295,9 @@ def _channel_peers(x, k4, squeeze):
                 "opencv filter2D", lambda: np.ascontiguousarray(x.transpose(0, 3, 1, 2), np.float64), run_cv, squeeze
             )
         )
-    peers.append(Candidate("numpy einsum", _same(x), lambda a: squeeze(einsum_idiom(a, k4, ((0, 0), (0, 0)), (1, 1)))))
+    peers.append(
+        Candidate("numpy einsum", _same(x), lambda a: squeeze(einsum_idiom(a, k4, ((0, 0), (0, 0)), (1, 1))), once=True)
+    )
     peers.append(Candidate("naive loops", _same(x), lambda a: squeeze(naive_conv(a, k4)), once=True))
     return peers
 
