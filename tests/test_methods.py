@@ -53,11 +53,12 @@ def test_methods_match_reference_channels_and_dtypes(method, c, nc, padding, str
 @pytest.mark.parametrize(
     "pad_mode,pad_value", [("constant", 2.5), ("edge", 0), ("reflect", 0), ("symmetric", 0), ("wrap", 0)]
 )
-def test_methods_match_reference_pad_modes(method, pad_mode, pad_value):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_methods_match_reference_pad_modes(method, pad_mode, pad_value, stride):
     x = rng.normal(size=(2, 6, 7, 2))
     k = rng.normal(size=(3, 4, 2, 2))
-    expected = conv_ref(x, k, "same", 1, 1, pad_mode, pad_value)
-    got = convolve(x, k, "same", pad_mode=pad_mode, pad_value=pad_value, method=method)
+    expected = conv_ref(x, k, "same", stride, 1, pad_mode, pad_value)
+    got = convolve(x, k, "same", stride, pad_mode=pad_mode, pad_value=pad_value, method=method)
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
 
 
