@@ -161,12 +161,30 @@ def test_tap_span_clips_to_real_cells():
 # --- threads ------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of a few images and threads for every block, so small inputs exercise the thread pool."""
+    from convpool._engine import direct, fft, gemm, pooling, threads
+
+    for module, name in [
+        (direct, "DIRECT_BLOCK_BYTES"),
+        (direct, "FLAT_BLOCK_BYTES"),
+        (gemm, "GEMM_BLOCK_BYTES"),
+        (fft, "FFT_BLOCK_BYTES"),
+        (pooling, "POOL_BLOCK_BYTES"),
+    ]:
+        monkeypatch.setattr(module, name, 16 * 1024)
+    monkeypatch.setattr(threads, "BLOCKS_PER_THREAD", 1)
+
+
 @pytest.mark.parametrize("method", METHODS)
-def test_threads_do_not_change_results(method):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_threads_do_not_change_results(method, stride, small_blocks):
     x = rng.normal(size=(300, 12, 12, 2))
     k = rng.normal(size=(3, 3, 2, 2))
-    one = convolve(x, k, method=method, threads=1)
-    np.testing.assert_array_equal(convolve(x, k, method=method, threads=3), one)
+    one = convolve(x, k, stride=stride, method=method, threads=1)
+    np.testing.assert_array_equal(convolve(x, k, stride=stride, method=method, threads=3), one)
+    np.testing.assert_allclose(one, conv_ref(x, k, "same", stride), rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(pool(x, 2, 2, "avg", threads=3), pool(x, 2, 2, "avg", threads=1))
 
 

@@ -18,6 +18,9 @@ from .scratch import release
 #: Environment variable that caps the default thread count.
 THREADS_ENV = "CONVPOOL_NUM_THREADS"
 
+#: Blocks each extra thread must have to itself before it is started (small jobs run serially).
+BLOCKS_PER_THREAD = 4
+
 
 def default_threads() -> int:
     """Threads used when ``threads=None``: ``$CONVPOOL_NUM_THREADS``, else the usable cores."""
@@ -48,7 +51,8 @@ def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: 
     shared counter, so on a busy machine a thread that gets less CPU simply
     does fewer blocks instead of holding everyone up.
     """
-    threads = min(threads, len(blocks))
+    # A thread costs a few hundred microseconds to start: worth it only with a few blocks to share.
+    threads = min(threads, 1 + len(blocks) // BLOCKS_PER_THREAD)
     if threads <= 1:
         try:
             for block in blocks:
@@ -64,11 +68,17 @@ def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: 
                 return
             work(blocks[index])
 
-    with ThreadPoolExecutor(max_workers=threads - 1) as pool:
-        helpers = [pool.submit(drain) for _ in range(threads - 1)]
-        try:
-            drain()
-        finally:
-            release()
-            for future in helpers:
+    pool = ThreadPoolExecutor(max_workers=threads - 1)
+    helpers = [pool.submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        release()
+        # A helper the OS has not scheduled yet has nothing left to do: cancel it
+        # rather than wait for its time slice (milliseconds on a busy machine).
+        for future in helpers:
+            future.cancel()
+        pool.shutdown(wait=False)
+        for future in helpers:
+            if not future.cancelled():
                 future.result()
