@@ -109,6 +109,9 @@ def main(argv=None) -> int:
                 "o-",
                 label=f"{key} (slope {data['loglog_slope'][key]:.2f})",
             )
+        sizes = np.array(data["sizes"], float)
+        first = data["rows"][0]["convpool"]
+        ax.loglog(sizes, first * sizes / sizes[0], "k:", lw=0.8, label="linear (slope 1)")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("size (batch, pixels or kernel taps)")
         ax.set_ylabel("median time (s)")
