@@ -29,6 +29,9 @@ def markdown(data: dict) -> str:
             f"{fastest['median_s'] * 1e3:.1f} ms | {w['ratio']:.2f}x | {w['target']:.1f}x {verdict} "
             f"| {memory} | {others} |"
         )
+    for w in data["workloads"]:
+        if w.get("floor_ratio") is not None:
+            lines.append(f"\n{w['workload']}: convpool takes {w['floor_ratio']:.2f}x a plain copy of input to output.")
     return "\n".join(lines)
 
 
