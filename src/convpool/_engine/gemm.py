@@ -18,7 +18,7 @@ from .threads import run_blocks
 
 #: Bytes of patches (plus padded input and output) one GEMM block aims for: big enough
 #: (thousands of rows) for BLAS to reach its speed, small enough for the memory bound.
-GEMM_BLOCK_BYTES = 24 * 1024 * 1024
+GEMM_BLOCK_BYTES = 16 * 1024 * 1024
 
 
 def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
