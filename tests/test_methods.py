@@ -127,12 +127,13 @@ def test_auto_choices(shape, kernel_shape, expected):
 
 
 def test_auto_cost_model_formulas():
-    # direct: P * passes * PASS_NS; the spec kernel splits into [1, 0, -1] (2 passes) and [1, 1, 1] (3).
+    # direct: P * (passes * PASS_NS + nc * PIXEL_NS); the spec kernel splits into [1, 0, -1] (2 passes)
+    # and [1, 1, 1] (3).
     from convpool._engine import choose
 
     shape, k = (10, 28, 28, 1), np.array([[1, 0, -1]] * 3, float)[:, :, None, None]
     costs = estimate_costs(shape, k, _geometry(shape, k, "valid"), np.dtype(np.float64))
-    assert costs["direct"] == pytest.approx(10 * 26 * 26 * 5 * choose.PASS_NS)
+    assert costs["direct"] == pytest.approx(10 * 26 * 26 * (5 * choose.PASS_NS + choose.PIXEL_NS))
     fh, fw = next_fast_len(28), next_fast_len(28)
     points = fh * fw
     fft = 10 * 2 * points * np.log2(points) * choose.FFT_NS + 10 * points * choose.CMAC_NS

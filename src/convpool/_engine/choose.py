@@ -6,10 +6,12 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
 ``K = kh * kw * c`` taps per output and ``F = fh * fw`` transform points:
 
 ``direct``
-    ``P * passes * PASS_NS`` where ``passes`` counts, per output channel,
+    ``P * (passes * PASS_NS + nc * PIXEL_NS)`` where ``passes`` counts, per output channel,
     one pass per non-zero tap of weight +-1 and two for other weights
     (``kh + kw`` taps when the kernel is rank-1 and single-channel). Scales
     with the kernel area and ``c * nc``: best for small kernels, few channels.
+    ``PIXEL_NS`` is the per-output cost of laying out the block and copying
+    the result out.
 ``gemm``
     ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
     ``c`` contiguous values), plus ``2 * P * K * nc * FLOP_NS * max(1, 64 / nc)``
@@ -40,8 +42,9 @@ from .threads import resolve_threads
 #: The methods, in the order error messages list them.
 METHODS = ("auto", "direct", "gemm", "fft")
 
-# Nanoseconds per unit, measured with threads=1 (benchmarks/calibrate.py).
-PASS_NS = 0.6
+# Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64).
+PASS_NS = 0.25
+PIXEL_NS = 1.0
 GATHER_NS = 0.3
 GATHER_ROW_NS = 15.0
 FLOP_NS = 0.045
@@ -75,7 +78,7 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
     fh, fw = fft_shape(geometry)
     points = fh * fw
     narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
-    direct = pixels * direct_passes(kernels, dtype) * PASS_NS * narrow
+    direct = pixels * (direct_passes(kernels, dtype) * PASS_NS + nc * PIXEL_NS) * narrow
     flop = FLOP_NS * narrow * max(1.0, 64 / nc)
     gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
     fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
