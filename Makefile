@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # PyTorch is an optional test oracle; pinned, because an unpinned torch pulls GBs of CUDA packages.
 TORCH  := torch==2.13.0
 
-.PHONY: demo test lint setup setup-test setup-bench bench bench-quick clean
+.PHONY: demo test lint setup setup-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,9 @@ demo: setup
 	mkdir -p build
 	$(BIN)/convpool demo -o build/convpool-demo.png --force
 
-# Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
+.PHONY: setup-bench bench bench-quick
+
+# Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (issue 3, docs/performance.md).
 setup-bench: setup-test
 	$(BIN)/pip install -q -e '.[bench]'
 
