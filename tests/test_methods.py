@@ -76,6 +76,23 @@ def test_separable_and_sparse_kernels_match_reference(padding, stride):
     np.testing.assert_allclose(convolve_grayscale(x, gauss, padding, stride), expected, rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("shape", [(3, 9, 10, 5), (2, 8, 7, 3), (1, 5, 5, 1)])
+@pytest.mark.parametrize("padding", ["valid", "same", ((0, 3), (2, 1))])
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect"])
+def test_winograd_matches_reference(shape, padding, pad_mode):
+    # gemm runs 3x3 stride-1 kernels as Winograd F(2x2, 3x3): odd and even output sizes
+    from convpool._engine.gemm import correlate_winograd, winograd_applies
+
+    x = rng.normal(size=shape) * 100
+    k = rng.normal(size=(3, 3, shape[3], 4))
+    geometry = _geometry(x.shape, k, padding)
+    assert winograd_applies(k, geometry)
+    got = correlate_winograd(x, k, geometry, pad_mode, 0, np.dtype(np.float64), 1)
+    np.testing.assert_allclose(got, conv_ref(x, k, padding, 1, 1, pad_mode), rtol=1e-10, atol=1e-9)
+    assert not winograd_applies(k, _geometry(x.shape, k, padding, (1, 2)))
+    assert not winograd_applies(rng.normal(size=(3, 2, shape[3], 1)), geometry)
+
+
 def test_rank1_detects_outer_products_only():
     u, v = rank1(np.outer([1.0, 2.0, -1.0], [3.0, 0.0, 1.0]), np.dtype(np.float64))
     np.testing.assert_allclose(np.outer(u, v), [[3, 0, 1], [6, 0, 2], [-3, 0, -1]])

@@ -16,7 +16,9 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
     ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
     ``c`` contiguous values), plus ``2 * P * K * nc * FLOP_NS * max(1, 64 / nc)``
     BLAS flops (OpenBLAS runs far below peak when the product has fewer than
-    ~64 columns), halved for float32. Best when ``c * nc`` is large.
+    ~64 columns), halved for float32. Best when ``c * nc`` is large. A 3x3
+    kernel at stride 1 runs as Winograd F(2x2, 3x3): 4/9 of the flops, and
+    ``P * (5 c + 4 nc) * PASS_NS`` of tile transforms instead of the gather.
 ``fft``
     ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
     forward and inverse transforms plus the spectral products, plus
@@ -36,7 +38,7 @@ import numpy as np
 
 from .direct import correlate_direct, rank1
 from .fft import correlate_fft, fft_shape
-from .gemm import correlate_gemm
+from .gemm import correlate_gemm, winograd_applies
 from .threads import resolve_threads
 
 #: The methods, in the order error messages list them.
@@ -80,7 +82,11 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
     narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
     direct = pixels * (direct_passes(kernels, dtype) * PASS_NS + nc * PIXEL_NS) * narrow
     flop = FLOP_NS * narrow * max(1.0, 64 / nc)
-    gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
+    if winograd_applies(kernels, geometry):
+        # 16 products per 2x2 outputs instead of 36; the tile transforms replace the gather
+        gemm = pixels * (5 * c + 4 * nc) * PASS_NS + 2 * pixels * depth * nc * flop * 4 / 9
+    else:
+        gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
     fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
     if c > 1:  # mixing channels costs one small matmul per frequency and image
         fft += m * points * MIX_NS
