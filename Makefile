@@ -23,9 +23,23 @@ demo: setup
 	mkdir -p build
 	$(BIN)/convpool demo -o build/convpool-demo.png --force
 
+.PHONY: setup-bench bench bench-quick
+
+# Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (issue 3, docs/performance.md).
+setup-bench: setup-test
+	$(BIN)/pip install -q -e '.[bench]'
+
+bench: setup-bench
+	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/scaling.py
+
+bench-quick: setup-bench
+	$(BIN)/python benchmarks/bench.py --quick --repeats 3
+	$(BIN)/python benchmarks/scaling.py --quick
+
 lint: setup-test
-	$(BIN)/ruff check src tests tasks tools
-	$(BIN)/ruff format --check src tests tasks tools
+	$(BIN)/ruff check src tests tasks tools benchmarks
+	$(BIN)/ruff format --check src tests tasks tools benchmarks
 
 test: setup-test lint
 	$(BIN)/python -m pytest

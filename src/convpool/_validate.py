@@ -16,6 +16,7 @@ from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 POOL_MODES = ("max", "avg", "min", "sum")
+CONV_METHODS = ("auto", "direct", "gemm", "fft")
 
 # Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
 _NUMERIC_KINDS = "biuf"
@@ -124,6 +125,17 @@ def flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def threads(value) -> int | None:
+    """``None`` (the default count) or a positive int: threads over batch blocks."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"threads must be None or a positive int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"threads must be None or a positive int, got {value!r}")
+    return int(value)
 
 
 def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, kernel_name: str) -> None:

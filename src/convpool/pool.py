@@ -19,6 +19,7 @@ def pool(
     *,
     padding="valid",
     count_include_pad: bool = False,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Pool a batch of images window by window, each channel on its own.
 
@@ -39,6 +40,8 @@ def pool(
     count_include_pad : bool, default False
         For ``'avg'``: divide every window by ``kh * kw`` (padded cells count as
         zeros) instead of by the number of input cells it covers.
+    threads : int, optional
+        Threads working on batch blocks at once, as in :func:`convpool.convolve`.
 
     Returns
     -------
@@ -75,6 +78,7 @@ def pool(
     mode = check.choice(mode, "mode", check.POOL_MODES)
     pads = check.padding(padding)
     include = check.flag(count_include_pad, "count_include_pad")
+    workers = check.threads(threads)
     geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
     if any(has_padding_only_window(g) for g in geometry):
         sides = tuple((g.before, g.after) for g in geometry)
@@ -86,4 +90,4 @@ def pool(
         dtype = images.dtype
     else:
         dtype = check.result_dtype(images.dtype)
-    return pool_windows(images, geometry, mode, include, dtype)
+    return pool_windows(images, geometry, mode, include, dtype, workers)

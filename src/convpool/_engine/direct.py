@@ -1,54 +1,257 @@
 """Direct cross-correlation: a loop over kernel taps, each a multiply-add of a shifted view.
 
-For each block of images and each tap ``(a, b)``::
+For each block of images, each output channel ``o`` and each non-zero tap
+``(a, b, k)``::
 
-    out[n, i, j, :] += padded[n, i*sh + a*dh, j*sw + b*dw, :] @ kernels[a, b]
+    out[n, i, j, o] += kernels[a, b, k, o] * x[n, i*sh + a*dh - top, j*sw + b*dw - left, k]
 
-so the work per tap is one ``matmul`` over channels (or one scaled add when
-there is a single input and output channel) and no im2col matrix is built.
+over the outputs whose input cell is real (zero padding is never built; see
+``taps``). Only the strided outputs are computed. Weights of +-1 cost one pass
+and zero weights none; a rank-1 single-channel kernel ``u v^T`` runs as two 1-D
+passes (``kw`` taps along rows, then ``kh`` along columns) instead of ``kh * kw``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .blocking import batch_blocks, pad_block, tap_view
+from .blocking import batch_blocks, pad_block
+from .scratch import scratch
+from .taps import axpy, covers, tap_span, unpadded
+from .threads import run_blocks
+
+#: Working set one direct block aims for: about half a core's L2 cache.
+DIRECT_BLOCK_BYTES = 512 * 1024
+#: Working set of a stride-1 block on flattened planes (measured best at 1-2 MiB).
+FLAT_BLOCK_BYTES = 2 * 1024 * 1024
 
 
-def correlate(images, kernels, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
-    """Batched cross-correlation of checked arguments.
+def rank1(kernel2d: np.ndarray, dtype: np.dtype):
+    """``(u, v)`` with ``kernel2d == outer(u, v)`` up to rounding of ``dtype``, else ``None``.
 
-    Parameters
-    ----------
-    images : ndarray, shape (m, h, w, c)
-    kernels : ndarray, shape (kh, kw, c, nc)
-    geometry : pair of AxisGeometry (height, width), from ``_shapes.geometry_2d``
-    pad_mode, pad_value : as in ``numpy.pad``
-    dtype : floating dtype to compute and return in
-
-    Returns
-    -------
-    ndarray, shape (m, oh, ow, nc), a new array of ``dtype``.
+    Only worth it when both sides have more than one tap.
     """
+    kh, kw = kernel2d.shape
+    if kh < 2 or kw < 2:
+        return None
+    k = kernel2d.astype(np.float64)
+    row = int(np.argmax(np.abs(k).max(axis=1)))
+    v = k[row]
+    col = int(np.argmax(np.abs(v)))
+    if v[col] == 0:
+        return None
+    u = k[:, col] / v[col]
+    tolerance = 8 * np.finfo(dtype).eps * np.abs(k).max()
+    if np.abs(np.outer(u, v) - k).max() > tolerance:
+        return None
+    return u, v
+
+
+def _pass(dst_of, src_of, scratch_of, weights, g) -> None:
+    """One axis of taps: ``dst[out] (+)= w[a] * src[in]`` for every non-zero ``w[a]``.
+
+    ``dst_of``, ``src_of`` and ``scratch_of`` map a slice of the pass's axis
+    (from :func:`tap_span`) to a view; outputs no tap reaches are zero.
+    """
+    spans = [(w, tap_span(g, a)) for a, w in enumerate(weights) if w != 0]
+    spans = [(w, s) for w, s in spans if s is not None]
+    full = [i for i, (_, s) in enumerate(spans) if covers(g, s)]
+    if full:  # start from a tap that writes every output: no zero fill needed
+        spans.insert(0, spans.pop(full[0]))
+        if _pair_first(dst_of, src_of, g, spans):
+            spans = spans[2:]
+            full = []  # dst is initialised: every remaining tap accumulates
+    else:
+        dst_of(slice(None))[...] = 0
+    for n, (w, (out_sl, in_sl)) in enumerate(spans):
+        axpy(dst_of(out_sl), src_of(in_sl), w, bool(full) and n == 0, scratch_of(out_sl))
+
+
+def _pair_first(dst_of, src_of, g, spans) -> bool:
+    """Write ``dst = x0 + x1`` or ``x0 - x1`` in one pass when the first two taps are full and +-1.
+
+    Saves the copy the first tap would otherwise cost (e.g. the ``[1, 0, -1]``
+    difference is a single ``subtract``). Returns whether it did.
+    """
+    if len(spans) < 2 or not covers(g, spans[1][1]):
+        return False
+    (w0, (out_sl, in0)), (w1, (_, in1)) = spans[0], spans[1]
+    return _pair_into(dst_of(out_sl), w0, src_of(in0), w1, src_of(in1))
+
+
+def _pair_into(dst, w0, x0, w1, x1) -> bool:
+    """``dst = w0 * x0 + w1 * x1`` in one pass if both weights are +-1 (not both -1)."""
+    if w0 == 1 and w1 == 1:
+        np.add(x0, x1, out=dst, dtype=dst.dtype)
+    elif w0 == 1 and w1 == -1:
+        np.subtract(x0, x1, out=dst, dtype=dst.dtype)
+    elif w0 == -1 and w1 == 1:
+        np.subtract(x1, x0, out=dst, dtype=dst.dtype)
+    else:
+        return False
+    return True
+
+
+def _flat_sum(dst, terms, scratch) -> None:
+    """``dst = sum(w * x for w, x in terms)``: 1-D contiguous arrays of one length."""
+    if not terms:
+        dst[...] = 0
+        return
+    first = 0
+    if len(terms) >= 2 and _pair_into(dst, terms[0][0], terms[0][1], terms[1][0], terms[1][1]):
+        first = 2
+    else:
+        axpy(dst, terms[0][1], terms[0][0], True, scratch)
+        first = 1
+    for w, x in terms[first:]:
+        axpy(dst, x, w, False, scratch)
+
+
+def _planar(block, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
+    """The padded block as contiguous planes, shape (c, b, hp, wp), cast to ``dtype``.
+
+    No copy for a contiguous single-channel block that needs neither cast nor padding.
+    """
+    gh, gw = geometry
+    b, h, w, c = block.shape
+    if c == 1 and block.dtype == dtype and block.flags.c_contiguous and gh.padded == h and gw.padded == w:
+        return block.reshape(1, b, h, w)
+    if pad_mode != "constant":
+        block = pad_block(block, geometry, pad_mode, pad_value, dtype)
+        planes = scratch("planes", (c, b, gh.padded, gw.padded), dtype)
+        np.copyto(planes, block.transpose(3, 0, 1, 2), casting="unsafe")
+        return planes
+    planes = scratch("planes", (c, b, gh.padded, gw.padded), dtype)
+    top, left = gh.before, gw.before
+    # the border only: the interior is overwritten next
+    planes[:, :, :top] = pad_value
+    planes[:, :, top + h :] = pad_value
+    planes[:, :, top : top + h, :left] = pad_value
+    planes[:, :, top : top + h, left + w :] = pad_value
+    np.copyto(
+        planes[:, :, gh.before : gh.before + h, gw.before : gw.before + w],
+        block.transpose(3, 0, 1, 2),
+        casting="unsafe",
+    )
+    return planes
+
+
+def _flat_block(out_block, planes, weights, factors, geometry, dtype) -> None:
+    """Stride-1 correlation of one block on flattened planes (the "full-width" trick).
+
+    Output ``(n, i, j)`` reads plane cell ``(n, i + a dh, j + b dw)``, i.e. flat
+    index ``p + a dh wp + b dw`` with ``p = (n hp + i) wp + j``. So every tap is a
+    single contiguous 1-D multiply-add over the whole block, computed for every
+    ``p`` (including ``j >= ow``, thrown away), then the valid part is copied out.
+    """
+    gh, gw = geometry
+    c, b, hp, wp = planes.shape
+    flat = planes.reshape(c, -1)
+    size = b * hp * wp
+    reach = (gh.extent - 1) * wp + gw.extent - 1
+    length = size - reach
+    full = scratch("full", size, dtype)
+    extra = scratch("extra", size, dtype)
+    for o in range(weights.shape[3]):
+        if factors[o] is not None:
+            u, v = factors[o]
+            rows = scratch("rows", size, dtype)
+            span = size - (gw.extent - 1)
+            _flat_sum(
+                rows[:span],
+                [(w, flat[0, t * gw.dilation : t * gw.dilation + span]) for t, w in enumerate(v) if w],
+                extra[:span],
+            )
+            terms = [(w, rows[a * gh.dilation * wp : a * gh.dilation * wp + length]) for a, w in enumerate(u) if w]
+        else:
+            terms = [
+                (w, flat[k, a * gh.dilation * wp + t * gw.dilation :][:length])
+                for (a, t, k), w in np.ndenumerate(weights[..., o])
+                if w
+            ]
+        grid = (b, gh.out, gw.out)
+        if len(terms) >= 3 and abs(terms[-1][0]) == 1:
+            # the last +-1 tap writes straight into the output: no separate copy-out pass
+            _flat_sum(full[:length], terms[:-1], extra[:length])
+            combine = np.add if terms[-1][0] == 1 else np.subtract
+            combine(_as_grid(full, grid, wp, hp), _as_grid(terms[-1][1], grid, wp, hp), out=out_block[..., o])
+        else:
+            _flat_sum(full[:length], terms, extra[:length])
+            out_block[..., o] = full.reshape(b, hp, wp)[:, : gh.out, : gw.out]
+
+
+def _as_grid(flat: np.ndarray, grid, wp: int, hp: int) -> np.ndarray:
+    """The ``(b, oh, ow)`` outputs inside a flat full-width array (a strided view, no copy).
+
+    Output ``(n, i, j)`` sits at ``(n * hp + i) * wp + j``; the last one is in
+    bounds because ``oh <= hp`` and ``ow <= wp`` minus the kernel's reach.
+    """
+    step = flat.itemsize
+    return np.lib.stride_tricks.as_strided(flat, shape=grid, strides=(hp * wp * step, wp * step, step), writeable=False)
+
+
+def _taps_2d(dst, src, kernel3, gh, gw, scratch) -> None:
+    """``dst (b, oh, ow) = sum_{a, b, k} kernel3[a, b, k] * src[:, rows(a), cols(b), k]``."""
+    taps = []
+    for (a, b, k), w in np.ndenumerate(kernel3):
+        if w == 0:
+            continue
+        sh, sw = tap_span(gh, a), tap_span(gw, b)
+        if sh is not None and sw is not None:
+            taps.append((w, k, sh, sw))
+    full = [i for i, t in enumerate(taps) if covers(gh, t[2]) and covers(gw, t[3])]
+    if full:
+        taps.insert(0, taps.pop(full[0]))
+    else:
+        dst[...] = 0
+    for n, (w, k, (oh_sl, ih_sl), (ow_sl, iw_sl)) in enumerate(taps):
+        axpy(dst[:, oh_sl, ow_sl], src[:, ih_sl, iw_sl, k], w, bool(full) and n == 0, scratch[:, oh_sl, ow_sl])
+
+
+def _separable(dst, src, u, v, gh, gw, dtype) -> None:
+    """``dst (b, oh, ow)`` from single-channel ``src (b, h, w, 1)`` as a row pass then a column pass."""
+    b, h = src.shape[:2]
+    plane = src[..., 0]
+    rows = scratch("rows", (b, h, gw.out), dtype)
+    spare = scratch("extra", (b, max(h, gh.out), gw.out), dtype)
+    _pass(lambda sl: rows[:, :, sl], lambda sl: plane[:, :, sl], lambda sl: spare[:, :h, sl], v, gw)
+    _pass(lambda sl: dst[:, sl, :], lambda sl: rows[:, sl, :], lambda sl: spare[:, sl, :], u, gh)
+
+
+def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
+    """Batched cross-correlation by the tap loop; see the module docstring."""
     m, _, _, c = images.shape
     kh, kw, _, nc = kernels.shape
     gh, gw = geometry
     out = np.empty((m, gh.out, gw.out, nc), dtype=dtype)
     weights = kernels.astype(dtype, copy=False)
-    per_image = (gh.padded * gw.padded * c + 2 * gh.out * gw.out * nc) * dtype.itemsize
-    scalar = c == 1 and nc == 1
-    for rows in batch_blocks(m, per_image):
-        padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
-        acc = out[rows]
-        term = np.empty_like(acc)
-        for a in range(kh):
-            for b in range(kw):
-                view = tap_view(padded, geometry, a, b)
-                target = acc if (a, b) == (0, 0) else term
-                if scalar:
-                    np.multiply(view, weights[a, b, 0, 0], out=target)
-                else:
-                    np.matmul(view, weights[a, b], out=target)
-                if target is term:
-                    acc += term
+    virtual = pad_mode == "constant" and pad_value == 0
+    vh, vw = (gh, gw) if virtual else (unpadded(gh), unpadded(gw))
+    factors = [rank1(weights[:, :, 0, o], dtype) if c == 1 else None for o in range(nc)]
+    per_image = (gh.padded * gw.padded * c + 3 * max(gh.padded, gh.out) * gw.out) * dtype.itemsize
+
+    if gh.stride == 1 and gw.stride == 1:
+        per_plane = gh.padded * gw.padded * dtype.itemsize
+        flat_image = (c + 4) * per_plane
+
+        def flat_work(rows: slice) -> None:
+            planes = _planar(images[rows], geometry, pad_mode, pad_value, dtype)
+            _flat_block(out[rows], planes, weights, factors, geometry, dtype)
+
+        run_blocks(flat_work, list(batch_blocks(m, flat_image, FLAT_BLOCK_BYTES)), threads)
+        return out
+
+    def work(rows: slice) -> None:
+        block = images[rows]
+        src = block.astype(dtype, copy=False) if virtual else pad_block(block, geometry, pad_mode, pad_value, dtype)
+        dst_all = out[rows]
+        spare = scratch("full", dst_all.shape[:3], dtype)
+        for o in range(nc):
+            dst = dst_all[..., o]
+            if factors[o] is not None:
+                _separable(dst, src, *factors[o], vh, vw, dtype)
+            else:
+                _taps_2d(dst, src, weights[..., o], vh, vw, spare)
+
+    run_blocks(work, list(batch_blocks(m, per_image, DIRECT_BLOCK_BYTES)), threads)
     return out

@@ -1,0 +1,482 @@
+"""The benchmark workloads: inputs, convpool's call and every peer's call on the inputs it needs.
+
+Each workload is a :class:`Workload`: a name, a target (convpool's time at
+most ``target`` times the fastest peer's), and candidates. A candidate is
+``(name, prepare, run, to_common)``: ``prepare()`` builds the peer's own input
+layout outside the timing (NCHW tensors, planar float copies, pre-padded
+arrays), ``run(prepared)`` is what is timed, and ``to_common(result)`` turns
+the result into convpool's layout for the agreement check (outside the timing).
+Peers whose package is missing are left out.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+import convpool
+
+#: The spec's kernels.
+SPEC_GRAY = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
+SPEC_CHANNELS = np.array(
+    [
+        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
+        [[-1, -1, -1], [5, 5, 5], [-1, -1, -1]],
+        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
+    ]
+)
+SPEC_KERNELS = np.array(
+    [
+        [[[0, 1, 1], [0, 1, 1], [0, 1, 1]], [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], [[0, -1, 1], [0, -1, 1], [0, -1, 1]]],
+        [
+            [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]],
+            [[5, 0, 0], [5, 0, 0], [5, 0, 0]],
+            [[-1, -1, 0], [-1, -1, 0], [-1, -1, 0]],
+        ],
+        [
+            [[0, 1, -1], [0, 1, -1], [0, 1, -1]],
+            [[-1, 0, -1], [-1, 0, -1], [-1, 0, -1]],
+            [[0, -1, -1], [0, -1, -1], [0, -1, -1]],
+        ],
+    ]
+)
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_SCIPY = importlib.util.find_spec("scipy") is not None
+HAVE_CV2 = importlib.util.find_spec("cv2") is not None
+
+
+@dataclass
+class Candidate:
+    name: str
+    prepare: object
+    run: object
+    to_common: object = staticmethod(lambda r: r)
+    once: bool = False  # slow peers (naive loops, einsum on big batches) run a single time
+    floor: bool = False  # a memory-traffic floor, not a peer
+
+
+@dataclass
+class Workload:
+    name: str
+    label: str
+    target: float
+    candidates: list = field(default_factory=list)
+    rtol: float = 1e-7
+    atol: float = 1e-7
+
+
+def _same(x):
+    return lambda: x
+
+
+def gaussian(size: int, sigma: float) -> np.ndarray:
+    """Normalised 1-D Gaussian taps at ``-(size // 2) ... size // 2`` (SciPy's formula)."""
+    r = np.arange(size) - size // 2
+    g = np.exp(-0.5 * (r / sigma) ** 2)
+    return g / g.sum()
+
+
+# --- generic peers -----------------------------------------------------------------------------
+
+
+def naive_gray(x, k, pads, stride):
+    """The exercise's two-loop method: loop over output pixels, vectorised over the batch."""
+    (t, b), (left, r) = pads
+    xp = np.pad(x, ((0, 0), (t, b), (left, r)))
+    kh, kw = k.shape
+    sh, sw = stride
+    oh = (xp.shape[1] - kh) // sh + 1
+    ow = (xp.shape[2] - kw) // sw + 1
+    out = np.zeros((x.shape[0], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.sum(xp[:, i * sh : i * sh + kh, j * sw : j * sw + kw] * k, axis=(1, 2))
+    return out
+
+
+def naive_conv(x, k):
+    """Two loops over output pixels for (m, h, w, c) images and (kh, kw, c, nc) kernels, valid."""
+    kh, kw, _, nc = k.shape
+    oh, ow = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    out = np.zeros((x.shape[0], oh, ow, nc))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.tensordot(x[:, i : i + kh, j : j + kw], k, axes=3)
+    return out
+
+
+def naive_pool_avg(x, k, s):
+    oh, ow = (x.shape[1] - k) // s + 1, (x.shape[2] - k) // s + 1
+    out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.mean(x[:, i * s : i * s + k, j * s : j * s + k], axis=(1, 2))
+    return out
+
+
+def einsum_idiom(x4, k4, pads, stride):
+    """NumPy idiom: ``sliding_window_view`` + ``einsum`` (no im2col copy of the batch)."""
+    (t, b), (left, r) = pads
+    xp = np.pad(x4, ((0, 0), (t, b), (left, r), (0, 0))) if t + b + left + r else x4
+    windows = sliding_window_view(xp, k4.shape[:2], axis=(1, 2))[:, :: stride[0], :: stride[1]]
+    return np.einsum("nijcab,abco->nijo", windows, k4, optimize=True)
+
+
+# --- workloads -----------------------------------------------------------------------------------
+
+
+def grayscale_workloads(m: int, rng) -> list[Workload]:
+    cases = [
+        ("S0", "valid", ((0, 0), (0, 0)), (1, 1), lambda x, k: convpool.convolve_grayscale_valid(x, k)),
+        ("S1", "same", ((1, 1), (1, 1)), (1, 1), lambda x, k: convpool.convolve_grayscale_same(x, k)),
+        (
+            "S2",
+            "padding (2, 4)",
+            ((2, 2), (4, 4)),
+            (1, 1),
+            lambda x, k: convpool.convolve_grayscale_padding(x, k, (2, 4)),
+        ),
+        (
+            "S3",
+            "valid, stride 2",
+            ((0, 0), (0, 0)),
+            (2, 2),
+            lambda x, k: convpool.convolve_grayscale(x, k, "valid", (2, 2)),
+        ),
+    ]
+    images = (rng.random((m, 28, 28)) * 255).round()
+    result = []
+    for dtype in (np.float64, np.float32):
+        x = images.astype(dtype)
+        k = SPEC_GRAY.astype(dtype)
+        for name, label, pads, stride, call in cases:
+            w = Workload(f"{name} {np.dtype(dtype).name}", f"grayscale {x.shape} 3x3 {label}", 1.0)
+            w.rtol, w.atol = (1e-5, 1e-3) if dtype == np.float32 else (1e-9, 1e-9)
+            w.candidates.append(Candidate("convpool", _same((x, k)), lambda a, call=call: call(*a)))
+            w.candidates += _grayscale_peers(x, k, pads, stride)
+            if name == "S0" and dtype == np.float64:
+                out = np.empty((m, 26, 26), dtype)
+                w.candidates.append(
+                    Candidate("copy floor", _same(x), lambda a, out=out: np.copyto(out, a[:, :26, :26]), floor=True)
+                )
+            result.append(w)
+    return result
+
+
+def _grayscale_peers(x, k, pads, stride):
+    (t, b), (left, r) = pads
+    sh, sw = stride
+    kh, kw = k.shape
+    peers = []
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        def prep_torch():
+            xt = torch.from_numpy(x)[:, None]
+            if t != b or left != r:
+                xt = tnf.pad(xt, (left, r, t, b))
+                return xt, torch.from_numpy(k)[None, None], 0
+            return xt, torch.from_numpy(k)[None, None], (t, left)
+
+        peers.append(
+            Candidate(
+                "torch",
+                prep_torch,
+                lambda a: tnf.conv2d(a[0], a[1], padding=a[2], stride=stride),
+                lambda r_: r_[:, 0].numpy(),
+            )
+        )
+    # SciPy and OpenCV give same-size outputs centred on the 3x3 kernel: pad, filter, cut.
+    crop = (slice(None), slice(kh // 2, None if kh // 2 == 0 else -(kh // 2), sh), slice(kw // 2, -(kw // 2), sw))
+    padded = bool(t + b + left + r)
+    if HAVE_SCIPY:
+        from scipy import ndimage
+
+        peers.append(
+            Candidate(
+                "scipy.ndimage",
+                lambda: np.pad(x, ((0, 0), (t, b), (left, r))) if padded else x,
+                lambda a: ndimage.correlate(a, k[None], mode="constant")[crop],
+            )
+        )
+    if HAVE_CV2:
+        import cv2
+
+        def run_cv(a):
+            first = cv2.filter2D(a[0], -1, k, borderType=cv2.BORDER_CONSTANT)[crop[1:]]
+            out = np.empty((a.shape[0],) + first.shape, x.dtype)
+            for i in range(a.shape[0]):
+                out[i] = cv2.filter2D(a[i], -1, k, borderType=cv2.BORDER_CONSTANT)[crop[1:]]
+            return out
+
+        peers.append(
+            Candidate("opencv filter2D", lambda: np.pad(x, ((0, 0), (t, b), (left, r))) if padded else x, run_cv)
+        )
+    peers.append(
+        Candidate(
+            "numpy einsum",
+            _same((x[..., None], k[:, :, None, None])),
+            lambda a: einsum_idiom(a[0], a[1], pads, stride)[..., 0],
+            once=True,  # seconds per call at full size, 10x off the pace: once is enough
+        )
+    )
+    peers.append(Candidate("naive loops", _same(x), lambda a: naive_gray(a, k, pads, stride), once=True))
+    return peers
+
+
+def channel_workloads(m: int, rng) -> list[Workload]:
+    x = (rng.random((m, 32, 32, 3)) * 256).astype(np.uint8)
+    s4 = Workload("S4", f"convolve_channels {x.shape} uint8, (3, 3, 3) valid", 1.0)
+    s4.candidates.append(
+        Candidate("convpool", _same((x, SPEC_CHANNELS)), lambda a: convpool.convolve_channels(*a, padding="valid"))
+    )
+    s4.candidates += _channel_peers(x, SPEC_CHANNELS[..., None], lambda r: r[..., 0])
+    s5 = Workload("S5", f"convolve {x.shape} uint8, (3, 3, 3, 3) valid", 1.0)
+    s5.candidates.append(
+        Candidate("convpool", _same((x, SPEC_KERNELS)), lambda a: convpool.convolve(*a, padding="valid"))
+    )
+    s5.candidates += _channel_peers(x, SPEC_KERNELS, lambda r: r)
+    s6 = Workload("S6", f"pool {x.shape} uint8, avg 2x2 stride 2", 1.0)
+    s6.candidates.append(Candidate("convpool", _same(x), lambda a: convpool.pool(a, (2, 2), (2, 2), mode="avg")))
+    s6.candidates += _pool_peers(x)
+    return [s4, s5, s6]
+
+
+def _channel_peers(x, k4, squeeze):
+    m = x.shape[0]
+    kh, kw, c, nc = k4.shape
+    peers = []
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        peers.append(
+            Candidate(
+                "torch",
+                lambda: (
+                    torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2).contiguous(),
+                    torch.from_numpy(k4.astype(np.float64)).permute(3, 2, 0, 1).contiguous(),
+                ),
+                lambda a: tnf.conv2d(a[0], a[1]),
+                lambda r: squeeze(r.permute(0, 2, 3, 1).numpy()),
+            )
+        )
+    if HAVE_SCIPY:
+        from scipy import ndimage
+
+        def run_scipy(xf):
+            # one 3-D correlation per output channel; the centre channel sums all c
+            outs = [ndimage.correlate(xf, k4[None, :, :, :, o].astype(np.float64), mode="constant") for o in range(nc)]
+            return np.stack([r[:, 1:-1, 1:-1, c // 2] for r in outs], axis=-1)
+
+        peers.append(Candidate("scipy.ndimage", lambda: x.astype(np.float64), run_scipy, squeeze))
+    if HAVE_CV2:
+        import cv2
+
+        kernels = [[np.ascontiguousarray(k4[:, :, ci, o].astype(np.float64)) for ci in range(c)] for o in range(nc)]
+
+        def run_cv(planes):
+            out = np.empty((m, 30, 30, nc))
+            for i in range(m):
+                for o in range(nc):
+                    acc = cv2.filter2D(planes[i, 0], -1, kernels[o][0], borderType=cv2.BORDER_CONSTANT)
+                    for ci in range(1, c):
+                        acc += cv2.filter2D(planes[i, ci], -1, kernels[o][ci], borderType=cv2.BORDER_CONSTANT)
+                    out[i, :, :, o] = acc[1:-1, 1:-1]
+            return out
+
+        peers.append(
+            Candidate(
+                "opencv filter2D", lambda: np.ascontiguousarray(x.transpose(0, 3, 1, 2), np.float64), run_cv, squeeze
+            )
+        )
+    peers.append(
+        Candidate("numpy einsum", _same(x), lambda a: squeeze(einsum_idiom(a, k4, ((0, 0), (0, 0)), (1, 1))), once=True)
+    )
+    peers.append(Candidate("naive loops", _same(x), lambda a: squeeze(naive_conv(a, k4)), once=True))
+    return peers
+
+
+def _pool_peers(x):
+    m, h, w, c = x.shape
+    peers = []
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        peers.append(
+            Candidate(
+                "torch",
+                lambda: torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2).contiguous(),
+                lambda a: tnf.avg_pool2d(a, 2, 2),
+                lambda r: r.permute(0, 2, 3, 1).numpy(),
+            )
+        )
+    if HAVE_CV2:
+        import cv2
+
+        def run_cv(xf):
+            out = np.empty((m, h // 2, w // 2, c))
+            for i in range(m):
+                out[i] = cv2.resize(xf[i], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            return out
+
+        peers.append(Candidate("opencv resize AREA", lambda: x.astype(np.float64), run_cv))
+    peers.append(
+        Candidate("numpy reshape-mean", _same(x), lambda a: a.reshape(m, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4)))
+    )
+    peers.append(Candidate("naive loops", _same(x), lambda a: naive_pool_avg(a, 2, 2), once=True))
+    return peers
+
+
+def layer_workloads(scale: int, rng) -> list[Workload]:
+    result = []
+    # L1: a CNN layer.
+    x = rng.standard_normal((64 // scale, 32, 32, 64), dtype=np.float32)
+    k = (rng.standard_normal((3, 3, 64, 128), dtype=np.float32) / 24).astype(np.float32)
+    l1 = Workload("L1", f"CNN layer {x.shape} float32, (3, 3, 64, 128) same", 1.5, rtol=1e-4, atol=1e-4)
+    l1.candidates.append(Candidate("convpool", _same((x, k)), lambda a: convpool.convolve(*a, padding="same")))
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        l1.candidates.append(
+            Candidate(
+                "torch",
+                lambda x=x, k=k: (
+                    torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(),
+                    torch.from_numpy(k).permute(3, 2, 0, 1).contiguous(),
+                ),
+                lambda a: tnf.conv2d(a[0], a[1], padding=1),
+                lambda r: r.permute(0, 2, 3, 1).numpy(),
+            )
+        )
+    l1.candidates.append(
+        Candidate("numpy einsum", _same((x, k)), lambda a: einsum_idiom(a[0], a[1], ((1, 1), (1, 1)), (1, 1)))
+    )
+    result.append(l1)
+    # L2: large kernels on large images.
+    x = rng.random((16 // scale, 512, 512), dtype=np.float32)
+    g = gaussian(15, 3.0)
+    kernels = {"gauss": np.outer(g, g).astype(np.float32), "random": rng.random((15, 15), dtype=np.float32) / 112}
+    for kname, k in kernels.items():
+        w = Workload(f"L2 {kname}", f"{x.shape} float32, 15x15 {kname} same", 2.0, rtol=1e-3, atol=1e-4)
+        w.candidates.append(Candidate("convpool", _same((x, k)), lambda a: convpool.convolve_grayscale_same(*a)))
+        w.candidates += _large_kernel_peers(x, k, g if kname == "gauss" else None)
+        result.append(w)
+    # L3: ResNet-stem max pool; 'same' at stride 2 pads 0 rows before and 1 after.
+    x = rng.standard_normal((32 // scale, 112, 112, 64), dtype=np.float32)
+    l3 = Workload("L3", f"max pool {x.shape} float32, 3x3 stride 2 same", 1.0, rtol=0, atol=0)
+    l3.candidates.append(Candidate("convpool", _same(x), lambda a: convpool.pool(a, 3, 2, "max", padding="same")))
+    l3.candidates += _maxpool_peers(x)
+    result.append(l3)
+    return result
+
+
+def _large_kernel_peers(x, k, g1d):
+    peers = []
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        peers.append(
+            Candidate(
+                "torch",
+                lambda: (torch.from_numpy(x)[:, None], torch.from_numpy(k)[None, None]),
+                lambda a: tnf.conv2d(a[0], a[1], padding=7),
+                lambda r: r[:, 0].numpy(),
+            )
+        )
+    if HAVE_CV2:
+        import cv2
+
+        def run_cv(a):
+            out = np.empty_like(a)
+            for i in range(a.shape[0]):
+                out[i] = cv2.filter2D(a[i], -1, k, borderType=cv2.BORDER_CONSTANT)
+            return out
+
+        peers.append(Candidate("opencv filter2D", _same(x), run_cv))
+    if HAVE_SCIPY:
+        from scipy import ndimage, signal
+
+        # convolution flips the kernel; flip it back to correlate
+        peers.append(
+            Candidate(
+                "scipy.signal.oaconvolve",
+                _same(x),
+                lambda a: signal.oaconvolve(a, k[None, ::-1, ::-1], mode="same", axes=(1, 2)),
+            )
+        )
+        if g1d is not None:
+            peers.append(
+                Candidate(
+                    "scipy gaussian_filter",
+                    _same(x),
+                    lambda a: ndimage.gaussian_filter(a, sigma=(0, 3, 3), mode="constant", truncate=7 / 3),
+                )
+            )
+    return peers
+
+
+def _maxpool_peers(x):
+    m, h, w, c = x.shape
+    peers = []
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        peers.append(
+            Candidate(
+                "torch",
+                lambda: tnf.pad(
+                    torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), (0, 1, 0, 1), value=-float("inf")
+                ),
+                lambda a: tnf.max_pool2d(a, 3, 2),
+                lambda r: r.permute(0, 2, 3, 1).numpy(),
+            )
+        )
+    if HAVE_SCIPY:
+        from scipy import ndimage
+
+        peers.append(
+            Candidate(
+                "scipy maximum_filter",
+                _same(x),
+                lambda a: ndimage.maximum_filter(a, size=(1, 3, 3, 1), mode="constant", cval=-np.inf)[:, 1::2, 1::2],
+            )
+        )
+    if HAVE_CV2:
+        import cv2
+
+        kernel = np.ones((3, 3), np.uint8)
+
+        def run_cv(a):
+            out = np.empty((m, h // 2, w // 2, c), a.dtype)
+            for i in range(m):
+                out[i] = cv2.dilate(a[i], kernel)[1::2, 1::2]
+            return out
+
+        peers.append(Candidate("opencv dilate", _same(x), run_cv))
+
+    def idiom(a):
+        xp = np.pad(a, ((0, 0), (0, 1), (0, 1), (0, 0)), constant_values=-np.inf)
+        return sliding_window_view(xp, (3, 3), axis=(1, 2))[:, ::2, ::2].max(axis=(-2, -1))
+
+    peers.append(Candidate("numpy window max", _same(x), idiom))
+    return peers
+
+
+def all_workloads(quick: bool, seed: int = 0) -> list[Workload]:
+    rng = np.random.default_rng(seed)
+    scale = 8 if quick else 1
+    return (
+        grayscale_workloads(50000 // scale, rng)
+        + channel_workloads(10000 // scale, rng)
+        + layer_workloads(4 if quick else 1, rng)
+    )

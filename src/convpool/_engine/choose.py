@@ -1,0 +1,125 @@
+"""``method='auto'``: a cost model that picks direct, gemm or fft, and the dispatcher.
+
+Each method's time is estimated in nanoseconds from the sizes alone, with
+per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
+``auto`` takes the cheapest. With ``P = m * oh * ow`` output pixels,
+``K = kh * kw * c`` taps per output and ``F = fh * fw`` transform points:
+
+``direct``
+    ``P * (passes * PASS_NS + nc * PIXEL_NS)`` where ``passes`` counts, per output channel,
+    one pass per non-zero tap of weight +-1 and two for other weights
+    (``kh + kw`` taps when the kernel is rank-1 and single-channel). Scales
+    with the kernel area and ``c * nc``: best for small kernels, few channels.
+    ``PIXEL_NS`` is the per-output cost of laying out the block and copying
+    the result out.
+``gemm``
+    ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
+    ``c`` contiguous values), plus ``2 * P * K * nc * FLOP_NS * max(1, 64 / nc)``
+    BLAS flops (OpenBLAS runs far below peak when the product has fewer than
+    ~64 columns), halved for float32. Best when ``c * nc`` is large. A 3x3
+    kernel at stride 1 runs as Winograd F(2x2, 3x3): 4/9 of the flops, and
+    ``P * (5 c + 4 nc) * PASS_NS`` of tile transforms instead of the gather.
+``fft``
+    ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
+    forward and inverse transforms plus the spectral products, plus
+    ``m * F * MIX_NS`` when ``c > 1`` (one small matrix product per frequency
+    mixes the channels; its call overhead dominates for few channels).
+    Independent of the kernel size: best for large kernels.
+
+The constants are rough (a factor of two either way changes few choices);
+``benchmarks/`` re-measures them and ``tests/test_methods.py`` pins the choices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .direct import correlate_direct, rank1
+from .fft import correlate_fft, fft_shape
+from .gemm import correlate_gemm, winograd_applies
+from .threads import resolve_threads
+
+#: The methods, in the order error messages list them.
+METHODS = ("auto", "direct", "gemm", "fft")
+
+# Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64).
+PASS_NS = 0.25
+PIXEL_NS = 1.0
+GATHER_NS = 0.3
+GATHER_ROW_NS = 15.0
+FLOP_NS = 0.045
+FFT_NS = 0.3
+CMAC_NS = 1.0
+MIX_NS = 150.0
+
+_RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
+
+
+def direct_passes(kernels: np.ndarray, dtype) -> int:
+    """Elementwise passes the tap loop makes per output pixel (see the module docstring)."""
+    c = kernels.shape[2]
+    passes = 0
+    for o in range(kernels.shape[3]):
+        k = kernels[..., o]
+        factors = rank1(k[:, :, 0], np.dtype(dtype)) if c == 1 else None
+        weights = np.concatenate(factors) if factors is not None else k.ravel()
+        nonzero = weights[weights != 0]
+        passes += int(np.sum(np.where(np.abs(nonzero) == 1, 1, 2)))
+    return max(passes, 1)
+
+
+def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[str, float]:
+    """Estimated nanoseconds of each method for these sizes; see the module docstring."""
+    m, _, _, c = images_shape
+    kh, kw, _, nc = kernels.shape
+    gh, gw = geometry
+    pixels = m * gh.out * gw.out
+    depth = kh * kw * c
+    fh, fw = fft_shape(geometry)
+    points = fh * fw
+    narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
+    direct = pixels * (direct_passes(kernels, dtype) * PASS_NS + nc * PIXEL_NS) * narrow
+    flop = FLOP_NS * narrow * max(1.0, 64 / nc)
+    if winograd_applies(kernels, geometry):
+        # 16 products per 2x2 outputs instead of 36; the tile transforms replace the gather
+        gemm = pixels * (5 * c + 4 * nc) * PASS_NS + 2 * pixels * depth * nc * flop * 4 / 9
+    else:
+        gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
+    fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
+    if c > 1:  # mixing channels costs one small matmul per frequency and image
+        fft += m * points * MIX_NS
+    return {"direct": direct, "gemm": gemm, "fft": fft}
+
+
+def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
+    """The method ``auto`` runs: the cheapest by :func:`estimate_costs`."""
+    costs = estimate_costs(images_shape, kernels, geometry, dtype)
+    return min(costs, key=costs.get)
+
+
+def correlate(
+    images, kernels, geometry, pad_mode: str, pad_value, dtype, method: str = "auto", threads: int | None = None
+) -> np.ndarray:
+    """Batched cross-correlation of checked arguments.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernels : ndarray, shape (kh, kw, c, nc)
+    geometry : pair of AxisGeometry (height, width), from ``_shapes.geometry_2d``
+    pad_mode, pad_value : as in ``numpy.pad``
+    dtype : floating dtype to compute and return in
+    method : {'auto', 'direct', 'gemm', 'fft'}
+    threads : int or None
+        Threads over batch blocks; ``None``: ``$CONVPOOL_NUM_THREADS`` or the cores.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, nc), a new array of ``dtype``.
+    """
+    dtype = np.dtype(dtype)
+    if method == "auto":
+        method = choose_method(images.shape, kernels, geometry, dtype)
+    return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, resolve_threads(threads))

@@ -1,0 +1,84 @@
+"""Running batch blocks on a thread pool.
+
+NumPy releases the GIL inside ufunc loops, ``matmul`` and ``numpy.fft``, so
+threads over independent batch blocks use several cores without copies.
+Blocks are cut the same way whatever the thread count, so results do not
+depend on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from .scratch import release
+
+#: Environment variable that caps the default thread count.
+THREADS_ENV = "CONVPOOL_NUM_THREADS"
+
+#: Blocks each extra thread must have to itself before it is started (small jobs run serially).
+BLOCKS_PER_THREAD = 4
+
+
+def default_threads() -> int:
+    """Threads used when ``threads=None``: ``$CONVPOOL_NUM_THREADS``, else the usable cores."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer, got {value!r}") from None
+        if count < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
+        return count
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_threads(threads: int | None) -> int:
+    """A checked ``threads`` (``None`` means :func:`default_threads`)."""
+    return default_threads() if threads is None else threads
+
+
+def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: int) -> None:
+    """Call ``work(block)`` for every block, on up to ``threads`` threads.
+
+    The calling thread works too. Threads take the next unclaimed block from a
+    shared counter, so on a busy machine a thread that gets less CPU simply
+    does fewer blocks instead of holding everyone up.
+    """
+    # A thread costs a few hundred microseconds to start: worth it only with a few blocks to share.
+    threads = min(threads, 1 + len(blocks) // BLOCKS_PER_THREAD)
+    if threads <= 1:
+        try:
+            for block in blocks:
+                work(block)
+        finally:
+            release()  # the main thread outlives the call: give its scratch back
+        return
+    claim = itertools.count()  # next() on a count is atomic under the GIL
+
+    def drain() -> None:
+        for index in iter(lambda: next(claim), None):
+            if index >= len(blocks):
+                return
+            work(blocks[index])
+
+    pool = ThreadPoolExecutor(max_workers=threads - 1)
+    helpers = [pool.submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        release()
+        # A helper the OS has not scheduled yet has nothing left to do: cancel it
+        # rather than wait for its time slice (milliseconds on a busy machine).
+        for future in helpers:
+            future.cancel()
+        pool.shutdown(wait=False)
+        for future in helpers:
+            if not future.cancelled():
+                future.result()
