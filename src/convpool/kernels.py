@@ -256,8 +256,8 @@ def describe(name: str) -> str:
 def get(name: str, **params) -> np.ndarray:
     """The bank kernel ``name`` built with ``params``; ``ValueError`` for an unknown name or parameter.
 
-    >>> get("laplacian", neighbours=8)[1, 1]
-    np.float64(-8.0)
+    >>> float(get("laplacian", neighbours=8)[1, 1])
+    -8.0
     """
     key = _canonical(name)
     known = _parameters(key)
