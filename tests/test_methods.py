@@ -300,3 +300,18 @@ def test_pool_large_images_cut_into_bands_match_reference(mode, padding, monkeyp
     assert len(units) > 2 * 5  # several bands per image
     expected = pool_ref(x, 3, 2, mode, padding)
     np.testing.assert_allclose(pool(x, 3, 2, mode, padding=padding), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["direct", "gemm", "fft", "auto"])
+@pytest.mark.parametrize("width", [1, 2, 4])
+def test_unit_weights_on_narrow_strided_outputs(method, width):
+    # -1/0/+1 taps take the engine's copy/negate/add paths; a one-column strided output
+    # once hit a NumPy bug in np.negative(out=) on views with a length-1 axis
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 9, (2, 8, 3 * width + 1, 2)).astype(float)
+    k = np.zeros((1, 3, 2, 2))
+    k[0, 0, 1, :] = -1
+    k[0, 2, 1, :] = 1
+    k[0, 1, 0, 1] = -1
+    out = convolve(x, k, "valid", stride=(1, 3), method=method)
+    np.testing.assert_allclose(out, conv_ref(x, k, "valid", (1, 3)), rtol=1e-12, atol=1e-12)

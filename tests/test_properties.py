@@ -20,12 +20,17 @@ padding = st.one_of(
 
 
 def _array(draw, shape, dtype):
+    """Random values; often only -1, 0 and 1, the weights the engine treats specially."""
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     if dtype == np.bool_:
         return rng.random(shape) < 0.5
-    if np.issubdtype(dtype, np.integer):
+    if np.issubdtype(dtype, np.unsignedinteger):
         return rng.integers(0, 100, size=shape).astype(dtype)
+    if draw(st.booleans()):
+        return rng.integers(-1, 2, size=shape).astype(dtype)
+    if np.issubdtype(dtype, np.integer):
+        return rng.integers(-50, 50, size=shape).astype(dtype)
     return rng.normal(size=shape).astype(dtype)
 
 
