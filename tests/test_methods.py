@@ -315,3 +315,22 @@ def test_unit_weights_on_narrow_strided_outputs(method, width):
     k[0, 1, 0, 1] = -1
     out = convolve(x, k, "valid", stride=(1, 3), method=method)
     np.testing.assert_allclose(out, conv_ref(x, k, "valid", (1, 3)), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("shape", "kernel_shape", "spreading"),
+    [((1, 40, 40, 1), (11, 11, 1, 1), "fft"), ((2, 16, 16, 16), (3, 3, 16, 32), "gemm")],
+)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_auto_keeps_non_finite_values_local(shape, kernel_shape, spreading, bad):
+    # fft and Winograd mix every input of a block or tile into every output: 'auto' avoids them
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape)
+    k = rng.normal(size=kernel_shape)
+    gh_gw = geometry_2d("same", shape[1:3], kernel_shape[:2], (1, 1), (1, 1))
+    assert choose_method(shape, k, gh_gw, np.dtype(np.float64)) == spreading
+    x[0, 5, 5, 0] = bad
+    out = convolve(x, k, "same")
+    expected = conv_ref(x, k, "same")
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)  # NaN where the reference has NaN, only there
+    assert np.isfinite(out).sum() == np.isfinite(expected).sum() > out.size // 2

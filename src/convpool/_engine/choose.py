@@ -36,6 +36,7 @@ import math
 
 import numpy as np
 
+from .blocking import batch_blocks
 from .direct import correlate_direct, rank1
 from .fft import correlate_fft, fft_shape
 from .gemm import correlate_gemm, winograd_applies
@@ -99,6 +100,21 @@ def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
     return min(costs, key=costs.get)
 
 
+def spreads_non_finite(method: str, kernels: np.ndarray, geometry) -> bool:
+    """True for the transforms (FFT, Winograd) that smear one NaN or inf over a whole block or tile."""
+    return method == "fft" or (method == "gemm" and winograd_applies(kernels, geometry))
+
+
+def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:
+    """No NaN or inf in the inputs, checked a block of the batch at a time (bounded memory)."""
+    if not np.isfinite(kernels).all():
+        return False
+    if images.dtype.kind != "f":
+        return True
+    per_image = images[0].nbytes if len(images) else 1
+    return all(np.isfinite(images[rows]).all() for rows in batch_blocks(len(images), per_image))
+
+
 def correlate(
     images, kernels, geometry, pad_mode: str, pad_value, dtype, method: str = "auto", threads: int | None = None
 ) -> np.ndarray:
@@ -122,4 +138,6 @@ def correlate(
     dtype = np.dtype(dtype)
     if method == "auto":
         method = choose_method(images.shape, kernels, geometry, dtype)
+        if spreads_non_finite(method, kernels, geometry) and not all_finite(images, kernels):
+            method = "direct"
     return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, resolve_threads(threads))
