@@ -142,8 +142,8 @@ def test_parse_npy_file(tmp_path):
         ("gaussian:size=big", r"parameter 'size' must be a number, got 'big'"),
         ("gaussian:radius=2", r"kernel 'gaussian' takes size, sigma; got radius"),
         ("sobel_x:size=5", r"takes no parameters; got size"),
-        ("gaussian:sigma=-1", r"sigma must be a positive number"),
-        ("box:size=0", r"size must be a positive int"),
+        ("gaussian:sigma=-1", r"sigma must be a positive finite number"),
+        ("box:size=0", r"size must be an int from 1 to 1025"),
         ("laplacian:neighbours=6", r"neighbours must be 4 or 8"),
         ("1,2;3", r"same number of entries, got row lengths \[1, 2\]"),
         ("1,x", r"every matrix entry must be a number, got 'x'"),
@@ -171,3 +171,17 @@ def test_spec_kernels_are_the_ones_in_the_spec_main_files(main, name):
     text = (Path(__file__).parent / "spec_mains" / f"{main}-main.py").read_text()
     literal = re.search(r"kernels? = (np\.array\(.*?\))\n", text, re.S).group(1)
     np.testing.assert_array_equal(getattr(kernels, name)(), eval(literal, {"np": np}))
+
+
+def test_gaussian_limits_are_finite():
+    # sigma -> 0: all weight on the middle tap(s); sigma -> inf: a box
+    assert_array_equal(kernels.gaussian(5, 1e-300), kernels.identity(5))
+    assert_array_equal(kernels.gaussian(4, 1e-300)[1:3, 1:3], np.full((2, 2), 0.25))
+    assert_allclose(kernels.gaussian(3, 1e300), kernels.box(3))
+    with pytest.raises(ValueError, match="sigma must be a positive finite number"):
+        kernels.gaussian(3, np.inf)
+
+
+def test_bank_sizes_are_capped():
+    with pytest.raises(ValueError, match=r"size must be an int from 1 to 1025, got 100000"):
+        kernels.parse("box:size=100000")

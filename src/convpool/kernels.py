@@ -60,9 +60,13 @@ __all__ = [
 ]
 
 
+#: Largest bank kernel side: far beyond any useful image filter, small enough to build instantly.
+MAX_SIZE = 1025
+
+
 def _odd_size(size, name: str = "size") -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{name} must be a positive int, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
+        raise ValueError(f"{name} must be an int from 1 to {MAX_SIZE}, got {size!r}")
     return int(size)
 
 
@@ -91,10 +95,14 @@ def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
     ``size`` about ``6 * sigma`` so the tails are not cut off.
     """
     size = _odd_size(size)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not sigma > 0:
-        raise ValueError(f"sigma must be a positive number, got {sigma!r}")
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not 0 < sigma < np.inf:
+        raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
     offsets = np.arange(size) - (size - 1) / 2
-    line = np.exp(-(offsets**2) / (2.0 * float(sigma) ** 2))
+    # (offsets / sigma) ** 2, not offsets**2 / sigma**2: sigma**2 overflows or underflows at extremes
+    with np.errstate(over="ignore", under="ignore"):
+        line = np.exp(-0.5 * (offsets / float(sigma)) ** 2)
+    if not line.any():  # sigma so small that even the nearest taps vanish (even size): the limit is a box of the middle
+        line = (np.abs(offsets) == np.abs(offsets).min()).astype(float)
     k = np.outer(line, line)
     return k / k.sum()
 
