@@ -484,3 +484,29 @@ def test_sample_inputs_name_their_outputs_and_fail_cleanly(tmp_path):
     proc = convpool("filter", "sample:nope", "sample:camera", "-k", "identity", "-o", tmp_path / "o", check_rc=1)
     assert "sample:nope" in proc.stderr and "camera" in proc.stderr
     assert_array_equal(np.array(Image.open(tmp_path / "o" / "camera.png")), data.photo("camera"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "a.gif", "--fps", "0"], "--fps must be a number from 0.1 to 50"),
+        (["-o", "a.gif", "--fps", "-1"], "--fps must be a number from 0.1 to 50"),
+        (["-o", "a.gif", "--still", "a.gif"], "name the same file"),
+        (["-o", "a.png"], "must end in .gif"),
+        (["-o", "a.gif", "--still", "a.jpg"], "--still must end in .png"),
+    ],
+)
+def test_explain_refuses_bad_outputs_before_writing(tmp_path, args, message):
+    done = convpool("explain", "--input", "4x4", "--kernel", "2x2", *args, cwd=tmp_path, check_rc=2)
+    assert message in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_huge_padding_fails_that_input_in_one_line(photos):
+    # (2 * 5e6)**2 float64 cells: more than any address space, so the allocation fails at once
+    out = photos["dir"] / "out"
+    done = convpool(
+        "filter", photos["dir"] / "camera.png", "-k", "sobel_x", "--padding", "5000000", "-o", out / "c.png", check_rc=1
+    )
+    assert "camera.png: not enough memory" in done.stderr
+    assert not (out / "c.png").exists()

@@ -57,6 +57,17 @@ def parse_pair(text: str, name: str = "size", minimum: int = 1) -> tuple[int, in
     return (values[0], values[-1])
 
 
+def _positive_fps(text: str) -> float:
+    """Frames per second for a GIF: GIF timing is in 1/100 s, so 0.1 to 50 are meaningful."""
+    try:
+        fps = float(text)
+    except ValueError:
+        fps = float("nan")
+    if not 0.1 <= fps <= 50:
+        raise argparse.ArgumentTypeError(f"--fps must be a number from 0.1 to 50, got {text!r}")
+    return fps
+
+
 def parse_padding(text: str):
     """A padding word, ``P``, ``PHxPW``, or ``TOP,BOTTOMxLEFT,RIGHT``, as :func:`convpool.convolve` takes it.
 
@@ -252,6 +263,10 @@ def run_batches(args: argparse.Namespace, fn: Callable[[np.ndarray], np.ndarray]
             _write(dst, results, args)
         except (ValueError, TypeError, OSError) as exc:
             _error(args, f"{src}: {_one_line(exc)}")
+            failed += 1
+            continue
+        except MemoryError:  # e.g. a huge --padding: this input fails, the others still run
+            _error(args, f"{src}: not enough memory for this request; check --padding, --stride and the kernel size")
             failed += 1
             continue
         _say(args, f"wrote {dst}")
@@ -471,6 +486,16 @@ def _shape(args: argparse.Namespace) -> int:
 _EXPLAIN_MAX_CELLS = 400
 
 
+def _check_explain_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before drawing anything, outputs that could not all be written as asked."""
+    if Path(args.output).suffix.lower() != ".gif":
+        raise UsageError(f"-o/--output is the animation and must end in .gif, got {args.output!r}")
+    if args.still and Path(args.still).resolve() == Path(args.output).resolve():
+        raise UsageError(f"--still and -o/--output name the same file {args.output!r}: give the still its own .png")
+    if args.still and Path(args.still).suffix.lower() != ".png":
+        raise UsageError(f"--still must end in .png, got {args.still!r}")
+
+
 def _explain(args: argparse.Namespace) -> int:
     import convpool
 
@@ -508,6 +533,7 @@ def _explain(args: argparse.Namespace) -> int:
     step = steps // 2 if args.step is None else args.step
     if not 0 <= step < steps:
         raise UsageError(f"--step must be from 0 to {steps - 1} (one per output cell), got {step}")
+    _check_explain_outputs(args)
     try:
         frames = [0]
         atomic_write(
@@ -735,7 +761,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True, metavar="FILE.gif", help="the animation (GIF)")
     ex.add_argument("--still", metavar="FILE.png", help="also write one step as a PNG")
     ex.add_argument("--step", type=int, default=None, help="which step the still shows (default: the middle)")
-    ex.add_argument("--fps", type=float, default=2.0, help="frames per second (default 2)")
+    ex.add_argument("--fps", type=_positive_fps, default=2.0, help="frames per second, 0.1 to 50 (default 2)")
     ex.add_argument("--seed", type=int, default=0, help="seed of the random input digits (default 0)")
     ex.add_argument("--force", action="store_true", help="overwrite existing files")
     ex.add_argument("-q", "--quiet", action="store_true", help="no 'wrote' lines")
@@ -766,6 +792,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except ImportError as exc:
         _error(args, f"error: {exc}")
+        return EXIT_USAGE
+    except MemoryError:
+        # e.g. --padding 100000: a user's size typo, not a crash
+        _error(args, "error: not enough memory for this request; check the sizes given (padding, stride, kernel)")
         return EXIT_USAGE
     except BrokenPipeError:
         # the reader went away (e.g. `convpool kernels | head`): not an error; keep Python quiet at exit
