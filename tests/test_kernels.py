@@ -185,3 +185,9 @@ def test_gaussian_limits_are_finite():
 def test_bank_sizes_are_capped():
     with pytest.raises(ValueError, match=r"size must be an int from 1 to 1025, got 100000"):
         kernels.parse("box:size=100000")
+
+
+@pytest.mark.parametrize("spec", [None, 5, ["sobel_x"]])
+def test_parse_rejects_non_strings_with_type_error(spec):
+    with pytest.raises(TypeError, match="spec must be a string"):
+        kernels.parse(spec)

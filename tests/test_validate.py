@@ -178,3 +178,14 @@ def test_public_names():
         "conv_padding",
     }
     assert expected <= set(convpool.__all__)
+
+
+@pytest.mark.engine_allowed
+def test_zero_dimensional_arrays_are_scalars():
+    np.testing.assert_array_equal(convolve(IMG, KER, stride=np.array(2)), convolve(IMG, KER, stride=2))
+    np.testing.assert_array_equal(pool(IMG, np.array(2), np.int64(2)), pool(IMG, 2, 2))
+
+
+def test_pad_value_too_big_for_a_float():
+    with pytest.raises(ValueError, match=r"pad_value must fit in a float64"):
+        convolve(IMG, KER, pad_value=10**400)

@@ -57,6 +57,8 @@ def _integer(value, name: str) -> int:
 
 def int_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
     """An int or a pair of ints, each ``>= minimum``, as a pair."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # np.array(2) is a scalar, not a sequence
     if isinstance(value, (tuple, list, np.ndarray)):
         items = list(value)
         if len(items) != 2:
@@ -115,6 +117,10 @@ def pad_value(value, mode: str) -> float:
     """A real number; only ``pad_mode='constant'`` may use a non-zero one."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"pad_value must be a real number, got {value!r}")
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"pad_value must fit in a float64, got {value!r}") from None
     if mode != "constant" and value != 0:
         raise ValueError(f"pad_value applies only to pad_mode='constant', got pad_mode={mode!r}, pad_value={value!r}")
     return value

@@ -331,14 +331,16 @@ def parse(spec: str) -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        If ``spec`` is not a string.
     ValueError
         With one line saying what was wrong and what is accepted.
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(
-            "a kernel must be a bank name (see `convpool kernels`), an inline matrix "
-            "like '1,0,-1;2,0,-2' or a .npy file"
-        )
+    accepted = "a bank name (see `convpool kernels`), an inline matrix like '1,0,-1;2,0,-2' or a .npy file"
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a string: {accepted}; got {spec!r}")
+    if not spec.strip():
+        raise ValueError(f"a kernel must be {accepted}")
     text = spec.strip()
     if text.lower().endswith(".npy"):
         return _load_npy(text)
