@@ -3,8 +3,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# PyTorch is an optional test oracle and a benchmark peer; pinned, because an
-# unpinned torch pulls GBs of CUDA packages.
+# PyTorch is an optional test oracle and a benchmark peer, pinned: on this
+# project's machines pip takes the CPU wheel of 2.13.0 that lies on disk, while
+# an unpinned torch would pull GBs of CUDA packages from the registry.
 TORCH  := torch==2.13.0
 LINTED := src tests tasks tools benchmarks examples
 

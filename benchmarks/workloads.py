@@ -18,31 +18,12 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import convpool
+from convpool import kernels
 
-#: The spec's kernels.
-SPEC_GRAY = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
-SPEC_CHANNELS = np.array(
-    [
-        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
-        [[-1, -1, -1], [5, 5, 5], [-1, -1, -1]],
-        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
-    ]
-)
-SPEC_KERNELS = np.array(
-    [
-        [[[0, 1, 1], [0, 1, 1], [0, 1, 1]], [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], [[0, -1, 1], [0, -1, 1], [0, -1, 1]]],
-        [
-            [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]],
-            [[5, 0, 0], [5, 0, 0], [5, 0, 0]],
-            [[-1, -1, 0], [-1, -1, 0], [-1, -1, 0]],
-        ],
-        [
-            [[0, 1, -1], [0, 1, -1], [0, 1, -1]],
-            [[-1, 0, -1], [-1, 0, -1], [-1, 0, -1]],
-            [[0, -1, -1], [0, -1, -1], [0, -1, -1]],
-        ],
-    ]
-)
+#: The spec's kernels, as the integer arrays its main files build (integers keep float32 images float32).
+SPEC_GRAY = kernels.spec_edge().astype(np.int64)
+SPEC_CHANNELS = kernels.spec_sharpen().astype(np.int64)
+SPEC_KERNELS = kernels.spec_kernels().astype(np.int64)
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 HAVE_SCIPY = importlib.util.find_spec("scipy") is not None

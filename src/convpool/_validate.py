@@ -12,11 +12,11 @@ import warnings
 
 import numpy as np
 
+from ._engine import METHODS as CONV_METHODS  # noqa: F401  (re-exported: the engine owns its methods)
 from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 POOL_MODES = ("max", "avg", "min", "sum")
-CONV_METHODS = ("auto", "direct", "gemm", "fft")
 
 # Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
 _NUMERIC_KINDS = "biuf"
