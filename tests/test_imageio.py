@@ -162,3 +162,20 @@ def test_every_image_suffix_round_trips(tmp_path, suffix):
     else:
         assert error.max() == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"x{suffix}"]
+
+
+def test_a_file_created_during_the_write_is_not_replaced(tmp_path):
+    from convpool._files import atomic_write
+
+    target = tmp_path / "out.npy"
+
+    def write(tmp):
+        target.write_bytes(b"someone else's")  # appears after the existence check, before the rename
+        tmp.write_bytes(b"ours")
+
+    with pytest.raises(FileExistsError, match="exists"):
+        atomic_write(target, write)
+    assert target.read_bytes() == b"someone else's"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.npy"]
+    atomic_write(target, lambda tmp: tmp.write_bytes(b"ours"), force=True)
+    assert target.read_bytes() == b"ours"

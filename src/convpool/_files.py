@@ -71,6 +71,25 @@ def _umask() -> int:
     return mask
 
 
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Move the finished ``tmp`` onto ``path`` only if ``path`` still does not exist.
+
+    A hard link is atomic and refuses an existing name, so a file that appeared
+    at ``path`` while we were writing is never replaced (no check-then-rename
+    window). File systems without hard links fall back to check, then rename.
+    """
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; pass --force to overwrite it") from None
+    except OSError:  # no hard links here (some network or FAT file systems)
+        if path.exists():
+            raise FileExistsError(f"{path} exists; pass --force to overwrite it") from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, force: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -95,7 +114,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, forc
         # mkstemp makes the file private (0600); give the result the usual permissions
         os.chmod(tmp_path, 0o666 & ~_umask())
         write(tmp_path)
-        os.replace(tmp_path, path)
+        if force:
+            os.replace(tmp_path, path)
+        else:
+            _publish_new(tmp_path, path)
     finally:
         # by name, not by variable: mkstemp may have created the file before an interruption
         for leftover in _entries(folder):
