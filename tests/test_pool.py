@@ -122,3 +122,12 @@ def test_input_unchanged_and_output_fresh(rng):
 def test_empty_batch_and_lists():
     assert pool(np.zeros((0, 6, 6, 2)), 2, 2).shape == (0, 3, 3, 2)
     assert_array_equal(pool(GRID.tolist(), 2, 2)[0, :, :, 0], [[5, 7], [13, 15]])
+
+
+@pytest.mark.parametrize("mode", ["max", "min", "avg", "sum"])
+def test_no_single_tap_reaches_every_output(rng, mode):
+    # a 1-cell axis, window 2, one cell of padding each side: tap 0 reaches only output 1, tap 1 only output 0
+    x = rng.normal(size=(2, 1, 3, 2))
+    out = pool(x, (2, 1), 1, mode, padding=((1, 1), (0, 0)))
+    assert_allclose(out, pool_ref(x, (2, 1), 1, mode, ((1, 1), (0, 0))), rtol=1e-12)
+    assert_allclose(out[:, 0], out[:, 1])  # both windows hold the one real row

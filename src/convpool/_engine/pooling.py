@@ -41,9 +41,10 @@ def _neutral(dtype: np.dtype, mode: str):
 def _reduce_pass(dst_of, src_of, g, reduce, fill) -> None:
     """``dst = reduce over taps a of src[i * stride + a - before]`` along one axis.
 
-    ``dst_of``/``src_of`` map a slice of the axis to a view. Outputs that no
-    tap reaches (impossible for checked pooling geometry, kept for safety)
-    hold ``fill``.
+    ``dst_of``/``src_of`` map a slice of the axis to a view. The pass starts
+    from a tap that reaches every output; when none does (a 1-cell axis with
+    window 2 and one cell of padding each side: each tap reaches one output),
+    ``dst`` starts as ``fill`` and every tap is reduced into the outputs it reaches.
     """
     spans = [s for s in (tap_span(g, a) for a in range(g.kernel)) if s is not None]
     full = [i for i, s in enumerate(spans) if covers(g, s)]
