@@ -36,7 +36,7 @@ import numpy as np
 from . import _validate as check
 from ._engine import pool_windows
 from ._engine.blocking import batch_blocks, pad_block, tap_view
-from ._shapes import AxisGeometry, geometry_2d, has_padding_only_window, window_counts
+from ._shapes import AxisGeometry, window_counts
 from .conv import convolve
 
 __all__ = ["convolve_backward", "pool_backward"]
@@ -117,7 +117,7 @@ def convolve_backward(
     array([[ 8., 12.],
            [20., 24.]])
     """
-    images, kernels, geometry, mode, fill = _conv_arguments(
+    images, kernels, geometry, mode, fill = check.conv_arguments(
         images, kernels, padding, stride, dilation, pad_mode, pad_value
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
@@ -128,22 +128,6 @@ def convolve_backward(
     grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
     grad_images = _images_grad(grad, weights, geometry, mode, images.shape, dtype)
     return grad_images, grad_kernels
-
-
-def _conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value):
-    """The checks of :func:`convpool.convolve`, in its order and with its messages."""
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
-    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
-    pads = check.padding(padding)
-    strides = check.int_pair(stride, "stride")
-    dilations = check.int_pair(dilation, "dilation")
-    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
-    fill = check.pad_value(pad_value, mode)
-    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
-    return images, kernels, geometry, mode, fill
 
 
 def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
@@ -444,7 +428,9 @@ def pool_backward(
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
-    images, geometry, mode, include = _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad)
+    images, geometry, mode, include, _ = check.pool_arguments(
+        images, kernel_shape, stride, mode, padding, count_include_pad
+    )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
     dtype = check.result_dtype(images.dtype, grad.dtype)
@@ -471,25 +457,6 @@ def pool_backward(
         if not unpadded:
             grad_images[rows] = _fold_padding(out, geometry, "constant")
     return grad_images
-
-
-def _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad):
-    """The checks of :func:`convpool.pool`, in its order and with its messages."""
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    window = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
-    mode = check.choice(mode, "mode", check.POOL_MODES)
-    pads = check.padding(padding)
-    include = check.flag(count_include_pad, "count_include_pad")
-    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
-    if any(has_padding_only_window(g) for g in geometry):
-        sides = tuple((g.before, g.after) for g in geometry)
-        raise ValueError(
-            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
-            "some window would cover only padding"
-        )
-    return images, geometry, mode, include
 
 
 def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
