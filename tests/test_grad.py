@@ -143,6 +143,21 @@ def test_adjoint_identity_channel_shapes(c, nc, stride):
     np.testing.assert_allclose(gk, rk, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("padding", [((4, 0), (1, 5)), "full", ((0, 3), (3, 0))])
+@pytest.mark.parametrize(("c", "nc"), [(3, 1), (1, 1), (2, 4)])
+def test_stride1_constant_padding_wider_than_the_kernel_reach(padding, c, nc):
+    # Zero padding beyond extent - 1 cells: the input gradient is a convolve of grad_output with
+    # its rows/columns that only reach padding cropped off (negative "full" padding); vs the naive loops.
+    rng = np.random.default_rng(12)
+    x, k = random_case(rng, c, nc, shape=(3, 5, 4), kernel=(3, 2))
+    out = conv_ref(x, k, padding, 1)
+    g = rng.standard_normal(out.shape)
+    gx, gk = convolve_backward(g, x, k, padding, 1)
+    rx, rk = conv_backward_ref(g, x, k, padding, 1)
+    np.testing.assert_allclose(gx, rx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gk, rk, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("pad_mode", ["constant", "reflect"])
 def test_input_gradient_in_several_convolve_calls(monkeypatch, pad_mode):
     # Padded stride-1 input gradients go through convolve in calls of CONVOLVE_CALL_BYTES; make them tiny.

@@ -169,31 +169,31 @@ def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.nda
     Stride 1: a forward convolution of ``grad`` with the flipped, transposed
     kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
     exactly the padded size ``H = oh + (kh - 1) * dh``. Without padding to
-    fold, that is the result, computed in one call (the engine blocks and
-    threads it); otherwise in calls of :data:`CONVOLVE_CALL_BYTES`.
+    fold, or with constant padding (whose cells are dropped), only the input's
+    cells are computed, in one call (the engine blocks and threads it; see
+    :func:`_cropped_full`); other pad modes fold in calls of
+    :data:`CONVOLVE_CALL_BYTES`.
 
     Larger strides: the transpose of the tap loop, block by block, which
     never multiplies the zeros a stride-dilated ``grad_output`` would hold.
-    One output channel and several input channels (``nc == 1 < c``) also take
-    the tap-loop transpose, where each tap is a scaled copy per channel rather
-    than a matrix product with an inner size of 1.
     """
     gh, gw = geometry
     unpadded = gh.padded == gh.size and gw.padded == gw.size
     c, nc = weights.shape[2:]
-    if _uses_convolution(geometry, weights):
+    if _uses_convolution(geometry):
         flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
+        dilation = (gh.dilation, gw.dilation)
+        if unpadded or pad_mode == "constant":
+            # Constant pad cells are dropped, so only the unpadded rows and columns
+            # are needed: one call, no fold (see _cropped_full).
+            cropped, pads = _cropped_full(grad, geometry)
+            return convolve(cropped.astype(dtype, copy=False), flipped, pads, 1, dilation=dilation)
         full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
-
-        def correlate_back(g):
-            return convolve(g.astype(dtype, copy=False), flipped, full, 1, dilation=(gh.dilation, gw.dilation))
-
-        if unpadded:
-            return correlate_back(grad)
         out = np.empty(shape, dtype=dtype)
         per_image = (gh.padded * gw.padded * c + gh.out * gw.out * nc) * dtype.itemsize
         for rows in batch_blocks(shape[0], per_image, CONVOLVE_CALL_BYTES):
-            out[rows] = _fold_padding(correlate_back(grad[rows]), geometry, pad_mode)
+            g = grad[rows].astype(dtype, copy=False)
+            out[rows] = _fold_padding(convolve(g, flipped, full, 1, dilation=dilation), geometry, pad_mode)
         return out
     # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
     out = (np.zeros if unpadded else np.empty)(shape, dtype=dtype)
@@ -285,9 +285,28 @@ def _kernel_grad_by_dots(grad_kernels, padded, grad, geometry) -> None:
             grad_kernels[a, b] += np.einsum("kn,on->ko", columns, rows)
 
 
-def _uses_convolution(geometry, weights) -> bool:
-    """Whether :func:`_images_grad` calls the forward convolution: stride 1, and not ``nc == 1 < c``."""
-    return geometry[0].stride == 1 and geometry[1].stride == 1 and (weights.shape[3] > 1 or weights.shape[2] == 1)
+def _uses_convolution(geometry) -> bool:
+    """Whether :func:`_images_grad` calls the forward convolution: stride 1."""
+    return geometry[0].stride == 1 and geometry[1].stride == 1
+
+
+def _cropped_full(grad, geometry):
+    """``grad`` and the padding under which correlating it gives the unpadded input's gradient.
+
+    At stride 1 the gradient of the padded axis is the ``'full'`` correlation
+    (``extent - 1`` cells per side) of ``grad``; its cells ``[before, before +
+    size)`` are the input's. Cropping a correlation's output by ``before``
+    cells is padding its input by ``before`` cells less: ``extent - 1 -
+    before``, and where that is negative, dropping as many leading cells of
+    ``grad`` (they only reach padding). Likewise at the end with ``after``.
+    Returns ``(cropped grad, ((top, bottom), (left, right)))``.
+    """
+    cuts, pads = [slice(None)], []
+    for g in geometry:
+        first, last = g.extent - 1 - g.before, g.extent - 1 - g.after
+        cuts.append(slice(max(0, -first), g.out - max(0, -last)))
+        pads.append((max(0, first), max(0, last)))
+    return grad[tuple(cuts)], tuple(pads)
 
 
 def _scatter_taps(grad, weights, geometry, out) -> None:
