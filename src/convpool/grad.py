@@ -36,6 +36,9 @@ import numpy as np
 from . import _validate as check
 from ._engine import pool_windows
 from ._engine.blocking import batch_blocks, pad_block, tap_view
+from ._engine.direct import FLAT_BLOCK_BYTES, planar
+from ._engine.scratch import scratch
+from ._engine.threads import resolve_threads, run_blocks
 from ._shapes import AxisGeometry, window_counts
 from .conv import convolve
 
@@ -151,6 +154,8 @@ def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -
     """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
     gh, gw = geometry
     kh, kw, c, nc = weights.shape
+    if gh.stride == gw.stride == 1 and c * nc <= DOT_WEIGHTS:
+        return _kernels_grad_flat(grad, images, weights.shape, geometry, pad_mode, pad_value, dtype)
     grad_kernels = np.zeros(weights.shape, dtype=dtype)
     im2col = c * nc >= IM2COL_WEIGHTS
     # padded block + grad_output block + the tap copies (an im2col block for many channels)
@@ -161,6 +166,46 @@ def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -
         padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
         _accumulate_kernel_grad(grad_kernels, padded, grad[rows].astype(dtype, copy=False), geometry)
     return grad_kernels
+
+
+def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
+    """The stride-1 kernel gradient for few channels on flattened planes, on the engine's threads.
+
+    The forward engine's trick (:func:`~convpool._engine.direct.planar`) in
+    reverse: with the padded block as planes ``(c, b, hp, wp)`` and ``grad``
+    written into zeroed planes of the same layout, output ``(n, i, j)`` sits at
+    flat index ``p`` and tap ``(a, t)`` reads image cell ``p + a dh wp + t dw``.
+    So ``grad_kernels[a, t, k, o]`` is one dot product of two contiguous rows,
+    ``x[k, off : off + L] . g[o, :L]``: no tap copies, and the zeros around
+    ``grad`` cancel the cells no output reads. The dots run in ``einsum``
+    (BLAS's threaded dot products stall on a busy machine). Each block's
+    partial sums go to their own slot and are added in block order, so the
+    result does not depend on the thread count.
+    """
+    gh, gw = geometry
+    kh, kw, c, nc = shape
+    hp, wp = gh.padded, gw.padded
+    blocks = list(batch_blocks(images.shape[0], (c + nc) * hp * wp * dtype.itemsize, FLAT_BLOCK_BYTES))
+    partials = np.zeros((len(blocks),) + tuple(shape), dtype=dtype)
+    slot = {rows.start: i for i, rows in enumerate(blocks)}
+    reach = (gh.extent - 1) * wp + gw.extent - 1
+
+    def work(rows: slice) -> None:
+        flat = planar(images[rows], geometry, pad_mode, pad_value, dtype).reshape(c, -1)
+        planes = scratch("grad_planes", (nc, rows.stop - rows.start, hp, wp), dtype)
+        planes[:, :, gh.out :] = 0
+        planes[:, :, : gh.out, gw.out :] = 0
+        np.copyto(planes[:, :, : gh.out, : gw.out], np.moveaxis(grad[rows], 3, 0), casting="unsafe")
+        length = flat.shape[1] - reach
+        rows_g = planes.reshape(nc, -1)[:, :length]
+        out = partials[slot[rows.start]]
+        for a in range(kh):
+            for t in range(kw):
+                off = a * gh.dilation * wp + t * gw.dilation
+                out[a, t] = np.einsum("kn,on->ko", flat[:, off : off + length], rows_g)
+
+    run_blocks(work, blocks, resolve_threads(None))
+    return partials.sum(axis=0)
 
 
 def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndarray:
