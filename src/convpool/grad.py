@@ -500,26 +500,36 @@ def pool_backward(
     dtype = check.result_dtype(images.dtype, grad.dtype)
 
     gh, gw = geometry
-    if mode == "avg":
-        grad = grad / _divisor(geometry, include).astype(dtype)
-    # Without padding the block's gradient is built in place, in an array that starts at zero.
+    divisor = _divisor(geometry, include).astype(dtype) if mode == "avg" else None
     unpadded = gh.padded == gh.size and gw.padded == gw.size
-    grad_images = np.zeros(images.shape, dtype=dtype) if unpadded else np.empty(images.shape, dtype=dtype)
-    # padded block and its gradient; per window: one hit mask per tap, best, remaining, share
+    # Windows that tile the image exactly write every cell once: no zero fill needed.
+    tiled = unpadded and _tiles(geometry, images.shape[1:3])
+    grad_images = np.empty(images.shape, dtype=dtype)
+    # padded block and its gradient; per window: a hit mask and the taken mask per tap, the block's best
     cell, grad_cell = images.dtype.itemsize, dtype.itemsize
-    window = gh.kernel * gw.kernel + cell + 2 * grad_cell
+    window = 2 + cell + 2 * grad_cell
     per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
-    # The forward result, in one engine call (the engine blocks and threads it): the size of grad_output.
-    best = pool_windows(images, geometry, mode, False, images.dtype) if mode in ("max", "min") else None
-    for rows in batch_blocks(images.shape[0], per_image):
+
+    def work(rows: slice) -> None:
         g = grad[rows].astype(dtype, copy=False)
-        out = grad_images[rows] if unpadded else np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
+        if divisor is not None:
+            g = g / divisor
+        if unpadded:
+            out = grad_images[rows]
+            if not tiled:
+                out[...] = 0
+        else:
+            out = np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
         if mode in ("max", "min"):
-            _winner_grad(images[rows], best[rows], g, geometry, mode, out)
+            # The forward result of this block only, while it is in cache; this thread does all of it.
+            best = pool_windows(images[rows], geometry, mode, False, images.dtype, 1)
+            _winner_grad(images[rows], best, g, geometry, mode, out)
         else:
             _spread_grad(g, geometry, out)
         if not unpadded:
             grad_images[rows] = _fold_padding(out, geometry, "constant")
+
+    run_blocks(work, list(batch_blocks(images.shape[0], per_image)), resolve_threads(None))
     return grad_images
 
 
@@ -532,26 +542,37 @@ def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
 
 
 def _spread_grad(grad, geometry, out) -> None:
-    """Every tap of every window adds its window's gradient into ``out`` (the padded block's, zeroed).
+    """Every tap of every window adds its window's gradient into ``out`` (the padded block's).
 
-    The transpose of a sum pool.
+    The transpose of a sum pool. ``out`` starts at zero, except where the
+    windows tile it exactly (each cell in one window): then each tap's cells
+    are written once, by a copy.
     """
     gh, gw = geometry
+    tiled = _tiles(geometry, out.shape[1:3])
     for a in range(gh.kernel):
         for b in range(gw.kernel):
             view = tap_view(out, geometry, a, b)
-            view += grad
+            if tiled:
+                np.copyto(view, grad)
+            else:
+                view += grad
+
+
+def _tiles(geometry, padded_shape) -> bool:
+    """Whether the windows cover every cell of the padded block exactly once."""
+    return all(g.kernel == g.stride and g.out * g.stride == n for g, n in zip(geometry, padded_shape, strict=True))
 
 
 def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
-    """Add the gradient of a max (min) pool into ``out`` (the padded block's, zeroed): all to the first winner.
+    """Add the gradient of a max (min) pool into ``out`` (the padded block's): all to the first winner.
 
     ``best`` (b, oh, ow, c) is the block's forward result, from the engine; a tap
-    *hits* where its cell equals ``best``. Without ties every window has one
-    hit and the tap's gradient is ``grad * hit``. With ties the taps are
-    visited in row-major window order and each hit takes what is left of its
-    window's gradient (zeroed once taken), so the first winner gets it all,
-    as in PyTorch.
+    *hits* where its cell equals ``best``. The taps are visited in row-major
+    window order and a tap takes the window's gradient where it hits and no
+    earlier tap has (``taken``), so with ties the first winner gets it all, as
+    in PyTorch. ``out`` starts at zero, except where the windows tile it
+    exactly: then each tap writes its cells once.
     """
     gh, gw = geometry
     loser = _loser(block.dtype, mode)
@@ -561,38 +582,46 @@ def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
     # A padded cell holds ``loser`` and can only tie a window whose real cells all hold it too.
     real = _real_taps(gh), _real_taps(gw)
     guard = gh.before + gh.after + gw.before + gw.after > 0 and bool((best == loser).any())
-    taps = [(a, b) for a in range(gh.kernel) for b in range(gw.kernel)]
-    hits = []
-    for a, b in taps:
-        cells = tap_view(padded, geometry, a, b)
-        hit = np.equal(cells, best)
-        if nan:
-            hit |= np.isnan(cells)
-        if guard:
-            hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
-        hits.append(hit)
-    ties = sum(np.count_nonzero(hit) for hit in hits) != best.size
-    # Multiplying by a 0/1 mask is several times faster than np.where, but inf * 0 is NaN.
+    # Multiplying by a 0/1 mask is several times faster than a masked copy, but inf * 0 is NaN.
     finite = grad.dtype.kind != "f" or bool(np.isfinite(grad).all())
-    overlap = gh.stride < gh.kernel or gw.stride < gw.kernel
-    remaining = grad.copy() if ties else grad
-    share = np.empty_like(grad) if overlap else None
-    for (a, b), hit in zip(taps, hits, strict=True):
-        target = tap_view(out, geometry, a, b)
-        if not finite:
-            share = np.where(hit, remaining, 0)
-            target += share
-            if ties:
-                remaining = np.where(hit, 0, remaining)
-            continue
-        if overlap:
-            np.multiply(remaining, hit, out=share)
-            target += share
-        else:  # each padded cell is in one window at most: write the share in place
-            share = target
-            np.multiply(remaining, hit, out=share)
-        if ties:
-            remaining -= share
+    tiled = _tiles(geometry, out.shape[1:3])
+    share = None if tiled else np.empty_like(grad)
+    taken = None
+    for a in range(gh.kernel):
+        for b in range(gw.kernel):
+            cells = tap_view(padded, geometry, a, b)
+            hit = np.equal(cells, best)
+            if nan:
+                hit |= np.isnan(cells)
+            if guard:
+                hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
+            if taken is None:
+                taken = hit.copy()
+            else:
+                np.greater(hit, taken, out=hit)  # hit and not taken by an earlier tap
+                taken |= hit
+            _take(tap_view(out, geometry, a, b), grad, hit, finite, share)
+
+
+def _take(target, grad, first, finite: bool, share) -> None:
+    """``target += grad`` where ``first``; ``share`` is scratch, or ``None`` when ``target`` is unwritten.
+
+    ``None`` means the windows tile the block: ``target`` is written here
+    once, with ``grad * first`` (or a masked copy when ``grad`` holds
+    non-finite values, as ``inf * 0`` is NaN).
+    """
+    if share is None:
+        if finite:
+            np.multiply(grad, first, out=target)
+        else:
+            target[...] = 0
+            np.copyto(target, grad, where=first)
+        return
+    if finite:
+        np.multiply(grad, first, out=share)
+        target += share
+    else:
+        np.add(target, grad, out=target, where=first)
 
 
 def _loser(dtype: np.dtype, mode: str):
