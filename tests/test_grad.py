@@ -400,6 +400,24 @@ def test_max_pool_non_finite_gradient_stays_with_the_winner(stride):
     np.testing.assert_array_equal(gx, expected)
 
 
+@pytest.mark.parametrize("mode", ["max", "min"])
+def test_tiling_windows_write_every_cell_and_handle_non_finite_gradients(mode):
+    # 2x2 windows at stride 2 on a 4x4 image tile it: each cell is written once (no zero fill),
+    # also when the gradient holds inf and nan (a masked copy, since inf * 0 is nan).
+    x = _one([[1, 1, 5, 0], [0, 0, 5, 5], [2, 3, 4, 4], [3, 2, 4, 4]])
+    x = x if mode == "max" else -x
+    g = _one([[np.inf, -np.inf], [np.nan, 2.0]])
+    expected = _one([[np.inf, 0, -np.inf, 0], [0, 0, 0, 0], [0, np.nan, 2, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(pool_backward(g, x, 2, 2, mode), expected)
+    finite = _one([[1.0, 2.0], [3.0, 4.0]])
+    expected = _one([[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 4, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(pool_backward(finite, x, 2, 2, mode), expected)
+    # avg on the same tiling: every cell gets a quarter of its window's gradient
+    np.testing.assert_array_equal(
+        pool_backward(finite, x, 2, 2, "avg"), np.kron(finite[0, :, :, 0], np.full((2, 2), 0.25))[None, :, :, None]
+    )
+
+
 def test_max_pool_nan_wins():
     x = _one([[1, np.nan], [np.nan, 9]])
     np.testing.assert_array_equal(pool_backward(_one([[1.0]]), x, 2, 2, "max"), _one([[0, 1], [0, 0]]))
@@ -591,3 +609,49 @@ def test_pool_backward_pairs_with_the_reference(seed, sizes, window, stride, pad
         # sum_windows g * x[winner] == <g, pool(x)>, and the gradient's total is g's total
         assert np.vdot(x, gx) == pytest.approx(np.vdot(pool_ref(x, window, stride, mode, padding), g), rel=1e-9)
         assert gx.sum() == pytest.approx(g.sum(), rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- threads
+
+
+@pytest.mark.parametrize(("c", "nc", "padding"), [(1, 1, "valid"), (3, 1, (2, 1)), (2, 3, "same")])
+def test_kernel_gradient_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, padding):
+    # Tiny blocks: many per-block partial sums, computed on several threads, added in block order.
+    import convpool.grad
+
+    rng = np.random.default_rng(13)
+    x, k = random_case(rng, c, nc, shape=(40, 7, 6), kernel=(3, 2))
+    g = rng.standard_normal(conv_ref(x, k, padding, 1).shape)
+    monkeypatch.setattr(convpool.grad, "FLAT_GRAD_BLOCK_BYTES", 1)  # one image per block
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)
+        results.append(convolve_backward(g, x, k, padding, 1)[1])
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_allclose(results[0], conv_backward_ref(g, x, k, padding, 1)[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("mode", "window", "stride", "padding"), [("max", 2, 2, 0), ("min", 3, 2, 1), ("avg", 2, 1, 0)]
+)
+def test_pool_backward_on_threads_matches_one_thread_and_torch(monkeypatch, mode, window, stride, padding):
+    torch = pytest.importorskip("torch")
+    import convpool.grad
+
+    rng = np.random.default_rng(14)
+    x = rng.integers(0, 4, (30, 6, 7, 2)).astype(np.float64)  # many ties
+    g = rng.standard_normal(pool(x, window, stride, mode, padding=padding).shape)
+    monkeypatch.setattr(convpool.grad, "POOL_BLOCK_BYTES", 1)
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)
+        results.append(pool_backward(g, x, window, stride, mode, padding=padding))
+    np.testing.assert_array_equal(results[0], results[1])
+    t = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    sign = -1 if mode == "min" else 1
+    if mode == "avg":
+        out = torch.nn.functional.avg_pool2d(t, window, stride, padding, count_include_pad=False)
+    else:
+        out = sign * torch.nn.functional.max_pool2d(sign * t, window, stride, padding)
+    out.backward(torch.tensor(g.transpose(0, 3, 1, 2)))
+    np.testing.assert_allclose(results[0], t.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-14)

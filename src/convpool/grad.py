@@ -35,7 +35,7 @@ import numpy as np
 
 from . import _validate as check
 from ._engine import pool_windows
-from ._engine.blocking import batch_blocks, pad_block, tap_view
+from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
 from ._engine.scratch import scratch
 from ._engine.threads import resolve_threads, run_blocks
@@ -168,6 +168,10 @@ def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -
     return grad_kernels
 
 
+#: Working set of one block of the flattened-plane kernel gradient (the forward engine's).
+FLAT_GRAD_BLOCK_BYTES = FLAT_BLOCK_BYTES
+
+
 def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
     """The stride-1 kernel gradient for few channels on flattened planes, on the engine's threads.
 
@@ -185,7 +189,7 @@ def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype
     gh, gw = geometry
     kh, kw, c, nc = shape
     hp, wp = gh.padded, gw.padded
-    blocks = list(batch_blocks(images.shape[0], (c + nc) * hp * wp * dtype.itemsize, FLAT_BLOCK_BYTES))
+    blocks = list(batch_blocks(images.shape[0], (c + nc) * hp * wp * dtype.itemsize, FLAT_GRAD_BLOCK_BYTES))
     partials = np.zeros((len(blocks),) + tuple(shape), dtype=dtype)
     slot = {rows.start: i for i, rows in enumerate(blocks)}
     reach = (gh.extent - 1) * wp + gw.extent - 1
@@ -529,8 +533,12 @@ def pool_backward(
         if not unpadded:
             grad_images[rows] = _fold_padding(out, geometry, "constant")
 
-    run_blocks(work, list(batch_blocks(images.shape[0], per_image)), resolve_threads(None))
+    run_blocks(work, list(batch_blocks(images.shape[0], per_image, POOL_BLOCK_BYTES)), resolve_threads(None))
     return grad_images
+
+
+#: Working set of one block of the pooling backward pass (the engine's default).
+POOL_BLOCK_BYTES = BLOCK_BYTES
 
 
 def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
