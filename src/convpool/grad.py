@@ -603,11 +603,13 @@ def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
                 hit |= np.isnan(cells)
             if guard:
                 hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
+            last = a == gh.kernel - 1 and b == gw.kernel - 1
             if taken is None:
-                taken = hit.copy()
+                taken = hit if last else hit.copy()
             else:
                 np.greater(hit, taken, out=hit)  # hit and not taken by an earlier tap
-                taken |= hit
+                if not last:  # no later tap asks
+                    taken |= hit
             _take(tap_view(out, geometry, a, b), grad, hit, finite, share)
 
 
