@@ -5,26 +5,28 @@ Both are built on the forward machinery (one engine behind every door):
 * ``grad_images`` of a stride-1 convolution is itself a convolution (the
   forward :func:`~convpool.convolve`, so a faster engine speeds it up too) of
   ``grad_output`` with the spatially flipped, channel-transposed kernels under
-  ``'full'`` padding; for larger strides it is the exact transpose of the
-  engine's tap loop (each tap's ``grad_output @ kernels[a, b].T`` added into
-  the same strided :func:`~convpool._engine.blocking.tap_view` the forward
-  pass read).
+  ``'full'`` padding, cropped to the input's cells when the padding is
+  constant; for larger strides it is the exact transpose of the engine's tap
+  loop (each tap's ``grad_output @ kernels[a, b].T`` added into the same
+  strided :func:`~convpool._engine.blocking.tap_view` the forward pass read).
 * ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
-  grad_output.reshape(-1, nc)``, block by block over the batch (one im2col
-  GEMM per block for many channels).
+  grad_output.reshape(-1, nc)``, block by block over the batch: for a few
+  channels at stride 1 as dot products on the engine's flattened planes
+  (:func:`~convpool._engine.direct.planar`) on its thread pool, for many
+  channels one im2col GEMM per block.
 * The gradient with respect to the *padded* images is folded back onto the
   source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
-* Pooling: average and sum spread each window's gradient over its taps with
-  the same tap views; max and min compare every tap with the forward result
-  of the engine's :func:`~convpool._engine.pool_windows` and hand the gradient
-  to the first winner in row-major window order.
+* Pooling, block by block on the engine's thread pool: average and sum spread
+  each window's gradient over its taps with the same tap views; max and min
+  compare every tap with the block's forward result from the engine's
+  :func:`~convpool._engine.pool_windows` and hand the gradient to the first
+  winner in row-major window order.
 
 Working memory beyond the results is bounded as in the forward pass: the
 batch goes through in blocks (:func:`~convpool._engine.blocking.batch_blocks`;
 a few MiB for the tap loops, :data:`IM2COL_BLOCK_BYTES` for an im2col kernel
 gradient, :data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs
-folding), never as a whole im2col matrix. Max/min pooling keeps the forward result,
-the size of ``grad_output``.
+folding), never as a whole im2col matrix.
 """
 
 from __future__ import annotations
