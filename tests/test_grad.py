@@ -614,21 +614,29 @@ def test_pool_backward_pairs_with_the_reference(seed, sizes, window, stride, pad
 # --------------------------------------------------------------------------- threads
 
 
-@pytest.mark.parametrize(("c", "nc", "padding"), [(1, 1, "valid"), (3, 1, (2, 1)), (2, 3, "same")])
-def test_kernel_gradient_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, padding):
-    # Tiny blocks: many per-block partial sums, computed on several threads, added in block order.
+@pytest.mark.parametrize(
+    ("c", "nc", "padding", "stride"),
+    [(1, 1, "valid", 1), (3, 1, (2, 1), 1), (2, 3, "same", 1), (1, 1, "same", 2), (2, 3, (1, 2), (2, 1)), (3, 1, 0, 2)],
+)
+def test_backward_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, padding, stride):
+    # Tiny blocks: many per-block partial sums (and strided input-gradient blocks) on several
+    # threads; kernel-gradient partial sums are added in block order.
     import convpool.grad
 
     rng = np.random.default_rng(13)
     x, k = random_case(rng, c, nc, shape=(40, 7, 6), kernel=(3, 2))
-    g = rng.standard_normal(conv_ref(x, k, padding, 1).shape)
+    g = rng.standard_normal(conv_ref(x, k, padding, stride).shape)
     monkeypatch.setattr(convpool.grad, "FLAT_GRAD_BLOCK_BYTES", 1)  # one image per block
+    monkeypatch.setattr(convpool.grad, "TAP_BLOCK_BYTES", 1)
     results = []
     for threads in ("1", "3"):
         monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)
-        results.append(convolve_backward(g, x, k, padding, 1)[1])
-    np.testing.assert_array_equal(results[0], results[1])
-    np.testing.assert_allclose(results[0], conv_backward_ref(g, x, k, padding, 1)[1], rtol=1e-10, atol=1e-12)
+        results.append(convolve_backward(g, x, k, padding, stride))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    rx, rk = conv_backward_ref(g, x, k, padding, stride)
+    np.testing.assert_allclose(results[0][0], rx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(results[0][1], rk, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -152,22 +152,47 @@ def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
 CONVOLVE_CALL_BYTES = 16 * 1024 * 1024
 
 
+#: Working set of one block of the tap loops (kernel gradient and strided input gradient).
+TAP_BLOCK_BYTES = BLOCK_BYTES
+
+
 def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
     """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
     gh, gw = geometry
     kh, kw, c, nc = weights.shape
     if gh.stride == gw.stride == 1 and c * nc <= DOT_WEIGHTS:
         return _kernels_grad_flat(grad, images, weights.shape, geometry, pad_mode, pad_value, dtype)
-    grad_kernels = np.zeros(weights.shape, dtype=dtype)
     im2col = c * nc >= IM2COL_WEIGHTS
     # padded block + grad_output block + the tap copies (an im2col block for many channels)
     copies = kh * kw * c if im2col else c
     per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + copies)) * dtype.itemsize
     m = images.shape[0]
-    for rows in batch_blocks(m, per_image, IM2COL_BLOCK_BYTES) if im2col else batch_blocks(m, per_image):
+    blocks = list(batch_blocks(m, per_image, IM2COL_BLOCK_BYTES if im2col else TAP_BLOCK_BYTES))
+
+    def accumulate(rows: slice, grad_kernels: np.ndarray) -> None:
         padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
         _accumulate_kernel_grad(grad_kernels, padded, grad[rows].astype(dtype, copy=False), geometry)
+
+    # The einsum paths use no BLAS and take threads; BLAS products stall when
+    # called from several threads on a busy machine (see IM2COL_WEIGHTS), so they run in order.
+    if c == nc == 1 or (c > 1 and nc > 1 and c * nc <= DOT_WEIGHTS):
+        return _sum_over_blocks(accumulate, blocks, weights.shape, dtype)
+    grad_kernels = np.zeros(weights.shape, dtype=dtype)
+    for rows in blocks:
+        accumulate(rows, grad_kernels)
     return grad_kernels
+
+
+def _sum_over_blocks(accumulate, blocks: list, shape, dtype) -> np.ndarray:
+    """``sum over blocks of accumulate(rows, zeros(shape))``, the blocks on the engine's threads.
+
+    Each block adds into its own zeroed slot and the slots are added in block
+    order at the end, so the result does not depend on the thread count.
+    """
+    partials = np.zeros((len(blocks),) + tuple(shape), dtype=dtype)
+    slot = {rows.start: i for i, rows in enumerate(blocks)}
+    run_blocks(lambda rows: accumulate(rows, partials[slot[rows.start]]), blocks, resolve_threads(None))
+    return partials.sum(axis=0)
 
 
 #: Working set of one block of the flattened-plane kernel gradient (the forward engine's).
@@ -192,11 +217,9 @@ def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype
     kh, kw, c, nc = shape
     hp, wp = gh.padded, gw.padded
     blocks = list(batch_blocks(images.shape[0], (c + nc) * hp * wp * dtype.itemsize, FLAT_GRAD_BLOCK_BYTES))
-    partials = np.zeros((len(blocks),) + tuple(shape), dtype=dtype)
-    slot = {rows.start: i for i, rows in enumerate(blocks)}
     reach = (gh.extent - 1) * wp + gw.extent - 1
 
-    def work(rows: slice) -> None:
+    def accumulate(rows: slice, out: np.ndarray) -> None:
         flat = planar(images[rows], geometry, pad_mode, pad_value, dtype).reshape(c, -1)
         planes = scratch("grad_planes", (nc, rows.stop - rows.start, hp, wp), dtype)
         planes[:, :, gh.out :] = 0
@@ -204,14 +227,12 @@ def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype
         np.copyto(planes[:, :, : gh.out, : gw.out], np.moveaxis(grad[rows], 3, 0), casting="unsafe")
         length = flat.shape[1] - reach
         rows_g = planes.reshape(nc, -1)[:, :length]
-        out = partials[slot[rows.start]]
         for a in range(kh):
             for t in range(kw):
                 off = a * gh.dilation * wp + t * gw.dilation
                 out[a, t] = np.einsum("kn,on->ko", flat[:, off : off + length], rows_g)
 
-    run_blocks(work, blocks, resolve_threads(None))
-    return partials.sum(axis=0)
+    return _sum_over_blocks(accumulate, blocks, shape, dtype)
 
 
 def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndarray:
@@ -249,14 +270,17 @@ def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.nda
     # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
     out = (np.zeros if unpadded else np.empty)(shape, dtype=dtype)
     per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + c)) * dtype.itemsize
-    for rows in batch_blocks(shape[0], per_image):
+
+    def work(rows: slice) -> None:  # blocks write disjoint rows of ``out``: they run on the engine's threads
         g = grad[rows].astype(dtype, copy=False)
         if unpadded:
             _scatter_taps(g, weights, geometry, out[rows])
-            continue
-        scratch = np.zeros((len(g), gh.padded, gw.padded, c), dtype=dtype)
-        _scatter_taps(g, weights, geometry, scratch)
-        out[rows] = _fold_padding(scratch, geometry, pad_mode)
+            return
+        padded = np.zeros((len(g), gh.padded, gw.padded, c), dtype=dtype)
+        _scatter_taps(g, weights, geometry, padded)
+        out[rows] = _fold_padding(padded, geometry, pad_mode)
+
+    run_blocks(work, list(batch_blocks(shape[0], per_image, TAP_BLOCK_BYTES)), resolve_threads(None))
     return out
 
 
