@@ -143,6 +143,21 @@ def test_adjoint_identity_channel_shapes(c, nc, stride):
     np.testing.assert_allclose(gk, rk, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("padding", [((4, 0), (1, 5)), "full", ((0, 3), (3, 0))])
+@pytest.mark.parametrize(("c", "nc"), [(3, 1), (1, 1), (2, 4)])
+def test_stride1_constant_padding_wider_than_the_kernel_reach(padding, c, nc):
+    # Zero padding beyond extent - 1 cells: the input gradient is a convolve of grad_output with
+    # its rows/columns that only reach padding cropped off (negative "full" padding); vs the naive loops.
+    rng = np.random.default_rng(12)
+    x, k = random_case(rng, c, nc, shape=(3, 5, 4), kernel=(3, 2))
+    out = conv_ref(x, k, padding, 1)
+    g = rng.standard_normal(out.shape)
+    gx, gk = convolve_backward(g, x, k, padding, 1)
+    rx, rk = conv_backward_ref(g, x, k, padding, 1)
+    np.testing.assert_allclose(gx, rx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gk, rk, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("pad_mode", ["constant", "reflect"])
 def test_input_gradient_in_several_convolve_calls(monkeypatch, pad_mode):
     # Padded stride-1 input gradients go through convolve in calls of CONVOLVE_CALL_BYTES; make them tiny.
@@ -387,6 +402,24 @@ def test_max_pool_non_finite_gradient_stays_with_the_winner(stride):
     np.testing.assert_array_equal(gx, expected)
 
 
+@pytest.mark.parametrize("mode", ["max", "min"])
+def test_tiling_windows_write_every_cell_and_handle_non_finite_gradients(mode):
+    # 2x2 windows at stride 2 on a 4x4 image tile it: each cell is written once (no zero fill),
+    # also when the gradient holds inf and nan (a masked copy, since inf * 0 is nan).
+    x = _one([[1, 1, 5, 0], [0, 0, 5, 5], [2, 3, 4, 4], [3, 2, 4, 4]])
+    x = x if mode == "max" else -x
+    g = _one([[np.inf, -np.inf], [np.nan, 2.0]])
+    expected = _one([[np.inf, 0, -np.inf, 0], [0, 0, 0, 0], [0, np.nan, 2, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(pool_backward(g, x, 2, 2, mode), expected)
+    finite = _one([[1.0, 2.0], [3.0, 4.0]])
+    expected = _one([[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 4, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(pool_backward(finite, x, 2, 2, mode), expected)
+    # avg on the same tiling: every cell gets a quarter of its window's gradient
+    np.testing.assert_array_equal(
+        pool_backward(finite, x, 2, 2, "avg"), np.kron(finite[0, :, :, 0], np.full((2, 2), 0.25))[None, :, :, None]
+    )
+
+
 def test_max_pool_nan_wins():
     x = _one([[1, np.nan], [np.nan, 9]])
     np.testing.assert_array_equal(pool_backward(_one([[1.0]]), x, 2, 2, "max"), _one([[0, 1], [0, 0]]))
@@ -578,3 +611,57 @@ def test_pool_backward_pairs_with_the_reference(seed, sizes, window, stride, pad
         # sum_windows g * x[winner] == <g, pool(x)>, and the gradient's total is g's total
         assert np.vdot(x, gx) == pytest.approx(np.vdot(pool_ref(x, window, stride, mode, padding), g), rel=1e-9)
         assert gx.sum() == pytest.approx(g.sum(), rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- threads
+
+
+@pytest.mark.parametrize(
+    ("c", "nc", "padding", "stride"),
+    [(1, 1, "valid", 1), (3, 1, (2, 1), 1), (2, 3, "same", 1), (1, 1, "same", 2), (2, 3, (1, 2), (2, 1)), (3, 1, 0, 2)],
+)
+def test_backward_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, padding, stride):
+    # Tiny blocks: many per-block partial sums (and strided input-gradient blocks) on several
+    # threads; kernel-gradient partial sums are added in block order.
+    import convpool.grad
+
+    rng = np.random.default_rng(13)
+    x, k = random_case(rng, c, nc, shape=(40, 7, 6), kernel=(3, 2))
+    g = rng.standard_normal(conv_ref(x, k, padding, stride).shape)
+    monkeypatch.setattr(convpool.grad, "FLAT_GRAD_BLOCK_BYTES", 1)  # one image per block
+    monkeypatch.setattr(convpool.grad, "TAP_BLOCK_BYTES", 1)
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)
+        results.append(convolve_backward(g, x, k, padding, stride))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    rx, rk = conv_backward_ref(g, x, k, padding, stride)
+    np.testing.assert_allclose(results[0][0], rx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(results[0][1], rk, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("mode", "window", "stride", "padding"), [("max", 2, 2, 0), ("min", 3, 2, 1), ("avg", 2, 1, 0)]
+)
+def test_pool_backward_on_threads_matches_one_thread_and_torch(monkeypatch, mode, window, stride, padding):
+    torch = pytest.importorskip("torch")
+    import convpool.grad
+
+    rng = np.random.default_rng(14)
+    x = rng.integers(0, 4, (30, 6, 7, 2)).astype(np.float64)  # many ties
+    g = rng.standard_normal(pool(x, window, stride, mode, padding=padding).shape)
+    monkeypatch.setattr(convpool.grad, "POOL_BLOCK_BYTES", 1)
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)
+        results.append(pool_backward(g, x, window, stride, mode, padding=padding))
+    np.testing.assert_array_equal(results[0], results[1])
+    t = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    sign = -1 if mode == "min" else 1
+    if mode == "avg":
+        out = torch.nn.functional.avg_pool2d(t, window, stride, padding, count_include_pad=False)
+    else:
+        out = sign * torch.nn.functional.max_pool2d(sign * t, window, stride, padding)
+    out.backward(torch.tensor(g.transpose(0, 3, 1, 2)))
+    np.testing.assert_allclose(results[0], t.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-14)

@@ -334,3 +334,26 @@ def test_auto_keeps_non_finite_values_local(shape, kernel_shape, spreading, bad)
     expected = conv_ref(x, k, "same")
     np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)  # NaN where the reference has NaN, only there
     assert np.isfinite(out).sum() == np.isfinite(expected).sum() > out.size // 2
+
+
+@pytest.mark.parametrize(
+    ("pad_mode", "pad_value", "padding"), [("constant", 2.5, (1, 2)), ("reflect", 0, (2, 1)), ("constant", 0, 0)]
+)
+def test_planar_is_the_padded_block_channel_first(pad_mode, pad_value, padding):
+    # The engine's planes, read by the forward tap loop and the backward kernel gradient, against np.pad.
+    from convpool._engine.direct import planar
+    from convpool._shapes import geometry_2d
+
+    block = np.arange(2 * 4 * 5 * 3, dtype=np.int16).reshape(2, 4, 5, 3)  # cast to float32 by planar
+    pads = ((padding[0],) * 2, (padding[1],) * 2) if padding else ((0, 0), (0, 0))
+    geometry = geometry_2d(pads, (4, 5), (3, 3), (1, 1), (1, 1))
+    widths = ((0, 0), pads[0], pads[1], (0, 0))
+    options = {"constant_values": pad_value} if pad_mode == "constant" else {}
+    # np.pad on the float block: on int16 it would truncate the fill 2.5
+    expected = np.pad(block.astype(np.float32), widths, mode=pad_mode, **options).transpose(3, 0, 1, 2)
+    got = planar(block, geometry, pad_mode, pad_value, np.dtype(np.float32))
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, expected)
+    single = np.ascontiguousarray(block[..., :1], dtype=np.float32)
+    if not padding:  # contiguous, one channel, no cast, no padding: a view, not a copy
+        assert np.shares_memory(planar(single, geometry, "constant", 0, np.dtype(np.float32)), single)

@@ -189,3 +189,18 @@ def test_zero_dimensional_arrays_are_scalars():
 def test_pad_value_too_big_for_a_float():
     with pytest.raises(ValueError, match=r"pad_value must fit in a float64"):
         convolve(IMG, KER, pad_value=10**400)
+
+
+def test_pool_checks_threads_before_the_window_rule():
+    """Two errors at once: pool reports ``threads`` first, as before the checks were shared."""
+    with pytest.raises(ValueError, match=r"threads must be None or a positive int, got 0"):
+        pool(IMG, 2, 2, padding=5, threads=0)
+    with pytest.raises(ValueError, match=r"some window would cover only padding"):
+        convpool.pool_backward(np.zeros((2, 7, 7, 3)), IMG, 2, 2, padding=5)
+
+
+def test_convolve_checks_method_after_the_shared_checks():
+    with pytest.raises(ValueError, match=r"stride must be >= 1"):
+        convolve(IMG, KER, stride=0, method="nope")
+    with pytest.raises(ValueError, match=r"method must be one of"):
+        convolve(IMG, KER, method="nope", threads=0)

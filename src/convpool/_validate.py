@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
 from ._engine import METHODS as CONV_METHODS  # noqa: F401  (re-exported: the engine owns its methods)
-from ._shapes import PADDING_WORDS
+from ._shapes import PADDING_WORDS, AxisGeometry, geometry_2d, has_padding_only_window
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 POOL_MODES = ("max", "avg", "min", "sum")
@@ -168,3 +169,79 @@ def result_dtype(*dtypes) -> np.dtype:
     if dtype.itemsize < 4:
         return np.dtype(np.float32)
     return dtype
+
+
+# The argument names of convolve and pool (``padding``, ``pad_value``) shadow these checks below.
+_check_padding = padding
+_check_pad_value = pad_value
+_check_threads = threads
+
+
+class ConvArguments(NamedTuple):
+    """Checked arguments of :func:`convpool.convolve` (and of its backward pass)."""
+
+    images: np.ndarray
+    kernels: np.ndarray
+    geometry: tuple[AxisGeometry, AxisGeometry]
+    pad_mode: str
+    pad_value: float
+
+
+class PoolArguments(NamedTuple):
+    """Checked arguments of :func:`convpool.pool` (and of its backward pass)."""
+
+    images: np.ndarray
+    geometry: tuple[AxisGeometry, AxisGeometry]
+    mode: str
+    count_include_pad: bool
+    threads: int | None
+
+
+def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value) -> ConvArguments:
+    """The checks shared by :func:`convpool.convolve` and :func:`convpool.convolve_backward`.
+
+    In this order (a call with several errors reports the first): arrays,
+    emptiness, channels, padding, stride, dilation, pad mode and value, then
+    the geometry (:func:`~convpool._shapes.geometry_2d` rejects a dilated
+    kernel larger than the padded image). ``method`` and ``threads`` are the
+    caller's to check, after these.
+    """
+    images = as_array(images, "images", 4, "(m, h, w, c)")
+    kernels = as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
+    nonempty(images, "images", "h, w, c", (1, 2, 3))
+    nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
+    channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
+    pads = _check_padding(padding)
+    strides = int_pair(stride, "stride")
+    dilations = int_pair(dilation, "dilation")
+    mode = choice(pad_mode, "pad_mode", PAD_MODES)
+    fill = _check_pad_value(pad_value, mode)
+    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    return ConvArguments(images, kernels, geometry, mode, fill)
+
+
+def pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad, threads=None) -> PoolArguments:
+    """The checks shared by :func:`convpool.pool` and :func:`convpool.pool_backward`.
+
+    In this order: array, emptiness, window, stride, mode, padding,
+    ``count_include_pad``, ``threads``, then the geometry and the rule that
+    every window holds at least one input cell. ``threads`` is checked here
+    only to keep :func:`convpool.pool`'s order of messages (it came before
+    the geometry there); the backward pass leaves it ``None``.
+    """
+    images = as_array(images, "images", 4, "(m, h, w, c)")
+    nonempty(images, "images", "h, w, c", (1, 2, 3))
+    window = int_pair(kernel_shape, "kernel_shape")
+    strides = int_pair(stride, "stride")
+    mode = choice(mode, "mode", POOL_MODES)
+    pads = _check_padding(padding)
+    include = flag(count_include_pad, "count_include_pad")
+    workers = _check_threads(threads)
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
+    if any(has_padding_only_window(g) for g in geometry):
+        sides = tuple((g.before, g.after) for g in geometry)
+        raise ValueError(
+            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
+            "some window would cover only padding"
+        )
+    return PoolArguments(images, geometry, mode, include, workers)

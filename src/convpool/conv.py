@@ -10,7 +10,6 @@ import numpy as np
 
 from . import _validate as check
 from ._engine import correlate
-from ._shapes import geometry_2d
 
 __all__ = [
     "convolve",
@@ -113,17 +112,9 @@ def convolve(
     array([[10., 18.],
            [42., 50.]])
     """
-    images = check.as_array(images, "images", 4, _IMAGES4)
-    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
-    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
-    pads = check.padding(padding)
-    strides = check.int_pair(stride, "stride")
-    dilations = check.int_pair(dilation, "dilation")
-    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
-    fill = check.pad_value(pad_value, mode)
-    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    images, kernels, geometry, mode, fill = check.conv_arguments(
+        images, kernels, padding, stride, dilation, pad_mode, pad_value
+    )
     how = check.choice(method, "method", check.CONV_METHODS)
     workers = check.threads(threads)
     dtype = check.result_dtype(images.dtype, kernels.dtype)

@@ -5,26 +5,28 @@ Both are built on the forward machinery (one engine behind every door):
 * ``grad_images`` of a stride-1 convolution is itself a convolution (the
   forward :func:`~convpool.convolve`, so a faster engine speeds it up too) of
   ``grad_output`` with the spatially flipped, channel-transposed kernels under
-  ``'full'`` padding; for larger strides it is the exact transpose of the
-  engine's tap loop (each tap's ``grad_output @ kernels[a, b].T`` added into
-  the same strided :func:`~convpool._engine.blocking.tap_view` the forward
-  pass read).
+  ``'full'`` padding, cropped to the input's cells when the padding is
+  constant; for larger strides it is the exact transpose of the engine's tap
+  loop (each tap's ``grad_output @ kernels[a, b].T`` added into the same
+  strided :func:`~convpool._engine.blocking.tap_view` the forward pass read).
 * ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
-  grad_output.reshape(-1, nc)``, block by block over the batch (one im2col
-  GEMM per block for many channels).
+  grad_output.reshape(-1, nc)``, block by block over the batch: for a few
+  channels at stride 1 as dot products on the engine's flattened planes
+  (:func:`~convpool._engine.direct.planar`) on its thread pool, for many
+  channels one im2col GEMM per block.
 * The gradient with respect to the *padded* images is folded back onto the
   source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
-* Pooling: average and sum spread each window's gradient over its taps with
-  the same tap views; max and min compare every tap with the forward result
-  of the engine's :func:`~convpool._engine.pool_windows` and hand the gradient
-  to the first winner in row-major window order.
+* Pooling, block by block on the engine's thread pool: average and sum spread
+  each window's gradient over its taps with the same tap views; max and min
+  compare every tap with the block's forward result from the engine's
+  :func:`~convpool._engine.pool_windows` and hand the gradient to the first
+  winner in row-major window order.
 
 Working memory beyond the results is bounded as in the forward pass: the
 batch goes through in blocks (:func:`~convpool._engine.blocking.batch_blocks`;
 a few MiB for the tap loops, :data:`IM2COL_BLOCK_BYTES` for an im2col kernel
 gradient, :data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs
-folding), never as a whole im2col matrix. Max/min pooling keeps the forward result,
-the size of ``grad_output``.
+folding), never as a whole im2col matrix.
 """
 
 from __future__ import annotations
@@ -35,8 +37,11 @@ import numpy as np
 
 from . import _validate as check
 from ._engine import pool_windows
-from ._engine.blocking import batch_blocks, pad_block, tap_view
-from ._shapes import AxisGeometry, geometry_2d, has_padding_only_window, window_counts
+from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
+from ._engine.direct import FLAT_BLOCK_BYTES, planar
+from ._engine.scratch import scratch
+from ._engine.threads import resolve_threads, run_blocks
+from ._shapes import AxisGeometry, window_counts
 from .conv import convolve
 
 __all__ = ["convolve_backward", "pool_backward"]
@@ -117,7 +122,7 @@ def convolve_backward(
     array([[ 8., 12.],
            [20., 24.]])
     """
-    images, kernels, geometry, mode, fill = _conv_arguments(
+    images, kernels, geometry, mode, fill = check.conv_arguments(
         images, kernels, padding, stride, dilation, pad_mode, pad_value
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
@@ -128,22 +133,6 @@ def convolve_backward(
     grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
     grad_images = _images_grad(grad, weights, geometry, mode, images.shape, dtype)
     return grad_images, grad_kernels
-
-
-def _conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value):
-    """The checks of :func:`convpool.convolve`, in its order and with its messages."""
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    check.nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
-    check.channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
-    pads = check.padding(padding)
-    strides = check.int_pair(stride, "stride")
-    dilations = check.int_pair(dilation, "dilation")
-    mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
-    fill = check.pad_value(pad_value, mode)
-    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
-    return images, kernels, geometry, mode, fill
 
 
 def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
@@ -163,20 +152,87 @@ def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
 CONVOLVE_CALL_BYTES = 16 * 1024 * 1024
 
 
+#: Working set of one block of the tap loops (kernel gradient and strided input gradient).
+TAP_BLOCK_BYTES = BLOCK_BYTES
+
+
 def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
     """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
     gh, gw = geometry
     kh, kw, c, nc = weights.shape
-    grad_kernels = np.zeros(weights.shape, dtype=dtype)
+    if gh.stride == gw.stride == 1 and c * nc <= DOT_WEIGHTS:
+        return _kernels_grad_flat(grad, images, weights.shape, geometry, pad_mode, pad_value, dtype)
     im2col = c * nc >= IM2COL_WEIGHTS
     # padded block + grad_output block + the tap copies (an im2col block for many channels)
     copies = kh * kw * c if im2col else c
     per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + copies)) * dtype.itemsize
     m = images.shape[0]
-    for rows in batch_blocks(m, per_image, IM2COL_BLOCK_BYTES) if im2col else batch_blocks(m, per_image):
+    blocks = list(batch_blocks(m, per_image, IM2COL_BLOCK_BYTES if im2col else TAP_BLOCK_BYTES))
+
+    def accumulate(rows: slice, grad_kernels: np.ndarray) -> None:
         padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
         _accumulate_kernel_grad(grad_kernels, padded, grad[rows].astype(dtype, copy=False), geometry)
+
+    # The einsum paths use no BLAS and take threads; BLAS products stall when
+    # called from several threads on a busy machine (see IM2COL_WEIGHTS), so they run in order.
+    if c == nc == 1 or (c > 1 and nc > 1 and c * nc <= DOT_WEIGHTS):
+        return _sum_over_blocks(accumulate, blocks, weights.shape, dtype)
+    grad_kernels = np.zeros(weights.shape, dtype=dtype)
+    for rows in blocks:
+        accumulate(rows, grad_kernels)
     return grad_kernels
+
+
+def _sum_over_blocks(accumulate, blocks: list, shape, dtype) -> np.ndarray:
+    """``sum over blocks of accumulate(rows, zeros(shape))``, the blocks on the engine's threads.
+
+    Each block adds into its own zeroed slot and the slots are added in block
+    order at the end, so the result does not depend on the thread count.
+    """
+    partials = np.zeros((len(blocks),) + tuple(shape), dtype=dtype)
+    slot = {rows.start: i for i, rows in enumerate(blocks)}
+    run_blocks(lambda rows: accumulate(rows, partials[slot[rows.start]]), blocks, resolve_threads(None))
+    return partials.sum(axis=0)
+
+
+#: Working set of one block of the flattened-plane kernel gradient (the forward engine's).
+FLAT_GRAD_BLOCK_BYTES = FLAT_BLOCK_BYTES
+
+
+def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
+    """The stride-1 kernel gradient for few channels on flattened planes, on the engine's threads.
+
+    The forward engine's trick (:func:`~convpool._engine.direct.planar`) in
+    reverse: with the padded block as planes ``(c, b, hp, wp)`` and ``grad``
+    written into zeroed planes of the same layout, output ``(n, i, j)`` sits at
+    flat index ``p`` and tap ``(a, t)`` reads image cell ``p + a dh wp + t dw``.
+    So ``grad_kernels[a, t, k, o]`` is one dot product of two contiguous rows,
+    ``x[k, off : off + L] . g[o, :L]``: no tap copies, and the zeros around
+    ``grad`` cancel the cells no output reads. The dots run in ``einsum``
+    (BLAS's threaded dot products stall on a busy machine). Each block's
+    partial sums go to their own slot and are added in block order, so the
+    result does not depend on the thread count.
+    """
+    gh, gw = geometry
+    kh, kw, c, nc = shape
+    hp, wp = gh.padded, gw.padded
+    blocks = list(batch_blocks(images.shape[0], (c + nc) * hp * wp * dtype.itemsize, FLAT_GRAD_BLOCK_BYTES))
+    reach = (gh.extent - 1) * wp + gw.extent - 1
+
+    def accumulate(rows: slice, out: np.ndarray) -> None:
+        flat = planar(images[rows], geometry, pad_mode, pad_value, dtype).reshape(c, -1)
+        planes = scratch("grad_planes", (nc, rows.stop - rows.start, hp, wp), dtype)
+        planes[:, :, gh.out :] = 0
+        planes[:, :, : gh.out, gw.out :] = 0
+        np.copyto(planes[:, :, : gh.out, : gw.out], np.moveaxis(grad[rows], 3, 0), casting="unsafe")
+        length = flat.shape[1] - reach
+        rows_g = planes.reshape(nc, -1)[:, :length]
+        for a in range(kh):
+            for t in range(kw):
+                off = a * gh.dilation * wp + t * gw.dilation
+                out[a, t] = np.einsum("kn,on->ko", flat[:, off : off + length], rows_g)
+
+    return _sum_over_blocks(accumulate, blocks, shape, dtype)
 
 
 def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndarray:
@@ -185,43 +241,46 @@ def _images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.nda
     Stride 1: a forward convolution of ``grad`` with the flipped, transposed
     kernels under ``'full'`` padding (``(k - 1) * d`` per side), which yields
     exactly the padded size ``H = oh + (kh - 1) * dh``. Without padding to
-    fold, that is the result, computed in one call (the engine blocks and
-    threads it); otherwise in calls of :data:`CONVOLVE_CALL_BYTES`.
+    fold, or with constant padding (whose cells are dropped), only the input's
+    cells are computed, in one call (the engine blocks and threads it; see
+    :func:`_cropped_full`); other pad modes fold in calls of
+    :data:`CONVOLVE_CALL_BYTES`.
 
     Larger strides: the transpose of the tap loop, block by block, which
     never multiplies the zeros a stride-dilated ``grad_output`` would hold.
-    One output channel and several input channels (``nc == 1 < c``) also take
-    the tap-loop transpose, where each tap is a scaled copy per channel rather
-    than a matrix product with an inner size of 1.
     """
     gh, gw = geometry
     unpadded = gh.padded == gh.size and gw.padded == gw.size
     c, nc = weights.shape[2:]
-    if _uses_convolution(geometry, weights):
+    if _uses_convolution(geometry):
         flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
+        dilation = (gh.dilation, gw.dilation)
+        if unpadded or pad_mode == "constant":
+            # Constant pad cells are dropped, so only the unpadded rows and columns
+            # are needed: one call, no fold (see _cropped_full).
+            cropped, pads = _cropped_full(grad, geometry)
+            return convolve(cropped.astype(dtype, copy=False), flipped, pads, 1, dilation=dilation)
         full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
-
-        def correlate_back(g):
-            return convolve(g.astype(dtype, copy=False), flipped, full, 1, dilation=(gh.dilation, gw.dilation))
-
-        if unpadded:
-            return correlate_back(grad)
         out = np.empty(shape, dtype=dtype)
         per_image = (gh.padded * gw.padded * c + gh.out * gw.out * nc) * dtype.itemsize
         for rows in batch_blocks(shape[0], per_image, CONVOLVE_CALL_BYTES):
-            out[rows] = _fold_padding(correlate_back(grad[rows]), geometry, pad_mode)
+            g = grad[rows].astype(dtype, copy=False)
+            out[rows] = _fold_padding(convolve(g, flipped, full, 1, dilation=dilation), geometry, pad_mode)
         return out
     # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
     out = (np.zeros if unpadded else np.empty)(shape, dtype=dtype)
     per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (nc + c)) * dtype.itemsize
-    for rows in batch_blocks(shape[0], per_image):
+
+    def work(rows: slice) -> None:  # blocks write disjoint rows of ``out``: they run on the engine's threads
         g = grad[rows].astype(dtype, copy=False)
         if unpadded:
             _scatter_taps(g, weights, geometry, out[rows])
-            continue
-        scratch = np.zeros((len(g), gh.padded, gw.padded, c), dtype=dtype)
-        _scatter_taps(g, weights, geometry, scratch)
-        out[rows] = _fold_padding(scratch, geometry, pad_mode)
+            return
+        padded = np.zeros((len(g), gh.padded, gw.padded, c), dtype=dtype)
+        _scatter_taps(g, weights, geometry, padded)
+        out[rows] = _fold_padding(padded, geometry, pad_mode)
+
+    run_blocks(work, list(batch_blocks(shape[0], per_image, TAP_BLOCK_BYTES)), resolve_threads(None))
     return out
 
 
@@ -301,9 +360,28 @@ def _kernel_grad_by_dots(grad_kernels, padded, grad, geometry) -> None:
             grad_kernels[a, b] += np.einsum("kn,on->ko", columns, rows)
 
 
-def _uses_convolution(geometry, weights) -> bool:
-    """Whether :func:`_images_grad` calls the forward convolution: stride 1, and not ``nc == 1 < c``."""
-    return geometry[0].stride == 1 and geometry[1].stride == 1 and (weights.shape[3] > 1 or weights.shape[2] == 1)
+def _uses_convolution(geometry) -> bool:
+    """Whether :func:`_images_grad` calls the forward convolution: stride 1."""
+    return geometry[0].stride == 1 and geometry[1].stride == 1
+
+
+def _cropped_full(grad, geometry):
+    """``grad`` and the padding under which correlating it gives the unpadded input's gradient.
+
+    At stride 1 the gradient of the padded axis is the ``'full'`` correlation
+    (``extent - 1`` cells per side) of ``grad``; its cells ``[before, before +
+    size)`` are the input's. Cropping a correlation's output by ``before``
+    cells is padding its input by ``before`` cells less: ``extent - 1 -
+    before``, and where that is negative, dropping as many leading cells of
+    ``grad`` (they only reach padding). Likewise at the end with ``after``.
+    Returns ``(cropped grad, ((top, bottom), (left, right)))``.
+    """
+    cuts, pads = [slice(None)], []
+    for g in geometry:
+        first, last = g.extent - 1 - g.before, g.extent - 1 - g.after
+        cuts.append(slice(max(0, -first), g.out - max(0, -last)))
+        pads.append((max(0, first), max(0, last)))
+    return grad[tuple(cuts)], tuple(pads)
 
 
 def _scatter_taps(grad, weights, geometry, out) -> None:
@@ -444,52 +522,49 @@ def pool_backward(
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
-    images, geometry, mode, include = _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad)
+    images, geometry, mode, include, _ = check.pool_arguments(
+        images, kernel_shape, stride, mode, padding, count_include_pad
+    )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
     dtype = check.result_dtype(images.dtype, grad.dtype)
 
     gh, gw = geometry
-    if mode == "avg":
-        grad = grad / _divisor(geometry, include).astype(dtype)
-    # Without padding the block's gradient is built in place, in an array that starts at zero.
+    divisor = _divisor(geometry, include).astype(dtype) if mode == "avg" else None
     unpadded = gh.padded == gh.size and gw.padded == gw.size
-    grad_images = np.zeros(images.shape, dtype=dtype) if unpadded else np.empty(images.shape, dtype=dtype)
-    # padded block and its gradient; per window: one hit mask per tap, best, remaining, share
+    # Windows that tile the image exactly write every cell once: no zero fill needed.
+    tiled = unpadded and _tiles(geometry, images.shape[1:3])
+    grad_images = np.empty(images.shape, dtype=dtype)
+    # padded block and its gradient; per window: a hit mask and the taken mask per tap, the block's best
     cell, grad_cell = images.dtype.itemsize, dtype.itemsize
-    window = gh.kernel * gw.kernel + cell + 2 * grad_cell
+    window = 2 + cell + 2 * grad_cell
     per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
-    # The forward result, in one engine call (the engine blocks and threads it): the size of grad_output.
-    best = pool_windows(images, geometry, mode, False, images.dtype) if mode in ("max", "min") else None
-    for rows in batch_blocks(images.shape[0], per_image):
+
+    def work(rows: slice) -> None:
         g = grad[rows].astype(dtype, copy=False)
-        out = grad_images[rows] if unpadded else np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
+        if divisor is not None:
+            g = g / divisor
+        if unpadded:
+            out = grad_images[rows]
+            if not tiled:
+                out[...] = 0
+        else:
+            out = np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
         if mode in ("max", "min"):
-            _winner_grad(images[rows], best[rows], g, geometry, mode, out)
+            # The forward result of this block only, while it is in cache; this thread does all of it.
+            best = pool_windows(images[rows], geometry, mode, False, images.dtype, 1)
+            _winner_grad(images[rows], best, g, geometry, mode, out)
         else:
             _spread_grad(g, geometry, out)
         if not unpadded:
             grad_images[rows] = _fold_padding(out, geometry, "constant")
+
+    run_blocks(work, list(batch_blocks(images.shape[0], per_image, POOL_BLOCK_BYTES)), resolve_threads(None))
     return grad_images
 
 
-def _pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad):
-    """The checks of :func:`convpool.pool`, in its order and with its messages."""
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    window = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
-    mode = check.choice(mode, "mode", check.POOL_MODES)
-    pads = check.padding(padding)
-    include = check.flag(count_include_pad, "count_include_pad")
-    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
-    if any(has_padding_only_window(g) for g in geometry):
-        sides = tuple((g.before, g.after) for g in geometry)
-        raise ValueError(
-            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
-            "some window would cover only padding"
-        )
-    return images, geometry, mode, include
+#: Working set of one block of the pooling backward pass (the engine's default).
+POOL_BLOCK_BYTES = BLOCK_BYTES
 
 
 def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
@@ -501,26 +576,37 @@ def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
 
 
 def _spread_grad(grad, geometry, out) -> None:
-    """Every tap of every window adds its window's gradient into ``out`` (the padded block's, zeroed).
+    """Every tap of every window adds its window's gradient into ``out`` (the padded block's).
 
-    The transpose of a sum pool.
+    The transpose of a sum pool. ``out`` starts at zero, except where the
+    windows tile it exactly (each cell in one window): then each tap's cells
+    are written once, by a copy.
     """
     gh, gw = geometry
+    tiled = _tiles(geometry, out.shape[1:3])
     for a in range(gh.kernel):
         for b in range(gw.kernel):
             view = tap_view(out, geometry, a, b)
-            view += grad
+            if tiled:
+                np.copyto(view, grad)
+            else:
+                view += grad
+
+
+def _tiles(geometry, padded_shape) -> bool:
+    """Whether the windows cover every cell of the padded block exactly once."""
+    return all(g.kernel == g.stride and g.out * g.stride == n for g, n in zip(geometry, padded_shape, strict=True))
 
 
 def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
-    """Add the gradient of a max (min) pool into ``out`` (the padded block's, zeroed): all to the first winner.
+    """Add the gradient of a max (min) pool into ``out`` (the padded block's): all to the first winner.
 
     ``best`` (b, oh, ow, c) is the block's forward result, from the engine; a tap
-    *hits* where its cell equals ``best``. Without ties every window has one
-    hit and the tap's gradient is ``grad * hit``. With ties the taps are
-    visited in row-major window order and each hit takes what is left of its
-    window's gradient (zeroed once taken), so the first winner gets it all,
-    as in PyTorch.
+    *hits* where its cell equals ``best``. The taps are visited in row-major
+    window order and a tap takes the window's gradient where it hits and no
+    earlier tap has (``taken``), so with ties the first winner gets it all, as
+    in PyTorch. ``out`` starts at zero, except where the windows tile it
+    exactly: then each tap writes its cells once.
     """
     gh, gw = geometry
     loser = _loser(block.dtype, mode)
@@ -530,38 +616,48 @@ def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
     # A padded cell holds ``loser`` and can only tie a window whose real cells all hold it too.
     real = _real_taps(gh), _real_taps(gw)
     guard = gh.before + gh.after + gw.before + gw.after > 0 and bool((best == loser).any())
-    taps = [(a, b) for a in range(gh.kernel) for b in range(gw.kernel)]
-    hits = []
-    for a, b in taps:
-        cells = tap_view(padded, geometry, a, b)
-        hit = np.equal(cells, best)
-        if nan:
-            hit |= np.isnan(cells)
-        if guard:
-            hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
-        hits.append(hit)
-    ties = sum(np.count_nonzero(hit) for hit in hits) != best.size
-    # Multiplying by a 0/1 mask is several times faster than np.where, but inf * 0 is NaN.
+    # Multiplying by a 0/1 mask is several times faster than a masked copy, but inf * 0 is NaN.
     finite = grad.dtype.kind != "f" or bool(np.isfinite(grad).all())
-    overlap = gh.stride < gh.kernel or gw.stride < gw.kernel
-    remaining = grad.copy() if ties else grad
-    share = np.empty_like(grad) if overlap else None
-    for (a, b), hit in zip(taps, hits, strict=True):
-        target = tap_view(out, geometry, a, b)
-        if not finite:
-            share = np.where(hit, remaining, 0)
-            target += share
-            if ties:
-                remaining = np.where(hit, 0, remaining)
-            continue
-        if overlap:
-            np.multiply(remaining, hit, out=share)
-            target += share
-        else:  # each padded cell is in one window at most: write the share in place
-            share = target
-            np.multiply(remaining, hit, out=share)
-        if ties:
-            remaining -= share
+    tiled = _tiles(geometry, out.shape[1:3])
+    share = None if tiled else np.empty_like(grad)
+    taken = None
+    for a in range(gh.kernel):
+        for b in range(gw.kernel):
+            cells = tap_view(padded, geometry, a, b)
+            hit = np.equal(cells, best)
+            if nan:
+                hit |= np.isnan(cells)
+            if guard:
+                hit &= (real[0][:, a, None] & real[1][None, :, b])[:, :, None]  # (oh, ow, 1)
+            last = a == gh.kernel - 1 and b == gw.kernel - 1
+            if taken is None:
+                taken = hit if last else hit.copy()
+            else:
+                np.greater(hit, taken, out=hit)  # hit and not taken by an earlier tap
+                if not last:  # no later tap asks
+                    taken |= hit
+            _take(tap_view(out, geometry, a, b), grad, hit, finite, share)
+
+
+def _take(target, grad, first, finite: bool, share) -> None:
+    """``target += grad`` where ``first``; ``share`` is scratch, or ``None`` when ``target`` is unwritten.
+
+    ``None`` means the windows tile the block: ``target`` is written here
+    once, with ``grad * first`` (or a masked copy when ``grad`` holds
+    non-finite values, as ``inf * 0`` is NaN).
+    """
+    if share is None:
+        if finite:
+            np.multiply(grad, first, out=target)
+        else:
+            target[...] = 0
+            np.copyto(target, grad, where=first)
+        return
+    if finite:
+        np.multiply(grad, first, out=share)
+        target += share
+    else:
+        np.add(target, grad, out=target, where=first)
 
 
 def _loser(dtype: np.dtype, mode: str):

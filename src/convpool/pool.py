@@ -6,7 +6,6 @@ import numpy as np
 
 from . import _validate as check
 from ._engine import pool_windows
-from ._shapes import geometry_2d, has_padding_only_window
 
 __all__ = ["pool"]
 
@@ -71,21 +70,10 @@ def pool(
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    images = check.as_array(images, "images", 4, "(m, h, w, c)")
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
-    window = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
-    mode = check.choice(mode, "mode", check.POOL_MODES)
-    pads = check.padding(padding)
-    include = check.flag(count_include_pad, "count_include_pad")
-    workers = check.threads(threads)
-    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
-    if any(has_padding_only_window(g) for g in geometry):
-        sides = tuple((g.before, g.after) for g in geometry)
-        raise ValueError(
-            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
-            "some window would cover only padding"
-        )
+    # threads goes through the shared checks only to keep its place in their order.
+    images, geometry, mode, include, workers = check.pool_arguments(
+        images, kernel_shape, stride, mode, padding, count_include_pad, threads
+    )
     if mode in ("max", "min"):
         dtype = images.dtype
     else:

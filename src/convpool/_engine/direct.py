@@ -107,7 +107,7 @@ def _flat_sum(dst, terms, scratch) -> None:
         axpy(dst, x, w, False, scratch)
 
 
-def _planar(block, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
+def planar(block, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
     """The padded block as contiguous planes, shape (c, b, hp, wp), cast to ``dtype``.
 
     No copy for a contiguous single-channel block that needs neither cast nor padding.
@@ -235,7 +235,7 @@ def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype,
         flat_image = (c + 4) * per_plane
 
         def flat_work(rows: slice) -> None:
-            planes = _planar(images[rows], geometry, pad_mode, pad_value, dtype)
+            planes = planar(images[rows], geometry, pad_mode, pad_value, dtype)
             _flat_block(out[rows], planes, weights, factors, geometry, dtype)
 
         run_blocks(flat_work, list(batch_blocks(m, flat_image, FLAT_BLOCK_BYTES)), threads)
