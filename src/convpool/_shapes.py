@@ -128,6 +128,18 @@ def window_counts(g: AxisGeometry) -> np.ndarray:
     return ((taps >= 0) & (taps < g.size)).sum(axis=1)
 
 
+def average_divisor(geometry, count_include_pad: bool) -> np.ndarray:
+    """Cells each average pools over, shape ``(oh, ow, 1)``, for the forward and backward passes.
+
+    ``kh * kw`` for every window with ``count_include_pad``, else only the
+    input cells it covers: ``window_counts(gh)[i] * window_counts(gw)[j]``.
+    """
+    gh, gw = geometry
+    if count_include_pad:
+        return np.full((gh.out, gw.out, 1), gh.kernel * gw.kernel)
+    return np.outer(window_counts(gh), window_counts(gw))[:, :, None]
+
+
 def has_padding_only_window(g: AxisGeometry) -> bool:
     """True if some window along this axis covers padding and no input cell.
 

@@ -41,7 +41,7 @@ from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
 from ._engine.scratch import scratch
 from ._engine.threads import resolve_threads, run_blocks
-from ._shapes import AxisGeometry, window_counts
+from ._shapes import AxisGeometry, average_divisor
 from .conv import convolve
 
 __all__ = ["convolve_backward", "pool_backward"]
@@ -530,7 +530,7 @@ def pool_backward(
     dtype = check.result_dtype(images.dtype, grad.dtype)
 
     gh, gw = geometry
-    divisor = _divisor(geometry, include).astype(dtype) if mode == "avg" else None
+    divisor = average_divisor(geometry, include).astype(dtype) if mode == "avg" else None
     unpadded = gh.padded == gh.size and gw.padded == gw.size
     # Windows that tile the image exactly write every cell once: no zero fill needed.
     tiled = unpadded and _tiles(geometry, images.shape[1:3])
@@ -565,14 +565,6 @@ def pool_backward(
 
 #: Working set of one block of the pooling backward pass (the engine's default).
 POOL_BLOCK_BYTES = BLOCK_BYTES
-
-
-def _divisor(geometry, count_include_pad: bool) -> np.ndarray:
-    """Cells the forward average divided by, shape (oh, ow, 1): ``kh * kw``, or the real ones."""
-    gh, gw = geometry
-    if count_include_pad:
-        return np.full((gh.out, gw.out, 1), gh.kernel * gw.kernel)
-    return np.outer(window_counts(gh), window_counts(gw))[:, :, None]
 
 
 def _spread_grad(grad, geometry, out) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._shapes import window_counts
+from .._shapes import average_divisor
 from .blocking import batch_blocks
 from .scratch import scratch
 from .taps import covers, tap_span
@@ -88,7 +88,7 @@ def pool_windows(images, geometry, mode: str, count_include_pad: bool, dtype, th
     fill = _neutral(dtype, mode)
     scale = None
     if mode == "avg":
-        scale = 1 / _divisor(geometry, count_include_pad, dtype)
+        scale = 1 / average_divisor(geometry, count_include_pad).astype(dtype)
         if np.ndim(scale) == 0:
             scale = dtype.type(scale)
     # bytes per output row: its input rows, the row-pass result and the output
@@ -133,12 +133,3 @@ def _work_units(m: int, gh, per_row: int):
     step = max(1, POOL_BLOCK_BYTES // per_row)
     bands = [_band(gh, lo, min(lo + step, gh.out)) for lo in range(0, gh.out, step)]
     return [(slice(n, n + 1), band) for n in range(m) for band in bands]
-
-
-def _divisor(geometry, count_include_pad: bool, dtype):
-    """Cells averaged per window: all ``kh * kw``, or only the real ones, shape (oh, ow, 1)."""
-    gh, gw = geometry
-    if count_include_pad:
-        return dtype.type(gh.kernel * gw.kernel)
-    counts = np.outer(window_counts(gh), window_counts(gw))
-    return counts.astype(dtype)[:, :, None]
