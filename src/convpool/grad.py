@@ -39,6 +39,7 @@ from . import _validate as check
 from ._engine import pool_windows
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
+from ._engine.pooling import neutral_fill
 from ._engine.scratch import scratch
 from ._engine.threads import resolve_threads, run_blocks
 from ._shapes import AxisGeometry, average_divisor
@@ -601,7 +602,7 @@ def _winner_grad(block, best, grad, geometry, mode: str, out) -> None:
     exactly: then each tap writes its cells once.
     """
     gh, gw = geometry
-    loser = _loser(block.dtype, mode)
+    loser = neutral_fill(block.dtype, mode)
     padded = pad_block(block, geometry, "constant", loser, block.dtype)
     # np.maximum/minimum propagate NaN, which equals nothing: then a NaN cell is the winner.
     nan = block.dtype.kind == "f" and bool(np.isnan(best).any())
@@ -650,16 +651,6 @@ def _take(target, grad, first, finite: bool, share) -> None:
         target += share
     else:
         np.add(target, grad, out=target, where=first)
-
-
-def _loser(dtype: np.dtype, mode: str):
-    """A fill that never beats a real cell, so a padded cell wins only a tie with it."""
-    if dtype.kind == "b":
-        return mode == "min"
-    if dtype.kind == "f":
-        return -np.inf if mode == "max" else np.inf
-    info = np.iinfo(dtype)
-    return info.min if mode == "max" else info.max
 
 
 def _real_taps(g: AxisGeometry) -> np.ndarray:

@@ -26,8 +26,12 @@ _REDUCE = {"max": np.maximum, "min": np.minimum, "avg": np.add, "sum": np.add}
 POOL_BLOCK_BYTES = 4 * 1024 * 1024
 
 
-def _neutral(dtype: np.dtype, mode: str):
-    """A fill value that never wins a max (or min) and adds nothing to a sum."""
+def neutral_fill(dtype: np.dtype, mode: str):
+    """A fill value that never wins a max (or min) and adds nothing to a sum.
+
+    The backward pass uses it too: a padded cell holding it wins a window
+    only by tying with it.
+    """
     if mode in ("avg", "sum"):
         return 0
     if dtype.kind == "b":
@@ -85,7 +89,7 @@ def pool_windows(images, geometry, mode: str, count_include_pad: bool, dtype, th
     gh, gw = geometry
     out = np.empty((m, gh.out, gw.out, c), dtype=dtype)
     reduce = _REDUCE[mode]
-    fill = _neutral(dtype, mode)
+    fill = neutral_fill(dtype, mode)
     scale = None
     if mode == "avg":
         scale = 1 / average_divisor(geometry, count_include_pad).astype(dtype)
