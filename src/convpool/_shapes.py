@@ -147,3 +147,32 @@ def has_padding_only_window(g: AxisGeometry) -> bool:
     last ``[(out - 1) * stride - before, ...)``.
     """
     return g.before >= g.extent or (g.out - 1) * g.stride - g.before >= g.size
+
+
+def band(g: AxisGeometry, lo: int, hi: int) -> tuple[slice, AxisGeometry]:
+    """The input cells outputs ``[lo, hi)`` of one axis read, and their own geometry.
+
+    Output ``i`` reads padded cells ``[i * stride, i * stride + extent)``, so the
+    band reads padded ``[lo * stride, (hi - 1) * stride + extent)``: input cells
+    ``[start, stop)`` clipped to ``[0, size)`` (the halo), plus ``before`` /
+    ``after`` cells of padding where the band reaches past the image. The band's
+    geometry has ``out = hi - lo`` and the same kernel, stride and dilation;
+    computing it on ``input[start:stop]`` gives outputs ``[lo, hi)`` of the
+    whole axis. This is the arithmetic of the engine's spatial tiles and of
+    Dask chunk plans. A band that lies wholly in padding reads no input
+    (``start == stop``, ``size == 0``).
+    """
+    first = lo * g.stride - g.before
+    last = (hi - 1) * g.stride + g.extent - g.before
+    start, stop = min(max(first, 0), g.size), max(min(last, g.size), 0)
+    stop = max(stop, start)
+    before, after = max(-first, 0), max(last - g.size, 0)
+    if stop == start:  # all padding: the band's own padded length is still ``last - first``
+        before, after = last - first, 0
+    return slice(start, stop), AxisGeometry(stop - start, g.kernel, g.stride, g.dilation, before, after, hi - lo)
+
+
+def bands(g: AxisGeometry, most: int) -> list[tuple[int, int]]:
+    """Output ranges ``[lo, hi)`` of at most ``most`` outputs each, covering ``[0, out)``."""
+    most = max(1, most)
+    return [(lo, min(lo + most, g.out)) for lo in range(0, g.out, most)]

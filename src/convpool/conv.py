@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as check
+from ._dispatch import routed
 from ._engine import correlate
 
 __all__ = [
@@ -24,6 +25,7 @@ _IMAGES4 = "(m, h, w, c)"
 _IMAGES3 = "(m, h, w)"
 
 
+@routed("images")
 def convolve(
     images,
     kernels,
@@ -121,6 +123,7 @@ def convolve(
     return correlate(images, kernels, geometry, mode, fill, dtype, how, workers)
 
 
+@routed("images")
 def convolve_channels(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
     """Convolve multi-channel images with one kernel, summing over channels.
 
@@ -153,6 +156,7 @@ def convolve_channels(images, kernel, padding="same", stride=(1, 1), **options) 
     return convolve(images, kernel[..., None], padding, stride, **options)[..., 0]
 
 
+@routed("images")
 def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
     """Convolve grayscale images with one kernel.
 

@@ -36,6 +36,7 @@ from itertools import chain
 import numpy as np
 
 from . import _validate as check
+from ._dispatch import routed
 from ._engine import pool_windows
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
@@ -51,6 +52,7 @@ __all__ = ["convolve_backward", "pool_backward"]
 # --------------------------------------------------------------------------- convolution
 
 
+@routed("grad_output", "images")
 def convolve_backward(
     grad_output,
     images,
@@ -459,6 +461,7 @@ def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: st
 # --------------------------------------------------------------------------- pooling
 
 
+@routed("grad_output", "images")
 def pool_backward(
     grad_output,
     images,

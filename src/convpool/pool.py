@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as check
+from ._dispatch import routed
 from ._engine import pool_windows
 
 __all__ = ["pool"]
 
 
+@routed("images")
 def pool(
     images,
     kernel_shape,

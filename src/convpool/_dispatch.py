@@ -1,0 +1,73 @@
+"""The one door for inputs that are not NumPy arrays.
+
+Every public array function is wrapped by :func:`routed`. For NumPy arrays,
+nested lists and scalars the wrapper is a pass-through: the function runs as
+written. When one of the function's *routed* arguments (the images, or a
+backward pass's ``grad_output``) belongs to another array library, the call
+goes to that library's adapter module instead, which must provide::
+
+    call(func, bound: inspect.BoundArguments) -> result
+
+``func`` is the undecorated public function (its ``__wrapped__``): adapters
+validate by calling it on a NumPy stand-in with an empty batch (see
+:func:`stand_in`), so the error messages and the shape arithmetic are exactly
+the eager ones, and then call it again per chunk or per block. Adapters
+import their library lazily; this module imports none: it recognises an
+array only once the user has imported its library (``sys.modules``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+
+__all__ = ["adapter_for", "routed", "stand_in"]
+
+
+def _is_dask(value) -> bool:
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(value, dask_array.Array)
+
+
+def adapter_for(values) -> ModuleType | None:
+    """The adapter module for these argument values, or ``None`` when NumPy handles them."""
+    if any(_is_dask(v) for v in values):
+        from . import _dask
+
+        return _dask
+    return None
+
+
+def routed(*names: str) -> Callable:
+    """Decorate a public function so that the arguments ``names`` choose its adapter."""
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            adapter = adapter_for(bound.arguments.get(name) for name in names)
+            if adapter is None:
+                return func(*args, **kwargs)
+            bound.apply_defaults()
+            return adapter.call(func, bound)
+
+        return wrapper
+
+    return decorate
+
+
+def stand_in(shape, dtype) -> np.ndarray:
+    """An empty-batch NumPy array ``(0, *shape[1:])`` of ``dtype``: validation without data.
+
+    The public functions check shapes, dtypes and arguments exactly as for
+    real input, and on an empty batch their result costs nothing and has
+    the right trailing shape and dtype.
+    """
+    return np.empty((0, *tuple(shape)[1:]), dtype=dtype)
