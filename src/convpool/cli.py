@@ -1,6 +1,7 @@
 """The ``convpool`` command line. It calls the public API only.
 
-Sub-commands: ``demo``, ``filter``, ``pool``, ``kernels``, ``shape``, ``explain``.
+Sub-commands: ``demo``, ``filter``, ``pool``, ``kernels``, ``shape``, ``explain``, ``check``
+(the last lives in :mod:`convpool.checker`).
 Every user mistake ends in one line on stderr, never a traceback; the exit
 status says how it went (:data:`EXIT_CODES`).
 """
@@ -765,6 +766,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--seed", type=int, default=0, help="seed of the random input digits (default 0)")
     ex.add_argument("--force", action="store_true", help="overwrite existing files")
     ex.add_argument("-q", "--quiet", action="store_true", help="no 'wrote' lines")
+
+    from .checker import add_parser as add_check_parser
+
+    add_check_parser(commands)
     return parser
 
 

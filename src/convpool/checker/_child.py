@@ -119,6 +119,8 @@ def main(workdir: str, path: str, function: str, memory: int) -> None:
         if out is not None and out.nbytes <= _MAX_SAVED_BYTES:
             np.save(os.path.join(workdir, f"out-{i}.npy"), out, allow_pickle=False)
         _write_json(os.path.join(workdir, f"res-{i}.json"), result)
+        if result["status"] == "memory":
+            return  # the next call would only exhaust memory again
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def _first_difference(expected: np.ndarray, received: np.ndarray) -> str:
     if not len(diff):
         return ""
     at = tuple(int(v) for v in diff[0])
-    return f" (at {at}: {expected[at]:g} became {received[at]!r})"
+    return f" (at {at}: {expected[at]:g} became {received[at].item()!r})"
 
 
 def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -> str:
@@ -118,7 +118,7 @@ def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -
     if key in SAME_FORMULAS:
         return _same_detail(key, task, case, received)
     if key == "padding-one-side":
-        return f"all the padding goes on the {variant}"
+        return f"your padding goes on the {variant}: the other side is not padded"
     if key == "integer-output" and received is not None:
         return f"you return {received.dtype}; convpool returns {expected.dtype}" + _first_difference(expected, received)
     if key in ("timeout", "crashed", "raised", "not-an-array") and outcome is not None:

@@ -136,7 +136,8 @@ def _one_side(side: int):
         pads = _correct_pads(g)
         if not any(sum(p) for p in pads):
             return expected
-        return _conv(task, g, tuple((sum(p), 0) if side == 0 else (0, sum(p)) for p in pads))
+        # the other side forgotten: np.pad(images, ((0, 0), (ph, 0), (pw, 0))) or its mirror
+        return _conv(task, g, tuple((p[0], 0) if side == 0 else (0, p[1]) for p in pads))
 
     return predict
 
@@ -225,8 +226,8 @@ def _pool_stride_not_multiplied(task, case, expected, received):
 _SAME = [Candidate(key, text, _symmetric(f)) for key, (text, f) in SAME_FORMULAS.items()]
 _CONV_COMMON = [
     Candidate("flipped-kernel", "", _flipped),
-    Candidate("padding-one-side", "top and left", _one_side(0)),
-    Candidate("padding-one-side", "bottom and right", _one_side(1)),
+    Candidate("padding-one-side", "top and left only", _one_side(0)),
+    Candidate("padding-one-side", "bottom and right only", _one_side(1)),
     Candidate("integer-output", "", _integer_output),
 ]
 _CONV_STRIDE = [
@@ -249,5 +250,7 @@ def candidates(task: Task) -> list[Candidate]:
     if task.kind == "pool":
         return _POOL
     same = _SAME + _EXTRA_BEFORE if task.number in (1, 3, 4, 5) else []
+    if task.number == 1:  # at stride 1 the halved stride formula is (kh - 1) // 2: one mistake, one name
+        same = [c for c in same if c.id != "same-stride-formula-halved"]
     stride = _CONV_STRIDE if task.number >= 3 else []
     return same + stride + _CONV_COMMON

@@ -52,4 +52,5 @@ def by_filename(name: str) -> Task | None:
 
 def by_function(names) -> Task | None:
     """The task whose function is among ``names`` (for a single file with another name)."""
-    return next((t for t in TASKS if t.function in set(names)), None)
+    names = set(names)
+    return next((t for t in TASKS if t.function in names), None)
