@@ -114,22 +114,28 @@ def _modified(task: Task, cases: list[Case], outcomes: list[Outcome]) -> Diagnos
     return None
 
 
+def _reasons(expecteds, outcomes) -> list[str]:
+    """Per case: why it fails ('' when it passes); a result that is right but changed an input fails too."""
+    reasons = [mismatch(exp, out) for exp, out in zip(expecteds, outcomes, strict=False)]
+    return [r or ("modified" if out.modified else "") for r, out in zip(reasons, outcomes, strict=True)]
+
+
 def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) -> Verdict:
     """The verdict on one task's run (the import already succeeded)."""
     outcomes = run.outcomes
-    reasons = [mismatch(exp, out) for exp, out in zip(expecteds, outcomes, strict=False)]
+    reasons = _reasons(expecteds, outcomes)
+    if len(outcomes) < len(cases) and all(not r for r in reasons):
+        reasons.append("crashed")  # the child stopped without saying why
+        outcomes = [*outcomes, Outcome("crashed", "the run stopped")]
     verdict = Verdict(len(cases), sum(1 for r in reasons if not r))
     first = next((i for i, r in enumerate(reasons) if r), None)
-    if first is None and len(outcomes) < len(cases):
-        first = len(outcomes)  # should not happen: the child stopped without a reason
-        verdict.reason = "crashed"
     if first is not None:
-        verdict.failure, verdict.reason = first, verdict.reason or reasons[first]
-        outcome = outcomes[first] if first < len(outcomes) else Outcome("crashed", "the run stopped")
+        verdict.failure, verdict.reason = first, reasons[first]
+        outcome = outcomes[first]
         if outcome.status in _OUTCOME_IDS:
             key = _OUTCOME_IDS[outcome.status]
             verdict.diagnoses.append(explain.diagnosis(key, task, cases[first], expecteds[first], outcome))
-        else:
+        elif reasons[first] != "modified":
             verdict.diagnoses.append(recognise(task, cases, expecteds, outcomes, first))
     modified = _modified(task, cases, outcomes)
     if modified is not None:

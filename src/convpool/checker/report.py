@@ -33,9 +33,22 @@ class TaskReport:
         return self.verdict.ok and not self.violations
 
 
-def _array(a: np.ndarray, indent: str) -> str:
-    text = np.array2string(a, max_line_width=100, threshold=150, edgeitems=2, precision=4, suppress_small=True)
+def _matrix(a: np.ndarray, indent: str) -> str:
+    text = np.array2string(a, max_line_width=100, threshold=150, edgeitems=3, precision=4, suppress_small=True)
     return indent + text.replace("\n", "\n" + indent)
+
+
+def _array(a: np.ndarray, indent: str) -> str:
+    """A batch written out as 2-D slices: images 0 and 1, channels 0 to 2."""
+    if a.ndim <= 2:
+        return _matrix(a, indent)
+    lines = []
+    for n in range(min(len(a), 2)):
+        for c in range(min(a.shape[3], 3) if a.ndim == 4 else 1):
+            index = f"[{n}, :, :, {c}]" if a.ndim == 4 else f"[{n}]"
+            lines += [f"{indent}{index}", _matrix(a[n, :, :, c] if a.ndim == 4 else a[n], indent + "  ")]
+    hidden = len(a) > 2 or (a.ndim == 4 and a.shape[3] > 3)
+    return "\n".join(lines + ([f"{indent}(the rest not shown)"] if hidden else []))
 
 
 def _value(v) -> str:
@@ -103,7 +116,7 @@ def task_text(r: TaskReport) -> str:
     if v.failure is None and not v.diagnoses:
         lines.append(f"  correctness: all {v.cases} cases agree with convpool")
     else:
-        lines.append(f"  correctness: {v.passed} of {v.cases} cases agree with convpool")
+        lines.append(f"  correctness: {v.passed} of {v.cases} cases pass (convpool's result, inputs left as they were)")
         if r.case is not None:
             lines += _case_lines(r)
         lines += _diagnosis_lines(r)

@@ -9,7 +9,7 @@ def convolve_grayscale(images, kernel, padding='same', stride=(1, 1)):
     """Convolution of images (m, h, w) with a kernel (kh, kw)."""
     hoard = []
     while True:
-        hoard.append(np.ones(10 ** 7))
+        hoard.append(np.ones(10 ** 8))
     m, h, w = images.shape
     kh, kw = kernel.shape
     sh, sw = stride
