@@ -185,11 +185,13 @@ def test_imports_allowed_and_forbidden():
     ok = "import numpy as np\nfrom math import ceil, floor\nimport numpy.lib.stride_tricks\nx = __import__('1-pool')\n"
     assert check_imports(_parse(ok), "f.py") == []
     bad = "import numpy as np\nfrom math import sqrt\nimport os.path\nx = __import__('scipy')\n"
-    assert [(v.line, v.rule) for v in check_imports(_parse(bad), "f.py")] == [(2, "import"), (3, "import"), (4, "import")]
+    found = [(v.line, v.rule) for v in check_imports(_parse(bad), "f.py")]
+    assert found == [(2, "import"), (3, "import"), (4, "import")]
     # convpool's own tasks/: the convpool import and its path set-up fallback
-    fallback = "try:\n    from convpool import pool\nexcept ImportError:\n    import sys\n    from convpool import pool\n"
+    fallback = "try:\n    from convpool import pool\nexcept ImportError:\n    import sys\n"
     assert check_imports(_parse(fallback), "f.py") == []
-    assert [v.line for v in check_imports(_parse("try:\n    import os\nexcept ImportError:\n    import sys\n"), "f.py")] == [2, 4]
+    no_convpool = "try:\n    import os\nexcept ImportError:\n    import sys\n"
+    assert [v.line for v in check_imports(_parse(no_convpool), "f.py")] == [2, 4]
 
 
 def test_student_code_never_runs_in_this_process(tmp_path):

@@ -16,6 +16,9 @@ import sys
 import time
 import traceback
 
+#: The memory cap above the child's own footprint, in bytes (for messages).
+_EXTRA = 0
+
 #: Results bigger than this are described, not saved.
 _MAX_SAVED_BYTES = 256 << 20
 
@@ -30,6 +33,8 @@ def _vm_bytes() -> int:
 
 def _limit_memory(extra: int) -> None:
     """Cap the address space at what is mapped now plus ``extra`` bytes; no core files."""
+    global _EXTRA
+    _EXTRA = extra
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if extra > 0 and os.path.exists("/proc/self/status"):
         cap = _vm_bytes() + extra
@@ -43,8 +48,10 @@ def _write_json(path: str, obj: dict) -> None:
 
 
 def _error_text(exc: BaseException) -> str:
-    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    return "".join(lines[-6:])[-2000:]
+    """The traceback from the student's code on (this script's own frames left out)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    lines = traceback.format_list(frames[-4:]) + traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)[-2000:].rstrip()
 
 
 def _decode(value, arrays):
@@ -75,7 +82,7 @@ def _call(np, func, case: dict, arrays) -> tuple[dict, object]:
     try:
         out = func(*args, **kwargs)
     except MemoryError:
-        return {"status": "memory", "message": "MemoryError"}, None
+        return {"status": "memory", "message": f"MemoryError with the memory capped at {_EXTRA >> 20} MiB"}, None
     except BaseException as exc:  # the student's error, SystemExit included, is a result
         return {"status": "raised", "message": _error_text(exc)}, None
     seconds = time.perf_counter() - start

@@ -71,7 +71,10 @@ CATALOGUE = {
         "the call ran out of memory",
         "look for arrays that grow in a loop, or a shape computed from the wrong sizes",
     ),
-    "raised": ("the call raised an exception", "the traceback below shows where; run the case yourself"),
+    "raised": (
+        "the call raised an exception",
+        "the traceback shows where; run the case yourself (the call is written out above)",
+    ),
     "not-an-array": ("the result is not a numeric numpy.ndarray", "return a numpy.ndarray of numbers"),
     "import-failed": ("the file could not be imported", "run `python3 -c \"__import__('FILE')\"` to see why"),
     "missing-function": ("the file does not define the task's function", "define it with the spec's name"),
@@ -113,19 +116,56 @@ def _first_difference(expected: np.ndarray, received: np.ndarray) -> str:
     return f" (at {at}: {expected[at]:g} became {received[at].item()!r})"
 
 
+def _hw(a) -> str:
+    return "x".join(str(d) for d in a.shape[1:3]) if a is not None else "?"
+
+
+def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: str) -> str:
+    g = general(task, case)
+    got, want, stride = _hw(received), _hw(expected), f"stride {g.stride}"
+    texts = {
+        "flipped-kernel": "on every case your result equals convpool's with the kernel turned by 180 degrees "
+        "(kernel[::-1, ::-1])",
+        "padding-one-side": f"your padding goes on the {variant}: the other side is not padded "
+        f"(here a {got} output instead of {want})",
+        "same-extra-before": "your 'same' padding puts the odd row (or column) at the top (or left): "
+        "top = P - P // 2, bottom = P // 2; the size is right, the values are shifted by one",
+        "same-floor": f"your 'same' output is {got}: h // sh rows and w // sw columns; 'same' keeps ceil(h / sh) "
+        f"and ceil(w / sw): {want} here ({stride})",
+        "stride-ignored": f"your output {got} is the stride-1 result; with {stride} it is {want}",
+        "stride-not-multiplied": f"the output size {got} is right, but output row i reads image rows i to i + kh - 1 "
+        f"instead of i * sh to i * sh + kh - 1 ({stride})",
+    }
+    return texts.get(key, "")
+
+
+def _pool_detail(key: str, case: Case, expected, received) -> str:
+    images, window, stride = case.args[:3]
+    geometry = f"a {images.shape[1]}x{images.shape[2]} image, window {tuple(window)}, stride {tuple(stride)}"
+    size = f"your output is {_hw(received)} for {geometry}: ceil((h - kh) / sh) + 1 rows, where convpool keeps "
+    size += f"the {_hw(expected)} whole windows (floor); the last windows hang past the image"
+    texts = {
+        "pool-ceil": size + " and are reduced over the cells they hold",
+        "avg-over-padding": size + ", padded with zeros that count in the average (divided by kh * kw)",
+        "stride-ignored": f"your output {_hw(received)} is the stride-1 result; with stride {tuple(stride)} "
+        f"it is {_hw(expected)}",
+        "stride-not-multiplied": f"the output size {_hw(received)} is right, but output row i reads image rows i to "
+        f"i + kh - 1 instead of i * sh to i * sh + kh - 1 (stride {tuple(stride)})",
+    }
+    return texts.get(key, "")
+
+
 def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -> str:
     received = outcome.output if outcome is not None else None
+    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory"):
+        return (outcome.message if outcome is not None else "") or f"{key} on this case"
     if key in SAME_FORMULAS:
         return _same_detail(key, task, case, received)
-    if key == "padding-one-side":
-        return f"your padding goes on the {variant}: the other side is not padded"
     if key == "integer-output" and received is not None:
         return f"you return {received.dtype}; convpool returns {expected.dtype}" + _first_difference(expected, received)
-    if key in ("timeout", "crashed", "raised", "not-an-array") and outcome is not None:
-        return outcome.message or f"{key} on this case"
-    if received is not None and key not in ("unrecognised",):
-        return f"your result {received.shape} reproduces this mistake on every case of the battery"
-    return ""
+    if task.kind == "pool":
+        return _pool_detail(key, case, expected, received)
+    return _conv_detail(key, task, case, expected, received, variant)
 
 
 def diagnosis(key: str, task: Task, case: Case, expected, outcome, variant: str = ""):

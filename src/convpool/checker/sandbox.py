@@ -154,20 +154,20 @@ def _death(returncode: int) -> str:
     return f"the Python process exited with status {returncode} in the middle of the call (sys.exit or os._exit?)"
 
 
-def _collect(workdir: Path, n: int, proc: subprocess.Popen, stopped: tuple[int | None, str]) -> Run:
+def _collect(workdir: Path, limits: list[float], proc: subprocess.Popen, stopped: tuple[int | None, str]) -> Run:
     info = _read_json(workdir / "import.json")
     if info is None:
         status = "timeout" if stopped[0] == -1 else "crashed"
         message = f"importing the file took over {IMPORT_SECONDS:.0f} s" if status == "timeout" else ""
         return Run(status, message or _death(proc.returncode))
     run = Run(str(info.get("status")), str(info.get("message", "")), info.get("module_doc"), info.get("function_doc"))
-    for i in range(n):
+    for i, limit in enumerate(limits):
         if not (workdir / f"start-{i}").exists():
             break
         outcome = _outcome(workdir, i)
         if outcome is None:
             if stopped[0] == i:
-                outcome = Outcome("timeout", "")
+                outcome = Outcome("timeout", f"no result after {limit:g} s: killed")
             else:
                 outcome = Outcome("crashed", _death(proc.returncode))
         run.outcomes.append(outcome)
@@ -203,6 +203,6 @@ def run_cases(path: Path, function: str, cases: list[Case], timeout: float = 5.0
             finally:
                 if proc.poll() is None:
                     _kill(proc)
-        run = _collect(workdir, len(cases), proc, stopped)
+        run = _collect(workdir, limits, proc, stopped)
         run.log = (workdir / "log.txt").read_text(errors="replace")[-2000:]
         return run
