@@ -44,6 +44,8 @@ class Case:
     spec: bool = False
     #: seconds this call may take (None: the run's per-case timeout)
     timeout: float | None = None
+    #: calls to time (the median is reported); 1 for correctness
+    repeats: int = 1
 
     @property
     def images(self) -> np.ndarray:

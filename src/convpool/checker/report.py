@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cases import Case
-from .diagnose import Verdict
+from .diagnose import Verdict, close
 from .explain import link
 from .rules import Violation
 from .spec import Task
@@ -65,29 +65,53 @@ def call_text(task: Task, case: Case) -> str:
     return f"{task.function}({', '.join(args)})"
 
 
+def _first_bad_image(r: TaskReport) -> int | None:
+    """The first image whose result differs: images are computed independently, so it alone is a failing case."""
+    exp, got = r.expected, r.received
+    if exp is None or got is None or len(exp) < 2 or got.ndim != exp.ndim or len(got) != len(exp):
+        return None
+    if exp.shape != got.shape:
+        return 0  # every image has the wrong size
+    for n in range(len(exp)):
+        if not close(got[n], exp[n]) or exp.dtype.kind != got.dtype.kind:
+            return n
+    return None
+
+
 def _case_lines(r: TaskReport) -> list[str]:
     case, lines = r.case, []
     lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {case.label}")
     lines.append(f"    call: {call_text(r.task, case)}")
+    n = _first_bad_image(r) if r.verdict.reason != "modified" else None
+    pick = (lambda a: a) if n is None else (lambda a: a[n : n + 1])
+    if n is not None:
+        lines.append(f"    only image {n} is shown: it fails on its own (each image is computed independently)")
     names = ["images", "kernels" if r.task.kind == "bank" else "kernel"]
     for name, value in zip(names, case.args, strict=False):
         if isinstance(value, np.ndarray) and r.task.kind != "pool" or name == "images":
-            lines += [f"    {name} {_value(value)}:", _array(value, "      ")]
-    if r.expected is not None:
-        lines += [f"    expected (convpool) {_value(r.expected)}:", _array(r.expected, "      ")]
-    if r.received is not None:
-        lines += [f"    received {_value(r.received)}:", _array(r.received, "      ")]
+            shown = pick(value) if name == "images" else value
+            lines += [f"    {name} {_value(value)}:", _array(shown, "      ")]
+    for label, value in (("expected (convpool)", r.expected), ("received", r.received)):
+        if value is not None:
+            lines += [f"    {label} {_value(value)}:", _array(pick(value), "      ")]
     return lines
+
+
+def _wrapped(label: str, text: str) -> list[str]:
+    """One clause per line (split at '; '), so that no formula is cut in two."""
+    clauses = text.split("; ")
+    return [f"    {label}: {clauses[0]}"] + [f"      {c}" for c in clauses[1:]]
 
 
 def _diagnosis_lines(r: TaskReport) -> list[str]:
     lines = []
     for d in r.verdict.diagnoses:
         lines.append(f"  diagnosis [{d.id}]: {d.title}")
-        for label, text in (("what", d.detail), ("fix", d.fix)):
-            if text:
-                body = text.rstrip().replace("\n", "\n      ")
-                lines.append(f"    {label}: {body}")
+        if "\n" in d.detail:  # a traceback keeps its lines
+            lines += ["    what:"] + ["      " + line for line in d.detail.splitlines()]
+        elif d.detail:
+            lines += _wrapped("what", d.detail)
+        lines += _wrapped("fix", d.fix)
         if d.also:
             lines.append(f"    (equally consistent with: {', '.join(d.also)})")
         lines.append(f"    more: {link(d.id)}")

@@ -70,7 +70,7 @@ def _write_cases(workdir: Path, cases: list[Case]) -> None:
     for i, case in enumerate(cases):
         args = [_encode(a, arrays, f"c{i}_a{j}") for j, a in enumerate(case.args)]
         kwargs = {k: _encode(v, arrays, f"c{i}_{k}") for k, v in case.kwargs.items()}
-        encoded.append({"args": args, "kwargs": kwargs})
+        encoded.append({"args": args, "kwargs": kwargs, "repeats": case.repeats})
     (workdir / "cases.json").write_text(json.dumps({"cases": encoded}))
     np.savez(workdir / "arrays.npz", **arrays)
 
