@@ -114,7 +114,11 @@ def _same(np, a, b) -> bool:
 
 
 def main(workdir: str, path: str, function: str, memory: int) -> None:
+    import faulthandler
+
     import numpy as np
+
+    faulthandler.enable()  # a segfault leaves the Python lines that led to it in the log
 
     with open(os.path.join(workdir, "cases.json")) as f:
         cases = json.load(f)["cases"]

@@ -65,7 +65,7 @@ CATALOGUE = {
     "timeout": ("the call did not return in time", "look for a loop that never ends, or loops over every pixel"),
     "crashed": (
         "the Python interpreter died during the call",
-        "look for ctypes, os._exit, sys.exit or a C extension misused in the function",
+        "look for ctypes, os._exit or a C extension misused in the function (sys.exit is reported as raised)",
     ),
     "out-of-memory": (
         "the call ran out of memory",

@@ -12,7 +12,6 @@ functions it calls. Imports: ``numpy`` (any alias, submodules too) and
 from __future__ import annotations
 
 import ast
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,7 +188,7 @@ def check_file_form(path: Path, text: str) -> list[Violation]:
     file, out = path.name, []
     if text.split("\n", 1)[0] != SHEBANG:
         out.append(Violation(file, 1, "shebang", f"the first line must be exactly {SHEBANG}"))
-    if not os.access(path, os.X_OK):
+    if not path.stat().st_mode & 0o111:
         out.append(Violation(file, 0, "executable", f"the file is not executable (chmod +x {file})"))
     if text and not text.endswith("\n"):
         out.append(Violation(file, len(text.splitlines()), "newline", "the file must end with a new line"))

@@ -52,6 +52,14 @@ def _runtime_docs(run: Run, tree, task: Task, file: str) -> list[rules.Violation
     return [rules.Violation(file, 0, "function-docstring", f"{task.function} has no docstring")]
 
 
+def _add_crash_log(verdict: Verdict, run: Run, path: Path) -> None:
+    """For a crash: the lines of the child's fatal-error report that point into the student's file."""
+    lines = [line.strip() for line in run.log.splitlines() if path.name in line]
+    for d in verdict.diagnoses:
+        if d.id == "crashed" and lines:
+            d.detail += "\n" + "\n".join(lines[:4])
+
+
 def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:
     """Check one file: rules, correctness in a child process, then timing."""
     violations, tree = rules.check(path, task)
@@ -67,6 +75,7 @@ def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:
     timed_outcome = run.outcomes[len(cases)] if timed and len(run.outcomes) > len(cases) else None
     run.outcomes = run.outcomes[: len(cases)]
     result.verdict = verdict = judge(task, cases, expecteds, run)
+    _add_crash_log(verdict, run, path)
     if verdict.failure is not None:
         result.case, result.expected = cases[verdict.failure], expecteds[verdict.failure]
         if verdict.failure < len(run.outcomes):
