@@ -201,3 +201,20 @@ def test_student_code_never_runs_in_this_process(tmp_path):
     student.write_text(source + f"\nimport os\nopen({str(marker)!r}, 'a').write(str(os.getpid()) + '\\n')\n")
     check_path(tmp_path, options=QUICK)
     assert marker.read_text().split() and str(os.getpid()) not in marker.read_text().split()
+
+
+def test_files_that_do_not_import_or_lack_the_function(tmp_path):
+    header = '#!/usr/bin/env python3\n"""A module."""\n'
+    files = {
+        0: header + "def convolve_grayscale_valid(images, kernel)\n    return images\n",
+        1: header + '\n\ndef something_else(images, kernel):\n    """Not the task."""\n    return images\n',
+        2: header + "raise RuntimeError('broken at import')\n",
+    }
+    for number, text in files.items():
+        path = tmp_path / TASKS[number].filename
+        path.write_text(text)
+        path.chmod(0o755)
+    reports, _ = check_path(tmp_path, options=QUICK)
+    found = {r.task.number: ([d.id for d in r.verdict.diagnoses], [v.rule for v in r.violations]) for r in reports}
+    assert found == {0: (["import-failed"], ["syntax"]), 1: (["missing-function"], []), 2: (["import-failed"], [])}
+    assert "broken at import" in reports[2].verdict.diagnoses[0].detail

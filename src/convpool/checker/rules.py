@@ -68,7 +68,13 @@ def _reachable(name: str, functions: dict) -> list[str]:
 
 
 def check_loops(tree: ast.Module, task: Task, file: str) -> list[Violation]:
-    """Functions with more loops than the task allows (the task's function counts its helpers)."""
+    r"""Functions with more loops than the task allows (the task's function counts its helpers).
+
+    >>> from convpool.checker.spec import TASKS
+    >>> source = "def pool(x):\n    for a in x:\n        y = [b for b in a]\n    while x:\n        pass\n"
+    >>> [v.message for v in check_loops(ast.parse(source), TASKS[6], "6-pool.py")]
+    ['pool has 3 loops (for at line 2, comprehension at line 3, while at line 4); the exercise allows 2']
+    """
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     out = []
     for name, node in functions.items():

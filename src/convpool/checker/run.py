@@ -110,8 +110,13 @@ def _task_of(path: Path) -> Task | None:
     return by_function(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
 
 
-def check_path(path, task: int | None = None, options: Options | None = None):
-    """Check every task file under ``path`` (a folder or one file); the reports and the files not found."""
+def check_path(
+    path: str | Path, task: int | None = None, options: Options | None = None
+) -> tuple[list[report.TaskReport], list[str]]:
+    """Check every task file under ``path`` (a folder or one file); the reports and the task files not found.
+
+    Raises :class:`UsageError` for a path that does not exist or holds none of the seven files.
+    """
     options = options or Options()
     pairs, missing = find_files(Path(path), task)
     return [check_task(t, p, options) for t, p in pairs], missing

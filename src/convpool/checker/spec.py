@@ -46,7 +46,13 @@ SPEC_BATCH = {"gray": 50000, "channels": 10000, "bank": 10000, "pool": 10000}
 
 
 def by_filename(name: str) -> Task | None:
-    """The task whose file is ``name`` (``'3-convolve_grayscale.py'``), or None."""
+    """The task whose file is ``name`` (``'3-convolve_grayscale.py'``), or None.
+
+    >>> by_filename("5-convolve.py").function, by_filename("5-convolve.py").max_loops
+    ('convolve', 3)
+    >>> by_filename("convolve.py") is None
+    True
+    """
     return next((t for t in TASKS if t.filename == name), None)
 
 
