@@ -18,7 +18,7 @@ import pytest
 
 from convpool.checker import check_path
 from convpool.checker.rules import check_imports, check_loops, check_np_convolve
-from convpool.checker.run import Options, main
+from convpool.checker.run import Options, check_files, find_files, main
 from convpool.checker.spec import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,11 +61,19 @@ def test_every_wrong_file_is_listed():
     assert {p.stem for p in (CASES / "wrong").glob("*.py")} == set(WRONG)
 
 
+@pytest.fixture(scope="module")
+def wrong_reports():
+    """Every wrong file checked once, the child processes side by side."""
+    paths = [CASES / "wrong" / f"{name}.py" for name in sorted(WRONG)]
+    pairs = [find_files(path, None)[0][0] for path in paths]
+    return {path.stem: r for path, r in zip(paths, check_files(pairs, QUICK), strict=True)}
+
+
 @pytest.mark.parametrize("name", sorted(WRONG))
-def test_wrong_file_gets_exactly_its_diagnosis(name):
+def test_wrong_file_gets_exactly_its_diagnosis(wrong_reports, name):
     diagnoses, rules = WRONG[name]
-    (report,), missing = check_path(CASES / "wrong" / f"{name}.py", options=QUICK)
-    assert not report.ok and missing == []
+    report = wrong_reports[name]
+    assert not report.ok and report.file == f"{name}.py"
     assert {d.id for d in report.verdict.diagnoses} == diagnoses
     assert all(d.also == [] for d in report.verdict.diagnoses)
     assert {v.rule for v in report.violations} == rules
@@ -73,8 +81,8 @@ def test_wrong_file_gets_exactly_its_diagnosis(name):
         assert report.verdict.failure is not None and report.case is not None
 
 
-def test_the_issue_same_formula_is_named_with_its_output_size():
-    (report,), _ = check_path(CASES / "wrong" / "same_plus_one.py", options=QUICK)
+def test_the_issue_same_formula_is_named_with_its_output_size(wrong_reports):
+    report = wrong_reports["same_plus_one"]
     (diagnosis,) = report.verdict.diagnoses
     assert "((h - 1) * sh + kh - h) // 2 + 1" in diagnosis.title
     assert "30x30 with a 3x3 kernel" in diagnosis.detail  # 28 + 2 * 2 - 3 + 1

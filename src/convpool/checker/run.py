@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,29 +62,69 @@ def _add_crash_log(verdict: Verdict, run: Run, path: Path) -> None:
             d.detail += "\n" + "\n".join(lines[:4])
 
 
-def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:
-    """Check one file: rules, correctness in a child process, then timing."""
+@dataclass
+class _Plan:
+    """One file to check: its rule violations, parsed tree, cases with convpool's answers, the timed case."""
+
+    task: Task
+    path: Path
+    violations: list
+    tree: object
+    cases: list
+    expecteds: list
+    timed: object = None
+
+
+def _plan(task: Task, path: Path, options: Options) -> _Plan:
     violations, tree = rules.check(path, task)
     cases = battery(task)
-    expecteds = [expected(task, c) for c in cases]
     timed = timing_case(task, options.timing_batch) if options.timing else None
-    run = run_cases(path, task.function, cases + ([timed] if timed else []), options.timeout, options.memory_mb)
-    violations += _runtime_docs(run, tree, task, path.name)
-    verdict = _import_verdict(run, len(cases), task.function)
-    result = report.TaskReport(task, path.name, verdict, violations)
+    return _Plan(task, path, violations, tree, cases, [expected(task, c) for c in cases], timed)
+
+
+def _run(plan: _Plan, options: Options) -> Run:
+    cases = plan.cases + ([plan.timed] if plan.timed else [])
+    return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb)
+
+
+def _finish(plan: _Plan, run: Run) -> report.TaskReport:
+    """The report on one file from its child's run (and convpool's timing, measured now)."""
+    task, cases, n = plan.task, plan.cases, len(plan.cases)
+    violations = plan.violations + _runtime_docs(run, plan.tree, task, plan.path.name)
+    verdict = _import_verdict(run, n, task.function)
+    result = report.TaskReport(task, plan.path.name, verdict, violations)
     if verdict is not None:
         return result
-    timed_outcome = run.outcomes[len(cases)] if timed and len(run.outcomes) > len(cases) else None
-    run.outcomes = run.outcomes[: len(cases)]
-    result.verdict = verdict = judge(task, cases, expecteds, run)
-    _add_crash_log(verdict, run, path)
+    timed_outcome = run.outcomes[n] if plan.timed and len(run.outcomes) > n else None
+    run.outcomes = run.outcomes[:n]
+    result.verdict = verdict = judge(task, cases, plan.expecteds, run)
+    _add_crash_log(verdict, run, plan.path)
     if verdict.failure is not None:
-        result.case, result.expected = cases[verdict.failure], expecteds[verdict.failure]
+        result.case, result.expected = cases[verdict.failure], plan.expecteds[verdict.failure]
         if verdict.failure < len(run.outcomes):
             result.received = run.outcomes[verdict.failure].output
-    if timed is not None and len(run.outcomes) == len(cases) and run.outcomes[-1].status != "timeout":
-        result.timing = measure(task, timed, timed_outcome)
+    if plan.timed is not None and len(run.outcomes) == n and run.outcomes[-1].status != "timeout":
+        result.timing = measure(task, plan.timed, timed_outcome)
     return result
+
+
+def check_files(pairs: list[tuple[Task, Path]], options: Options) -> list[report.TaskReport]:
+    """Check each (task, file): rules, correctness in a child process per file, then timing.
+
+    Without timing the children run side by side (as many as there are CPUs);
+    with it, one at a time, so that no timed call shares the machine with
+    another file's cases. convpool's own work stays in this thread.
+    """
+    plans = [_plan(task, path, options) for task, path in pairs]
+    workers = 1 if options.timing else max(1, min(len(plans), os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        runs = list(pool.map(lambda plan: _run(plan, options), plans))
+    return [_finish(plan, run) for plan, run in zip(plans, runs, strict=True)]
+
+
+def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:
+    """Check one file (see :func:`check_files`)."""
+    return check_files([(task, path)], options)[0]
 
 
 def find_files(path: Path, task_number: int | None) -> tuple[list[tuple[Task, Path]], list[str]]:
@@ -119,7 +161,7 @@ def check_path(
     """
     options = options or Options()
     pairs, missing = find_files(Path(path), task)
-    return [check_task(t, p, options) for t, p in pairs], missing
+    return check_files(pairs, options), missing
 
 
 def _task_number(text: str) -> int:
