@@ -46,6 +46,7 @@ WRONG = {
     "exits": ({"crashed"}, {"import"}),  # so is os
     "exhausts_memory": ({"out-of-memory"}, set()),
     "raises": ({"raised"}, set()),
+    "two_mistakes": ({"unrecognised"}, set()),  # no single known mistake reproduces it: none is claimed
     "too_many_loops": (set(), {"loops"}),
     "comprehension_loop": (set(), {"loops"}),
     "forbidden_import": (set(), {"import"}),
