@@ -145,9 +145,10 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     (tmp_path / "notes.py").write_text("x = 1\n")
     assert main([str(tmp_path / "notes.py")]) == 2  # defines none of the seven functions
     assert "none of their functions" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        main([str(ROOT / "tasks"), "--task", "7"])
-    assert exc.value.code == 2
+    for bad in (["--task", "7"], ["--timeout", "0"], ["--memory", "1"], ["--timing-batch", "x"]):
+        with pytest.raises(SystemExit) as exc:
+            main([str(ROOT / "tasks"), *bad])
+        assert exc.value.code == 2
 
 
 def _parse(source: str):

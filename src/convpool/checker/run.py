@@ -6,6 +6,7 @@ import argparse
 import ast
 import os
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,23 +171,55 @@ def _task_number(text: str) -> int:
     return int(text)
 
 
+def _positive(kind, name: str, minimum):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value >= minimum:
+            raise argparse.ArgumentTypeError(f"{name} must be a number >= {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``convpool check``."""
     parser.add_argument("path", metavar="PATH", help="a folder holding some of the seven task files, or one file")
-    parser.add_argument("--task", type=_task_number, help="check only task N (0 to 6)")
+    parser.add_argument("--task", type=_task_number, metavar="N", help="check only task N (0 to 6)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per call (default 5)")
-    parser.add_argument("--memory", type=int, default=1024, metavar="MIB", help="memory cap per call (default 1024)")
+    parser.add_argument(
+        "--timeout",
+        type=_positive(float, "--timeout", 0.1),
+        default=5.0,
+        metavar="S",
+        help="seconds per call (default 5)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=_positive(int, "--memory", 64),
+        default=1024,
+        metavar="MIB",
+        help="memory cap per call (default 1024)",
+    )
     parser.add_argument("--no-timing", action="store_true", help="skip the timing on the spec's workload")
-    parser.add_argument("--timing-batch", type=int, metavar="M", help="images timed (default 512 or 256)")
+    parser.add_argument(
+        "--timing-batch",
+        type=_positive(int, "--timing-batch", 1),
+        metavar="M",
+        help="images timed (default 512 or 256)",
+    )
     return parser
 
 
-_DESCRIPTION = (
+_DESCRIPTION = textwrap.fill(
     "Check a student's exercise files (0-convolve_grayscale_valid.py ... 6-pool.py) against convpool: "
     "each function runs in a child process (timeout and memory cap per call) on a battery of cases; the "
     "first failing case per task is shown with a diagnosis; the exercise's rules are read from the source; "
-    "each function is timed on the spec's workload. Nothing on disk is modified."
+    "each function is timed on the spec's workload. Nothing on disk is modified.",
+    90,
 )
 _EPILOG = (
     "examples:\n  convpool check tasks/\n  convpool check my_solutions/ --task 1\n"
