@@ -228,3 +228,15 @@ def test_files_that_do_not_import_or_lack_the_function(tmp_path):
     found = {r.task.number: ([d.id for d in r.verdict.diagnoses], [v.rule for v in r.violations]) for r in reports}
     assert found == {0: (["import-failed"], ["syntax"]), 1: (["missing-function"], []), 2: (["import-failed"], [])}
     assert "broken at import" in reports[2].verdict.diagnoses[0].detail
+
+
+def test_readme_report_is_what_check_prints(wrong_reports):
+    """The README's example report of a wrong file is real output (its speed lines aside)."""
+    from convpool.checker import report
+
+    readme = (ROOT / "README.md").read_text()
+    command = "$ convpool check tests/checker_cases/wrong/flipped_kernel.py\n"
+    block = readme.split(command, 1)[1].split("```", 1)[0]
+    shown = [line for line in block.splitlines() if not line.startswith(("  speed", "    yours"))]
+    printed = report.text("tests/checker_cases/wrong/flipped_kernel.py", [wrong_reports["flipped_kernel"]], [])
+    assert printed.splitlines() == shown
