@@ -118,18 +118,21 @@ def _diagnosis_lines(r: TaskReport) -> list[str]:
     return lines
 
 
+def _seconds(t: Timing, seconds: float) -> str:
+    return f"{seconds:.3f} s" if t.batch == t.spec_batch else f"{seconds:.3f} s -> {t.scaled(seconds):.1f} s"
+
+
 def _timing_lines(t: Timing | None) -> list[str]:
     if t is None:
         return []
     head = f"  speed (the spec's workload, {t.batch} of its {t.spec_batch} images timed, extrapolated linearly):"
-    cp = f"convpool {t.convpool:.3f} s -> {t.scaled(t.convpool):.1f} s"
+    if t.batch == t.spec_batch:
+        head = f"  speed (the spec's workload, all {t.batch} images timed):"
+    cp = f"convpool {_seconds(t, t.convpool)}"
     if t.student is None:
         what = f"over {TIMING_SECONDS:.0f} s" if t.timed_out else "not measured (the call failed)"
         return [head, f"    yours {what}; {cp}"]
-    return [
-        head,
-        f"    yours {t.student:.3f} s -> {t.scaled(t.student):.1f} s; {cp}; yours takes {t.ratio:.1f}x convpool's time",
-    ]
+    return [head, f"    yours {_seconds(t, t.student)}; {cp}; yours takes {t.ratio:.1f}x convpool's time"]
 
 
 def task_text(r: TaskReport) -> str:
