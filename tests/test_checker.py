@@ -37,6 +37,7 @@ WRONG = {
     "padding_one_side": ({"padding-one-side"}, set()),
     "stride_ignored": ({"stride-ignored"}, set()),
     "stride_not_multiplied": ({"stride-not-multiplied"}, set()),
+    "stride_swapped": ({"stride-swapped"}, set()),
     "integer_output": ({"integer-output"}, set()),
     "input_modified": ({"input-modified"}, set()),
     "pool_ceil": ({"pool-ceil"}, set()),

@@ -42,6 +42,10 @@ CATALOGUE = {
         "stride ignored",
         "the output has (h + top + bottom - kh) // sh + 1 rows, and window i starts at row i * sh",
     ),
+    "stride-swapped": (
+        "stride (sh, sw) applied as (sw, sh)",
+        "sh = stride[0] moves the window down the rows (height), sw = stride[1] along the columns (width)",
+    ),
     "stride-not-multiplied": (
         "windows start at row i instead of i * sh",
         "slice images[:, i * sh:i * sh + kh, j * sw:j * sw + kw] (the stride moves the window)",
@@ -133,6 +137,7 @@ def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: 
         "same-floor": f"your 'same' output is {got}: h // sh rows and w // sw columns; 'same' keeps ceil(h / sh) "
         f"and ceil(w / sw): {want} here ({stride})",
         "stride-ignored": f"your output {got} is the stride-1 result; with {stride} it is {want}",
+        "stride-swapped": f"your output {got} is the result with the two strides exchanged; with {stride} it is {want}",
         "stride-not-multiplied": f"the output size {got} is right, but output row i reads image rows i to i + kh - 1 "
         f"instead of i * sh to i * sh + kh - 1 ({stride})",
     }
@@ -149,6 +154,8 @@ def _pool_detail(key: str, case: Case, expected, received) -> str:
         "avg-over-padding": size + ", padded with zeros that count in the average (divided by kh * kw)",
         "stride-ignored": f"your output {_hw(received)} is the stride-1 result; with stride {tuple(stride)} "
         f"it is {_hw(expected)}",
+        "stride-swapped": f"your output {_hw(received)} is the result with the two strides exchanged; with stride "
+        f"{tuple(stride)} it is {_hw(expected)}",
         "stride-not-multiplied": f"the output size {_hw(received)} is right, but output row i reads image rows i to "
         f"i + kh - 1 instead of i * sh to i * sh + kh - 1 (stride {tuple(stride)})",
     }

@@ -152,6 +152,17 @@ def _conv_stride_ignored(task, case, expected, received):
     return _conv(task, g, pads, stride=(1, 1))
 
 
+def _conv_stride_swapped(task, case, expected, received):
+    g = general(task, case)
+    if g.stride[0] == g.stride[1]:
+        return expected
+    import convpool
+
+    swapped = g.stride[::-1]
+    pads = convpool.conv_padding(g.x.shape[1:3], g.k.shape[:2], swapped, g.padding)
+    return _conv(task, g, pads, stride=swapped)
+
+
 def _conv_stride_not_multiplied(task, case, expected, received):
     g = general(task, case)
     if g.stride == (1, 1):
@@ -214,6 +225,18 @@ def _pool_stride_ignored(task, case, expected, received):
     return expected if stride == (1, 1) else convpool.pool(images, window, (1, 1), mode)
 
 
+def _pool_stride_swapped(task, case, expected, received):
+    import convpool
+
+    images, window, stride, mode = _pool_args(case)
+    if stride[0] == stride[1]:
+        return expected
+    try:
+        return convpool.pool(images, window, stride[::-1], mode)
+    except ValueError:
+        return None
+
+
 def _pool_stride_not_multiplied(task, case, expected, received):
     import convpool
 
@@ -234,6 +257,7 @@ _CONV_STRIDE = [
     Candidate("same-floor", "h // sh", _same_floor),
     Candidate("stride-ignored", "", _conv_stride_ignored),
     Candidate("stride-not-multiplied", "", _conv_stride_not_multiplied),
+    Candidate("stride-swapped", "", _conv_stride_swapped),
 ]
 _EXTRA_BEFORE = [Candidate("same-extra-before", "", _extra_before)]
 _POOL = [
@@ -241,6 +265,7 @@ _POOL = [
     Candidate("avg-over-padding", "", _avg_over_padding),
     Candidate("stride-ignored", "", _pool_stride_ignored),
     Candidate("stride-not-multiplied", "", _pool_stride_not_multiplied),
+    Candidate("stride-swapped", "", _pool_stride_swapped),
     Candidate("integer-output", "", _integer_output),
 ]
 
