@@ -1,10 +1,11 @@
 """The ``convpool`` command line. It calls the public API only.
 
 Sub-commands, one module each: ``demo``, ``filter``, ``pool``, ``kernels``,
-``shape``, ``explain``. :mod:`._common` holds the exit statuses, option parsers
-and messages; :mod:`._io` reads inputs, plans outputs and writes them for the
-batch commands. Every user mistake ends in one line on stderr, never a
-traceback; the exit status says how it went (:data:`EXIT_CODES`).
+``shape``, ``explain``, ``check`` (its work lives in :mod:`convpool.checker`).
+:mod:`._common` holds the exit statuses, option parsers and messages;
+:mod:`._io` reads inputs, plans outputs and writes them for the batch
+commands. Every user mistake ends in one line on stderr, never a traceback;
+the exit status says how it went (:data:`EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import signal
 import sys
 import threading
 
-from . import demo, explain, filter, kernels, pool, shape
+from . import check, demo, explain, filter, kernels, pool, shape
 from ._common import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (demo, filter, pool, kernels, shape, explain):
+    for command in (demo, filter, pool, kernels, shape, explain, check):
         command.register(commands)
     return parser
 
