@@ -11,8 +11,9 @@ fresh thread scratch), which builds the input, then calls convpool once
 under :mod:`tracemalloc`. NumPy reports every array allocation to
 tracemalloc, so ``traced peak - input - output`` is the working memory the
 call allocated (its scratch buffers, padded copies, tiles and transforms).
-The peak RSS growth over the call (``ru_maxrss`` after minus the RSS before)
-is shown too, minus the output: it also counts BLAS and FFT workspaces that
+The peak RSS growth over the call (``VmHWM`` after, reset through
+``/proc/self/clear_refs`` just before the call, minus ``VmRSS`` before) is
+shown too, minus the output (Linux only): it also counts BLAS and FFT workspaces that
 tracemalloc does not see, and allocator slack. The target is
 :data:`TARGET_MIB` beyond input and output.
 """
@@ -38,7 +39,7 @@ CASES = {
 
 # Run in the child: builds the input, measures one call, prints a JSON line.
 CHILD = r"""
-import json, resource, sys, tracemalloc
+import json, sys, time, tracemalloc
 import numpy as np
 import convpool
 shape, dtype, kind, k, method = json.loads(sys.argv[1])
@@ -46,9 +47,9 @@ rng = np.random.default_rng(0)
 x = (rng.random(shape, dtype=np.float32) * 255).astype(dtype)
 if len(shape) == 3:
     x = x[..., None]
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field))
 if kind == "conv":
     g = np.exp(-0.5 * ((np.arange(k) - k // 2) / (k / 4)) ** 2)
     kern = (np.outer(g, g) + 0.01 * rng.random((k, k))).astype(np.float32)  # not rank 1
@@ -56,14 +57,18 @@ if kind == "conv":
     call = lambda: convpool.convolve_channels(x, kern, "same", method=method)
 else:
     call = lambda: convpool.pool(x, 3, 2, "max")
-before = rss()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak RSS (VmHWM) to the current RSS
+before = status("VmRSS:")
 tracemalloc.start()
+start = time.perf_counter()
 out = call()
+seconds = time.perf_counter() - start
 _, peak = tracemalloc.get_traced_memory()
 tracemalloc.stop()
-maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+maxrss = status("VmHWM:")
 print(json.dumps({"traced": peak - out.nbytes, "rss": maxrss - before - out.nbytes,
-                  "input": x.nbytes, "output": out.nbytes}))
+                  "input": x.nbytes, "output": out.nbytes, "seconds": seconds}))
 """
 
 
@@ -83,7 +88,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     mib = 1024 * 1024
     print(f"target: at most {TARGET_MIB} MiB beyond input and output (tracemalloc: NumPy's allocations)")
-    print(f"{'case':38} {'method':7} {'input':>7} {'output':>7} {'traced':>8} {'RSS':>8}  ok")
+    print(f"{'case':38} {'method':7} {'input':>7} {'output':>7} {'traced':>8} {'RSS':>8} {'time s':>7}  ok")
     failed = 0
     for name, (shape, dtype, kind, k) in CASES.items():
         if args.only and not any(s in name for s in args.only):
@@ -98,9 +103,9 @@ def main(argv=None) -> int:
             failed += not ok
             print(
                 f"{name:38} {method:7} {r['input'] / mib:7.0f} {r['output'] / mib:7.0f} "
-                f"{r['traced'] / mib:8.1f} {r['rss'] / mib:8.1f}  {'yes' if ok else 'NO'}"
+                f"{r['traced'] / mib:8.1f} {r['rss'] / mib:8.1f} {r['seconds']:7.2f}  {'yes' if ok else 'NO'}"
             )
-    print("MiB; traced and RSS are beyond input and output")
+    print("MiB; traced and RSS are beyond input and output; time: the one call, under tracemalloc")
     return 1 if failed else 0
 
 

@@ -64,10 +64,12 @@ def plan(geometry, cost: Callable[[tuple], int], budget: int, threshold: int | N
     if cost(geometry) <= max(budget, TILE_FROM_BYTES if threshold is None else threshold):
         return None
     rows, cols = gh.out, gw.out
-    while rows > MIN_ROWS and cost((interior(gh, rows), interior(gw, cols))) > budget:
-        rows = _align(rows // 2)
-    while cols > MIN_ROWS and cost((interior(gh, rows), interior(gw, cols))) > budget:
-        cols = _align(cols // 2)
+    # rows down to MIN_ROWS, then columns, then both down to one (a halo far larger than the tile)
+    for least_rows, least_cols in ((MIN_ROWS, cols), (MIN_ROWS, MIN_ROWS), (1, 1)):
+        while rows > least_rows and cost((interior(gh, rows), interior(gw, cols))) > budget:
+            rows = _align(rows // 2) if rows // 2 >= ALIGN else 1
+        while cols > least_cols and cost((interior(gh, rows), interior(gw, cols))) > budget:
+            cols = _align(cols // 2) if cols // 2 >= ALIGN else 1
     return [(r, c) for r in bands(gh, rows) for c in bands(gw, cols)]
 
 
