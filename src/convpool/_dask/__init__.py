@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from typing import NamedTuple
 
 import dask.array as da
@@ -66,8 +67,7 @@ def _prepare(func, bound) -> _Prepared:
         else:
             given[key] = np.asarray(value)
     stand = {key: stand_in(value.shape, value.dtype) for key, value in given.items()}
-    checked = inspect.BoundArguments(bound.signature, {**arguments, **stand})
-    meta = func(*checked.args, **checked.kwargs)  # raises what NumPy input raises, before any graph
+    meta = _validate(func, bound.signature, arguments, given, stand)
     images = given["images"]
     if not isinstance(images, da.Array):  # a dask grad_output with NumPy images
         images = da.from_array(images, chunks=(given["grad_output"].chunks[0], -1, -1, -1))
@@ -83,6 +83,20 @@ def _prepare(func, bound) -> _Prepared:
         out_chunks += (images.chunks[3] if spec.keep_channels else (meta.shape[3],),)
     result = DaskPlan(images.chunks, out_chunks, not whole)
     return _Prepared(block, (images,), meta, None if whole else (rows, cols), result)
+
+
+def _validate(func, signature, arguments: dict, given: dict, stand: dict):
+    """The eager call on the stand-ins: its result, or its error as NumPy input of the real shape gets it."""
+    checked = inspect.BoundArguments(signature, {**arguments, **stand})
+    try:
+        return func(*checked.args, **checked.kwargs)
+    except (ValueError, TypeError) as error:
+        # shapes of 3 or 4 axes in the message are the stand-ins' (padding pairs have 2)
+        batch = given["images"].shape[0]
+        message = re.sub(r"\(0, (\d+, \d+(?:, \d+)?)\)", rf"({batch}, \1)", str(error))
+        if message == str(error):
+            raise
+        raise type(error)(message) from None
 
 
 def _prepare_backward(block, given: dict, images, meta, spec) -> _Prepared:
