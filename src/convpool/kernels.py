@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import conv
+from ._dispatch import routed
 
 __all__ = [
     "BANK",
@@ -364,6 +365,7 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
+@routed("images")
 def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
     """Filter every channel of a batch with the same 2-D kernel (what an image filter does).
 

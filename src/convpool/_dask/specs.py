@@ -30,6 +30,7 @@ SPECS = {
     "convolve_channels": Spec(("images",), False, False),
     "convolve_grayscale": Spec(("images",), False, False),
     "pool": Spec(("images",), True, False),
+    "apply": Spec(("images",), True, False),  # convpool.kernels.apply: one 2-D kernel on each channel
     "convolve_backward": Spec(("grad_output", "images"), False, True),
     "pool_backward": Spec(("grad_output", "images"), True, True),
 }
@@ -55,6 +56,8 @@ def geometry(name: str, arguments: dict, images: np.ndarray):
     kernels = np.asarray(options["kernels"] if "kernels" in options else options["kernel"])
     if name == "convolve_grayscale":
         images, kernels = images[..., None], kernels[:, :, None, None]
+    elif name == "apply":
+        images, kernels = images[..., :1], kernels[:, :, None, None]
     elif name == "convolve_channels":
         kernels = kernels[..., None]
     conv = check.conv_arguments(
