@@ -18,14 +18,16 @@ from .._shapes import AxisGeometry, band
 class AxisBand(NamedTuple):
     """One output chunk along one spatial axis.
 
-    ``out`` outputs, computed from the concatenation of input chunks
-    ``chunks`` (in order), of which the chunk function reads cells ``take``
-    (a slice, or an index array for the wrapped/reflected cells of a global
-    pad mode) and adds ``pads`` = (before, after) cells of constant padding.
+    ``out`` outputs, computed from the concatenation of ``pieces``: pairs
+    (input chunk, slice of it), in order, only the cells the band reads (a
+    thin strip of a neighbour for the halo). Of that concatenation the chunk
+    function reads cells ``take`` (all of them in order, or an index array
+    for the wrapped/reflected cells of a global pad mode) and adds ``pads``
+    = (before, after) cells of constant padding.
     """
 
     out: int
-    chunks: tuple[int, ...]
+    pieces: tuple[tuple[int, slice], ...]
     take: slice | np.ndarray
     pads: tuple[int, int]
 
@@ -87,13 +89,17 @@ def axis_bands(chunks: tuple[int, ...], g: AxisGeometry, pad_mode: str) -> list[
 
 
 def _read(cells: np.ndarray, bounds: np.ndarray, out: int, pads) -> AxisBand:
-    """Which input chunks hold ``cells``, and where the cells lie in their concatenation."""
+    """The pieces of input chunks that hold ``cells``, and where the cells lie in their concatenation."""
     owner = np.searchsorted(bounds, cells, side="right") - 1
-    needed = np.unique(owner)
-    sizes = bounds[needed + 1] - bounds[needed]
-    offset = dict(zip(needed.tolist(), (np.cumsum(sizes) - sizes).tolist(), strict=True))
-    local = cells - bounds[owner] + np.array([offset[k] for k in owner.tolist()], dtype=np.intp)
+    pieces, offset, base = [], {}, 0
+    for k in np.unique(owner).tolist():
+        inside = cells[owner == k] - bounds[k]
+        first, last = int(inside.min()), int(inside.max()) + 1
+        pieces.append((k, slice(first, last)))
+        offset[k] = base - first
+        base += last - first
+    local = cells + np.array([offset[k] - bounds[k] for k in owner.tolist()], dtype=np.intp)
     take: slice | np.ndarray = local
-    if len(local) and np.array_equal(local, np.arange(local[0], local[0] + len(local))):
-        take = slice(int(local[0]), int(local[0]) + len(local))
-    return AxisBand(out, tuple(needed.tolist()), take, (int(pads[0]), int(pads[1])))
+    if np.array_equal(local, np.arange(len(local))):
+        take = slice(0, len(local))
+    return AxisBand(out, tuple(pieces), take, (int(pads[0]), int(pads[1])))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import itertools
+import operator
 
 import dask.array as da
 import numpy as np
@@ -43,12 +44,26 @@ class BlockCall:
         return tokenize(self.module, self.name, self.arguments, self.names)
 
 
-def run_band(call: BlockCall, blocks, rows, cols, padding):
-    """Concatenate the input blocks of one output chunk, cut its band, call the function."""
-    x = np.concatenate([np.concatenate(row, axis=2) if len(row) > 1 else row[0] for row in blocks], axis=1)
-    x = x[:, rows] if isinstance(rows, slice) else np.take(x, rows, axis=1)
-    x = x[:, :, cols] if isinstance(cols, slice) else np.take(x, cols, axis=2)
+def run_band(call: BlockCall, pieces, rows, cols, padding):
+    """Join the input pieces of one output chunk, take its band's cells, call the function."""
+    x = np.concatenate([np.concatenate(row, axis=2) if len(row) > 1 else row[0] for row in pieces], axis=1)
+    if not (isinstance(rows, slice) and rows == slice(0, x.shape[1])):
+        x = x[:, rows] if isinstance(rows, slice) else np.take(x, rows, axis=1)
+    if not (isinstance(cols, slice) and cols == slice(0, x.shape[2])):
+        x = x[:, :, cols] if isinstance(cols, slice) else np.take(x, cols, axis=2)
     return call(x, padding=padding)
+
+
+def _piece(x, name: str, dsk: dict, index: tuple, rows: slice, cols: slice):
+    """The key of input block ``index`` cut to ``rows`` x ``cols``: a task of its own, so that
+    on a cluster the cut runs where the block lies and only the halo strip travels."""
+    whole = rows == slice(0, x.chunks[1][index[1]]) and cols == slice(0, x.chunks[2][index[2]])
+    if whole:
+        return (x.name, *index)
+    key = (name, *index, rows.start, rows.stop, cols.start, cols.stop)
+    if key not in dsk:
+        dsk[key] = (operator.getitem, (x.name, *index), (slice(None), rows, cols))
+    return key
 
 
 def batch_only(call: BlockCall, x, out_chunks, meta):
@@ -61,14 +76,15 @@ def batch_only(call: BlockCall, x, out_chunks, meta):
 def spatial(call: BlockCall, x, rows: list[AxisBand], cols: list[AxisBand], out_chunks, meta):
     """One task per output chunk, reading the input chunks its band overlaps (one layer)."""
     name = f"convpool-{call.name}-{tokenize(x, call.token(), rows, cols)}"
+    cut = f"{name}-halo"
     channels = range(len(x.chunks[3])) if x.ndim == 4 else [None]
     keeps = meta.ndim == 4 and len(out_chunks[3]) == len(channels)
-    dsk = {}
+    dsk: dict = {}
     for b, (i, rb), (j, cb), c in itertools.product(
         range(len(x.chunks[0])), enumerate(rows), enumerate(cols), channels
     ):
         tail = () if c is None else (c,)
-        keys = [[(x.name, b, r, q, *tail) for q in cb.chunks] for r in rb.chunks]
+        keys = [[_piece(x, cut, dsk, (b, r, q, *tail), rs, qs) for q, qs in cb.pieces] for r, rs in rb.pieces]
         out = (name, b, i, j) + ((c if keeps else 0,) if meta.ndim == 4 else ())
         dsk[out] = (run_band, call, keys, rb.take, cb.take, (rb.pads, cb.pads))
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
