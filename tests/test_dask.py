@@ -274,3 +274,18 @@ def test_pool_backward_is_lazy_and_exact(data, mode):
     lazy = convpool.pool_backward(_lazy(g, (3, 4, 3, 1)), _lazy(x, CHUNKINGS["uneven"]), 3, 2, mode, **options)
     assert isinstance(lazy, da.Array) and lazy.chunks == ((2, 2, 1), (13,), (11,), (3,))
     np.testing.assert_allclose(lazy.compute(), convpool.pool_backward(g, x, 3, 2, mode, **options), rtol=1e-13)
+
+
+def test_the_readme_example_runs(tmp_path, monkeypatch):
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"## Bigger than memory, or many machines\n.*?```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(block, namespace)
+    assert namespace["pooled"].shape == (2000, 64, 64, 1) and namespace["first"].shape == (8, 64, 64, 1)
+    blurred = namespace["blurred"][:8].compute()
+    np.testing.assert_array_equal(namespace["first"], convpool.pool(blurred[..., None], 2, 2))
+    zarr = pytest.importorskip("zarr")
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "pooled.zarr", mode="r")[:8], namespace["first"])

@@ -30,7 +30,7 @@ def _convpool(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
 def stack(tmp_path):
     """A (6, 50, 40) float32 Zarr array chunked in both space and batch."""
     x = np.random.default_rng(21).random((6, 50, 40)).astype(np.float32)
-    store = zarr.create_array(tmp_path / "big.zarr", shape=x.shape, chunks=(4, 20, 15), dtype=x.dtype)
+    store = zarr.open_array(tmp_path / "big.zarr", mode="w", shape=x.shape, chunks=(4, 20, 15), dtype=x.dtype)
     store[:] = x
     return x
 
