@@ -284,7 +284,7 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(block, namespace)
-    assert namespace["pooled"].shape == (2000, 64, 64, 1) and namespace["first"].shape == (8, 64, 64, 1)
+    assert namespace["pooled"].shape == (400, 64, 64, 1) and namespace["first"].shape == (8, 64, 64, 1)
     blurred = namespace["blurred"][:8].compute()
     np.testing.assert_array_equal(namespace["first"], convpool.pool(blurred[..., None], 2, 2))
     zarr = pytest.importorskip("zarr")

@@ -12,6 +12,7 @@ import pytest
 
 import convpool
 from convpool import kernels
+from convpool.cli import main
 
 pytest.importorskip("dask.array")
 zarr = pytest.importorskip("zarr")
@@ -72,26 +73,31 @@ def test_pool_a_memory_mapped_npy_on_two_worker_processes(tmp_path):
     assert got.dtype == np.uint8
 
 
-def test_existing_outputs_and_inputs_are_never_overwritten(tmp_path, stack):
+def test_existing_outputs_and_inputs_are_never_overwritten(tmp_path, stack, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # in-process from here on: the subprocess runs above cover the entry point
     (tmp_path / "out.zarr").mkdir()
     (tmp_path / "out.zarr" / "mine.txt").write_text("keep me")
-    done = _convpool("pool", "big.zarr", "--size", "2", "-o", "out.zarr", cwd=tmp_path)
-    assert done.returncode == 1 and "exists; pass --force" in done.stderr
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr"]) == 1
+    assert "exists; pass --force" in capsys.readouterr().err
     assert (tmp_path / "out.zarr" / "mine.txt").read_text() == "keep me"
-    done = _convpool("pool", "big.zarr", "--size", "2", "-o", "big.zarr", "--force", cwd=tmp_path)
-    assert done.returncode == 2 and "refusing to overwrite an input" in done.stderr
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "big.zarr", "--force"]) == 2
+    assert "refusing to overwrite an input" in capsys.readouterr().err
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "big.zarr", mode="r")[:], stack)
-    done = _convpool("pool", "big.zarr", "--size", "2", "-o", "out.zarr", "--force", "-q", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert main(["pool", "big.zarr", "--size", "2", "--workers", "0", "-o", "o.zarr"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr", "--force", "-q"]) == 0
     np.testing.assert_array_equal(
         zarr.open_array(tmp_path / "out.zarr", mode="r")[:], convpool.pool(stack[..., None], 2, 2)[..., 0]
     )
 
 
-def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack):
-    chunk = next(p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and "zarr.json" not in p.name)
-    chunk.write_bytes(b"not a compressed chunk")  # the store opens; reading this one chunk fails mid-run
-    done = _convpool("filter", "big.zarr", "-k", "box:size=3", "-o", "out.zarr", cwd=tmp_path)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "big.zarr: RuntimeError: Zstd decompression error" in done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr"]  # neither the output nor a temporary
+def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    chunks = [p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr"))]
+    chunks[len(chunks) // 2].write_bytes(b"not a compressed chunk")  # the store opens; one chunk fails mid-run
+    np.save(tmp_path / "fine.npy", stack[:2])
+    assert main(["filter", "big.zarr", "fine.npy", "-k", "box:size=3", "-o", "outs/", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "big.zarr: " in err and "Traceback" not in err
+    assert sorted(p.name for p in (tmp_path / "outs").iterdir()) == ["fine.zarr"]  # the other input went on
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr", "fine.npy", "outs"]

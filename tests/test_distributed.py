@@ -57,3 +57,24 @@ def test_convolve_backward(client):
     want_gi, want_gk = convpool.convolve_backward(g, x, k, "same", 2, pad_mode="reflect")
     np.testing.assert_allclose(got_gi, want_gi, atol=1e-12)
     np.testing.assert_allclose(got_gk, want_gk, rtol=1e-12)
+
+
+def test_the_command_line_on_a_running_cluster(client, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    zarr = pytest.importorskip("zarr")
+    x = np.random.default_rng(14).random((4, 30, 26)).astype(np.float32)
+    zarr.open_array(tmp_path / "in.zarr", mode="w", shape=x.shape, chunks=(2, 16, 16), dtype=x.dtype)[:] = x
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    argv = ["pool", "in.zarr", "--size", "3", "--stride", "2", "--mode", "avg", "--padding", "same"]
+    argv += ["-o", "out.zarr", "--scheduler", client.scheduler.address]
+    done = subprocess.run(
+        [sys.executable, "-m", "convpool", *argv], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    got = zarr.open_array(tmp_path / "out.zarr", mode="r")[:]
+    np.testing.assert_allclose(got, convpool.pool(x[..., None], 3, 2, "avg", padding="same")[..., 0], rtol=1e-6)

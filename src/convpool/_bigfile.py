@@ -32,7 +32,7 @@ NPY_CHUNK_BYTES = 32 * 2**20
 def wanted(args: argparse.Namespace) -> bool:
     """Whether this run is for Dask: a Zarr input or output, or a cluster asked for."""
     stores = [*args.inputs, args.output]
-    return bool(args.workers or args.scheduler) or any(str(p).rstrip("/").endswith(".zarr") for p in stores)
+    return args.workers is not None or bool(args.scheduler) or any(str(p).rstrip("/").endswith(".zarr") for p in stores)
 
 
 def run(args: argparse.Namespace, fn: Callable) -> int:
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace, fn: Callable) -> int:
 
 def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
     """Pairs (input, output store); several inputs write ``OUTPUT/NAME.zarr``."""
+    if args.workers is not None and args.workers < 1:
+        raise _usage(f"--workers must be at least 1, got {args.workers}")
     out = Path(args.output)
     folder = len(args.inputs) > 1 or args.output.endswith(("/", os.sep))
     if not folder and out.suffix != ".zarr":
@@ -77,7 +79,7 @@ def _usage(message: str) -> Exception:
 @contextlib.contextmanager
 def _scheduler(args: argparse.Namespace):
     """A distributed client for ``--workers``/``--scheduler``, else ``None`` (Dask's threads)."""
-    if not (args.workers or args.scheduler):
+    if args.workers is None and not args.scheduler:
         yield None
         return
     import distributed
@@ -108,8 +110,11 @@ def read(src: Path):
     """The input as a dask array ``(m, h, w, c)`` and whether it had no channel axis."""
     import dask.array as da
 
+    src = src.absolute()  # workers of a cluster may run in another folder
     if not src.exists():
         raise FileNotFoundError(f"no such file or store: {src}")
+    if src.suffix not in (".npy", ".zarr"):
+        raise ValueError("Zarr outputs and Dask clusters take Zarr arrays (.zarr) or .npy stacks")
     if src.suffix == ".npy":
         stack = NpyStack(src)
         array = da.from_array(stack, chunks=_npy_chunks(stack.shape, stack.dtype.itemsize), lock=False, fancy=False)
@@ -152,6 +157,7 @@ def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -
     if squeeze and result.shape[3] == 1:
         result = result[..., 0]
     result = _regular(result)
+    dst = dst.absolute()  # workers of a cluster may run in another folder
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-zarr.tmp"
     try:

@@ -387,6 +387,8 @@ def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarra
     The channels are moved into the batch, ``(m, h, w, c) -> (m * c, h, w, 1)``,
     and run through :func:`convpool.convolve` once: the work of ``c`` grayscale
     filters, not of a ``c x c`` kernel bank.
+    A ``dask.array.Array`` of images gives a lazy result, channel chunks kept
+    (see ``docs/dask.md``).
 
     Examples
     --------
