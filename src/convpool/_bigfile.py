@@ -142,7 +142,7 @@ def _regular(result):
     """Zarr takes equal chunks (the last may be shorter): even out a spatial plan's chunks."""
     sizes = {}
     for axis, chunks in enumerate(result.chunks):
-        if len(chunks) > 2 and len(set(chunks[:-1])) > 1 or (len(chunks) > 1 and chunks[-1] > chunks[0]):
+        if len(set(chunks[:-1])) > 1 or (len(chunks) > 1 and chunks[-1] > chunks[0]):
             sizes[axis] = max(chunks)
     return result.rechunk(sizes) if sizes else result
 
