@@ -10,6 +10,7 @@ from .conv import (
     convolve_grayscale_valid,
 )
 from .grad import convolve_backward, pool_backward
+from .lazy import DaskPlan, dask_plan
 from .pool import pool
 from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding
 
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AxisGeometry",
+    "DaskPlan",
     "conv_geometry",
     "conv_output_shape",
     "conv_padding",
@@ -27,6 +29,7 @@ __all__ = [
     "convolve_grayscale_padding",
     "convolve_grayscale_same",
     "convolve_grayscale_valid",
+    "dask_plan",
     "kernels",
     "pool",
     "pool_backward",

@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import conv
+from ._dispatch import routed
 
 __all__ = [
     "BANK",
@@ -364,6 +365,7 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
+@routed("images")
 def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
     """Filter every channel of a batch with the same 2-D kernel (what an image filter does).
 
@@ -385,6 +387,8 @@ def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarra
     The channels are moved into the batch, ``(m, h, w, c) -> (m * c, h, w, 1)``,
     and run through :func:`convpool.convolve` once: the work of ``c`` grayscale
     filters, not of a ``c x c`` kernel bank.
+    A ``dask.array.Array`` of images gives a lazy result, channel chunks kept
+    (see ``docs/dask.md``).
 
     Examples
     --------

@@ -8,10 +8,11 @@ depend on it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -26,9 +27,30 @@ THREADS_ENV = "CONVPOOL_NUM_THREADS"
 #: Blocks each extra thread must have to itself before it is started (small jobs run serially).
 BLOCKS_PER_THREAD = 4
 
+# A per-thread default set by :func:`default_threads_set` (Dask tasks run
+# convpool on one thread each: Dask already keeps every core busy).
+_LOCAL = threading.local()
+
+
+@contextlib.contextmanager
+def default_threads_set(count: int) -> Iterator[None]:
+    """Make ``threads=None`` mean ``count`` threads in the calling thread, for the ``with`` block."""
+    previous = getattr(_LOCAL, "count", None)
+    _LOCAL.count = count
+    try:
+        yield
+    finally:
+        _LOCAL.count = previous
+
 
 def default_threads() -> int:
-    """Threads used when ``threads=None``: ``$CONVPOOL_NUM_THREADS``, else the usable cores."""
+    """Threads used when ``threads=None``: ``$CONVPOOL_NUM_THREADS``, else the usable cores.
+
+    Inside :func:`default_threads_set` (a Dask task), the count it set.
+    """
+    override = getattr(_LOCAL, "count", None)
+    if override is not None:
+        return override
     value = os.environ.get(THREADS_ENV, "").strip()
     if value:
         try:

@@ -52,6 +52,10 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no 'wrote' lines")
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="run on Dask with a local cluster of N worker processes (Zarr output)"
+    )
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (Zarr output)")
 
 
 # --- planning outputs: where each input goes -------------------------------------------------------
@@ -188,6 +192,10 @@ def run_batches(args: argparse.Namespace, fn: Callable[[np.ndarray], np.ndarray]
     A failing input is reported in one line naming it; the others go on; the
     exit status is 1 if any failed.
     """
+    from .. import _bigfile
+
+    if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
+        return _bigfile.run(args, fn)
     plan = plan_outputs(args.inputs, args.output, args.format)
     for folder in {dst.parent for _, dst in plan}:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,200 @@
+"""``convpool filter`` and ``convpool pool`` on stacks bigger than memory: Zarr in, Zarr out, via Dask.
+
+An input is a Zarr array or a ``.npy`` file (memory-mapped) of shape
+``(m, h, w)`` or ``(m, h, w, c)``. It becomes a dask array, goes through the
+same public functions as in-memory batches (they accept dask arrays), and
+the result is stored chunk by chunk into a Zarr array: no more than a few
+chunks per worker are ever in memory. The store is written under a hidden
+temporary name beside the output and renamed only when complete, so an
+interrupted run leaves nothing that looks like a result. ``--workers N``
+starts a local cluster of ``N`` worker processes, ``--scheduler ADDRESS``
+uses a running one; otherwise Dask's threads run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ._files import temp_prefix
+
+#: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
+NPY_CHUNK_BYTES = 32 * 2**20
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """Whether this run is for Dask: a Zarr input or output, or a cluster asked for."""
+    stores = [*args.inputs, args.output]
+    return args.workers is not None or bool(args.scheduler) or any(str(p).rstrip("/").endswith(".zarr") for p in stores)
+
+
+def run(args: argparse.Namespace, fn: Callable) -> int:
+    """Apply ``fn`` (a batch ``(m, h, w, c)`` to a result batch) to every input; 0 if all went well."""
+    jobs = _plan(args)
+    failed = 0
+    with _scheduler(args) as client:
+        for src, dst in jobs:
+            try:
+                _one(src, dst, fn, args, client)
+            except Exception as exc:  # noqa: BLE001 - a store's codec errors are of any type; the others go on
+                kind = "" if isinstance(exc, (ValueError, TypeError, OSError)) else f"{type(exc).__name__}: "
+                print(f"convpool {args.command}: {src}: {kind}{' '.join(str(exc).split())}", file=sys.stderr)
+                failed += 1
+                continue
+            if not args.quiet:
+                print(f"wrote {dst}")
+    return 1 if failed else 0
+
+
+def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    """Pairs (input, output store); several inputs write ``OUTPUT/NAME.zarr``."""
+    if args.workers is not None and args.workers < 1:
+        raise _usage(f"--workers must be at least 1, got {args.workers}")
+    out = Path(args.output)
+    folder = len(args.inputs) > 1 or args.output.endswith(("/", os.sep))
+    if not folder and out.suffix != ".zarr":
+        raise _usage(f"-o {args.output}: big inputs and clusters write a Zarr array; end OUTPUT with .zarr")
+    jobs = [(Path(src), out / f"{Path(src).stem}.zarr" if folder else out) for src in args.inputs]
+    for src, dst in jobs:
+        if any(dst.resolve() == Path(other).resolve() for other in args.inputs):
+            raise _usage(f"output {dst} is the input {src}; refusing to overwrite an input")
+    if len({dst.resolve() for _, dst in jobs}) != len(jobs):
+        raise _usage("two inputs would write the same output; rename the inputs")
+    return jobs
+
+
+def _usage(message: str) -> Exception:
+    from .cli import UsageError  # the command line's own error: exit status 2
+
+    return UsageError(message)
+
+
+@contextlib.contextmanager
+def _scheduler(args: argparse.Namespace):
+    """A distributed client for ``--workers``/``--scheduler``, else ``None`` (Dask's threads)."""
+    if args.workers is None and not args.scheduler:
+        yield None
+        return
+    import distributed
+
+    if args.scheduler:
+        with distributed.Client(args.scheduler) as client:
+            yield client
+        return
+    # one thread per worker: each task runs convpool on one thread, the workers are the parallelism
+    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+class NpyStack:
+    """A ``.npy`` file read slice by slice through a memory map; pickles as its path (for workers)."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+        array = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+
+    def __getitem__(self, index):
+        return np.array(np.load(self.path, mmap_mode="r", allow_pickle=False)[index])
+
+
+def read(src: Path):
+    """The input as a dask array ``(m, h, w, c)`` and whether it had no channel axis."""
+    import dask.array as da
+
+    src = src.absolute()  # workers of a cluster may run in another folder
+    if not src.exists():
+        raise FileNotFoundError(f"no such file or store: {src}")
+    if src.suffix not in (".npy", ".zarr"):
+        raise ValueError("Zarr outputs and Dask clusters take Zarr arrays (.zarr) or .npy stacks")
+    if src.suffix == ".npy":
+        stack = NpyStack(src)
+        array = da.from_array(stack, chunks=_npy_chunks(stack.shape, stack.dtype.itemsize), lock=False, fancy=False)
+    else:
+        import zarr
+
+        array = da.from_zarr(zarr.open_array(str(src), mode="r"))
+    if array.dtype.kind not in "biuf" or array.ndim not in (3, 4):
+        raise ValueError(
+            f"a stack must be real numbers of shape (m, h, w) or (m, h, w, c), got {array.dtype} {array.shape}"
+        )
+    return (array[..., None], True) if array.ndim == 3 else (array, False)
+
+
+def _npy_chunks(shape, itemsize: int) -> tuple:
+    """Whole images, as many as fit in :data:`NPY_CHUNK_BYTES`; rows of one image if it alone is larger."""
+    row = int(np.prod(shape[2:])) * itemsize
+    image = row * shape[1]
+    if image <= NPY_CHUNK_BYTES:
+        return (max(1, NPY_CHUNK_BYTES // max(image, 1)), *shape[1:])
+    return (1, max(1, NPY_CHUNK_BYTES // max(row, 1)), *shape[2:])
+
+
+def _regular(result):
+    """Zarr takes equal chunks (the last may be shorter): even out a spatial plan's chunks."""
+    sizes = {}
+    for axis, chunks in enumerate(result.chunks):
+        if len(set(chunks[:-1])) > 1 or (len(chunks) > 1 and chunks[-1] > chunks[0]):
+            sizes[axis] = max(chunks)
+    return result.rechunk(sizes) if sizes else result
+
+
+def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -> None:
+    import dask.array as da
+
+    if dst.exists() and not args.force:
+        raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
+    images, squeeze = read(src)
+    result = fn(images)
+    if squeeze and result.shape[3] == 1:
+        result = result[..., 0]
+    result = _regular(result)
+    dst = dst.absolute()  # workers of a cluster may run in another folder
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-zarr.tmp"
+    try:
+        store = da.to_zarr(result, str(tmp), compute=False, overwrite=True)
+        _compute(store, client, args.quiet)
+        _publish(tmp, dst, args.force)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _compute(store, client, quiet: bool) -> None:
+    """Run the store graph with a progress bar (Dask's diagnostics, or distributed's)."""
+    if client is not None:
+        future = client.compute(store)
+        if not quiet and sys.stdout.isatty():  # its text bar redraws on stdout: no frames in a log file
+            from distributed import progress
+
+            progress(future)
+        future.result()
+        return
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar(minimum=1.0, out=sys.stderr) if not quiet else contextlib.nullcontext():
+        store.compute()
+
+
+def _publish(tmp: Path, dst: Path, force: bool) -> None:
+    """Rename the finished store onto ``dst``; an old ``dst`` (with ``force``) goes only after that."""
+    old = None
+    if dst.exists():
+        if not force:
+            raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
+        old = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-old.tmp"
+        os.replace(dst, old)
+    os.replace(tmp, dst)
+    if old is not None:
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
