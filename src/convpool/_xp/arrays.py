@@ -32,6 +32,10 @@ _DTYPE_NAMES = (
 )
 
 
+#: Library dtypes already matched to NumPy's (dtype objects are hashable).
+_NUMPY_DTYPES: dict = {}
+
+
 class Home(NamedTuple):
     """Where an array lives: its library's namespace and its device.
 
@@ -65,13 +69,16 @@ def namespace(value, name: str):
 
 def home(value, name: str) -> Home:
     """The :class:`Home` of an array of another library."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):  # the common case, kept cheap
+        from array_api_compat import torch as xp
+
+        return Home(xp, value.device, "torch", False)
     import array_api_compat
 
     xp = namespace(value, name)
     library = type(value).__module__.split(".")[0]
-    if array_api_compat.is_torch_array(value):
-        library = "torch"
-    elif array_api_compat.is_jax_array(value):
+    if array_api_compat.is_jax_array(value):
         library = "jax"
     traced = library == "jax" and _is_tracer(value)
     device = None if traced else array_api_compat.device(value)
@@ -91,6 +98,8 @@ def on_cpu(where: Home) -> bool:
         return where.device.type == "cpu"
     if where.library == "jax":
         return where.device.platform == "cpu"
+    if where.library == "numpy":
+        return True
     if where.library == "array_api_strict":
         return str(where.device) == "array_api_strict.Device('CPU_DEVICE')"
     return False  # CuPy and unknown libraries: never assume host memory
@@ -101,9 +110,13 @@ def numpy_dtype(value, name: str) -> np.dtype:
     dtype = value.dtype
     if isinstance(dtype, np.dtype):  # JAX
         return dtype
+    known = _NUMPY_DTYPES.get(dtype)
+    if known is not None:
+        return known
     xp = namespace(value, name)
     for candidate in _DTYPE_NAMES:
         if getattr(xp, candidate, None) == dtype:
+            _NUMPY_DTYPES[dtype] = np.dtype(candidate)
             return np.dtype(candidate)
     raise TypeError(
         f"{name} must hold real numbers (bool, integer or float) of a dtype NumPy also has, got dtype {dtype}; "
@@ -140,8 +153,8 @@ def refuse_autograd(value, name: str) -> None:
 def to_numpy(value, where: Home) -> np.ndarray:
     """A NumPy view of an array in host memory (no copy where the library allows it)."""
     if where.library == "torch":
-        return value.resolve_conj().resolve_neg().numpy()
-    if where.library == "jax":
+        return value.numpy()  # real dtypes only (checked): no conjugate or negative views to resolve
+    if where.library in ("jax", "numpy"):
         return np.asarray(value)
     return np.from_dlpack(value)
 
@@ -152,6 +165,8 @@ def from_numpy(result: np.ndarray, where: Home):
         import torch
 
         return torch.from_numpy(result)
+    if where.library == "numpy":
+        return result
     if where.library == "jax":
         import jax
 
