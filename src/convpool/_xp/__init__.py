@@ -73,8 +73,10 @@ def call(func, bound: inspect.BoundArguments):
     result = _validate(func, bound)
     _check_result_dtypes(result, where)
     values = {name: _library_value(bound.arguments[name], where) for name in _present(bound)}
-    from ._run import run
+    from ._run import run, run_jax_compiled
 
+    if where.library == "jax" and not where.traced:
+        return run_jax_compiled(func.__name__, bound, values, result, where, path)
     return run(func.__name__, bound, values, result, where, path)
 
 

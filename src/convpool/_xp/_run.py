@@ -46,6 +46,33 @@ def run(name: str, bound, values: dict, result, where, path: str):
     return _convolve(name, args, values, result.dtype, where, path)
 
 
+#: Compiled JAX functions by call signature (see :func:`run_jax_compiled`), oldest dropped first.
+_COMPILED: dict = {}
+_COMPILED_MOST = 64
+
+
+def run_jax_compiled(name: str, bound, values: dict, result, where, path: str):
+    """:func:`run` for concrete JAX arrays, compiled once per signature with ``jax.jit``.
+
+    Run op by op, JAX compiles every operation for every new shape (the core's
+    tap loops: hundreds of compilations); compiled whole, the call is one XLA
+    program, reused for the same shapes, dtypes and arguments.
+    """
+    import jax
+
+    others = sorted((k, repr(v)) for k, v in bound.arguments.items() if k not in values)
+    arrays = tuple((k, tuple(v.shape), str(v.dtype)) for k, v in values.items())
+    key = (name, path, tuple(others), arrays, str(getattr(result, "dtype", None)))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        traced = where._replace(device=None, traced=True)
+        compiled = jax.jit(lambda inputs: run(name, bound, inputs, result, traced, path))
+        if len(_COMPILED) >= _COMPILED_MOST:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = compiled
+    return compiled(values)
+
+
 def _pool_geometry(images, args):
     names = ("kernel_shape", "stride", "mode", "padding", "count_include_pad")
     _, geometry, mode, include, _ = check.pool_arguments(_meta(images), *(args[n] for n in names))
