@@ -421,6 +421,30 @@ def test_native_switches_reduced_precision_off_and_restores_it(rng):
         torch.set_float32_matmul_precision(saved[1])
 
 
+def test_cpu_tensors_take_torch_conv2d_only_for_wide_float32_convolutions(rng):
+    """The CPU rule (docs/arrays.md): PyTorch's conv2d from c * nc >= 16 weights per tap in float32, else the engine."""
+    torch = pytest.importorskip("torch")
+    calls = []
+    real_conv2d = torch.nn.functional.conv2d
+
+    def spy(*args, **kwargs):
+        calls.append(args[0].dtype)
+        return real_conv2d(*args, **kwargs)
+
+    cases = [((8, 2), np.float32, True), ((3, 4), np.float32, False), ((8, 2), np.float64, False)]
+    for (c, nc), dtype, native in cases:
+        x = rng.standard_normal((2, 6, 6, c)).astype(dtype)
+        k = rng.standard_normal((3, 3, c, nc)).astype(np.float32)
+        calls.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(torch.nn.functional, "conv2d", spy)
+            out = convpool.convolve(torch.from_numpy(x), torch.from_numpy(k), padding=((1, 0), (2, 1)), stride=2)
+        assert calls == ([torch.float32] if native else [])
+        expected = convpool.convolve(x, k, padding=((1, 0), (2, 1)), stride=2)
+        assert out.dtype == getattr(torch, expected.dtype.name)
+        assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
 def test_import_loads_no_array_library_until_given_one():
     code = (
         "import sys, numpy as np, convpool\n"

@@ -62,8 +62,8 @@ def forced(path: str):
 
 def call(func, bound: inspect.BoundArguments):
     """Run the public function ``func`` on the arrays in ``bound``; the result in their library and device."""
-    where, first = _home_of(bound)
-    path = _FORCED or ("host" if arrays.on_cpu(where) else "native")
+    where, _ = _home_of(bound)
+    path = _FORCED or _default_path(func.__name__, bound, where)
     if path == "host" and where.traced:
         path = "native"  # tracers have no values to copy
     if path == "host":
@@ -78,6 +78,32 @@ def call(func, bound: inspect.BoundArguments):
     if where.library == "jax" and not where.traced:
         return run_jax_compiled(func.__name__, bound, values, result, where, path)
     return run(func.__name__, bound, values, result, where, path)
+
+
+#: On the CPU, PyTorch's own float32 convolution (oneDNN) beats the NumPy engine
+#: from this many kernel weights per tap (``c * nc``) on; below, and for float64,
+#: pooling and the backward passes, the engine on zero-copy views is faster
+#: (measured with benchmarks/bench_arrays.py, see docs/arrays.md).
+CPU_NATIVE_WEIGHTS = 16
+
+_CONVOLUTIONS = ("convolve", "convolve_channels")
+
+
+def _default_path(name: str, bound, where: arrays.Home) -> str:
+    """'host' for host memory (but 'native' for wide float32 PyTorch convolutions), else 'native'."""
+    if not arrays.on_cpu(where):
+        return "native"
+    if where.library != "torch" or name not in _CONVOLUTIONS:
+        return "host"
+    images, kernels = bound.arguments["images"], bound.arguments.get("kernels", bound.arguments.get("kernel"))
+    try:
+        dtypes = [arrays.numpy_dtype(v, "images") if _is_foreign(v) else np.asarray(v).dtype for v in (images, kernels)]
+        nc = np.shape(kernels)[3] if name == "convolve" else 1
+        wide = images.shape[3] * nc >= CPU_NATIVE_WEIGHTS
+    except (TypeError, ValueError, IndexError):
+        return "host"  # malformed: the engine's checks say what is wrong
+    floats = [d for d in dtypes if d.kind == "f"]
+    return "native" if wide and floats and all(d == np.float32 for d in floats) else "host"
 
 
 def _present(bound) -> list[str]:
