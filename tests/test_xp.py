@@ -220,6 +220,24 @@ def test_bool_max_and_min_pooling(xp_path, rng):
         assert_same(xp, out, convpool.pool(x, 2, 1, mode, padding="same"), images, exact=True)
 
 
+def test_results_never_share_memory_with_inputs(xp_path, rng):
+    xp, path = xp_path
+    if xp.name == "jax":
+        pytest.skip("JAX arrays are immutable")
+    x = rng.standard_normal((2, 4, 4, 2)).astype(np.float32)
+    images = xp.asarray(x)
+
+    def memory(a):
+        return a.numpy() if xp.name == "torch" else np.from_dlpack(a)
+
+    for out in (
+        apply(convpool.pool, path, images, 1, 1, "max"),  # one tap: the core's result is a slice of the input
+        apply(convpool.pool, path, images, 1, 1, "sum"),
+        apply(convpool.convolve, path, images, np.ones((1, 1, 2, 2), np.float32), padding="valid"),
+    ):
+        assert not np.shares_memory(memory(out), memory(images))
+
+
 BACKWARD_CASES = [
     {"padding": "valid"},
     {"padding": "same", "stride": 2, "pad_mode": "reflect"},
