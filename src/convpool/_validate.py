@@ -8,6 +8,7 @@ each message names the argument, what is accepted and what was received.
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
 from typing import NamedTuple
 
@@ -171,6 +172,48 @@ def result_dtype(*dtypes) -> np.dtype:
     return dtype
 
 
+def memory_limit() -> int:
+    """Bytes no single array can exceed here: the machine's physical memory (``2**63 - 1`` if unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not on a POSIX system
+        return np.iinfo(np.intp).max
+
+
+def _size_text(nbytes: float) -> str:
+    """``nbytes`` in binary units, e.g. ``'58.2 TiB'``."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if nbytes < 1024 or unit == "EiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError  # unreachable
+
+
+def fits(shape, dtype, what: str, because: str) -> None:
+    """``ValueError`` if an array of ``shape`` and ``dtype`` needs more than :func:`memory_limit`.
+
+    Called before any allocation, with Python ints (no overflow), so sizes no
+    machine can hold end in a message naming the arguments (``because``)
+    instead of NumPy's ``MemoryError`` or "array is too big".
+    """
+    nbytes = int(np.prod([int(n) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    limit = memory_limit()
+    if nbytes > limit:
+        raise ValueError(
+            f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: "
+            f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+        )
+
+
+def _check_sizes(images, kernels, geometry, dtype, padding, stride, dilation) -> None:
+    """The output, and the padded window of one output (the smallest tile), must fit in memory."""
+    gh, gw = geometry
+    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images.shape}"
+    fits((images.shape[0], gh.out, gw.out, kernels.shape[3]), dtype, "an output", because)
+    because = f"dilation={dilation!r} with kernels of shape {kernels.shape}"
+    fits((gh.extent, gw.extent, images.shape[3]), dtype, "one output's window", because)
+
+
 # The argument names of convolve and pool (``padding``, ``pad_value``) shadow these checks below.
 _check_padding = padding
 _check_pad_value = pad_value
@@ -217,6 +260,7 @@ def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_val
     mode = choice(pad_mode, "pad_mode", PAD_MODES)
     fill = _check_pad_value(pad_value, mode)
     geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    _check_sizes(images, kernels, geometry, result_dtype(images.dtype, kernels.dtype), padding, stride, dilation)
     return ConvArguments(images, kernels, geometry, mode, fill)
 
 
@@ -244,4 +288,7 @@ def pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pa
             f"padding {sides} is too large for pooling window {window} with stride {strides}: "
             "some window would cover only padding"
         )
+    gh, gw = geometry
+    because = f"padding={padding!r}, stride={stride!r} with images of shape {images.shape}"
+    fits((images.shape[0], gh.out, gw.out, images.shape[3]), np.float64, "an output", because)
     return PoolArguments(images, geometry, mode, include, workers)

@@ -36,11 +36,13 @@ import math
 
 import numpy as np
 
-from .blocking import batch_blocks
+from . import direct, fft, gemm
+from .blocking import BLOCK_BYTES
 from .direct import correlate_direct, rank1
 from .fft import correlate_fft, fft_shape
 from .gemm import correlate_gemm, winograd_applies
 from .threads import resolve_threads
+from .tiles import plan, run_tiles
 
 #: The methods, in the order error messages list them.
 METHODS = ("auto", "direct", "gemm", "fft")
@@ -56,6 +58,7 @@ CMAC_NS = 1.0
 MIX_NS = 150.0
 
 _RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
+_WORKING = {"direct": direct.working_bytes, "gemm": gemm.working_bytes, "fft": fft.working_bytes}
 
 
 def direct_passes(kernels: np.ndarray, dtype) -> int:
@@ -106,13 +109,16 @@ def spreads_non_finite(method: str, kernels: np.ndarray, geometry) -> bool:
 
 
 def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:
-    """No NaN or inf in the inputs, checked a block of the batch at a time (bounded memory)."""
+    """No NaN or inf in the inputs, checked a few MiB at a time (bounded memory, even for one big image)."""
     if not np.isfinite(kernels).all():
         return False
-    if images.dtype.kind != "f":
+    if images.dtype.kind != "f" or images.size == 0:
         return True
-    per_image = images[0].nbytes if len(images) else 1
-    return all(np.isfinite(images[rows]).all() for rows in batch_blocks(len(images), per_image))
+    rows = images.reshape(-1, images.shape[-2] * images.shape[-1]) if images.flags.c_contiguous else None
+    if rows is None:  # a strided view: image by image
+        return all(np.isfinite(image).all() for image in images)
+    step = max(1, BLOCK_BYTES // max(1, rows[0].nbytes))
+    return all(np.isfinite(rows[lo : lo + step]).all() for lo in range(0, len(rows), step))
 
 
 def correlate(
@@ -140,4 +146,26 @@ def correlate(
         method = choose_method(images.shape, kernels, geometry, dtype)
         if spreads_non_finite(method, kernels, geometry) and not all_finite(images, kernels):
             method = "direct"
-    return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, resolve_threads(threads))
+    elif method == "fft" and not np.isfinite(kernels).all():
+        method = "direct"  # a kernel's inf or NaN would spread over the whole spectrum
+    threads = resolve_threads(threads)
+    c = images.shape[3]
+    working = lambda g: _WORKING[method](kernels, g, c, dtype)  # noqa: E731
+    tiles = plan(geometry, lambda g: working(g)[0], working(geometry)[1])
+    if tiles is None:
+        return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, threads)
+    return _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads)
+
+
+def _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads) -> np.ndarray:
+    """:func:`correlate` of images too big for one block, tile by tile (see ``tiles``)."""
+    run = _RUN[method]
+    # the tap loop sums in the whole image's tap order, so its tiles round like the whole image
+    extra = {"whole": geometry} if method == "direct" else {}
+    out = np.empty((images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3]), dtype=dtype)
+
+    def compute(tile, tile_geometry):
+        return run(tile, kernels, tile_geometry, pad_mode, pad_value, dtype, 1, **extra)
+
+    # BLAS threads the GEMM paths itself (see gemm.py): their tiles run one after another
+    return run_tiles(compute, images, geometry, out, tiles, pad_mode, 1 if method == "gemm" else threads)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .blocking import batch_blocks, pad_block
 from .scratch import scratch
-from .taps import axpy, covers, tap_span, unpadded
+from .taps import axpy, covers, lead_tap, tap_span, unpadded
 from .threads import run_blocks
 
 #: Working set one direct block aims for: about half a core's L2 cache.
@@ -29,10 +29,11 @@ FLAT_BLOCK_BYTES = 2 * 1024 * 1024
 def rank1(kernel2d: np.ndarray, dtype: np.dtype):
     """``(u, v)`` with ``kernel2d == outer(u, v)`` up to rounding of ``dtype``, else ``None``.
 
-    Only worth it when both sides have more than one tap.
+    Only worth it when both sides have more than one tap, and only for finite
+    weights: the split divides by a weight, and ``inf / inf`` is NaN.
     """
     kh, kw = kernel2d.shape
-    if kh < 2 or kw < 2:
+    if kh < 2 or kw < 2 or not np.isfinite(kernel2d).all():
         return None
     k = kernel2d.astype(np.float64)
     row = int(np.argmax(np.abs(k).max(axis=1)))
@@ -47,17 +48,21 @@ def rank1(kernel2d: np.ndarray, dtype: np.dtype):
     return u, v
 
 
-def _pass(dst_of, src_of, scratch_of, weights, g) -> None:
+def _pass(dst_of, src_of, scratch_of, weights, g, whole=None) -> None:
     """One axis of taps: ``dst[out] (+)= w[a] * src[in]`` for every non-zero ``w[a]``.
 
     ``dst_of``, ``src_of`` and ``scratch_of`` map a slice of the pass's axis
     (from :func:`tap_span`) to a view; outputs no tap reaches are zero.
+    ``whole`` is the geometry of the whole axis when ``g`` is a tile's band
+    of it: the taps are summed in the order the whole axis would use (see
+    :func:`~convpool._engine.taps.lead_tap`), so a tile rounds like the whole image.
     """
-    spans = [(w, tap_span(g, a)) for a, w in enumerate(weights) if w != 0]
+    lead = lead_tap(whole or g, [a for a, w in enumerate(weights) if w != 0])
+    spans = [(w, tap_span(g, a)) for a, w in enumerate(weights) if w != 0 and a != lead]
     spans = [(w, s) for w, s in spans if s is not None]
-    full = [i for i, (_, s) in enumerate(spans) if covers(g, s)]
+    full = [] if lead is None else [0]
     if full:  # start from a tap that writes every output: no zero fill needed
-        spans.insert(0, spans.pop(full[0]))
+        spans.insert(0, (weights[lead], tap_span(g, lead)))
         if _pair_first(dst_of, src_of, g, spans):
             spans = spans[2:]
             full = []  # dst is initialised: every remaining tap accumulates
@@ -190,43 +195,76 @@ def _as_grid(flat: np.ndarray, grid, wp: int, hp: int) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(flat, shape=grid, strides=(hp * wp * step, wp * step, step), writeable=False)
 
 
-def _taps_2d(dst, src, kernel3, gh, gw, scratch) -> None:
-    """``dst (b, oh, ow) = sum_{a, b, k} kernel3[a, b, k] * src[:, rows(a), cols(b), k]``."""
+def _taps_2d(dst, src, kernel3, gh, gw, scratch, whole=None) -> None:
+    """``dst (b, oh, ow) = sum_{a, b, k} kernel3[a, b, k] * src[:, rows(a), cols(b), k]``.
+
+    The first tap that reaches every output of the ``whole`` image (default:
+    ``(gh, gw)``) goes first, the others follow in kernel order: a tile sums
+    in the same order as the whole image, so it rounds the same.
+    """
+    wh, ww = whole or (gh, gw)
+    nonzero = [(a, b, k) for (a, b, k), w in np.ndenumerate(kernel3) if w != 0]
+    lead = next((t for t in nonzero if covers(wh, tap_span(wh, t[0])) and covers(ww, tap_span(ww, t[1]))), None)
     taps = []
-    for (a, b, k), w in np.ndenumerate(kernel3):
-        if w == 0:
-            continue
+    for a, b, k in ([lead] if lead else []) + [t for t in nonzero if t != lead]:
         sh, sw = tap_span(gh, a), tap_span(gw, b)
         if sh is not None and sw is not None:
-            taps.append((w, k, sh, sw))
-    full = [i for i, t in enumerate(taps) if covers(gh, t[2]) and covers(gw, t[3])]
-    if full:
-        taps.insert(0, taps.pop(full[0]))
-    else:
+            taps.append((kernel3[a, b, k], k, sh, sw))
+    full = [0] if lead else []
+    if not full:
         dst[...] = 0
     for n, (w, k, (oh_sl, ih_sl), (ow_sl, iw_sl)) in enumerate(taps):
         axpy(dst[:, oh_sl, ow_sl], src[:, ih_sl, iw_sl, k], w, bool(full) and n == 0, scratch[:, oh_sl, ow_sl])
 
 
-def _separable(dst, src, u, v, gh, gw, dtype) -> None:
-    """``dst (b, oh, ow)`` from single-channel ``src (b, h, w, 1)`` as a row pass then a column pass."""
+def _separable(dst, src, u, v, gh, gw, dtype, whole=None) -> None:
+    """``dst (b, oh, ow)`` from single-channel ``src (b, h, w, 1)`` as a row pass then a column pass.
+
+    ``whole``: the whole image's ``(gh, gw)`` when this is a tile (see :func:`_pass`).
+    """
+    wh, ww = whole or (gh, gw)
     b, h = src.shape[:2]
     plane = src[..., 0]
     rows = scratch("rows", (b, h, gw.out), dtype)
     spare = scratch("extra", (b, max(h, gh.out), gw.out), dtype)
-    _pass(lambda sl: rows[:, :, sl], lambda sl: plane[:, :, sl], lambda sl: spare[:, :h, sl], v, gw)
-    _pass(lambda sl: dst[:, sl, :], lambda sl: rows[:, sl, :], lambda sl: spare[:, sl, :], u, gh)
+    _pass(lambda sl: rows[:, :, sl], lambda sl: plane[:, :, sl], lambda sl: spare[:, :h, sl], v, gw, ww)
+    _pass(lambda sl: dst[:, sl, :], lambda sl: rows[:, sl, :], lambda sl: spare[:, sl, :], u, gh, wh)
 
 
-def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
-    """Batched cross-correlation by the tap loop; see the module docstring."""
+def working_bytes(kernels, geometry, c: int, dtype: np.dtype) -> tuple[int, int]:
+    """``(bytes, budget)``: one image's working set in the tap loop, and the block size it aims for.
+
+    Stride 1: ``c + 4`` padded planes (the planes, the full-width sum, its
+    scratch and the row pass); else the padded image and three output-sized
+    buffers. Plus the image's ``nc`` outputs.
+    """
+    gh, gw = geometry
+    outputs = gh.out * gw.out * kernels.shape[3]
+    if gh.stride == 1 and gw.stride == 1:
+        return ((c + 4) * gh.padded * gw.padded + outputs) * dtype.itemsize, FLAT_BLOCK_BYTES
+    cells = gh.padded * gw.padded * c + 3 * max(gh.padded, gh.out) * gw.out + outputs
+    return cells * dtype.itemsize, DIRECT_BLOCK_BYTES
+
+
+def correlate_direct(
+    images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int, whole=None
+) -> np.ndarray:
+    """Batched cross-correlation by the tap loop; see the module docstring.
+
+    ``whole`` is the whole image's geometry when ``images`` is a spatial tile
+    of it (``geometry`` is then the tile's): the taps are summed in the whole
+    image's order, so tiles give the untiled result bit for bit.
+    """
     m, _, _, c = images.shape
     kh, kw, _, nc = kernels.shape
     gh, gw = geometry
     out = np.empty((m, gh.out, gw.out, nc), dtype=dtype)
     weights = kernels.astype(dtype, copy=False)
-    virtual = pad_mode == "constant" and pad_value == 0
+    # Zero padding stays virtual, unless a kernel weight is inf or NaN: 0 * inf is NaN, so it must be read.
+    virtual = pad_mode == "constant" and pad_value == 0 and bool(np.isfinite(weights).all())
     vh, vw = (gh, gw) if virtual else (unpadded(gh), unpadded(gw))
+    whole = tuple(whole or geometry)
+    order = whole if virtual else tuple(unpadded(g) for g in whole)
     factors = [rank1(weights[:, :, 0, o], dtype) if c == 1 else None for o in range(nc)]
     per_image = (gh.padded * gw.padded * c + 3 * max(gh.padded, gh.out) * gw.out) * dtype.itemsize
 
@@ -249,9 +287,9 @@ def correlate_direct(images, kernels, geometry, pad_mode: str, pad_value, dtype,
         for o in range(nc):
             dst = dst_all[..., o]
             if factors[o] is not None:
-                _separable(dst, src, *factors[o], vh, vw, dtype)
+                _separable(dst, src, *factors[o], vh, vw, dtype, order)
             else:
-                _taps_2d(dst, src, weights[..., o], vh, vw, spare)
+                _taps_2d(dst, src, weights[..., o], vh, vw, spare, order)
 
     run_blocks(work, list(batch_blocks(m, per_image, DIRECT_BLOCK_BYTES)), threads)
     return out

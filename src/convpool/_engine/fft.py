@@ -40,6 +40,15 @@ def fft_shape(geometry) -> tuple[int, int]:
     return next_fast_len(geometry[0].padded), next_fast_len(geometry[1].padded)
 
 
+def working_bytes(kernels, geometry, c: int, dtype: np.dtype) -> tuple[int, int]:
+    """``(bytes, budget)``: one image's spectra (complex, twice for temporaries), padded image and inverse."""
+    fh, fw = fft_shape(geometry)
+    nc = kernels.shape[3]
+    spectra = fh * (fw // 2 + 1) * (c + nc) * 2 * 2 * dtype.itemsize
+    planes = (geometry[0].padded * geometry[1].padded * c + fh * fw * nc) * dtype.itemsize
+    return spectra + planes, FFT_BLOCK_BYTES
+
+
 def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
     """Batched cross-correlation by ``numpy.fft.rfft2``; see the module docstring."""
     m, _, _, c = images.shape

@@ -23,6 +23,18 @@ GEMM_BLOCK_BYTES = 16 * 1024 * 1024
 WINOGRAD_BLOCK_BYTES = 16 * 1024 * 1024
 
 
+def working_bytes(kernels, geometry, c: int, dtype: np.dtype) -> tuple[int, int]:
+    """``(bytes, budget)``: one image's working set (Winograd's or im2col's), and its block size."""
+    gh, gw = geometry
+    kh, kw, _, nc = kernels.shape
+    if winograd_applies(kernels, geometry):
+        th, tw = (gh.out + 1) // 2, (gw.out + 1) // 2
+        cells = (2 * th + 2) * (2 * tw + 2) * c + 4 * th * (2 * tw + 2) * c + 16 * th * tw * c + 24 * th * tw * nc
+        return (cells + gh.padded * gw.padded * c) * dtype.itemsize, WINOGRAD_BLOCK_BYTES
+    cells = gh.padded * gw.padded * c + gh.out * gw.out * (kh * kw * c + nc)
+    return cells * dtype.itemsize, GEMM_BLOCK_BYTES
+
+
 def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
     """Batched cross-correlation by per-block im2col and one ``matmul``.
 
@@ -64,8 +76,17 @@ _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
 
 def winograd_applies(kernels, geometry) -> bool:
-    """Winograd F(2x2, 3x3) fits: a 3x3 kernel, stride 1 and dilation 1 on both axes."""
-    return kernels.shape[:2] == (3, 3) and all(g.stride == 1 and g.dilation == 1 for g in geometry)
+    """Winograd F(2x2, 3x3) fits: a 3x3 finite kernel, stride 1 and dilation 1 on both axes.
+
+    A kernel with inf or NaN goes through im2col instead: the transformed
+    kernel mixes every weight into every product, so one inf would make whole
+    tiles NaN where the definition has a number.
+    """
+    return (
+        kernels.shape[:2] == (3, 3)
+        and all(g.stride == 1 and g.dilation == 1 for g in geometry)
+        and bool(np.isfinite(kernels).all())
+    )
 
 
 def _tile_transform(dst, src_of, n: int) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._shapes import average_divisor
+from .._shapes import average_divisor, band
+from . import tiles
 from .blocking import batch_blocks
 from .scratch import scratch
-from .taps import covers, tap_span
+from .taps import lead_tap, tap_span
 from .threads import resolve_threads, run_blocks
 
 _REDUCE = {"max": np.maximum, "min": np.minimum, "avg": np.add, "sum": np.add}
@@ -42,26 +43,28 @@ def neutral_fill(dtype: np.dtype, mode: str):
     return info.min if mode == "max" else info.max
 
 
-def _reduce_pass(dst_of, src_of, g, reduce, fill) -> None:
+def _reduce_pass(dst_of, src_of, g, reduce, fill, whole=None) -> None:
     """``dst = reduce over taps a of src[i * stride + a - before]`` along one axis.
 
     ``dst_of``/``src_of`` map a slice of the axis to a view. The pass starts
-    from a tap that reaches every output; when none does (a 1-cell axis with
+    from the first two taps that reach every output; when none does (a 1-cell axis with
     window 2 and one cell of padding each side: each tap reaches one output),
     ``dst`` starts as ``fill`` and every tap is reduced into the outputs it reaches.
+    Which taps lead is decided on ``whole``, the whole axis's geometry when ``g``
+    is a tile's band of it, so that a tile sums in the whole image's order.
     """
-    spans = [s for s in (tap_span(g, a) for a in range(g.kernel)) if s is not None]
-    full = [i for i, s in enumerate(spans) if covers(g, s)]
-    if full:
-        first = spans.pop(full[0])
-        second = next((s for s in spans if covers(g, s)), None)
-        if second is not None:  # the first two taps in one pass: reduce(x0, x1) -> dst
-            spans.remove(second)
-            reduce(src_of(first[1]), src_of(second[1]), out=dst_of(first[0]), dtype=dst_of(first[0]).dtype)
-        else:
-            np.copyto(dst_of(first[0]), src_of(first[1]), casting="unsafe")
-    else:
+    whole = whole or g
+    first = lead_tap(whole, range(g.kernel))
+    second = None if first is None else lead_tap(whole, range(first + 1, g.kernel))
+    spans = [s for s in (tap_span(g, a) for a in range(g.kernel) if a not in (first, second)) if s is not None]
+    if first is None:
         dst_of(slice(None))[...] = fill
+    elif second is None:
+        out_sl, in_sl = tap_span(g, first)
+        np.copyto(dst_of(out_sl), src_of(in_sl), casting="unsafe")
+    else:  # the first two taps in one pass: reduce(x0, x1) -> dst
+        (out_sl, in0), (_, in1) = tap_span(g, first), tap_span(g, second)
+        reduce(src_of(in0), src_of(in1), out=dst_of(out_sl), dtype=dst_of(out_sl).dtype)
     for out_sl, in_sl in spans:
         dst = dst_of(out_sl)
         reduce(dst, src_of(in_sl), out=dst, casting="unsafe")
@@ -95,45 +98,45 @@ def pool_windows(images, geometry, mode: str, count_include_pad: bool, dtype, th
         scale = 1 / average_divisor(geometry, count_include_pad).astype(dtype)
         if np.ndim(scale) == 0:
             scale = dtype.type(scale)
-    # bytes per output row: its input rows, the row-pass result and the output
-    per_row = (gh.stride * w * images.itemsize + (w + gw.out) * dtype.itemsize) * c
-    units = _work_units(m, gh, per_row)
+    units = _work_units(m, geometry, images.itemsize * c, dtype.itemsize * c)
 
     def work(unit) -> None:
-        rows, (band, first_row, sub) = unit
-        block = images[rows, first_row:]
-        dst = out[rows, band]
-        tall = scratch("pool_tall", (block.shape[0], sub.out, w, c), dtype)
-        _reduce_pass(lambda sl: tall[:, sl], lambda sl: block[:, sl], sub, reduce, fill)
-        _reduce_pass(lambda sl: dst[:, :, sl], lambda sl: tall[:, :, sl], gw, reduce, fill)
+        rows, (r0, r1), (c0, c1) = unit
+        (row_sl, bh), (col_sl, bw) = _tile(gh, r0, r1), _tile(gw, c0, c1)
+        block = images[rows, row_sl, col_sl]
+        dst = out[rows, r0:r1, c0:c1]
+        tall = scratch("pool_tall", (block.shape[0], bh.out, block.shape[2], c), dtype)
+        _reduce_pass(lambda sl: tall[:, sl], lambda sl: block[:, sl], bh, reduce, fill, gh)
+        _reduce_pass(lambda sl: dst[:, :, sl], lambda sl: tall[:, :, sl], bw, reduce, fill, gw)
         if scale is not None:
-            np.multiply(dst, scale if np.ndim(scale) == 0 else scale[band], out=dst)
+            np.multiply(dst, scale if np.ndim(scale) == 0 else scale[r0:r1, c0:c1], out=dst)
 
     run_blocks(work, units, resolve_threads(threads))
     return out
 
 
-def _band(g, lo: int, hi: int):
-    """Output rows ``[lo, hi)`` as their own geometry: ``(slice, first input row, geometry)``.
-
-    The band's first window starts at input row ``r0 = lo * stride - before``;
-    rows before 0 stay virtual padding, so the band reads from ``max(r0, 0)``.
-    """
-    r0 = lo * g.stride - g.before
-    first = max(r0, 0)
-    return slice(lo, hi), first, g._replace(size=g.size - first, before=first - r0, out=hi - lo)
+def _tile(g, lo: int, hi: int):
+    """Outputs ``[lo, hi)`` of one axis: the input slice they read and their own geometry (see ``band``)."""
+    return (slice(None), g) if (lo, hi) == (0, g.out) else band(g, lo, hi)
 
 
-def _work_units(m: int, gh, per_row: int):
-    """``(batch slice, band)`` pairs of about ``POOL_BLOCK_BYTES`` each.
+def _work_units(m: int, geometry, cell: int, out_cell: int):
+    """``(batch slice, rows, columns)`` units of about ``POOL_BLOCK_BYTES`` each.
 
     Small images go whole, several to a block; an image too big for one block
-    is cut into bands of output rows, so the row-pass result stays in cache.
+    is cut into tiles of output rows (and columns when one row is too long),
+    so the row-pass result stays in cache. ``cell``/``out_cell``: bytes of one
+    input/computed cell across the channels.
     """
-    per_image = per_row * gh.out
+    gh, gw = geometry
+
+    def cost(g) -> int:  # its input rows, the row-pass result and the output
+        bh, bw = g
+        return bh.out * (bh.stride * bw.padded * cell + (bw.padded + bw.out) * out_cell)
+
+    whole = ((0, gh.out), (0, gw.out))
+    per_image = cost(geometry)
     if per_image <= POOL_BLOCK_BYTES:
-        whole = _band(gh, 0, gh.out)
-        return [(rows, whole) for rows in batch_blocks(m, per_image, POOL_BLOCK_BYTES)]
-    step = max(1, POOL_BLOCK_BYTES // per_row)
-    bands = [_band(gh, lo, min(lo + step, gh.out)) for lo in range(0, gh.out, step)]
-    return [(slice(n, n + 1), band) for n in range(m) for band in bands]
+        return [(rows, *whole) for rows in batch_blocks(m, per_image, POOL_BLOCK_BYTES)]
+    plan = tiles.plan(geometry, cost, POOL_BLOCK_BYTES, threshold=POOL_BLOCK_BYTES) or [whole]
+    return [(slice(n, n + 1), r, c) for n in range(m) for r, c in plan]

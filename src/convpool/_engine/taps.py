@@ -36,6 +36,16 @@ def covers(g: AxisGeometry, span: tuple[slice, slice] | None) -> bool:
     return span is not None and span[0].start == 0 and span[0].stop == g.out
 
 
+def lead_tap(g: AxisGeometry, taps) -> int | None:
+    """The first of ``taps`` (kernel offsets) that reaches every output of ``g``, or ``None``.
+
+    The loops start from it (a copy, no zero fill). Tiles pass the whole
+    axis's geometry here, not their band's: a band may have more such taps,
+    and starting from another one would change the order of the sum.
+    """
+    return next((a for a in taps if covers(g, tap_span(g, a))), None)
+
+
 def unpadded(g: AxisGeometry) -> AxisGeometry:
     """The geometry of an axis that has already been padded explicitly."""
     return g._replace(size=g.padded, before=0, after=0)

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from .scratch import release
+
+_state = threading.local()
 
 #: Environment variable that caps the default thread count.
 THREADS_ENV = "CONVPOOL_NUM_THREADS"
@@ -44,8 +49,27 @@ def resolve_threads(threads: int | None) -> int:
     return default_threads() if threads is None else threads
 
 
-def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: int) -> None:
-    """Call ``work(block)`` for every block, on up to ``threads`` threads.
+def _quiet(run: Callable[[], None]) -> None:
+    """``run()`` with NumPy's floating-point warnings off, keeping this thread's scratch to the end.
+
+    A NaN or inf in the data gives the NaN or inf the definition gives, as a
+    value: the engine's multiplies, sums and transforms do not also warn
+    (errstate is per thread, so every worker sets it). Nested calls (tiles
+    running a method's own block loop) leave the scratch to the outermost one.
+    """
+    depth = getattr(_state, "depth", 0)
+    _state.depth = depth + 1
+    try:
+        with np.errstate(all="ignore"):
+            run()
+    finally:
+        _state.depth = depth
+        if depth == 0:
+            release()  # the thread may outlive the call: give its scratch back
+
+
+def run_blocks(work: Callable, blocks: Sequence, threads: int) -> None:
+    """Call ``work(block)`` for every block (a batch slice or a tile), on up to ``threads`` threads.
 
     The calling thread works too. Threads take the next unclaimed block from a
     shared counter, so on a busy machine a thread that gets less CPU simply
@@ -54,26 +78,18 @@ def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: 
     # A thread costs a few hundred microseconds to start: worth it only with a few blocks to share.
     threads = min(threads, 1 + len(blocks) // BLOCKS_PER_THREAD)
     if threads <= 1:
-        try:
-            for block in blocks:
-                work(block)
-        finally:
-            release()  # the main thread outlives the call: give its scratch back
+        _quiet(lambda: [work(block) for block in blocks])
         return
     claim = itertools.count()  # next() on a count is atomic under the GIL
 
     def drain() -> None:
-        for index in iter(lambda: next(claim), None):
-            if index >= len(blocks):
-                return
-            work(blocks[index])
+        _quiet(lambda: _drain(work, blocks, claim))
 
     pool = ThreadPoolExecutor(max_workers=threads - 1)
     helpers = [pool.submit(drain) for _ in range(threads - 1)]
     try:
         drain()
     finally:
-        release()
         # A helper the OS has not scheduled yet has nothing left to do: cancel it
         # rather than wait for its time slice (milliseconds on a busy machine).
         for future in helpers:
@@ -82,3 +98,11 @@ def run_blocks(work: Callable[[slice], None], blocks: Sequence[slice], threads: 
         for future in helpers:
             if not future.cancelled():
                 future.result()
+
+
+def _drain(work: Callable, blocks: Sequence, claim) -> None:
+    """Work on the next unclaimed block until none is left."""
+    for index in iter(lambda: next(claim), None):
+        if index >= len(blocks):
+            return
+        work(blocks[index])

@@ -1,0 +1,143 @@
+"""Compare a student's results with convpool's and say what went wrong.
+
+A case fails on a different shape, an integer result where convpool's is
+floating, or different values. The first failing case is the one shown
+(the battery runs smallest first). A mistake is named only when the
+corresponding wrong computation (:mod:`.mistakes`) reproduces the student's
+result on every case where it applies, and explains the first failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import explain
+from .cases import Case
+from .mistakes import candidates
+from .sandbox import Outcome, Run
+from .spec import Task
+
+#: Outcomes of a call that are failures in themselves, and their diagnosis ids.
+_OUTCOME_IDS = {
+    "timeout": "timeout",
+    "crashed": "crashed",
+    "memory": "out-of-memory",
+    "raised": "raised",
+    "not-array": "not-an-array",
+    "not-numeric": "not-an-array",
+}
+
+
+@dataclass
+class Diagnosis:
+    """One finding: its id (an anchor of docs/check.md), what happened, and how to fix it."""
+
+    id: str
+    title: str
+    detail: str
+    fix: str
+    also: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    """Correctness of one task: how many cases agreed, the first failure and the diagnoses."""
+
+    cases: int
+    passed: int
+    failure: int | None = None
+    reason: str = ""
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and not self.diagnoses
+
+
+def close(received: np.ndarray, expected: np.ndarray) -> bool:
+    """Same shape and values to within float32 rounding of the largest magnitude."""
+    if received.shape != expected.shape:
+        return False
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    received = received.astype(np.float64)
+    return bool(np.allclose(received, expected, rtol=1e-5, atol=1e-5 * scale))
+
+
+def mismatch(expected: np.ndarray, outcome: Outcome) -> str:
+    """Why a call's result is wrong ('' when it is right)."""
+    if outcome.status != "ok":
+        return outcome.status
+    received = outcome.output
+    if received is None:
+        return "too big to compare"
+    if received.shape != expected.shape:
+        return "shape"
+    if expected.dtype.kind == "f" and received.dtype.kind != "f":
+        return "dtype"
+    return "" if close(received, expected) else "values"
+
+
+def _matches(task: Task, cases, expecteds, outcomes, candidate, first: int) -> bool:
+    """Whether ``candidate`` reproduces every returned result and explains case ``first``."""
+    for i, (case, exp, outcome) in enumerate(zip(cases, expecteds, outcomes, strict=False)):
+        if outcome.status != "ok" or outcome.output is None:
+            continue
+        predicted = candidate.predict(task, case, exp, outcome.output)
+        if predicted is None:
+            if i == first:
+                return False
+            continue
+        if not close(outcome.output, predicted):
+            return False
+        if i == first and not mismatch(exp, Outcome("ok", output=predicted)):
+            return False  # right where the student is wrong: not this mistake
+    return True
+
+
+def recognise(task: Task, cases, expecteds, outcomes, first: int) -> Diagnosis:
+    """The first known mistake that reproduces the student's results, or 'unrecognised'."""
+    found = [c for c in candidates(task) if _matches(task, cases, expecteds, outcomes, c, first)]
+    if not found:
+        return explain.diagnosis("unrecognised", task, cases[first], expecteds[first], outcomes[first])
+    best = found[0]
+    diagnosis = explain.diagnosis(best.id, task, cases[first], expecteds[first], outcomes[first], best.variant)
+    diagnosis.also = [c.id for c in found[1:] if c.id != best.id]
+    return diagnosis
+
+
+def _modified(task: Task, cases: list[Case], outcomes: list[Outcome]) -> Diagnosis | None:
+    for case, outcome in zip(cases, outcomes, strict=False):
+        if outcome.modified:
+            return explain.modified(task, case, outcome.modified)
+    return None
+
+
+def _reasons(expecteds, outcomes) -> list[str]:
+    """Per case: why it fails ('' when it passes); a result that is right but changed an input fails too."""
+    reasons = [mismatch(exp, out) for exp, out in zip(expecteds, outcomes, strict=False)]
+    return [r or ("modified" if out.modified else "") for r, out in zip(reasons, outcomes, strict=True)]
+
+
+def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) -> Verdict:
+    """The verdict on one task's run (the import already succeeded)."""
+    outcomes = run.outcomes
+    reasons = _reasons(expecteds, outcomes)
+    if len(outcomes) < len(cases) and all(not r for r in reasons):
+        reasons.append("crashed")  # the child stopped without saying why
+        outcomes = [*outcomes, Outcome("crashed", "the run stopped")]
+    verdict = Verdict(len(cases), sum(1 for r in reasons if not r))
+    first = next((i for i, r in enumerate(reasons) if r), None)
+    if first is not None:
+        verdict.failure, verdict.reason = first, reasons[first]
+        outcome = outcomes[first]
+        if outcome.status in _OUTCOME_IDS:
+            key = _OUTCOME_IDS[outcome.status]
+            verdict.diagnoses.append(explain.diagnosis(key, task, cases[first], expecteds[first], outcome))
+        elif reasons[first] != "modified":
+            verdict.diagnoses.append(recognise(task, cases, expecteds, outcomes, first))
+    modified = _modified(task, cases, outcomes)
+    if modified is not None:
+        verdict.diagnoses.append(modified)
+    return verdict

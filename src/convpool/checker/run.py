@@ -1,0 +1,262 @@
+"""``convpool check PATH``: find the task files, check each one, print the report, set the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import explain, report, rules
+from .cases import battery, expected
+from .diagnose import Verdict, judge
+from .sandbox import Run, run_cases
+from .spec import TASKS, Task, by_filename, by_function
+from .timing import measure, timing_case
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad PATH or --task: one line on stderr, exit status 2."""
+
+
+@dataclass
+class Options:
+    """How hard to check: per-call timeout (s), memory cap (MiB), whether to time, the timed batch."""
+
+    timeout: float = 5.0
+    memory_mb: int = 1024
+    timing: bool = True
+    timing_batch: int | None = None
+
+
+def _import_verdict(run: Run, n: int, function: str) -> Verdict | None:
+    """A verdict when the file could not even be imported, or lacks the function."""
+    if run.import_status == "ok":
+        return None
+    key = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed"}.get(run.import_status)
+    title, fix = explain.CATALOGUE[key or "import-failed"]
+    detail = run.import_message if run.import_status != "missing" else f"no callable named {function}"
+    from .diagnose import Diagnosis
+
+    return Verdict(n, 0, diagnoses=[Diagnosis(key or "import-failed", title, detail, fix)])
+
+
+def _runtime_docs(run: Run, tree, task: Task, file: str) -> list[rules.Violation]:
+    """The task's function docstring, when the function comes from elsewhere (imported, not defined)."""
+    defined = tree is not None and any(isinstance(n, ast.FunctionDef) and n.name == task.function for n in tree.body)
+    if defined or run.import_status != "ok" or run.function_doc:
+        return []
+    return [rules.Violation(file, 0, "function-docstring", f"{task.function} has no docstring")]
+
+
+def _add_crash_log(verdict: Verdict, run: Run, path: Path) -> None:
+    """For a crash: the lines of the child's fatal-error report that point into the student's file."""
+    lines = [line.strip() for line in run.log.splitlines() if path.name in line]
+    for d in verdict.diagnoses:
+        if d.id == "crashed" and lines:
+            d.detail += "\n" + "\n".join(lines[:4])
+
+
+@dataclass
+class _Plan:
+    """One file to check: its rule violations, parsed tree, cases with convpool's answers, the timed case."""
+
+    task: Task
+    path: Path
+    violations: list
+    tree: object
+    cases: list
+    expecteds: list
+    timed: object = None
+
+
+def _plan(task: Task, path: Path, options: Options) -> _Plan:
+    violations, tree = rules.check(path, task)
+    cases = battery(task)
+    timed = timing_case(task, options.timing_batch) if options.timing else None
+    return _Plan(task, path, violations, tree, cases, [expected(task, c) for c in cases], timed)
+
+
+def _run(plan: _Plan, options: Options) -> Run:
+    cases = plan.cases + ([plan.timed] if plan.timed else [])
+    return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb)
+
+
+def _finish(plan: _Plan, run: Run) -> report.TaskReport:
+    """The report on one file from its child's run (and convpool's timing, measured now)."""
+    task, cases, n = plan.task, plan.cases, len(plan.cases)
+    violations = plan.violations + _runtime_docs(run, plan.tree, task, plan.path.name)
+    verdict = _import_verdict(run, n, task.function)
+    result = report.TaskReport(task, plan.path.name, verdict, violations)
+    if verdict is not None:
+        return result
+    timed_outcome = run.outcomes[n] if plan.timed and len(run.outcomes) > n else None
+    run.outcomes = run.outcomes[:n]
+    result.verdict = verdict = judge(task, cases, plan.expecteds, run)
+    _add_crash_log(verdict, run, plan.path)
+    if verdict.failure is not None:
+        result.case, result.expected = cases[verdict.failure], plan.expecteds[verdict.failure]
+        if verdict.failure < len(run.outcomes):
+            result.received = run.outcomes[verdict.failure].output
+    if plan.timed is not None and len(run.outcomes) == n and run.outcomes[-1].status != "timeout":
+        result.timing = measure(task, plan.timed, timed_outcome)
+    return result
+
+
+def check_files(pairs: list[tuple[Task, Path]], options: Options) -> list[report.TaskReport]:
+    """Check each (task, file): rules, correctness in a child process per file, then timing.
+
+    Without timing the children run side by side (as many as there are CPUs);
+    with it, one at a time, so that no timed call shares the machine with
+    another file's cases. convpool's own work stays in this thread.
+    """
+    plans = [_plan(task, path, options) for task, path in pairs]
+    workers = 1 if options.timing else max(1, min(len(plans), os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        runs = list(pool.map(lambda plan: _run(plan, options), plans))
+    return [_finish(plan, run) for plan, run in zip(plans, runs, strict=True)]
+
+
+def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:
+    """Check one file (see :func:`check_files`)."""
+    return check_files([(task, path)], options)[0]
+
+
+def find_files(path: Path, task_number: int | None) -> tuple[list[tuple[Task, Path]], list[str]]:
+    """The (task, file) pairs to check under ``path``, and the task files not found."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    wanted = [t for t in TASKS if task_number is None or t.number == task_number]
+    if path.is_dir():
+        found = [(t, path / t.filename) for t in wanted if (path / t.filename).is_file()]
+        missing = [t.filename for t in wanted if not (path / t.filename).is_file()]
+        if not found:
+            raise UsageError(f"{path} holds none of the files {', '.join(t.filename for t in wanted)}")
+        return found, missing
+    task = wanted[0] if task_number is not None else by_filename(path.name) or _task_of(path)
+    if task is None:
+        raise UsageError(f"{path.name}: not one of the seven task files and defines none of their functions")
+    return [(task, path)], []
+
+
+def _task_of(path: Path) -> Task | None:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError):
+        return None
+    return by_function(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
+
+
+def check_path(
+    path: str | Path, task: int | None = None, options: Options | None = None
+) -> tuple[list[report.TaskReport], list[str]]:
+    """Check every task file under ``path`` (a folder or one file); the reports and the task files not found.
+
+    Raises :class:`UsageError` for a path that does not exist or holds none of the seven files.
+    """
+    options = options or Options()
+    pairs, missing = find_files(Path(path), task)
+    return check_files(pairs, options), missing
+
+
+def _task_number(text: str) -> int:
+    if text not in {str(t.number) for t in TASKS}:
+        raise argparse.ArgumentTypeError(f"--task must be 0 to 6, got {text!r}")
+    return int(text)
+
+
+def _positive(kind, name: str, minimum):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value >= minimum:
+            raise argparse.ArgumentTypeError(f"{name} must be a number >= {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``convpool check``."""
+    parser.add_argument("path", metavar="PATH", help="a folder holding some of the seven task files, or one file")
+    parser.add_argument("--task", type=_task_number, metavar="N", help="check only task N (0 to 6)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--timeout",
+        type=_positive(float, "--timeout", 0.1),
+        default=5.0,
+        metavar="S",
+        help="seconds per call (default 5)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=_positive(int, "--memory", 64),
+        default=1024,
+        metavar="MIB",
+        help="memory cap per call (default 1024)",
+    )
+    parser.add_argument("--no-timing", action="store_true", help="skip the timing on the spec's workload")
+    parser.add_argument(
+        "--timing-batch",
+        type=_positive(int, "--timing-batch", 1),
+        metavar="M",
+        help="images timed (default 512 or 256)",
+    )
+    return parser
+
+
+_DESCRIPTION = textwrap.fill(
+    "Check a student's exercise files (0-convolve_grayscale_valid.py ... 6-pool.py) against convpool: "
+    "each function runs in a child process (timeout and memory cap per call) on a battery of cases; the "
+    "first failing case per task is shown with a diagnosis; the exercise's rules are read from the source; "
+    "each function is timed on the spec's workload. Nothing on disk is modified.",
+    90,
+)
+_EPILOG = (
+    "examples:\n  convpool check tasks/\n  convpool check my_solutions/ --task 1\n"
+    "  convpool check 6-pool.py --json\n\n"
+    "exit status:\n  0   every checked task passes\n  1   some task fails\n  2   usage error"
+)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``check`` on an ``argparse`` sub-parsers object; it runs :func:`run_args`."""
+    parser = subparsers.add_parser(
+        "check",
+        help="check a student's seven exercise files against convpool, with diagnoses",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run_args)
+    return parser
+
+
+def run_args(args: argparse.Namespace) -> int:
+    """Run the check the parsed arguments ask for; print the report; return the exit status."""
+    options = Options(args.timeout, args.memory, not args.no_timing, args.timing_batch)
+    try:
+        reports, missing = check_path(args.path, args.task, options)
+    except UsageError as exc:
+        print(f"convpool check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    render = report.as_json if args.json else report.text
+    print(render(args.path, reports, missing))
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m convpool.checker PATH ...``: the same as ``convpool check``."""
+    parser = argparse.ArgumentParser(prog="convpool check", description=_DESCRIPTION, epilog=_EPILOG)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    return run_args(add_arguments(parser).parse_args(argv))

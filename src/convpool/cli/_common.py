@@ -1,0 +1,153 @@
+"""What every sub-command shares: exit statuses, the one-line error, option parsers, progress bars.
+
+Every user mistake ends in one line on stderr, never a traceback; the exit
+status says how it went (:data:`EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+#: Exit statuses, as ``--help`` lists them.
+EXIT_CODES = {
+    EXIT_OK: "success: every input processed",
+    EXIT_FAILED: "some inputs failed (missing, unreadable, corrupt, output exists); the others were processed",
+    EXIT_USAGE: "usage error (bad option, kernel, size or padding syntax); nothing was written",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); no partial output is left",
+}
+
+EXIT_HELP = "exit status:\n" + "\n".join(f"  {code:<4}{text}" for code, text in EXIT_CODES.items())
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+# --- small parsers for sizes and padding ----------------------------------------------------------
+
+
+def parse_pair(text: str, name: str = "size", minimum: int = 1) -> tuple[int, int]:
+    """``'28x28'`` or ``'28'`` -> ``(28, 28)``; ``'3x5'`` -> ``(3, 5)`` (height x width)."""
+    parts = str(text).lower().replace("*", "x").split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or min(values) < minimum:
+        raise argparse.ArgumentTypeError(
+            f"{name} must be N or HxW with whole numbers >= {minimum} (e.g. 28x28, 3, 2x1), got {text!r}"
+        )
+    return (values[0], values[-1])
+
+
+def positive_fps(text: str) -> float:
+    """Frames per second for a GIF: GIF timing is in 1/100 s, so 0.1 to 50 are meaningful."""
+    try:
+        fps = float(text)
+    except ValueError:
+        fps = float("nan")
+    if not 0.1 <= fps <= 50:
+        raise argparse.ArgumentTypeError(f"--fps must be a number from 0.1 to 50, got {text!r}")
+    return fps
+
+
+def parse_padding(text: str):
+    """A padding word, ``P``, ``PHxPW``, or ``TOP,BOTTOMxLEFT,RIGHT``, as ``convpool.convolve`` takes it.
+
+    >>> parse_padding("same"), parse_padding("2"), parse_padding("1x2"), parse_padding("0,1x2,3")
+    ('same', ((2, 2), (2, 2)), ((1, 1), (2, 2)), ((0, 1), (2, 3)))
+    """
+    word = str(text).strip().lower()
+    if word in ("valid", "same", "full"):
+        return word
+    accepted = "valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT (e.g. 1x2 or 0,1x1,0)"
+    axes = word.split("x")
+    if len(axes) == 1:
+        axes = axes * 2
+    try:
+        pairs = []
+        for axis in axes:
+            sides = [int(v) for v in axis.split(",")]
+            if len(sides) == 1:
+                sides *= 2
+            if len(sides) != 2 or min(sides) < 0:
+                raise ValueError
+            pairs.append(tuple(sides))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"padding must be {accepted}, got {text!r}") from None
+    if len(pairs) != 2:
+        raise argparse.ArgumentTypeError(f"padding must be {accepted}, got {text!r}")
+    return tuple(pairs)
+
+
+def pair_type(name: str, minimum: int = 1):
+    """An argparse ``type=`` for ``N`` or ``HxW`` named ``name`` in its messages."""
+
+    def parse(text: str) -> tuple[int, int]:
+        return parse_pair(text, name, minimum)
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
+# --- progress and messages -------------------------------------------------------------------------
+
+
+def progress(items: Iterable, args: argparse.Namespace, **options) -> Iterable:
+    """``items`` with a tqdm bar that appears only after a second of work (none if quiet or no tqdm)."""
+    if getattr(args, "quiet", False):
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the bar is a convenience, not a requirement
+        return items
+    return tqdm(items, delay=1.0, file=sys.stderr, dynamic_ncols=True, **options)
+
+
+def error(args: argparse.Namespace, message: str) -> None:
+    """One line on stderr, prefixed with the sub-command."""
+    print(f"convpool {args.command}: {message}", file=sys.stderr)
+
+
+def say(args: argparse.Namespace, message: str) -> None:
+    """A progress line on stdout, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(message)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (its type name if it has none)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --- parser pieces ---------------------------------------------------------------------------------
+
+
+def add_command(commands, name: str, summary: str, description: str, examples: str, func) -> argparse.ArgumentParser:
+    """A sub-command parser whose epilog lists the examples and the exit statuses."""
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=f"examples:\n{examples}\n\n{EXIT_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=func)
+    return parser
+
+
+def add_geometry_options(parser: argparse.ArgumentParser, padding_default: str) -> None:
+    """``--padding``, with the default of the command."""
+    parser.add_argument(
+        "--padding",
+        type=parse_padding,
+        default=padding_default,
+        help=f"valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT (default {padding_default})",
+    )

@@ -1,0 +1,95 @@
+"""``convpool filter``: filter image files or NumPy batches with a kernel."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
+from ._io import add_output_options, run_batches
+
+EXAMPLES = (
+    "  convpool filter sample:chelsea -k sobel_x --rescale minmax -o chelsea-edges.png\n"
+    "  convpool filter sample:chelsea sample:camera -k gaussian:size=7,sigma=2 -o blurred/\n"
+    "  convpool filter sample:coffee -k '1,0,-1;1,0,-1;1,0,-1' --padding valid --stride 2 -o coffee.npy\n"
+    "  convpool filter coffee.npy -k box:size=5 --pad-mode reflect -o coffee-blur.npy\n"
+    "(sample:NAME is an embedded photo: camera, astronaut, chelsea, coffee)"
+)
+
+
+def kernel_for(kernel: np.ndarray, sum_channels: bool) -> str:
+    """How a kernel applies: 'each' channel, 'sum' over channels, or a 'bank' of kernels."""
+    if kernel.ndim == 2:
+        return "sum" if sum_channels else "each"
+    return "sum" if kernel.ndim == 3 else "bank"
+
+
+def auto_rescale(choice: str, kernel: np.ndarray) -> str:
+    """``auto``: ``clip`` for a kernel whose taps sum to 1 (keeps brightness), else ``abs``."""
+    if choice != "auto":
+        return choice
+    return "clip" if np.isclose(kernel.sum(axis=(0, 1)), 1.0).all() else "abs"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Filter every input with ``-k``; see :func:`convpool.cli._io.run_batches`."""
+    import convpool
+
+    from .. import kernels
+
+    try:
+        kernel = kernels.parse(args.kernel)
+    except ValueError as exc:
+        raise UsageError(f"-k {args.kernel}: {one_line(exc)}") from None
+    options = {"dilation": args.dilation, "pad_mode": args.pad_mode, "pad_value": args.pad_value}
+    if args.pad_value != 0 and args.pad_mode != "constant":
+        raise UsageError("--pad-value applies only to --pad-mode constant")
+    args.rescale_mode = auto_rescale(args.rescale, kernel)
+
+    def apply(batch: np.ndarray) -> np.ndarray:
+        how = kernel_for(kernel, args.sum_channels)
+        if how == "each":
+            return kernels.apply(batch, kernel, args.padding, args.stride, **options)
+        if how == "sum":
+            k3 = np.repeat(kernel[:, :, None], batch.shape[3], axis=2) if kernel.ndim == 2 else kernel
+            return convpool.convolve_channels(batch, k3, args.padding, args.stride, **options)[..., None]
+        return convpool.convolve(batch, kernel, args.padding, args.stride, **options)
+
+    return run_batches(args, apply)
+
+
+def register(commands) -> argparse.ArgumentParser:
+    """Add ``filter`` to the sub-command parsers."""
+    flt = add_command(
+        commands,
+        "filter",
+        "filter images or .npy batches with a kernel",
+        "Filter image files or NumPy batches with a kernel (cross-correlation). A 2-D kernel filters every "
+        "channel of a colour image on its own, as an image filter does; --sum-channels adds the channels up "
+        "(the exercise's convolve_channels). A (kh, kw, c) .npy kernel sums over channels; a (kh, kw, c, nc) "
+        "one gives nc output channels (convolve). Outputs are written atomically; inputs are never overwritten.",
+        EXAMPLES,
+        run,
+    )
+    flt.add_argument(
+        "-k",
+        "--kernel",
+        required=True,
+        metavar="KERNEL",
+        help="a bank name with optional parameters (gaussian:size=7,sigma=2; list: convpool kernels), "
+        "an inline matrix ('1,0,-1;1,0,-1;1,0,-1') or a .npy file",
+    )
+    add_geometry_options(flt, "same")
+    flt.add_argument("--stride", type=pair_type("stride"), default=(1, 1), help="N or SHxSW (default 1)")
+    flt.add_argument("--dilation", type=pair_type("dilation"), default=(1, 1), help="N or DHxDW (default 1)")
+    flt.add_argument(
+        "--pad-mode",
+        choices=["constant", "edge", "reflect", "symmetric", "wrap"],
+        default="constant",
+        help="how padding is filled, as numpy.pad (default constant: zeros)",
+    )
+    flt.add_argument("--pad-value", type=float, default=0.0, help="fill of --pad-mode constant (default 0)")
+    flt.add_argument("--sum-channels", action="store_true", help="sum a 2-D kernel's result over the channels")
+    add_output_options(flt)
+    return flt

@@ -1,0 +1,51 @@
+"""``convpool pool``: max/average/min/sum pooling of image files or NumPy batches."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ._common import add_command, add_geometry_options, pair_type
+from ._io import add_output_options, run_batches
+
+EXAMPLES = (
+    "  convpool pool sample:astronaut --size 2 --stride 2 --mode max -o astronaut-small.png\n"
+    "  convpool pool sample:camera --size 3 --stride 2 --mode avg --padding same -o camera-pooled.npy\n"
+    "(sample:NAME is an embedded photo: camera, astronaut, chelsea, coffee)"
+)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Pool every input; see :func:`convpool.cli._io.run_batches`."""
+    import convpool
+
+    stride = args.stride or args.size
+    args.rescale_mode = "clip" if args.rescale == "auto" else args.rescale
+
+    def apply(batch: np.ndarray) -> np.ndarray:
+        return convpool.pool(
+            batch, args.size, stride, args.mode, padding=args.padding, count_include_pad=args.count_include_pad
+        )
+
+    return run_batches(args, apply)
+
+
+def register(commands) -> argparse.ArgumentParser:
+    """Add ``pool`` to the sub-command parsers."""
+    pl = add_command(
+        commands,
+        "pool",
+        "max/average pooling of images or .npy batches",
+        "Pool image files or NumPy batches, each channel on its own. Padded cells never win a max or min and "
+        "are not counted in an average (unless --count-include-pad).",
+        EXAMPLES,
+        run,
+    )
+    pl.add_argument("--size", type=pair_type("size"), required=True, help="window N or HxW")
+    pl.add_argument("--stride", type=pair_type("stride"), default=None, help="N or SHxSW (default: the size)")
+    pl.add_argument("--mode", choices=["max", "avg", "min", "sum"], default="max", help="default max")
+    add_geometry_options(pl, "valid")
+    pl.add_argument("--count-include-pad", action="store_true", help="average over the whole window, padding too")
+    add_output_options(pl)
+    return pl

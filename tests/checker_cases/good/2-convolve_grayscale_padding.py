@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""A student-style convolution with custom zero padding."""
+import numpy as np
+
+
+def convolve_grayscale_padding(images, kernel, padding):
+    """Convolution of images (m, h, w) with a kernel (kh, kw), padding (ph, pw)."""
+    m, h, w = images.shape
+    kh, kw = kernel.shape
+    ph, pw = padding
+    padded = np.pad(images, ((0, 0), (ph, ph), (pw, pw)))
+    oh, ow = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
+    out = np.zeros((m, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.sum(padded[:, i:i + kh, j:j + kw] * kernel, axis=(1, 2))
+    return out

@@ -1,0 +1,16 @@
+#!/usr/bin/env python3
+"""Wrong on purpose: the function has no docstring."""
+import numpy as np
+
+
+def convolve_grayscale_padding(images, kernel, padding):
+    m, h, w = images.shape
+    kh, kw = kernel.shape
+    ph, pw = padding
+    padded = np.pad(images, ((0, 0), (ph, ph), (pw, pw)))
+    oh, ow = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
+    out = np.zeros((m, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.sum(padded[:, i:i + kh, j:j + kw] * kernel, axis=(1, 2))
+    return out
