@@ -8,8 +8,11 @@ BIN    := $(VENV)/bin
 # an unpinned torch would pull GBs of CUDA packages from the registry.
 TORCH  := torch==2.13.0
 LINTED := src tests tasks tools benchmarks examples
+# JAX for tests/test_xp.py's JAX cases (about 380 MB installed), in a target of
+# its own so that `make test` stays lean; .ci/run runs both.
+JAX    := jax==0.10.2
 
-.PHONY: demo test lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask example test-numpy-min clean
+.PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask bench-arrays example test-numpy-min clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +36,16 @@ lint: setup-test
 
 test: setup-test lint
 	$(BIN)/python -m pytest
+
+# Arrays of other libraries (docs/arrays.md): the xp tests with JAX installed too.
+test-xp: setup-test
+	$(BIN)/pip install -q -e '.[arrays]' $(JAX)
+	$(BIN)/python -m pytest tests/test_xp.py -q
+
+# torch tensors vs NumPy arrays in (CPU); convpool vs cuDNN where CUDA is there (docs/arrays.md).
+bench-arrays: setup-test
+	$(BIN)/pip install -q -e '.[arrays]'
+	$(BIN)/python benchmarks/bench_arrays.py
 
 # Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
 setup-bench: setup-test

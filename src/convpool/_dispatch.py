@@ -34,12 +34,35 @@ def _is_dask(value) -> bool:
     return dask_array is not None and isinstance(value, dask_array.Array)
 
 
+#: Libraries whose arrays go to the array-API adapter (``_xp``), by top-level module.
+#: PyTorch tensors have no ``__array_namespace__``; JAX arrays live in ``jaxlib``.
+_ARRAY_LIBRARIES = ("torch", "jax", "jaxlib", "cupy", "array_api_strict")
+
+
+def _is_array_api(value) -> bool:
+    """An array of another library: NumPy's own arrays, scalars and Python values are not.
+
+    Recognised by its type alone (``__array_namespace__`` or a known library's
+    module), so nothing is imported to find out.
+    """
+    kind = type(value)
+    if issubclass(kind, (np.ndarray, np.generic)):
+        return False
+    root = kind.__module__.split(".")[0]
+    return hasattr(kind, "__array_namespace__") or (root in _ARRAY_LIBRARIES and root in sys.modules)
+
+
 def adapter_for(values) -> ModuleType | None:
     """The adapter module for these argument values, or ``None`` when NumPy handles them."""
+    values = list(values)
     if any(_is_dask(v) for v in values):
         from . import _dask
 
         return _dask
+    if any(_is_array_api(v) for v in values):
+        from . import _xp
+
+        return _xp
     return None
 
 
