@@ -61,7 +61,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "show_memory": False,
     "show_signature": False,
-    "capture_repr": (),
+    "capture_repr": ("_repr_html_",),  # the conventions page's tables; print() output is kept too
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
@@ -73,6 +73,7 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = "convpool"
 html_static_path = ["_static"]
+html_css_files = ["convpool.css"]
 html_extra_path = ["_extra"]  # the explorer: a standalone page copied as is
 html_theme_options = {
     "navigation_with_keys": False,
