@@ -103,18 +103,28 @@ for n in (5, 6, 7):
 Table(["n", "k", "s", *keys], rows, marked)
 
 # %%
-# SciPy, checked
-# --------------
+# SciPy, checked (SciPy disagrees with itself)
+# --------------------------------------------
 #
-# SciPy's ``correlate2d(..., mode='same')`` with a 4x4 kernel is convpool with
-# padding ``((2, 1), (2, 1))``, not ``'same'``'s ``((1, 2), (1, 2))``:
+# With a 4x4 kernel, SciPy's ``signal.correlate(..., mode='same')`` (and
+# ``ndimage.correlate``) is convpool with padding ``((2, 1), (2, 1))``: the
+# extra cell on top. But ``signal.correlate2d(..., mode='same')`` is
+# ``((1, 2), (1, 2))``, which is convpool's ``'same'``. Run here:
 from scipy import signal  # noqa: E402  (only this section needs SciPy)
 
 rng = np.random.default_rng(0)
 image, k4 = rng.normal(size=(9, 9)), rng.normal(size=(4, 4))
-theirs = signal.correlate2d(image, k4, mode="same")
-pads = conventions.convention_padding("scipy", 9, 4)
-ours = convpool.convolve(image[None, :, :, None], k4[:, :, None, None], padding=(pads, pads))[0, :, :, 0]
-same = convpool.convolve(image[None, :, :, None], k4[:, :, None, None], padding="same")[0, :, :, 0]
-print("SciPy == convpool with", (pads, pads), ":", np.allclose(theirs, ours))
-print("SciPy == convpool 'same':", np.allclose(theirs, same))
+
+
+def convpool_with(padding):
+    """The 9x9 image convolved with the 4x4 kernel by convpool."""
+    return convpool.convolve(image[None, :, :, None], k4[:, :, None, None], padding=padding)[0, :, :, 0]
+
+
+for key, theirs in (
+    ("scipy", signal.correlate(image, k4, mode="same")),
+    ("scipy2d", signal.correlate2d(image, k4, mode="same")),
+):
+    pads = conventions.convention_padding(key, 9, 4)
+    print(f"{key:8s} == convpool padding={(pads, pads)}:", np.allclose(theirs, convpool_with((pads, pads))))
+    print(f"{key:8s} == convpool 'same':", np.allclose(theirs, convpool_with("same")))

@@ -188,7 +188,10 @@ def split_padding(total: int, extra: str = "after") -> tuple[int, int]:
 
 
 def scipy_same_padding(kernel: int) -> tuple[int, int]:
-    """SciPy ``correlate(..., mode='same')``: ``k - 1`` cells, the odd one before (top/left)."""
+    """SciPy ``signal.correlate`` / ``ndimage.correlate``, ``'same'``: ``k - 1`` cells, the odd one before.
+
+    (``signal.correlate2d(mode='same')`` puts it after instead: ``split_padding(k - 1)``.)
+    """
     return split_padding(kernel - 1, "before")
 
 

@@ -38,8 +38,13 @@ CONVENTIONS = (
     Convention("torch", "PyTorch padding='same' (stride 1 only)", "P = k - 1; P//2 before, the rest after"),
     Convention(
         "scipy",
-        "SciPy correlate(mode='same'), then [::s]",
+        "SciPy signal.correlate / ndimage.correlate 'same', then [::s]",
         "P = k - 1; the odd cell before: P - P//2 before, P//2 after",
+    ),
+    Convention(
+        "scipy2d",
+        "SciPy signal.correlate2d(mode='same'), then [::s]",
+        "P = k - 1; P//2 before, the rest after",
     ),
     Convention("d2l", "d2l.ai total padding p = k - 1", "ceil(p/2) on top/left, floor(p/2) at the bottom/right"),
     Convention("d2l_per_side", "d2l's total p = k - 1 used as per-side padding (mistake)", "k - 1 on both sides"),
@@ -55,7 +60,7 @@ def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tup
 
     Parameters
     ----------
-    key : {'tf', 'torch', 'scipy', 'd2l', 'd2l_per_side', 'half', 'exercise'}
+    key : {'tf', 'torch', 'scipy', 'scipy2d', 'd2l', 'd2l_per_side', 'half', 'exercise'}
         One of :data:`CONVENTIONS`' keys.
     size, kernel, stride : int
         Input size ``n``, kernel size ``k`` and stride ``s`` along the axis (dilation 1).
@@ -83,6 +88,7 @@ def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tup
         "tf": lambda: _shapes.same_padding(size, kernel, stride),
         "torch": lambda: _shapes.split_padding(kernel - 1, "after") if stride == 1 else None,
         "scipy": lambda: _shapes.scipy_same_padding(kernel),
+        "scipy2d": lambda: _shapes.split_padding(kernel - 1, "after"),
         "d2l": lambda: _shapes.d2l_padding(kernel),
         "d2l_per_side": lambda: (kernel - 1, kernel - 1),
         "half": lambda: _shapes.half_kernel_padding(kernel),
