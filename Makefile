@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # project's machines pip takes the CPU wheel of 2.13.0 that lies on disk, while
 # an unpinned torch would pull GBs of CUDA packages from the registry.
 TORCH  := torch==2.13.0
-LINTED := src tests tasks tools benchmarks examples
+LINTED := src tests tasks tools benchmarks examples docs
 
 .PHONY: demo test lint setup setup-test setup-bench bench bench-quick bench-backward example test-numpy-min clean \
 	setup-docs docs browser test-browser

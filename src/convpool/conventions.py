@@ -163,6 +163,9 @@ def explorer_table(
         key ``"n,k,s"`` to one ``[before, after, out]`` or ``None`` per
         :data:`CONVENTIONS` entry. ``names``, ``rules``: the conventions' labels.
         ``limits``: the largest size, kernel, stride, dilation and padding covered.
+        ``offsets``: key ``"k,d"`` to the taps' offsets in a window; ``ranges``:
+        key ``"before,padded"`` to the input index of each padded cell, and
+        ``"0,out"`` to the output indices.
     """
     axes, conventions = {}, {}
     for n in range(1, max_size + 1):
@@ -177,6 +180,15 @@ def explorer_table(
                 conventions[f"{n},{k},{s}"] = [
                     None if p is None else [*p, _shapes.output_size(n, k, s, 1, *p)] for p in pads
                 ]
+    # what the page needs to draw, so that it adds nothing up itself: the taps' offsets in a window
+    # and, per axis, the input index of every padded cell (padding before the input is negative)
+    offsets = {
+        f"{k},{d}": (np.arange(k) * d).tolist() for k in range(1, max_kernel + 1) for d in range(1, max_dilation + 1)
+    }
+    ranges = {}
+    for before, _, out, _, padded, _, _ in axes.values():
+        ranges[f"{before},{padded}"] = list(range(-before, padded - before))
+        ranges[f"0,{out}"] = list(range(max(out, 0)))
     limits = {"size": max_size, "kernel": max_kernel, "stride": max_stride, "dilation": max_dilation, "pad": max_pad}
     names = [c.name for c in CONVENTIONS]
     return {
@@ -185,4 +197,6 @@ def explorer_table(
         "names": names,
         "rules": [c.rule for c in CONVENTIONS],
         "limits": limits,
+        "offsets": offsets,
+        "ranges": ranges,
     }
