@@ -134,3 +134,29 @@ def test_image_row_one_scale_per_row_and_true_relative_sizes():
     fig_out = plot_learn.image_row([a + 100, b], ["input", "output"], scale="outputs")
     clims = [ax.images[0].get_clim() for ax in fig_out.axes if ax.images and ax.get_title()]
     assert clims == [(100.0, 101.0), (-5.0, 5.0)]  # the input alone (a flat image gets a unit range)
+
+
+def test_demo_figure_true_sizes_one_scale_per_row_and_convpools_results():
+    from convpool import demo, plot_demo
+
+    runs = demo.run_tasks()
+    fig = plot_demo.figure(runs)
+    pictures = [ax for ax in fig.axes if ax.images]
+    per_pixel = {
+        round(ax.get_position().width * fig.get_figwidth() / ax.images[0].get_array().shape[1], 6) for ax in pictures
+    }
+    assert per_pixel == {plot_demo.INCH_PER_PIXEL}  # every picture, input or output, at the same inches per pixel
+    for run in runs:
+        n = run.example_index()
+        row = [ax for ax in pictures if ax.get_title().startswith(run.name)]
+        assert len(row) == 1 and f"(image {n})" in row[0].get_title()
+        outputs = [ax for ax in pictures if ax.get_title().startswith(run.call)]
+        assert len(outputs) == len(run.panels())
+        for ax, expected in zip(outputs, run.panels(), strict=True):
+            if expected.ndim == 2:
+                assert_array_equal(ax.images[0].get_array(), expected)
+                assert f"values {expected.min():.4g} to {expected.max():.4g}" in ax.get_title()
+        assert len({ax.images[0].get_clim() for ax in outputs}) == 1  # one colour scale per row
+    # the task 3 result (13x13, stride 2) is drawn half as wide as its 28x28 input
+    widths = {ax.get_title().split("\n")[0]: ax.get_position().width for ax in pictures}
+    assert widths["valid (no padding), stride (2, 2)"] / widths["3-convolve_grayscale"] == pytest.approx(13 / 28)

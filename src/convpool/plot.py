@@ -33,27 +33,16 @@ def _show(ax, image: np.ndarray, title: str) -> None:
 
 
 def tasks_figure(runs, path) -> None:
-    """One row per task: the first input image, then each of its result maps.
+    """One row per task: an input image, then its result maps (see :mod:`convpool.plot_demo`).
 
     Parameters
     ----------
     runs : list of convpool.demo.TaskRun
     path : str or Path, PNG file to write
     """
-    plt = _pyplot()
-    cols = 1 + max(len(run.panels()) for run in runs)
-    fig, axes = plt.subplots(len(runs), cols, figsize=(2.0 * cols, 2.1 * len(runs)), squeeze=False)
-    for row, run in zip(axes, runs, strict=True):
-        _show(row[0], run.images[0], f"{run.name}\ninput {run.images.shape[1:]}")
-        maps = run.panels()
-        for i, ax in enumerate(row[1:]):
-            if i < len(maps):
-                _show(ax, maps[i], f"{run.call}\noutput {maps[i].shape}")
-            else:
-                ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=80)
-    plt.close(fig)
+    from .plot_demo import tasks_figure as draw
+
+    draw(runs, path)
 
 
 def _save(fig, path) -> None:
