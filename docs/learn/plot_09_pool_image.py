@@ -23,6 +23,14 @@ for size, mode in ((2, "max"), (2, "avg"), (3, "max")):
 plot_learn.image_row([photo, *results], ["photo (128, 128, 3)", *titles])
 
 # %%
+# Up close: the whiskers on the left (a 32x32 crop and the 16x16 crops of
+# the 2x2 results, true relative sizes). Max pooling keeps each thin bright
+# whisker at full brightness; average pooling mixes it with the darker fur
+# around it, so it fades.
+crops = [photo[92:124, 0:32], results[0][46:62, 0:16], results[1][46:62, 0:16]]
+plot_learn.image_row(crops, ["photo, 32x32 crop", "max 2x2: 16x16", "avg 2x2: 16x16"], height=2.6)
+
+# %%
 # Per channel: the red plane of the photo and of the 2x2 max-pooled result,
 # one colour scale.
 plot_learn.image_row(

@@ -240,7 +240,9 @@ def conv_step(x, kernel, cell=(0, 0), *, padding="valid", stride=1, board=None, 
     board = board or Board()
     mid = y + xp.shape[0] / 2
     pads = ((gh.before, gh.after), (gw.before, gw.after))
-    board.grid("input", xp, pad=pads, y=y, title=f"input {gh.size}x{gw.size}")
+    padded = gh.padded > gh.size or gw.padded > gw.size
+    title = f"input {gh.size}x{gw.size}" + (", zero padding hatched" if padded else "")
+    board.grid("input", xp, pad=pads, y=y, title=title)
     board.outline("input", r0 - gh.before, c0 - gw.before, *k.shape)
     board.word("x", mid)
     board.grid("kernel", k, y=mid - k.shape[0] / 2, title="kernel")
