@@ -66,7 +66,7 @@ board.finish()
 # others.
 photo = data.photo("camera")[:96, 160:256].astype(np.float64)  # bright sky and a building
 box = np.full((15, 15, 1, 1), 1 / 225)
-modes = ["constant", "edge", "reflect", "wrap"]
+modes = ["constant", "edge", "reflect", "symmetric", "wrap"]
 blurred = [convpool.convolve(photo[None, :, :, None], box, pad_mode=m)[0, :, :, 0] for m in modes]
 plot_learn.image_row([photo, *blurred], ["photo", *modes], label="pixel value")
 

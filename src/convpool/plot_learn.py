@@ -6,9 +6,9 @@ its own, so a test can read the numbers back from the figure's text and compare
 them with convpool's output. The pages of the documentation's *Learn* section
 call these functions.
 
-A :class:`Board` lays several grids side by side on one set of axes, one unit
-per cell, so a 5x5 input and its 3x3 output are drawn at their true relative
-size; padding cells are hatched (not told apart by colour alone).
+The grids are drawn on a :class:`convpool.plot_board.Board` (one unit per
+cell, true relative sizes, hatched padding); photos and maps by
+:func:`image_row` (true relative sizes, one colour scale and colour bar).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np
 
 import convpool
 
-from .plot import _num, _pyplot
+from .plot import _pyplot
+from .plot_board import WINDOW_COLOURS, Board
 
 __all__ = [
     "Board",
@@ -30,160 +31,6 @@ __all__ = [
     "use_counts",
 ]
 
-#: Distinct window colours (colour-blind friendly), cycled.
-WINDOW_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9")
-
-
-class Board:
-    """Grids of numbers side by side, one unit per cell, drawn on one set of axes.
-
-    Parameters
-    ----------
-    cell : float
-        Inches per grid cell in the finished figure.
-
-    Attributes
-    ----------
-    texts : dict name -> dict (row, col) -> matplotlib.text.Text
-        The number shown in every cell of every grid, by input coordinates
-        (padding cells have rows/columns below 0 or past the input's size), so
-        tests can read back what the figure shows.
-    origins : dict name -> (x, y)
-        Where the top-left cell of each grid's *padded* array lies.
-    """
-
-    def __init__(self, cell: float = 0.4) -> None:
-        plt = _pyplot()
-        self.fig, self.ax = plt.subplots()
-        self.ax.set_aspect("equal")
-        self.ax.axis("off")
-        self.cell = cell
-        self.cursor = 0.0
-        self.texts: dict[str, dict[tuple[int, int], object]] = {}
-        self.origins: dict[str, tuple[float, float]] = {}
-        self.pads: dict[str, tuple[int, int]] = {}
-        self._extent = [0.0, 0.0, 0.0, 0.0]  # x min, x max, y min, y max (y grows downwards)
-
-    def _grow(self, x0: float, x1: float, y0: float, y1: float) -> None:
-        e = self._extent
-        self._extent = [min(e[0], x0), max(e[1], x1), min(e[2], y0), max(e[3], y1)]
-
-    def grid(self, name, values, *, pad=(0, 0), x=None, y=0.0, title=None, norm=None, cmap=None, shade=None):
-        """Draw ``values`` (2-D, the padded array when ``pad`` is given) with a number in every cell.
-
-        ``pad = ((top, bottom), (left, right))`` (or ``(top, left)`` for the same
-        on both sides) says how many rows/columns of ``values`` are padding;
-        ``shade`` (a bool array, True for real cells) overrides it. Padding
-        cells are hatched grey.
-        ``norm``/``cmap`` colour the real cells by value. Returns the ``(x, y)``
-        of the top-left corner; the next grid goes to its right.
-        """
-        from matplotlib.patches import Rectangle
-
-        v = np.asarray(values, dtype=np.float64)
-        rows, cols = v.shape
-        (top, bottom), (left, right) = pad if np.ndim(pad) == 2 else ((pad[0], pad[0]), (pad[1], pad[1]))
-        real = shade if shade is not None else np.zeros(v.shape, bool)
-        if shade is None:
-            real[top : rows - bottom, left : cols - right] = True
-        x0 = self.cursor if x is None else x
-        cmap = _pyplot().get_cmap(cmap) if cmap is not None else None
-        self.texts[name], self.origins[name], self.pads[name] = {}, (x0, y), (top, left)
-        font = 9 if max(rows, cols) <= 10 else 7
-        for (r, c), value in np.ndenumerate(v):
-            is_real = bool(real[r, c])
-            face = "#ececec" if not is_real else ("white" if cmap is None else cmap(norm(value)))
-            patch = self.ax.add_patch(
-                Rectangle(
-                    (x0 + c, y + r),
-                    1,
-                    1,
-                    facecolor=face,
-                    edgecolor="#555555" if is_real else "#999999",
-                    hatch=None if is_real else "//",
-                    linestyle="-" if is_real else "--",
-                    linewidth=0.7,
-                )
-            )
-            if not is_real and hasattr(patch, "set_hatch_linewidth"):  # matplotlib >= 3.10: thin, light hatching
-                patch.set_hatch_linewidth(0.4)
-                patch.set_hatchcolor("#b8b8b8")
-            dark = cmap is not None and is_real and _luminance(face) < 0.5
-            self.texts[name][(r - top, c - left)] = self.ax.text(
-                x0 + c + 0.5,
-                y + r + 0.5,
-                _num(value),
-                ha="center",
-                va="center",
-                fontsize=font,
-                color="white" if dark else ("black" if is_real else "#666666"),
-                gid=f"{name}[{r - top},{c - left}]",
-            )
-        lines = title.splitlines() if title else []
-        if title:
-            self.ax.text(x0, y - 0.25, title, fontsize=9, va="bottom", ha="left")
-        # a title is about 0.075 inch per character at 9 pt: the next grid starts after it
-        wide = max((0.075 * len(line) / self.cell for line in lines), default=0.0)
-        self._grow(x0, x0 + max(cols, wide), y - 0.25 - 0.2 / self.cell * len(lines), y + rows)
-        self.cursor = x0 + max(cols, wide) + 1.2
-        return x0, y
-
-    def word(self, text: str, y: float, *, size: int = 16) -> None:
-        """A symbol or short word (``*``, ``=``, ``sum``) in the gap before the next grid."""
-        self.ax.text(self.cursor, y, text, fontsize=size, ha="left", va="center")
-        self.cursor += 0.9 + 0.18 * len(text) * size / 12
-
-    def note(self, text: str, x: float, y: float, **kw) -> None:
-        """Free text at ``(x, y)`` in cell units (rows grow downwards)."""
-        self.ax.text(x, y, text, fontsize=kw.pop("fontsize", 9), va=kw.pop("va", "top"), **kw)
-        # about 0.075 inch per character at 9 pt: the axes must reach past the text's end
-        chars = len(max(text.splitlines() or [""], key=len))
-        self._grow(x, x + 0.075 * chars / self.cell, y, y + 0.5 * (text.count("\n") + 1))
-
-    def outline(self, name, row, col, rows=1, cols=1, *, colour="#0072b2", width=2.5, inset=0.0, fill=False):
-        """A frame around cells ``[row, row + rows) x [col, col + cols)`` of grid ``name`` (input coordinates)."""
-        from matplotlib.patches import Rectangle
-
-        x0, y0 = self.origins[name]
-        top, left = self.pads[name]
-        return self.ax.add_patch(
-            Rectangle(
-                (x0 + col + left + inset, y0 + row + top + inset),
-                cols - 2 * inset,
-                rows - 2 * inset,
-                fill=fill,
-                facecolor=colour if fill else "none",
-                alpha=0.25 if fill else 1.0,
-                edgecolor=colour,
-                linewidth=width,
-                zorder=3,
-            )
-        )
-
-    def colorbar(self, norm, cmap, label: str) -> None:
-        """One colour bar for every grid coloured with ``norm`` and ``cmap``."""
-        from matplotlib.cm import ScalarMappable
-
-        bar = self.fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=self.ax, shrink=0.8, pad=0.02)
-        bar.set_label(label, fontsize=8)
-
-    def finish(self, path=None):
-        """Fit the axes to what was drawn, size the figure at ``cell`` inches per unit; save ``path`` if given."""
-        x0, x1, y0, y1 = self._extent
-        self.ax.set_xlim(x0 - 0.3, x1 + 0.3)
-        self.ax.set_ylim(y1 + 0.3, y0 - 0.3)
-        extra = 1.2 if len(self.fig.axes) > 1 else 0.0  # a colour bar
-        self.fig.set_size_inches(self.cell * (x1 - x0 + 0.6) + extra, self.cell * (y1 - y0 + 0.6))
-        self.fig.subplots_adjust(left=0.01, right=0.99 if not extra else 0.9, top=0.99, bottom=0.01)
-        if path is not None:
-            self.fig.savefig(path, format="png", dpi=100)
-        return self.fig
-
-
-def _luminance(rgba) -> float:
-    r, g, b = rgba[:3]
-    return 0.299 * r + 0.587 * g + 0.114 * b
-
 
 def _geometry(shape, kernel_shape, stride, padding, dilation=1):
     return convpool.conv_geometry(shape, kernel_shape, stride, padding, dilation)
@@ -194,6 +41,12 @@ def padded_by_convpool(x, pad, pad_mode: str = "constant") -> np.ndarray:
 
     ``pad = ((top, bottom), (left, right))``. The identity 1x1 convolution
     returns every padded cell unchanged, so the fill shown is convpool's own.
+
+    Examples
+    --------
+    >>> from convpool.plot_learn import padded_by_convpool
+    >>> padded_by_convpool([[1, 2, 3, 4]], ((0, 0), (2, 2)), "reflect")
+    array([[3., 2., 1., 2., 3., 4., 3., 2.]])
     """
     x = np.asarray(x, dtype=np.float64)
     return convpool.convolve(x[None, :, :, None], np.ones((1, 1, 1, 1)), padding=pad, pad_mode=pad_mode)[0, :, :, 0]
@@ -204,6 +57,12 @@ def use_counts(shape, kernel_shape, stride=1, padding="valid", dilation=1) -> np
 
     The gradient of ``sum(convolve(x, ones))`` with respect to ``x``
     (:func:`convpool.convolve_backward`): each window adds 1 to every cell it reads.
+
+    Examples
+    --------
+    >>> from convpool.plot_learn import use_counts
+    >>> use_counts((1, 7), (1, 3), stride=3)  # the last cell is never read
+    array([[1., 1., 1., 1., 1., 1., 0.]])
     """
     kh, kw = np.broadcast_to(kernel_shape, 2)
     x = np.zeros((1, *shape, 1))
