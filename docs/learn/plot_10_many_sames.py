@@ -17,7 +17,7 @@ import html
 import numpy as np
 
 import convpool
-from convpool import conventions
+from convpool import conventions, plot_learn
 
 # sphinx_gallery_start_ignore
 # (hidden on the page: a plain HTML table of rows that convpool.conventions computed)
@@ -43,6 +43,22 @@ class Table:
 
 # sphinx_gallery_end_ignore
 
+
+# %%
+# One row of 6 pixels and a kernel of 4, padded as each convention says
+# (hatched cells are padding); the output length is written on the right. The
+# first three agree on the size but not on where the extra cell goes; the
+# last two give one output too many.
+board = plot_learn.Board(cell=0.36)
+row = np.arange(1, 7)[None, :]
+for n, key in enumerate(["tf", "scipy", "d2l", "half", "exercise"]):
+    before, after = conventions.convention_padding(key, 6, 4)
+    padded = plot_learn.padded_by_convpool(row, ((0, 0), (before, after)))
+    out = convpool.conv_output_shape((1, 6), (1, 4), padding=((0, 0), (before, after)))[1]
+    name = conventions.CONVENTIONS[[c.key for c in conventions.CONVENTIONS].index(key)].name
+    board.grid(key, padded, pad=((0, 0), (before, after)), x=3 - before, y=2.2 * n, title=name)
+    board.note(f"pad ({before}, {after}) -> {out} outputs", 12, 2.2 * n + 0.5, va="center")
+board.finish()
 
 # %%
 # The rules
