@@ -160,3 +160,29 @@ def test_demo_figure_true_sizes_one_scale_per_row_and_convpools_results():
     # the task 3 result (13x13, stride 2) is drawn half as wide as its 28x28 input
     widths = {ax.get_title().split("\n")[0]: ax.get_position().width for ax in pictures}
     assert widths["valid (no padding), stride (2, 2)"] / widths["3-convolve_grayscale"] == pytest.approx(13 / 28)
+
+
+def test_explain_frames_say_stride_show_indices_and_hold_the_last_frame(tmp_path):
+    import convpool
+    from convpool import plot
+
+    pil_image = pytest.importorskip("PIL.Image")
+    x, k = np.arange(35).reshape(5, 7) % 4, np.ones((3, 2))
+    geometry = convpool.conv_geometry(x.shape, k.shape, (2, 3), "same", (1, 2))
+    result = conv_ref(x[None, :, :, None], k[:, :, None, None], "same", (2, 3), (1, 2))[0, :, :, 0]
+    scene = plot.ExplainScene(x, k, geometry, result)
+    try:
+        texts = [t.get_text() for t in scene.ax.texts]
+        assert f"output {result.shape[0]}x{result.shape[1]}, stride 2x3, dilation 1x2" in texts
+        grey = [t for t in scene.ax.texts if t.get_fontsize() == 6 and t.get_color() == "#777777"]
+        # one index per input row and column, per output row and column
+        assert sorted(int(t.get_text()) for t in grey) == sorted([*range(5), *range(7), *range(3), *range(3)])
+        count = plot.explain_gif(scene, tmp_path / "a.gif", fps=4)
+    finally:
+        scene.close()
+    with pil_image.open(tmp_path / "a.gif") as gif:
+        durations = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
+    assert count == 9 and durations == [250] * 8 + [1000]
