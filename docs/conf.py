@@ -90,8 +90,16 @@ html_copy_source = False
 # (no mathjax_path: a page with math would fail tools/check_docs_offline.py)
 
 
+def _check_explorer(app, exception):
+    """The standalone explorer must reach the site whole (no page of the same name may replace it)."""
+    page = Path(app.outdir) / "explorer.html"
+    if exception is None and app.builder.format == "html" and '"axes":' not in page.read_text(encoding="utf-8"):
+        raise RuntimeError(f"{page} is not the explorer page with convpool's table")
+
+
 def setup(app):
     """Write the explorer page's data (computed by convpool) before the build reads sources."""
     import _explorer
 
     _explorer.build(HERE / "_extra")
+    app.connect("build-finished", _check_explorer)
