@@ -9,6 +9,11 @@ computes without doing the convolution::
     out = (n + before + after - k) // s + 1     (per axis)
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 import convpool
@@ -26,6 +31,18 @@ for padding, stride in cases:
     maps.append(out[0, :, :, 0])
     titles.append(f"'{padding}', stride {stride}\n{shape[0]}x{shape[1]}")
 plot_learn.image_row([gray, *maps], ["gray photo 128x128", *titles], scale="outputs", label="sobel_x response")
+
+# %%
+# The command line shows the same arithmetic with the numbers filled in, here
+# for the last case (``'same'``, stride 3)::
+#
+#     convpool shape --input 128x128 --kernel 3x3 --padding same --stride 3
+env = dict(os.environ, PYTHONPATH=str(Path(convpool.__file__).parents[1]))  # the convpool being documented
+command = ["shape", "--input", "128x128", "--kernel", "3x3", "--padding", "same", "--stride", "3"]
+shown = subprocess.run(
+    [sys.executable, "-m", "convpool", *command], env=env, capture_output=True, text=True, check=True
+)
+print(shown.stdout)
 
 # %%
 # Multi-channel and multi-kernel: the colour photo ``(128, 128, 3)`` with two
