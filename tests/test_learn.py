@@ -134,6 +134,8 @@ def test_image_row_one_scale_per_row_and_true_relative_sizes():
     fig_out = plot_learn.image_row([a + 100, b], ["input", "output"], scale="outputs")
     clims = [ax.images[0].get_clim() for ax in fig_out.axes if ax.images and ax.get_title()]
     assert clims == [(100.0, 101.0), (-5.0, 5.0)]  # the input alone (a flat image gets a unit range)
+    signed = plot_learn.image_row([np.array([[-2.0, 6.0]]), np.array([[0.0, 1.0]])], ["a", "b"])
+    assert {ax.images[0].get_clim() for ax in signed.axes if ax.images} == {(-6.0, 6.0)}  # zero in the middle
 
 
 def test_demo_figure_true_sizes_one_scale_per_row_and_convpools_results():

@@ -44,14 +44,14 @@ print(f"{kh}*{kw}*{c}*{nc} + {nc} =", kh * kw * c * nc + nc, "parameters")
 
 # %%
 # Three kernels over the photo: a vertical-edge, a horizontal-edge and a
-# green-minus-red kernel, each ``(3, 3, 3)``, give three maps (one colour
-# scale, one colour bar).
+# green-minus-red kernel, each ``(3, 3, 3)``, give three maps (padding
+# ``'valid'``; one colour scale, one colour bar, zero white).
 edges_x = np.stack([convpool.kernels.get("sobel_x")] * 3, axis=2) / 3
 edges_y = np.stack([convpool.kernels.get("sobel_y")] * 3, axis=2) / 3
 green_red = np.zeros((3, 3, 3))
-green_red[1, 1] = [-1, 1, 0]
+green_red[:, :] = [-1 / 3, 1 / 3, 0]  # every tap: green minus red
 bank = np.stack([edges_x, edges_y, green_red], axis=3)  # (3, 3, 3, 3)
-maps = convpool.convolve(photo[None].astype(np.float64), bank, padding="same")[0]
+maps = convpool.convolve(photo[None].astype(np.float64), bank, padding="valid")[0]
 print("kernels", bank.shape, "-> output", maps.shape)
 plot_learn.image_row(
     [photo, *(maps[:, :, o] for o in range(3))],

@@ -232,11 +232,12 @@ def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "
     images : sequence of ndarray, shape (h, w) (or (h, w, 3) uint8, drawn as colour photos)
     titles : sequence of str
     scale : {'row', 'outputs', 'each'}
-        ``'row'``: one colour scale (the row's min to max) and one colour bar;
+        ``'row'``: one colour scale (the row's min to max, or symmetric about
+        zero when the values have both signs) and one colour bar;
         ``'outputs'``: the first image (the input) on its own scale, the others
         sharing one, with its colour bar; ``'each'``: every image its own
         (titles should then say its range).
-    height : float, inches of the tallest image
+    height : float, inches of the tallest image (the others are centred on its middle)
 
     Returns
     -------
@@ -250,7 +251,9 @@ def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "
     gray = [im for im in shared if not (im.ndim == 3 and im.dtype == np.uint8)]
     lo = min((float(np.min(im)) for im in gray), default=0.0)
     hi = max((float(np.max(im)) for im in gray), default=1.0)
-    norm = Normalize(lo, hi if hi > lo else lo + 1)
+    # signed values: zero sits in the middle of the scale (mid grey, or white in a diverging map)
+    top = max(abs(lo), abs(hi))
+    norm = Normalize(-top, top) if lo < 0 < hi else Normalize(lo, hi if hi > lo else lo + 1)
     per_pixel = height / max(im.shape[0] for im in images)
     widths = [im.shape[1] * per_pixel for im in images]
     gap, bar = 0.35, (0.9 if scale != "each" and gray else 0.0)
@@ -259,7 +262,7 @@ def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "
     x = gap
     for n, (im, title, w) in enumerate(zip(images, titles, widths, strict=True)):
         h = im.shape[0] * per_pixel
-        ax = fig.add_axes((x / fw, (0.15 + height - h) / fh, w / fw, h / fh))
+        ax = fig.add_axes((x / fw, (0.15 + (height - h) / 2) / fh, w / fw, h / fh))
         alone = scale == "each" or (scale == "outputs" and n == 0)
         own = Normalize(float(im.min()), max(float(im.max()), float(im.min()) + 1)) if alone else None
         ax.imshow(im, cmap=cmap, norm=norm if own is None else own, interpolation="nearest")
