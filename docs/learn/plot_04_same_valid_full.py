@@ -40,10 +40,11 @@ board.colorbar(norm, "coolwarm", "output value")
 board.finish()
 
 # %%
-# Each result's padded input, with the first window (blue) and the output
-# cell it gives:
-for word in ("valid", "full"):
-    plot_learn.conv_step(x, k, (0, 0), padding=word).finish()
+# The padded input of ``'valid'`` and of ``'full'``, each with one window
+# (blue) and the output cell it gives. With ``'full'``, the window at output
+# cell (1, 1) still hangs one row and one column into the padding.
+for word, cell in (("valid", (0, 0)), ("full", (1, 1))):
+    plot_learn.conv_step(x, k, cell, padding=word).finish()
 
 # %%
 # Even kernels: which side gets the extra cell?
