@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 # project's machines pip takes the CPU wheel of 2.13.0 that lies on disk, while
 # an unpinned torch would pull GBs of CUDA packages from the registry.
 TORCH  := torch==2.13.0
-LINTED := src tests tasks tools benchmarks examples
+LINTED := src tests tasks tools benchmarks examples docs
 # JAX for tests/test_xp.py's JAX cases (about 380 MB installed), in a target of
 # its own so that `make test` stays lean; .ci/run runs both.
 JAX    := jax==0.10.2
 
-.PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask bench-arrays example test-numpy-min clean
+.PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask bench-arrays \
+	example test-numpy-min clean setup-docs docs browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,30 @@ test-xp: setup-test
 bench-arrays: setup-test
 	$(BIN)/pip install -q -e '.[arrays]'
 	$(BIN)/python benchmarks/bench_arrays.py
+
+# The documentation site (docs/, Sphinx): built offline, warnings are errors, the Learn pages
+# scripts run and draw their figures; then no page may load anything from the network.
+setup-docs: setup-test
+	$(BIN)/pip install -q -e '.[docs]'
+
+docs: setup-docs
+	rm -rf build/docs docs/auto_learn docs/generated docs/_extra
+	$(BIN)/python -m sphinx -b html -W --keep-going -q docs build/docs/html
+	$(BIN)/python tools/check_docs_offline.py build/docs/html
+	@echo "site: build/docs/html/index.html"
+
+# The explorer page in a real browser: Debian's chromium + chromium-driver, installed
+# here when missing (needs root and the Debian registry; otherwise the test skips, saying why).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -q chromium chromium-driver >/dev/null || \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null) || \
+		echo "chromium could not be installed: the browser test will skip"; \
+	else echo "no chromium and no root to apt-get it: the browser test will skip"; fi
+
+test-browser: setup-docs browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py
 
 # Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
 setup-bench: setup-test
@@ -82,4 +107,4 @@ test-numpy-min:
 	.venv-numpy-min/bin/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .venv-numpy-min build .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-numpy-min build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra

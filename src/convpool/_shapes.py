@@ -176,3 +176,36 @@ def bands(g: AxisGeometry, most: int) -> list[tuple[int, int]]:
     """Output ranges ``[lo, hi)`` of at most ``most`` outputs each, covering ``[0, out)``."""
     most = max(1, most)
     return [(lo, min(lo + most, g.out)) for lo in range(0, g.out, most)]
+
+
+# --- other libraries' "same" (convpool.conventions): per-side padding only; sizes come from output_size --
+
+
+def split_padding(total: int, extra: str = "after") -> tuple[int, int]:
+    """Split ``total`` padding cells over two sides; an odd cell goes ``extra`` ('after' or 'before')."""
+    small, large = total // 2, total - total // 2
+    return (small, large) if extra == "after" else (large, small)
+
+
+def scipy_same_padding(kernel: int) -> tuple[int, int]:
+    """SciPy ``signal.correlate`` / ``ndimage.correlate``, ``'same'``: ``k - 1`` cells, the odd one before.
+
+    (``signal.correlate2d(mode='same')`` puts it after instead: ``split_padding(k - 1)``.)
+    """
+    return split_padding(kernel - 1, "before")
+
+
+def d2l_padding(kernel: int) -> tuple[int, int]:
+    """d2l.ai's total ``p = k - 1``: ``ceil(p / 2)`` on top, ``floor(p / 2)`` at the bottom."""
+    return split_padding(kernel - 1, "before")
+
+
+def half_kernel_padding(kernel: int) -> tuple[int, int]:
+    """A common exercise formula: ``k // 2`` on both sides (one cell too many for even ``k``)."""
+    return kernel // 2, kernel // 2
+
+
+def exercise_same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """A common exercise formula: ``((h - 1) * s + k - h) // 2 + 1`` on both sides (28, 3, 1 -> 2)."""
+    pad = ((size - 1) * stride + kernel - size) // 2 + 1
+    return pad, pad

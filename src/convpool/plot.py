@@ -33,27 +33,16 @@ def _show(ax, image: np.ndarray, title: str) -> None:
 
 
 def tasks_figure(runs, path) -> None:
-    """One row per task: the first input image, then each of its result maps.
+    """One row per task: an input image, then its result maps (see :mod:`convpool.plot_demo`).
 
     Parameters
     ----------
     runs : list of convpool.demo.TaskRun
     path : str or Path, PNG file to write
     """
-    plt = _pyplot()
-    cols = 1 + max(len(run.panels()) for run in runs)
-    fig, axes = plt.subplots(len(runs), cols, figsize=(2.0 * cols, 2.1 * len(runs)), squeeze=False)
-    for row, run in zip(axes, runs, strict=True):
-        _show(row[0], run.images[0], f"{run.name}\ninput {run.images.shape[1:]}")
-        maps = run.panels()
-        for i, ax in enumerate(row[1:]):
-            if i < len(maps):
-                _show(ax, maps[i], f"{run.call}\noutput {maps[i].shape}")
-            else:
-                ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=80)
-    plt.close(fig)
+    from .plot_demo import tasks_figure as draw
+
+    draw(runs, path)
 
 
 def _save(fig, path) -> None:
@@ -194,13 +183,14 @@ class ExplainScene:
         # the caption (one step's arithmetic) wraps to the figure width: leave room for its longest
         self.caption_chars = max(30, int(self.cell * width * 13))  # ~15 monospace chars per inch at 8 pt, less a margin
         lines = max(self.caption_text(step).count("\n") + 1 for step in range(self.steps))
-        height = max(hp, oh) + 1.3 + 0.45 * lines
-        self.fig = fig = plt.figure(figsize=(self.cell * width + 0.2, self.cell * height + 0.2))
+        height = max(hp, oh) + 1.6 + 0.45 * lines
+        # 0.6 cells on the left for the row indices
+        self.fig = fig = plt.figure(figsize=(self.cell * (width + 0.6) + 0.2, self.cell * height + 0.2))
         ax = self.ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(-0.1, width + 0.1)
+        ax.set_xlim(-0.7, width + 0.1)
         ax.set_ylim(height, -0.1)  # rows grow downwards, like an array
         ax.axis("off")
-        top = 1.0  # room for the labels
+        top = 1.3  # room for the labels and the column indices
         self.top, self.out_left = top, wp + gap
         font = 9 if max(hp, wp) <= 12 else 7
         fill_text = "" if self.mode != "conv" else "0"
@@ -251,8 +241,9 @@ class ExplainScene:
             if gh.padded > gh.size or gw.padded > gw.size
             else "no padding"
         )
-        ax.text(0, 0.55, f"input {gh.size}x{gw.size} ({pad_note})", fontsize=8, va="center")
-        ax.text(self.out_left, 0.55, f"output {oh}x{ow}", fontsize=8, va="center")
+        ax.text(0, 0.45, f"input {gh.size}x{gw.size} ({pad_note})", fontsize=8, va="center")
+        ax.text(self.out_left, 0.45, f"output {oh}x{ow}, {self._steps_note()}", fontsize=8, va="center")
+        self._indices(top)
         taps = gh.kernel * gw.kernel
         self.tap_patches = [
             ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="#3b7dd8", alpha=0.35, edgecolor="#1d4f9a", lw=1.6))
@@ -263,6 +254,27 @@ class ExplainScene:
             Rectangle((0, 0), 1, 1, facecolor="#3b7dd8", alpha=0.35, edgecolor="#1d4f9a", lw=1.6)
         )
         self.caption = ax.text(0, top + max(hp, oh) + 0.35, "", fontsize=8, va="top", family="monospace")
+
+    def _steps_note(self) -> str:
+        """``stride 2x1`` (and ``dilation ...`` when not 1): how far windows and taps move."""
+        gh, gw = self.gh, self.gw
+        note = f"stride {gh.stride}x{gw.stride}"
+        if (gh.dilation, gw.dilation) != (1, 1):
+            note += f", dilation {gh.dilation}x{gw.dilation}"
+        return note
+
+    def _indices(self, top: float) -> None:
+        """Row and column indices of the input's real cells and of the output, in small grey type."""
+        ax, gh, gw = self.ax, self.gh, self.gw
+        style = {"fontsize": 6, "color": "#777777"}
+        for r in range(gh.size):
+            ax.text(-0.1, top + gh.before + r + 0.5, str(r), ha="right", va="center", **style)
+        for c in range(gw.size):
+            ax.text(gw.before + c + 0.5, top - 0.08, str(c), ha="center", va="bottom", **style)
+        for i in range(gh.out):
+            ax.text(self.out_left - 0.1, top + i + 0.5, str(i), ha="right", va="center", **style)
+        for j in range(gw.out):
+            ax.text(self.out_left + j + 0.5, top - 0.08, str(j), ha="center", va="bottom", **style)
 
     def taps(self, step: int) -> list[tuple[int, int]]:
         """Padded-grid cells ``(row, col)`` the window of ``step`` reads, in kernel order."""
@@ -330,16 +342,21 @@ def _num(value) -> str:
 
 
 def explain_gif(scene: ExplainScene, path, *, fps: float = 2.0) -> int:
-    """Write the animation of ``scene`` as a looping GIF, one frame per output cell; returns the count."""
+    """Write the animation of ``scene`` as a looping GIF, one frame per output cell; returns the count.
+
+    Each frame shows for ``1 / fps`` seconds, the last (the whole output) four times as long.
+    """
     try:
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("writing a GIF needs Pillow: pip install 'convpool[image]'") from exc
     frames = [Image.fromarray(scene.frame(step)) for step in range(scene.steps)]
     duration = int(round(1000 / fps))
+    # the finished output stays up four times as long before the loop starts again
+    durations = [duration] * (len(frames) - 1) + [4 * duration]
     # every frame differs (the window moves), so Pillow keeps them all; the format is named because
     # `path` may be a temporary name ending in .tmp
-    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0)
+    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
     return len(frames)
 
 

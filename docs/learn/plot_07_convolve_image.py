@@ -1,0 +1,84 @@
+"""
+7. How do you convolve an image?
+================================
+
+All the pieces together on a real photo: padding, stride, channels, several
+kernels. Each title gives the output size, which ``convpool.conv_output_shape``
+computes without doing the convolution::
+
+    out = (n + before + after - k) // s + 1     (per axis)
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import convpool
+from convpool import data, kernels, plot_learn
+
+photo = data.photo("chelsea")[40:168, 60:188]  # (128, 128, 3) uint8
+gray = photo.astype(np.float64).mean(axis=2)
+sobel = kernels.get("sobel_x")
+cases = [("valid", 1), ("same", 1), ("valid", 2), ("same", 3)]
+maps, titles = [], []
+for padding, stride in cases:
+    out = convpool.convolve(gray[None, :, :, None], sobel[:, :, None, None], padding=padding, stride=stride)
+    shape = convpool.conv_output_shape(gray.shape, sobel.shape, stride=stride, padding=padding)
+    assert out.shape[1:3] == shape
+    maps.append(out[0, :, :, 0])
+    titles.append(f"'{padding}', stride {stride}\n{shape[0]}x{shape[1]}")
+plot_learn.image_row([gray, *maps], ["gray photo 128x128", *titles], scale="outputs", label="sobel_x response")
+
+# %%
+# The command line shows the same arithmetic with the numbers filled in, here
+# for the last case (``'same'``, stride 3)::
+#
+#     convpool shape --input 128x128 --kernel 3x3 --padding same --stride 3
+env = dict(os.environ, PYTHONPATH=str(Path(convpool.__file__).parents[1]))  # the convpool being documented
+command = ["shape", "--input", "128x128", "--kernel", "3x3", "--padding", "same", "--stride", "3"]
+shown = subprocess.run(
+    [sys.executable, "-m", "convpool", *command], env=env, capture_output=True, text=True, check=True
+)
+print(shown.stdout)
+
+# %%
+# Multi-channel and multi-kernel: the colour photo ``(128, 128, 3)`` with two
+# ``(3, 3, 3)`` kernels at once, ``(3, 3, 3, 2)``, gives ``(126, 126, 2)``.
+bank = np.stack([np.stack([sobel] * 3, axis=2), np.stack([sobel.T] * 3, axis=2)], axis=3)
+both = convpool.convolve(photo[None], bank, padding="valid")[0]
+print(photo.shape, "*", bank.shape, "->", both.shape)
+plot_learn.image_row(
+    [photo, both[:, :, 0], both[:, :, 1]],
+    ["photo (128, 128, 3)", "map 0 (126, 126)", "map 1 (126, 126)"],
+    scale="outputs",
+    label="response",
+)
+
+# %%
+# The loop over output cells
+# --------------------------
+#
+# The definition, written as a loop: one output cell at a time, the window
+# times the kernel, summed. It gives convpool's numbers exactly (slowly).
+small = gray[:20, :20]
+ref = np.zeros((18, 18))
+for i in range(18):
+    for j in range(18):
+        ref[i, j] = np.sum(small[i : i + 3, j : j + 3] * sobel)
+fast = convpool.convolve(small[None, :, :, None], sobel[:, :, None, None], padding="valid")[0, :, :, 0]
+print("loop == convpool:", np.allclose(ref, fast))
+
+# %%
+# im2col: one matrix product
+# --------------------------
+#
+# Libraries compute it faster by copying every window into one row of a
+# matrix (*im2col*): 18*18 windows of 9 numbers give a ``(324, 9)`` matrix,
+# times the kernel as a ``(9,)`` vector, then reshaped to 18x18.
+windows = np.lib.stride_tricks.sliding_window_view(small, (3, 3))  # (18, 18, 3, 3)
+columns = windows.reshape(-1, 9)
+print("im2col matrix", columns.shape)
+print("im2col == convpool:", np.allclose((columns @ sobel.ravel()).reshape(18, 18), fast))
