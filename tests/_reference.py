@@ -61,19 +61,53 @@ def conv_ref(images, kernels, padding="same", stride=1, dilation=1, pad_mode="co
     return out
 
 
-def pool_ref(images, kernel_shape, stride, mode="max", padding="valid", count_include_pad=False):
-    """Pooling by reading each window; padded cells are NaN and skipped unless counted."""
-    x = np.asarray(images)
+def _window_starts(padded: int, size_before: int, extent: int, stride: int, ceil_mode: bool) -> list[int]:
+    """Starts (in padded cells) of the windows along one axis, window by window.
+
+    Floor: a window exists while it ends inside the padded axis. Ceil (PyTorch):
+    while the previous window ended before the padded axis did and the window
+    starts before the bottom/right padding (``size_before`` = before + size).
+    """
+    starts = [0]
+    while True:
+        nxt = starts[-1] + stride
+        if not ceil_mode and nxt + extent <= padded:
+            starts.append(nxt)
+        elif ceil_mode and starts[-1] + extent < padded and nxt < size_before:
+            starts.append(nxt)
+        else:
+            return starts
+
+
+def pool_ref(
+    images, kernel_shape, stride, mode="max", padding="valid", count_include_pad=False, dilation=1, ceil_mode=False
+):
+    """Pooling by reading each window's taps; padded cells are NaN and skipped unless counted.
+
+    ``count_include_pad`` counts the window's taps inside the padded image (a
+    ceil-mode window reaching past it counts only those), as PyTorch's avg_pool2d.
+    """
+    x = np.asarray(images).astype(np.float64)
     kh, kw = _two(kernel_shape)
     sh, sw = _two(stride)
-    (t, b), (left, r) = _pairs(padding, x.shape[1:3], (kh, kw), (sh, sw), (1, 1))
-    xp = np.pad(x.astype(np.float64), ((0, 0), (t, b), (left, r), (0, 0)), constant_values=np.nan)
-    oh = (xp.shape[1] - kh) // sh + 1
-    ow = (xp.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
-    for i in range(oh):
-        for j in range(ow):
-            window = xp[:, i * sh : i * sh + kh, j * sw : j * sw + kw, :]
+    dh, dw = _two(dilation)
+    (t, b), (left, r) = _pairs(padding, x.shape[1:3], (kh, kw), (sh, sw), (dh, dw))
+    starts = []
+    for size, before, after, k, s, d in ((x.shape[1], t, b, kh, sh, dh), (x.shape[2], left, r, kw, sw, dw)):
+        starts.append(_window_starts(before + size + after, before + size, (k - 1) * d + 1, s, ceil_mode))
+    extra = (
+        max(starts[0][-1] + (kh - 1) * dh + 1 - (t + x.shape[1] + b), 0),
+        max(starts[1][-1] + (kw - 1) * dw + 1 - (left + x.shape[2] + r), 0),
+    )
+    xp = np.pad(x, ((0, 0), (t, b + extra[0]), (left, r + extra[1]), (0, 0)), constant_values=np.nan)
+    inside = np.zeros(xp.shape[1:3], bool)  # cells of the padded image (not ceil mode's extra ones)
+    inside[: t + x.shape[1] + b, : left + x.shape[2] + r] = True
+    out = np.zeros((x.shape[0], len(starts[0]), len(starts[1]), x.shape[3]))
+    for i, top in enumerate(starts[0]):
+        for j, first in enumerate(starts[1]):
+            rows = [top + a * dh for a in range(kh)]
+            cols = [first + c * dw for c in range(kw)]
+            window = xp[:, rows][:, :, cols]
             if mode == "max":
                 out[:, i, j] = np.nanmax(window, axis=(1, 2))
             elif mode == "min":
@@ -81,7 +115,7 @@ def pool_ref(images, kernel_shape, stride, mode="max", padding="valid", count_in
             elif mode == "sum":
                 out[:, i, j] = np.nansum(window, axis=(1, 2))
             elif count_include_pad:
-                out[:, i, j] = np.nansum(window, axis=(1, 2)) / (kh * kw)
+                out[:, i, j] = np.nansum(window, axis=(1, 2)) / inside[np.ix_(rows, cols)].sum()
             else:
                 out[:, i, j] = np.nanmean(window, axis=(1, 2))
     return out

@@ -91,6 +91,23 @@ def test_pool_matches_eager_on_every_chunking(data, chunks, mode):
     np.testing.assert_allclose(got, pool_ref(x, 3, 2, mode), rtol=1e-13)
 
 
+@pytest.mark.parametrize("chunks", ["uneven", "below-halo", "channels-split"])
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_dilated_and_ceil_mode_pool_matches_eager_and_the_definition(data, chunks, mode):
+    """Ceil mode's extra cells are band padding; a cut average with count_include_pad runs on whole images."""
+    x = data[0]
+    for window, stride, padding, dilation in [(3, 2, ((1, 0), (0, 1)), 2), ((2, 3), (3, 2), "valid", (1, 2))]:
+        for include in (False, True):
+            options = dict(padding=padding, count_include_pad=include, dilation=dilation, ceil_mode=True)
+            lazy = convpool.pool(_lazy(x, CHUNKINGS[chunks]), window, stride, mode, **options)
+            got = lazy.compute()
+            np.testing.assert_allclose(got, convpool.pool(x, window, stride, mode, **options), rtol=1e-13)
+            np.testing.assert_allclose(got, pool_ref(x, window, stride, mode, **options), rtol=1e-13)
+    g = np.random.default_rng(6).standard_normal(got.shape)
+    lazy = convpool.pool_backward(g, _lazy(x, CHUNKINGS[chunks]), window, stride, mode, **options)
+    np.testing.assert_allclose(lazy.compute(), convpool.pool_backward(g, x, window, stride, mode, **options))
+
+
 def test_pool_keeps_channel_chunks_and_convolution_joins_them(data):
     x, k = data
     lazy = _lazy(x, CHUNKINGS["channels-split"])

@@ -211,6 +211,22 @@ def test_pool_matches_engine(xp_path, mode, rng):
             assert_same(xp, out, expected, images, exact=exact)
 
 
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_dilated_and_ceil_mode_pool_and_backward_match_engine(xp_path, mode, rng):
+    """Dilation takes the core (the native kernels have none); ceil mode is more padding in the geometry."""
+    xp, path = xp_path
+    x = rng.standard_normal((2, 9, 8, 2)).astype(np.float32)
+    for window, stride, padding, dilation in [(3, 2, ((1, 0), (0, 1)), 2), (2, 2, "valid", 1), ((2, 3), 3, 1, (2, 1))]:
+        kwargs = dict(padding=padding, count_include_pad=True, dilation=dilation, ceil_mode=True)
+        expected = convpool.pool(x, window, stride, mode, **kwargs)
+        images = xp.asarray(x)
+        assert_same(xp, apply(convpool.pool, path, images, window, stride, mode, **kwargs), expected, images, False)
+        g = rng.standard_normal(expected.shape).astype(np.float32)
+        want = convpool.pool_backward(g, x, window, stride, mode, **kwargs)
+        out = apply(convpool.pool_backward, path, xp.asarray(g), images, window, stride, mode, **kwargs)
+        assert_same(xp, out, want, images, exact=False)
+
+
 def test_bool_max_and_min_pooling(xp_path, rng):
     xp, path = xp_path
     x = rng.random((2, 5, 5, 2)) > 0.7

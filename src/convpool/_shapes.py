@@ -20,6 +20,10 @@ class AxisGeometry(NamedTuple):
 
     ``size`` input cells, a window of ``kernel`` taps ``dilation`` apart moved
     by ``stride``, ``before``/``after`` cells of padding, giving ``out`` outputs.
+    ``overhang``: the last ``overhang`` cells of ``after`` are not padding that
+    was asked for but the cells pooling's ``ceil_mode`` lets the last window
+    reach past it (see :func:`axis_geometry`); they are padding in every other
+    respect, except that an average with ``count_include_pad`` does not count them.
     """
 
     size: int
@@ -29,6 +33,7 @@ class AxisGeometry(NamedTuple):
     before: int
     after: int
     out: int
+    overhang: int = 0
 
     @property
     def extent(self) -> int:
@@ -46,15 +51,25 @@ def window_extent(kernel: int, dilation: int = 1) -> int:
     return (kernel - 1) * dilation + 1
 
 
-def output_size(size: int, kernel: int, stride: int = 1, dilation: int = 1, before: int = 0, after: int = 0) -> int:
+def output_size(
+    size: int, kernel: int, stride: int = 1, dilation: int = 1, before: int = 0, after: int = 0, ceil: bool = False
+) -> int:
     """Number of window positions along one axis.
 
     ``out = (size + before + after - (kernel - 1) * dilation - 1) // stride + 1``
 
-    The result is below 1 when the dilated window is larger than the padded
-    axis; callers turn that into an error (see :func:`axis_geometry`).
+    With ``ceil`` (pooling's ``ceil_mode``, as PyTorch defines it) the division
+    rounds up instead, ``out = ceil((size + before + after - (kernel - 1) *
+    dilation - 1) / stride) + 1``, minus one if ``(out - 1) * stride >= size +
+    before``: the last window must start inside the image or its top/left
+    padding. The result is below 1 when the dilated window is larger than the
+    padded axis; callers turn that into an error (see :func:`axis_geometry`).
     """
-    return (size + before + after - (kernel - 1) * dilation - 1) // stride + 1
+    span = size + before + after - (kernel - 1) * dilation - 1
+    if not ceil:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + before else out
 
 
 def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
@@ -87,15 +102,25 @@ def axis_padding(padding, axis: int, size: int, kernel: int, stride: int, dilati
 
 
 def axis_geometry(
-    padding, axis: int, size: int, kernel: int, stride: int = 1, dilation: int = 1, what: str = "kernel"
+    padding,
+    axis: int,
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    dilation: int = 1,
+    what: str = "kernel",
+    ceil: bool = False,
 ) -> AxisGeometry:
     """Padding and output size along one axis; ``ValueError`` if no window fits.
 
     ``padding`` is a word of :data:`PADDING_WORDS` or checked per-side pairs
     ``((top, bottom), (left, right))``; ``axis`` is 0 (height) or 1 (width).
+    With ``ceil`` (see :func:`output_size`) the last window may reach past the
+    padded axis; ``after`` grows by those ``overhang`` cells,
+    ``max((out - 1) * stride + extent - (before + size + after), 0)``.
     """
     before, after = axis_padding(padding, axis, size, kernel, stride, dilation)
-    out = output_size(size, kernel, stride, dilation, before, after)
+    out = output_size(size, kernel, stride, dilation, before, after, ceil)
     if out < 1:
         name = ("height", "width")[axis]
         extent = window_extent(kernel, dilation)
@@ -105,48 +130,55 @@ def axis_geometry(
             f"{name} {size} + {before} + {after} = {size + before + after}; "
             f"output {name} would be {out}"
         )
-    return AxisGeometry(size, kernel, stride, dilation, before, after, out)
+    overhang = max((out - 1) * stride + window_extent(kernel, dilation) - (before + size + after), 0)
+    return AxisGeometry(size, kernel, stride, dilation, before, after + overhang, out, overhang)
 
 
-def geometry_2d(padding, sizes, kernel, stride, dilation, what: str = "kernel"):
+def geometry_2d(padding, sizes, kernel, stride, dilation, what: str = "kernel", ceil: bool = False):
     """:func:`axis_geometry` for (height, width); returns two ``AxisGeometry``."""
     return tuple(
-        axis_geometry(padding, axis, sizes[axis], kernel[axis], stride[axis], dilation[axis], what) for axis in (0, 1)
+        axis_geometry(padding, axis, sizes[axis], kernel[axis], stride[axis], dilation[axis], what, ceil)
+        for axis in (0, 1)
     )
 
 
-def window_counts(g: AxisGeometry) -> np.ndarray:
+def window_counts(g: AxisGeometry, include_pad: bool = False) -> np.ndarray:
     """Real (non-padding) cells in each window along one axis, shape ``(out,)``.
 
     Window ``i`` covers padded cells ``[i * stride, i * stride + extent)``, i.e.
     input cells ``[start, start + extent)`` with ``start = i * stride - before``;
     the count is that range clipped to ``[0, size)``, counting every
-    ``dilation``-th cell.
+    ``dilation``-th cell. With ``include_pad`` the range is clipped to the
+    padding asked for instead, ``[-before, size + after - overhang)``.
     """
     starts = np.arange(g.out) * g.stride - g.before
     taps = starts[:, None] + np.arange(g.kernel) * g.dilation
-    return ((taps >= 0) & (taps < g.size)).sum(axis=1)
+    low, high = (-g.before, g.size + g.after - g.overhang) if include_pad else (0, g.size)
+    return ((taps >= low) & (taps < high)).sum(axis=1)
 
 
 def average_divisor(geometry, count_include_pad: bool) -> np.ndarray:
     """Cells each average pools over, shape ``(oh, ow, 1)``, for the forward and backward passes.
 
-    ``kh * kw`` for every window with ``count_include_pad``, else only the
-    input cells it covers: ``window_counts(gh)[i] * window_counts(gw)[j]``.
+    Without ``count_include_pad`` only the input cells a window covers:
+    ``window_counts(gh)[i] * window_counts(gw)[j]``. With it, ``kh * kw`` for
+    every window, except that a ``ceil_mode`` window reaching past the padding
+    counts only its taps inside the padded image (PyTorch's ``avg_pool2d``):
+    ``window_counts(gh, True)[i] * window_counts(gw, True)[j]``.
     """
     gh, gw = geometry
-    if count_include_pad:
+    if count_include_pad and not (gh.overhang or gw.overhang):
         return np.full((gh.out, gw.out, 1), gh.kernel * gw.kernel)
-    return np.outer(window_counts(gh), window_counts(gw))[:, :, None]
+    return np.outer(window_counts(gh, count_include_pad), window_counts(gw, count_include_pad))[:, :, None]
 
 
 def has_padding_only_window(g: AxisGeometry) -> bool:
     """True if some window along this axis covers padding and no input cell.
 
-    The first window covers input cells ``[-before, -before + extent)``, the
-    last ``[(out - 1) * stride - before, ...)``.
+    Counted tap by tap (:func:`window_counts`), so that a dilated window whose
+    taps step over the image is caught too.
     """
-    return g.before >= g.extent or (g.out - 1) * g.stride - g.before >= g.size
+    return bool((window_counts(g) == 0).any())
 
 
 def band(g: AxisGeometry, lo: int, hi: int) -> tuple[slice, AxisGeometry]:

@@ -264,14 +264,17 @@ def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_val
     return ConvArguments(images, kernels, geometry, mode, fill)
 
 
-def pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pad, threads=None) -> PoolArguments:
+def pool_arguments(
+    images, kernel_shape, stride, mode, padding, count_include_pad, threads=None, dilation=1, ceil_mode=False
+) -> PoolArguments:
     """The checks shared by :func:`convpool.pool` and :func:`convpool.pool_backward`.
 
     In this order: array, emptiness, window, stride, mode, padding,
-    ``count_include_pad``, ``threads``, then the geometry and the rule that
-    every window holds at least one input cell. ``threads`` is checked here
-    only to keep :func:`convpool.pool`'s order of messages (it came before
-    the geometry there); the backward pass leaves it ``None``.
+    ``count_include_pad``, ``threads``, ``dilation``, ``ceil_mode``, then the
+    geometry and the rule that every window holds at least one input cell.
+    ``threads`` is checked here only to keep :func:`convpool.pool`'s order of
+    messages (it came before the geometry there); the backward pass leaves it
+    ``None``.
     """
     images = as_array(images, "images", 4, "(m, h, w, c)")
     nonempty(images, "images", "h, w, c", (1, 2, 3))
@@ -281,11 +284,14 @@ def pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pa
     pads = _check_padding(padding)
     include = flag(count_include_pad, "count_include_pad")
     workers = _check_threads(threads)
-    geometry = geometry_2d(pads, images.shape[1:3], window, strides, (1, 1), what="kernel_shape")
+    dilations = int_pair(dilation, "dilation")
+    ceil = flag(ceil_mode, "ceil_mode")
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, dilations, what="kernel_shape", ceil=ceil)
     if any(has_padding_only_window(g) for g in geometry):
-        sides = tuple((g.before, g.after) for g in geometry)
+        sides = tuple((g.before, g.after - g.overhang) for g in geometry)
+        dil = f", dilation {dilations}" if dilations != (1, 1) else ""
         raise ValueError(
-            f"padding {sides} is too large for pooling window {window} with stride {strides}: "
+            f"padding {sides} is too large for pooling window {window} with stride {strides}{dil}: "
             "some window would cover only padding"
         )
     gh, gw = geometry

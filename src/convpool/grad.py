@@ -471,6 +471,8 @@ def pool_backward(
     *,
     padding="valid",
     count_include_pad: bool = False,
+    dilation=1,
+    ceil_mode: bool = False,
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.
 
@@ -482,7 +484,8 @@ def pool_backward(
       NaN), the first NaN if there are several.
     * ``'avg'``: ``grad_output / count`` to every real cell, with the same
       ``count`` the forward pass divided by (the real cells in the window, or
-      ``kh * kw`` with ``count_include_pad=True``).
+      with ``count_include_pad=True`` its taps inside the padded image:
+      ``kh * kw`` unless ``ceil_mode`` cut the window).
     * ``'sum'``: ``grad_output`` to every real cell.
 
     Padded cells never receive gradient. Where windows overlap (stride smaller
@@ -493,7 +496,7 @@ def pool_backward(
     grad_output : array_like, shape (m, oh, ow, c)
         Gradient of the loss with respect to the pooled output; exactly the
         forward output's shape.
-    images, kernel_shape, stride, mode, padding, count_include_pad
+    images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode
         Exactly as given to :func:`convpool.pool`.
 
     Returns
@@ -512,7 +515,8 @@ def pool_backward(
 
     Notes
     -----
-    ``oh = (h + top + bottom - kh) // sh + 1``, likewise ``ow``.
+    ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``, likewise ``ow``;
+    with ``ceil_mode`` rounded up as described in :func:`convpool.pool`.
 
     Examples
     --------
@@ -527,7 +531,7 @@ def pool_backward(
            [0.25, 0.25]])
     """
     images, geometry, mode, include, _ = check.pool_arguments(
-        images, kernel_shape, stride, mode, padding, count_include_pad
+        images, kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")

@@ -21,10 +21,12 @@ def pool(
     padding="valid",
     count_include_pad: bool = False,
     threads: int | None = None,
+    dilation=1,
+    ceil_mode: bool = False,
 ) -> np.ndarray:
     """Pool a batch of images window by window, each channel on its own.
 
-    ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a, j*sw + b, k]``
+    ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a*dh, j*sw + b*dw, k]``
 
     Parameters
     ----------
@@ -43,6 +45,16 @@ def pool(
         zeros) instead of by the number of input cells it covers.
     threads : int, optional
         Threads working on batch blocks at once, as in :func:`convpool.convolve`.
+    dilation : int or (dh, dw), default 1
+        Spacing between the window's taps, each ``>= 1``: a window of ``kh x kw``
+        taps spans ``(kh - 1) * dh + 1`` rows and ``(kw - 1) * dw + 1`` columns
+        (PyTorch's ``max_pool2d(dilation=)``).
+    ceil_mode : bool, default False
+        Round the output size up instead of down, as PyTorch defines it: the
+        last window may reach past the padding (those cells count as padding:
+        they never win and are never averaged, not even with
+        ``count_include_pad``), but it must start inside the image or its
+        top/left padding.
 
     Returns
     -------
@@ -58,7 +70,12 @@ def pool(
 
     Notes
     -----
-    ``oh = (h + top + bottom - kh) // sh + 1``, likewise ``ow``.
+    ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``, likewise ``ow``.
+    With ``ceil_mode``: ``oh = ceil((h + top + bottom - (kh - 1) * dh - 1) / sh) + 1``,
+    minus one if ``(oh - 1) * sh >= h + top``. With ``count_include_pad`` an
+    average divides by the window's taps inside the padded image
+    ``[-top, h + bottom)`` (``kh * kw`` unless ``ceil_mode`` cut the window),
+    as PyTorch's ``avg_pool2d`` does.
 
     Examples
     --------
@@ -71,10 +88,15 @@ def pool(
     >>> pool(x, 2, 2, mode="avg")[0, :, :, 0]
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
+    >>> pool(x, 2, 2, dilation=2)[0, :, :, 0]  # taps 2 apart: one window, rows and columns 0 and 2
+    array([[10]])
+    >>> pool(x[:, :3, :3], 2, 2, ceil_mode=True)[0, :, :, 0]  # the last row and column alone
+    array([[ 5,  6],
+           [ 9, 10]])
     """
     # threads goes through the shared checks only to keep its place in their order.
     images, geometry, mode, include, workers = check.pool_arguments(
-        images, kernel_shape, stride, mode, padding, count_include_pad, threads
+        images, kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode
     )
     if mode in ("max", "min"):
         dtype = images.dtype

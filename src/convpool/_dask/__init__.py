@@ -76,6 +76,10 @@ def _prepare(func, bound) -> _Prepared:
     if spec.backward:
         return _prepare_backward(block, given, images, meta, spec)
     images = _channels(images, spec.keep_channels)
+    if _clipped_average(arguments, geo):
+        # A chunk called with its band's padding would count ceil mode's extra cells as asked-for
+        # padding (divisor kh * kw): such calls run on whole images instead.
+        images = images.rechunk({1: -1, 2: -1})
     rows, cols = (axis_bands(images.chunks[1 + a], geo[a], pad_mode) for a in (0, 1))
     whole = len(images.chunks[1]) == 1 and len(images.chunks[2]) == 1
     out_chunks = (images.chunks[0], tuple(b.out for b in rows), tuple(b.out for b in cols))
@@ -116,6 +120,13 @@ def _prepare_backward(block, given: dict, images, meta, spec) -> _Prepared:
         grad = da.from_array(grad, chunks=(images.chunks[0], -1, -1, channels))
     result = DaskPlan(images.chunks, images.chunks, False)
     return _Prepared(block, (grad, images), meta, None, result)
+
+
+def _clipped_average(arguments: dict, geo) -> bool:
+    """An average with ``count_include_pad`` whose ``ceil_mode`` windows reach past the padding."""
+    options = {**arguments, **arguments.get("options", {})}
+    include = options.get("mode") == "avg" and options.get("count_include_pad")
+    return bool(include) and any(g.overhang for g in geo)
 
 
 def _channels(images, keep: bool):

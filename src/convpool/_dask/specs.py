@@ -51,6 +51,9 @@ def geometry(name: str, arguments: dict, images: np.ndarray):
             options["mode"],
             options["padding"],
             options["count_include_pad"],
+            None,
+            options.get("dilation", 1),
+            options.get("ceil_mode", False),
         )
         return pooled.geometry, "constant"
     kernels = np.asarray(options["kernels"] if "kernels" in options else options["kernel"])

@@ -75,7 +75,9 @@ def run_jax_compiled(name: str, bound, values: dict, result, where, path: str):
 
 def _pool_geometry(images, args):
     names = ("kernel_shape", "stride", "mode", "padding", "count_include_pad")
-    _, geometry, mode, include, _ = check.pool_arguments(_meta(images), *(args[n] for n in names))
+    _, geometry, mode, include, _ = check.pool_arguments(
+        _meta(images), *(args[n] for n in names), None, args.get("dilation", 1), args.get("ceil_mode", False)
+    )
     return geometry, mode, include
 
 
@@ -117,6 +119,8 @@ def _convolve(name: str, args, values: dict, dtype: np.dtype, where, path: str):
 def _pool(args, values: dict, dtype: np.dtype, where, path: str):
     images = values["images"]
     geometry, mode, include = _pool_geometry(images, args)
-    if path == "native" and _native.supports_pool(where, mode, dtype):
+    # the native kernels here take no dilation (ceil mode is only more padding in the geometry)
+    undilated = all(g.dilation == 1 for g in geometry)
+    if path == "native" and undilated and _native.supports_pool(where, mode, dtype):
         return _native.pool(where, images, geometry, mode, include, dtype)
     return _core.pool(where, images, geometry, mode, include, dtype)
