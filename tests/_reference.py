@@ -40,8 +40,27 @@ def _two(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-def conv_ref(images, kernels, padding="same", stride=1, dilation=1, pad_mode="constant", pad_value=0.0):
-    """``out[n,i,j,o] = sum_{a,b,c} xp[n, i*sh + a*dh, j*sw + b*dw, c] * k[a,b,c,o]`` in float64."""
+def conv_ref(images, kernels, padding="same", stride=1, dilation=1, pad_mode="constant", pad_value=0.0, groups=1):
+    """``out[n,i,j,o] = sum_{a,b,c} xp[n, i*sh + a*dh, j*sw + b*dw, c] * k[a,b,c,o]`` in float64.
+
+    With ``groups``: each group's outputs from its own channels, one group at a time.
+    """
+    if groups != 1:
+        x, k = np.asarray(images), np.asarray(kernels)
+        cg, ng = x.shape[3] // groups, k.shape[3] // groups
+        parts = [
+            conv_ref(
+                x[..., g * cg : (g + 1) * cg],
+                k[..., g * ng : (g + 1) * ng],
+                padding,
+                stride,
+                dilation,
+                pad_mode,
+                pad_value,
+            )
+            for g in range(groups)
+        ]
+        return np.concatenate(parts, axis=3)
     x = np.asarray(images, dtype=np.float64)
     k = np.asarray(kernels, dtype=np.float64)
     stride, dilation = _two(stride), _two(dilation)

@@ -155,6 +155,30 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
         )
 
 
+def _check_groups(groups, images_shape, kernels_shape) -> int:
+    """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(kh, kw, c // groups, nc)``."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"groups must be an int, got {groups!r}")
+    groups = int(groups)
+    if groups < 1:
+        raise ValueError(f"groups must be >= 1, got {groups}")
+    if groups == 1:
+        channels_match(images_shape[3], kernels_shape[2], images_shape, kernels_shape, "kernels")
+        return groups
+    c, nc = images_shape[3], kernels_shape[3]
+    if c % groups or nc % groups:
+        raise ValueError(
+            f"groups={groups} must divide the images' {c} channels (shape {images_shape}) and the "
+            f"kernels' {nc} outputs (shape {kernels_shape})"
+        )
+    if kernels_shape[2] != c // groups:
+        raise ValueError(
+            f"with groups={groups} kernels must have c // groups = {c // groups} channels, shape "
+            f"(kh, kw, {c // groups}, nc), got shape {kernels_shape} for images of shape {images_shape}"
+        )
+    return groups
+
+
 def result_dtype(*dtypes) -> np.dtype:
     """Floating dtype of a convolution or average: float32 stays float32.
 
@@ -240,11 +264,11 @@ class PoolArguments(NamedTuple):
     threads: int | None
 
 
-def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value) -> ConvArguments:
+def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value, groups=1) -> ConvArguments:
     """The checks shared by :func:`convpool.convolve` and :func:`convpool.convolve_backward`.
 
     In this order (a call with several errors reports the first): arrays,
-    emptiness, channels, padding, stride, dilation, pad mode and value, then
+    emptiness, groups and channels, padding, stride, dilation, pad mode and value, then
     the geometry (:func:`~convpool._shapes.geometry_2d` rejects a dilated
     kernel larger than the padded image). ``method`` and ``threads`` are the
     caller's to check, after these.
@@ -253,7 +277,7 @@ def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_val
     kernels = as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
     nonempty(images, "images", "h, w, c", (1, 2, 3))
     nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
-    channels_match(images.shape[3], kernels.shape[2], images.shape, kernels.shape, "kernels")
+    _check_groups(groups, images.shape, kernels.shape)
     pads = _check_padding(padding)
     strides = int_pair(stride, "stride")
     dilations = int_pair(dilation, "dilation")

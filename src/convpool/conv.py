@@ -11,6 +11,7 @@ import numpy as np
 from . import _validate as check
 from ._dispatch import routed
 from ._engine import correlate
+from ._engine.grouped import dense_kernels, depthwise
 
 __all__ = [
     "convolve",
@@ -37,6 +38,7 @@ def convolve(
     pad_value: float = 0,
     method: str = "auto",
     threads: int | None = None,
+    groups: int = 1,
 ) -> np.ndarray:
     """Convolve a batch of multi-channel images with several kernels.
 
@@ -44,14 +46,19 @@ def convolve(
 
         out[n, i, j, o] = sum_{a, b, k} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernels[a, b, k, o]
 
-    where ``xp`` is ``images`` padded as ``padding`` and ``pad_mode`` say.
+    where ``xp`` is ``images`` padded as ``padding`` and ``pad_mode`` say. With
+    ``groups = G`` (as PyTorch's ``conv2d(groups=)``), output ``o`` reads only the
+    ``cg = c // G`` channels of its group ``g = o // (nc // G)``::
+
+        out[n, i, j, o] = sum_{a, b, k < cg} xp[n, i*sh + a*dh, j*sw + b*dw, g*cg + k] * kernels[a, b, k, o]
 
     Parameters
     ----------
     images : array_like, shape (m, h, w, c)
         ``m`` images of ``h`` x ``w`` pixels and ``c`` channels. Any real dtype.
-    kernels : array_like, shape (kh, kw, c, nc)
-        ``nc`` kernels of ``kh`` x ``kw`` taps over the ``c`` channels.
+    kernels : array_like, shape (kh, kw, c // groups, nc)
+        ``nc`` kernels of ``kh`` x ``kw`` taps over the ``c`` channels (over
+        their group's ``c // groups`` channels when ``groups > 1``).
     padding : {'same', 'valid', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
         ``'valid'``: none. ``'same'``: enough for ``ceil(h / sh)`` x ``ceil(w / sw)``
         outputs, the odd cell at the bottom/right. ``'full'``: ``(k - 1) * d`` on
@@ -81,6 +88,11 @@ def convolve(
         Threads working on batch blocks at once. Default: the environment
         variable ``CONVPOOL_NUM_THREADS``, else the number of usable cores.
         The result does not depend on it.
+    groups : int, default 1
+        Split channels and kernels into this many groups, each convolved on its
+        own; it must divide ``c`` and ``nc``. ``groups == c`` with kernels
+        ``(kh, kw, 1, nc)`` is depthwise convolution (``nc = k * c``: a channel
+        multiplier ``k``, output ``o`` reading channel ``o // k``).
 
     Returns
     -------
@@ -94,7 +106,8 @@ def convolve(
     TypeError
         Non-numeric arrays; non-integer stride, dilation or padding.
     ValueError
-        Wrong number of dimensions, channel mismatch, empty kernels, unknown
+        Wrong number of dimensions, channel mismatch, ``groups`` not dividing
+        ``c`` and ``nc`` (or kernels not ``(kh, kw, c // groups, nc)``), empty kernels, unknown
         padding word or pad_mode, stride or dilation below 1, negative padding,
         or a dilated kernel larger than the padded image.
 
@@ -113,13 +126,20 @@ def convolve(
     >>> convolve(images, kernels, padding="valid", stride=2)[0, :, :, 0]
     array([[10., 18.],
            [42., 50.]])
+    >>> two = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], axis=-1)[None]  # channels of 1s and 2s
+    >>> convolve(two, np.ones((1, 1, 1, 4)), padding="valid", groups=2)[0, 0, 0]  # depthwise, 2 per channel
+    array([1., 1., 2., 2.])
     """
     images, kernels, geometry, mode, fill = check.conv_arguments(
-        images, kernels, padding, stride, dilation, pad_mode, pad_value
+        images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
     )
     how = check.choice(method, "method", check.CONV_METHODS)
     workers = check.threads(threads)
     dtype = check.result_dtype(images.dtype, kernels.dtype)
+    if groups != 1 and kernels.shape[2] == 1:
+        return depthwise(images, kernels, geometry, mode, fill, dtype, workers)
+    if groups != 1:
+        kernels = dense_kernels(kernels, groups)
     return correlate(images, kernels, geometry, mode, fill, dtype, how, workers)
 
 

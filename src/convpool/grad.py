@@ -40,6 +40,7 @@ from ._dispatch import routed
 from ._engine import pool_windows
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
+from ._engine.grouped import dense_kernels, depthwise_backward, group_diagonal
 from ._engine.pooling import neutral_fill
 from ._engine.scratch import scratch
 from ._engine.threads import resolve_threads, run_blocks
@@ -63,6 +64,7 @@ def convolve_backward(
     dilation=(1, 1),
     pad_mode: str = "constant",
     pad_value: float = 0,
+    groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
 
@@ -81,14 +83,16 @@ def convolve_backward(
     grad_output : array_like, shape (m, oh, ow, nc)
         Gradient of the loss with respect to the forward output; its shape must
         be exactly the forward output's.
-    images, kernels, padding, stride, dilation, pad_mode, pad_value
+    images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
         Exactly as given to :func:`convpool.convolve` (every padding form,
-        stride, dilation and pad mode it accepts).
+        stride, dilation, pad mode and group count it accepts). With
+        ``groups = G`` the formulas above run over the group's channels only:
+        ``k`` is ``g*cg + k'`` for output ``o`` of group ``g = o // (nc // G)``.
 
     Returns
     -------
     grad_images : ndarray, shape (m, h, w, c)
-    grad_kernels : ndarray, shape (kh, kw, c, nc)
+    grad_kernels : ndarray, shape (kh, kw, c // groups, nc)
         New arrays of the floating type NumPy promotes images, kernels and
         grad_output to (float32 stays float32); integers and bools alone give
         float64, float16 gives float32.
@@ -126,16 +130,29 @@ def convolve_backward(
            [20., 24.]])
     """
     images, kernels, geometry, mode, fill = check.conv_arguments(
-        images, kernels, padding, stride, dilation, pad_mode, pad_value
+        images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
     dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
+    if groups != 1:
+        return _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups)
 
     weights = kernels.astype(dtype, copy=False)
     grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
     grad_images = _images_grad(grad, weights, geometry, mode, images.shape, dtype)
     return grad_images, grad_kernels
+
+
+def _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups: int):
+    """Depthwise: its own tap loop; other groups: the dense block-diagonal kernels' gradients, cut back."""
+    if kernels.shape[2] == 1:
+        padded, grad_kernels = depthwise_backward(grad, images, kernels, geometry, mode, fill, dtype)
+        return np.ascontiguousarray(_fold_padding(padded, geometry, mode)), grad_kernels
+    weights = dense_kernels(kernels, groups).astype(dtype, copy=False)
+    grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
+    grad_images = _images_grad(grad, weights, geometry, mode, images.shape, dtype)
+    return grad_images, group_diagonal(grad_kernels, groups)
 
 
 def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:

@@ -71,5 +71,6 @@ def geometry(name: str, arguments: dict, images: np.ndarray):
         options.get("dilation", (1, 1)),
         options.get("pad_mode", "constant"),
         options.get("pad_value", 0),
+        options.get("groups", 1),
     )
     return conv.geometry, conv.pad_mode

@@ -93,6 +93,8 @@ def _default_path(name: str, bound, where: arrays.Home) -> str:
     """'host' for host memory (but 'native' for wide float32 PyTorch convolutions), else 'native'."""
     if not arrays.on_cpu(where):
         return "native"
+    if bound.arguments.get("groups", 1) != 1:  # only the engine has groups (the core and natives refuse them)
+        return "host"
     if where.library != "torch" or name not in _CONVOLUTIONS:
         return "host"
     images, kernels = bound.arguments["images"], bound.arguments.get("kernels", bound.arguments.get("kernel"))

@@ -29,6 +29,12 @@ def run(name: str, bound, values: dict, result, where, path: str):
     ``'native'`` or ``'core'``.
     """
     args = bound.arguments
+    if args.get("groups", 1) != 1:
+        # the core and the native kernels are written for groups=1 only; a wrong answer is worse than none
+        raise ValueError(
+            f"groups={args['groups']} is not supported for {where.library} arrays yet; "
+            "pass NumPy arrays (or dask arrays of NumPy blocks), or groups=1"
+        )
     if name == "pool":
         return _pool(args, values, result.dtype, where, path)
     if name == "pool_backward":

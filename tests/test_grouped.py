@@ -1,0 +1,159 @@
+"""Grouped and depthwise convolution, forward and backward (issue 12).
+
+Oracles: PyTorch's conv2d(groups=) and autograd (float64), the naive loop in
+``_reference.py`` (every pad mode), hand-written arrays, the adjoint identity,
+and the validation messages.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from _reference import conv_ref
+from numpy.testing import assert_allclose
+
+from convpool import convolve, convolve_backward
+
+# c, nc, groups: depthwise, depthwise with a channel multiplier, and wider groups
+GROUPINGS = [(4, 4, 4), (3, 6, 3), (6, 4, 2), (6, 9, 3), (4, 12, 2)]
+# padding per side, stride, dilation
+GEOMETRIES = [(1, 1, 1), (0, 2, 2), (2, (1, 2), (2, 1))]
+
+
+def _data(rng, c, nc, groups, dtype=np.float64):
+    return rng.standard_normal((2, 9, 8, c)).astype(dtype), rng.standard_normal((3, 2, c // groups, nc)).astype(dtype)
+
+
+def test_hand_written_depthwise_and_grouped():
+    x = np.zeros((1, 2, 2, 4))
+    x[0, :, :, 0], x[0, :, :, 1], x[0, :, :, 2], x[0, :, :, 3] = 1, 2, 3, 4
+    ones = np.ones((2, 2, 1, 8))  # depthwise, two outputs per channel: 4 * the channel's value
+    assert_allclose(convolve(x, ones, "valid", groups=4)[0, 0, 0], [4, 4, 8, 8, 12, 12, 16, 16])
+    pairs = np.ones((1, 1, 2, 2))  # two groups of two channels: channel sums 1 + 2 and 3 + 4
+    assert_allclose(convolve(x, pairs, "valid", groups=2)[0, 0, 0], [3, 7])
+    assert_allclose(convolve(x, np.ones((1, 1, 4, 1)), "valid")[0, 0, 0], [10])  # groups=1: all four
+
+
+def test_forward_and_backward_match_torch():
+    torch = pytest.importorskip("torch")
+    fn = torch.nn.functional
+    rng = np.random.default_rng(21)
+    for (c, nc, groups), (pad, stride, dilation) in itertools.product(GROUPINGS, GEOMETRIES):
+        x, k = _data(rng, c, nc, groups)
+        xt = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+        kt = torch.tensor(k.transpose(3, 2, 0, 1), requires_grad=True)
+        want = fn.conv2d(xt, kt, stride=stride, padding=pad, dilation=dilation, groups=groups)
+        got = convolve(x, k, pad, stride, dilation=dilation, groups=groups)
+        case = str((c, nc, groups, pad, stride, dilation))
+        assert_allclose(got, want.detach().numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-10, err_msg=case)
+        g = rng.standard_normal(got.shape)
+        want.backward(torch.tensor(g.transpose(0, 3, 1, 2)))
+        gx, gk = convolve_backward(g, x, k, pad, stride, dilation=dilation, groups=groups)
+        assert_allclose(gx, xt.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-10, err_msg=case)
+        assert_allclose(gk, kt.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-10, err_msg=case)
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect", "wrap"])
+def test_every_pad_mode_and_method_match_the_naive_loop(pad_mode):
+    rng = np.random.default_rng(22)
+    for c, nc, groups in GROUPINGS:
+        x, k = _data(rng, c, nc, groups, np.float32)
+        options = dict(dilation=(1, 2), pad_mode=pad_mode, pad_value=0.5 if pad_mode == "constant" else 0)
+        want = conv_ref(x, k, "same", 2, groups=groups, **options)
+        for method in ("auto", "direct", "gemm", "fft"):
+            got = convolve(x, k, "same", 2, groups=groups, method=method, **options)
+            assert got.dtype == np.float32
+            assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=str((c, nc, groups, method)))
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "symmetric"])
+def test_backward_is_the_adjoint_of_the_forward(pad_mode):
+    """<convolve(x, k), g> == <x, grad_images> == <k, grad_kernels> (zero pad value: both linear)."""
+    rng = np.random.default_rng(23)
+    for c, nc, groups in GROUPINGS:
+        x, k = _data(rng, c, nc, groups)
+        options = dict(padding=((2, 0), (1, 3)), stride=(2, 1), dilation=2, pad_mode=pad_mode, groups=groups)
+        y = convolve(x, k, **options)
+        g = rng.standard_normal(y.shape)
+        gx, gk = convolve_backward(g, x, k, **options)
+        assert gx.shape == x.shape and gk.shape == k.shape
+        assert_allclose(np.vdot(x, gx), np.vdot(y, g), rtol=1e-10)
+        assert_allclose(np.vdot(k, gk), np.vdot(y, g), rtol=1e-10)
+
+
+def test_inputs_are_not_modified_and_threads_do_not_change_the_result():
+    rng = np.random.default_rng(24)
+    x, k = _data(rng, 3, 6, 3)
+    x0, k0 = x.copy(), k.copy()
+    one = convolve(x, k, groups=3, threads=1)
+    np.testing.assert_array_equal(convolve(x, k, groups=3, threads=3), one)
+    convolve_backward(one, x, k, groups=3)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(k, k0)
+
+
+IMG = np.zeros((1, 5, 5, 6))
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: convolve(IMG, np.ones((3, 3, 3, 4)), groups=0), ValueError, r"groups must be >= 1, got 0"),
+        (lambda: convolve(IMG, np.ones((3, 3, 3, 4)), groups=2.0), TypeError, r"groups must be an int, got 2.0"),
+        (lambda: convolve(IMG, np.ones((3, 3, 3, 4)), groups=True), TypeError, r"groups must be an int"),
+        (
+            lambda: convolve(IMG, np.ones((3, 3, 1, 4)), groups=4),
+            ValueError,
+            r"groups=4 must divide the images' 6 channels \(shape \(1, 5, 5, 6\)\) and the kernels' 4 outputs",
+        ),
+        (lambda: convolve(IMG, np.ones((3, 3, 2, 4)), groups=3), ValueError, r"kernels' 4 outputs \(shape"),
+        (
+            lambda: convolve(IMG, np.ones((3, 3, 3, 6)), groups=3),
+            ValueError,
+            r"with groups=3 kernels must have c // groups = 2 channels, shape \(kh, kw, 2, nc\), got shape \(3, 3, 3,",
+        ),
+        (lambda: convolve(IMG, np.ones((3, 3, 3, 4))), ValueError, r"kernels has 3 channels"),
+        (
+            lambda: convolve_backward(np.ones((1, 5, 5, 4)), IMG, np.ones((3, 3, 2, 4)), groups=2),
+            ValueError,
+            r"with groups=2 kernels must have c // groups = 3 channels",
+        ),
+    ],
+)
+def test_groups_are_checked(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_dask_images_take_groups():
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(25)
+    for c, nc, groups in GROUPINGS[:3]:
+        x, k = _data(rng, c, nc, groups)
+        lazy = da.from_array(x, chunks=(1, (4, 5), (3, 5), c))
+        got = convolve(lazy, k, "same", (2, 1), groups=groups)
+        assert_allclose(got.compute(), conv_ref(x, k, "same", (2, 1), groups=groups), atol=1e-12)
+        g = rng.standard_normal(got.shape)
+        gx, gk = convolve_backward(g, lazy, k, "same", (2, 1), groups=groups)
+        want = convolve_backward(g, x, k, "same", (2, 1), groups=groups)
+        assert_allclose(gx.compute(), want[0], atol=1e-12)
+        assert_allclose(gk.compute(), want[1], atol=1e-12)
+
+
+def test_array_api_arrays_take_groups_on_the_host_and_refuse_them_elsewhere():
+    """On the CPU the engine runs on zero-copy views (groups work); the core and native paths refuse them."""
+    torch = pytest.importorskip("torch")
+    from convpool import _xp
+
+    rng = np.random.default_rng(26)
+    x, k = _data(rng, 8, 8, 4, np.float32)  # float32, 16 weights per tap: the native path unless grouped
+    got = convolve(torch.tensor(x), k, groups=4)
+    assert isinstance(got, torch.Tensor)
+    assert_allclose(got.numpy(), conv_ref(x, k, groups=4), rtol=1e-4, atol=1e-4)
+    for path in ("core", "native"):
+        with _xp.forced(path), pytest.raises(ValueError, match=r"groups=4 is not supported for torch arrays yet"):
+            convolve(torch.tensor(x), k, groups=4)
+        with _xp.forced(path), pytest.raises(ValueError, match=r"groups=4 is not supported"):
+            convolve_backward(got, torch.tensor(x), k, groups=4)
