@@ -68,6 +68,18 @@ def test_ceil_mode_last_window_must_start_inside_the_image_or_top_padding():
     assert (g.out, g.after, g.overhang) == (3, 1, 1)
 
 
+def test_the_public_shape_helper_agrees_with_pool():
+    from convpool import conv_output_shape
+
+    x = np.zeros((1, 9, 8, 1))
+    for (k, s, padding, d), ceil in itertools.product(CASES, (False, True)):
+        want = pool(x, k, s, padding=padding, dilation=d, ceil_mode=ceil).shape[1:3]
+        assert conv_output_shape((9, 8), k, s, padding, d, ceil_mode=ceil) == want
+    assert conv_output_shape(5, 2, 2, ceil_mode=True) == (3, 3)  # by hand: windows at 0, 2, 4
+    with pytest.raises(TypeError, match="ceil_mode must be True or False"):
+        conv_output_shape(5, 2, 2, ceil_mode=None)
+
+
 # --------------------------------------------------------------------------- PyTorch
 
 

@@ -13,7 +13,7 @@ __all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding"]
 
 
 def conv_geometry(
-    input_shape, kernel_shape, stride=1, padding="valid", dilation=1
+    input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
 ) -> tuple[AxisGeometry, AxisGeometry]:
     """Full per-axis geometry (sizes, padding, output) for height and width.
 
@@ -23,11 +23,14 @@ def conv_geometry(
     kernel_shape : int or (kh, kw)
     stride, dilation : int or pair, default 1
     padding : as in :func:`convpool.convolve`, default 'valid'
+    ceil_mode : bool, default False
+        Pooling's ``ceil_mode`` (see :func:`convpool.pool`).
 
     Returns
     -------
     (AxisGeometry, AxisGeometry)
-        Fields ``size, kernel, stride, dilation, before, after, out``.
+        Fields ``size, kernel, stride, dilation, before, after, out, overhang``
+        (``overhang``: cells of ``after`` that ``ceil_mode`` added past the padding).
 
     Raises
     ------
@@ -38,14 +41,18 @@ def conv_geometry(
     kernel = check.int_pair(kernel_shape, "kernel_shape")
     strides = check.int_pair(stride, "stride")
     dilations = check.int_pair(dilation, "dilation")
-    return geometry_2d(check.padding(padding), sizes, kernel, strides, dilations)
+    ceil = check.flag(ceil_mode, "ceil_mode")
+    return geometry_2d(check.padding(padding), sizes, kernel, strides, dilations, ceil=ceil)
 
 
-def conv_output_shape(input_shape, kernel_shape, stride=1, padding="valid", dilation=1) -> tuple[int, int]:
-    """Output ``(oh, ow)`` of a convolution (or pooling, with ``dilation=1``).
+def conv_output_shape(
+    input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
+) -> tuple[int, int]:
+    """Output ``(oh, ow)`` of a convolution or pooling.
 
     ``out = (in + before + after - (k - 1) * d - 1) // s + 1`` per axis, with
-    ``before``/``after`` from :func:`conv_padding`.
+    ``before``/``after`` from :func:`conv_padding`. With ``ceil_mode`` (pooling
+    only) the division rounds up, minus one if ``(out - 1) * s >= in + before``.
 
     Parameters
     ----------
@@ -53,6 +60,8 @@ def conv_output_shape(input_shape, kernel_shape, stride=1, padding="valid", dila
     kernel_shape : int or (kh, kw)
     stride, dilation : int or pair, default 1
     padding : as in :func:`convpool.convolve`, default 'valid'
+    ceil_mode : bool, default False
+        Pooling's ``ceil_mode`` (see :func:`convpool.pool`).
 
     Returns
     -------
@@ -70,8 +79,10 @@ def conv_output_shape(input_shape, kernel_shape, stride=1, padding="valid", dila
     (13, 13)
     >>> conv_output_shape((28, 28), 3, stride=2, padding="same")
     (14, 14)
+    >>> conv_output_shape((28, 28), 2, stride=3, ceil_mode=True)  # ceil(26 / 3) + 1
+    (10, 10)
     """
-    gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation)
+    gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation, ceil_mode=ceil_mode)
     return gh.out, gw.out
 
 
