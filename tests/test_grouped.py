@@ -157,3 +157,18 @@ def test_array_api_arrays_take_groups_on_the_host_and_refuse_them_elsewhere():
             convolve(torch.tensor(x), k, groups=4)
         with _xp.forced(path), pytest.raises(ValueError, match=r"groups=4 is not supported"):
             convolve_backward(got, torch.tensor(x), k, groups=4)
+
+
+def test_depthwise_backward_in_many_batch_blocks(monkeypatch):
+    """Blocks of one or two images on several threads give the one-block gradients (kernel sums add up)."""
+    from convpool._engine import grouped
+
+    rng = np.random.default_rng(27)
+    x, k = rng.standard_normal((7, 6, 5, 3)), rng.standard_normal((3, 3, 1, 6))
+    g = rng.standard_normal((7, 6, 5, 6))
+    whole = convolve_backward(g, x, k, "same", groups=3)
+    monkeypatch.setattr(grouped, "BLOCK_BYTES", 1)
+    assert len(list(grouped.batch_blocks(7, 100, grouped.BLOCK_BYTES))) == 7
+    for got, want in zip(convolve_backward(g, x, k, "same", groups=3), whole, strict=True):
+        assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert_allclose(np.vdot(k, whole[1]), np.vdot(convolve(x, k, "same", groups=3), g), rtol=1e-10)

@@ -74,25 +74,34 @@ def depthwise(images, kernels, geometry, pad_mode: str, pad_value, dtype, thread
     return out
 
 
-def depthwise_backward(grad, images, kernels, geometry, pad_mode: str, pad_value, dtype):
+def depthwise_backward(grad, images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int | None = None):
     """``(grad_padded, grad_kernels)`` of :func:`depthwise`; the caller folds ``grad_padded`` (m, H, W, c).
 
     ``grad_kernels[a, b, 0, o] = sum_{n, i, j} xp[n, i*sh + a*dh, j*sw + b*dw, o // k] * g[n, i, j, o]``;
     every tap adds ``g * kernels[a, b, 0, :]`` back onto the cells it read, and
-    the ``k`` outputs of one input channel are summed.
+    the ``k`` outputs of one input channel are summed. Batch block by batch
+    block on the engine's threads; the blocks' kernel gradients are added in
+    block order, so the result does not depend on the thread count.
     """
     gh, gw = geometry
     m, c, nc = images.shape[0], images.shape[3], kernels.shape[3]
     multiplier = nc // c
     weights = kernels[:, :, 0, :].astype(dtype, copy=False)
-    g = grad.astype(dtype, copy=False)
-    src = _spread(pad_block(images, geometry, pad_mode, pad_value, dtype), multiplier)
-    spread = np.zeros((m, gh.padded, gw.padded, nc), dtype=dtype)
-    grad_kernels = np.empty((gh.kernel, gw.kernel, 1, nc), dtype=dtype)
-    for a in range(gh.kernel):
-        for b in range(gw.kernel):
-            grad_kernels[a, b, 0] = np.einsum("nijo,nijo->o", tap_view(src, geometry, a, b), g)
-            tap_view(spread, geometry, a, b)[...] += g * weights[a, b]
-    if multiplier > 1:
-        spread = spread.reshape(m, gh.padded, gw.padded, c, multiplier).sum(axis=4)
-    return spread, grad_kernels
+    padded_grad = np.zeros((m, gh.padded, gw.padded, c), dtype=dtype)
+    blocks = list(batch_blocks(m, 3 * gh.padded * gw.padded * nc * dtype.itemsize, BLOCK_BYTES))
+    partial = np.zeros((len(blocks), gh.kernel, gw.kernel, 1, nc), dtype=dtype)
+
+    def work(index: int) -> None:
+        rows = blocks[index]
+        g = grad[rows].astype(dtype, copy=False)
+        src = _spread(pad_block(images[rows], geometry, pad_mode, pad_value, dtype), multiplier)
+        spread = padded_grad[rows] if multiplier == 1 else np.zeros((len(g), gh.padded, gw.padded, nc), dtype)
+        for a in range(gh.kernel):
+            for b in range(gw.kernel):
+                partial[index, a, b, 0] = np.einsum("nijo,nijo->o", tap_view(src, geometry, a, b), g)
+                tap_view(spread, geometry, a, b)[...] += g * weights[a, b]
+        if multiplier > 1:
+            padded_grad[rows] = spread.reshape(len(g), gh.padded, gw.padded, c, multiplier).sum(axis=4)
+
+    run_blocks(work, list(range(len(blocks))), resolve_threads(threads))
+    return padded_grad, partial.sum(axis=0, dtype=dtype)  # no blocks (an empty batch): zeros
