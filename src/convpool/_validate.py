@@ -30,6 +30,7 @@ def as_array(value, name: str, ndim: int, layout: str) -> np.ndarray:
     """
     if value is None:
         raise TypeError(f"{name} must be a numeric array of shape {layout}, got None")
+    _refuse_grad_tensor(value, name)
     try:
         with warnings.catch_warnings():
             # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
@@ -42,6 +43,18 @@ def as_array(value, name: str, ndim: int, layout: str) -> np.ndarray:
     if array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array of shape {layout}, got {array.ndim}-D shape {array.shape}")
     return array
+
+
+def _refuse_grad_tensor(value, name: str) -> None:
+    """A PyTorch tensor that records gradients cannot become a NumPy array: say what to do.
+
+    Recognised by its class's module and attribute, so torch is never imported here.
+    """
+    if type(value).__module__.split(".")[0] == "torch" and getattr(value, "requires_grad", False) is True:
+        raise TypeError(
+            f"{name} is a torch tensor with requires_grad=True, which NumPy cannot read; pass {name}.detach() "
+            "(convpool records no autograd graph: its backward passes are convolve_backward and pool_backward)"
+        )
 
 
 def nonempty(array: np.ndarray, name: str, layout: str, axes) -> None:
