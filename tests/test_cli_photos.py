@@ -329,3 +329,63 @@ def test_license_is_an_spdx_expression():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["project"]["license"] == "MIT"
     assert "setuptools>=77" in project["build-system"]["requires"]
+
+
+# --- large images: band by band ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["-k", "gaussian:size=5,sigma=1", "--pad-mode", "reflect"],
+        ["-k", "sobel_x", "--pad-mode", "symmetric", "--stride", "2x1"],
+        ["-k", "box:size=5", "--pad-mode", "edge", "--dilation", "2", "--padding", "full"],
+        ["-k", "laplacian", "--rescale", "minmax", "--padding", "0,3x1,0"],
+        ["-k", "sharpen", "--pad-mode", "wrap"],
+        ["-k", "box:size=5", "--pad-mode", "reflect", "--padding", "full"],  # a last band shorter than its padding
+    ],
+)
+def test_bands_of_rows_give_the_whole_image_result(tmp_path, options):
+    """Tiny bands (CONVPOOL_BAND_BYTES) on a small photo: the same pixels as the reference on the whole image."""
+    chelsea = data.photo("chelsea")[:61, :47]
+    Image.fromarray(chelsea).save(tmp_path / "c.png")
+    env = {**os.environ, "CONVPOOL_BAND_BYTES": "2000", "PYTHONPATH": str(ROOT / "src")}
+    convpool("filter", tmp_path / "c.png", *options, "-o", tmp_path / "out.png", env=env, check_rc=0)
+    opts = dict(zip(options[::2], options[1::2], strict=True))
+    kernel = kernels.parse(opts["-k"])
+    pad = opts.get("--padding", "same")
+    pad = ((0, 3), (1, 0)) if pad == "0,3x1,0" else pad
+    stride = tuple(int(v) for v in opts.get("--stride", "1x1").split("x"))
+    x = chelsea[None].astype(float).transpose(3, 1, 2, 0)  # each channel an image of its own
+    ref = conv_ref(
+        x, kernel[:, :, None, None], pad, stride, int(opts.get("--dilation", 1)), opts.get("--pad-mode", "constant")
+    )
+    ref = ref[..., 0].transpose(1, 2, 0)
+    mode = opts.get("--rescale", "clip" if np.isclose(kernel.sum(), 1) else "abs")
+    if mode == "abs":
+        ref = np.abs(ref) * 255 / np.abs(ref).max()
+    elif mode == "minmax":
+        ref = (ref - ref.min()) * 255 / (ref.max() - ref.min())
+    result = np.array(Image.open(tmp_path / "out.png")).astype(float)
+    assert result.shape == ref.shape
+    # float32 work: a pixel may round the other way at an exact .5
+    assert np.abs(result - np.clip(np.floor(ref + 0.5), 0, 255)).max() <= 1
+    assert np.mean(result != np.clip(np.floor(ref + 0.5), 0, 255)) < 0.001
+
+
+def test_dtype_of_npy_outputs(tmp_path):
+    rng = np.random.default_rng(4)
+    batch = rng.normal(size=(2, 9, 8, 3)).astype(np.float32)
+    np.save(tmp_path / "f32.npy", batch)
+    np.save(tmp_path / "u8.npy", (batch * 40 + 128).clip(0, 255).astype(np.uint8))
+    sharpen = kernels.spec_sharpen()[..., None]
+    for name, dtype_option, expected in (("f32", [], np.float32), ("f32", ["--dtype", "float64"], np.float64)):
+        out = tmp_path / f"{name}-{expected.__name__}.npy"
+        convpool("filter", tmp_path / f"{name}.npy", "-k", "spec_sharpen", *dtype_option, "-o", out, check_rc=0)
+        result = np.load(out)
+        assert result.dtype == expected
+        assert_allclose(result, conv_ref(batch, sharpen), rtol=1e-5, atol=1e-5)
+    convpool("filter", tmp_path / "u8.npy", "-k", "box", "-o", tmp_path / "u8-out.npy", check_rc=0)
+    assert np.load(tmp_path / "u8-out.npy").dtype == np.float64  # integer arrays: every digit kept
+    convpool("filter", tmp_path / "u8.npy", "-k", "box", "--dtype", "float32", "-o", tmp_path / "u8-32.npy", check_rc=0)
+    assert np.load(tmp_path / "u8-32.npy").dtype == np.float32

@@ -30,6 +30,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "RESCALE_MODES",
     "STORABLE",
+    "pixel_scale",
     "Picture",
     "read_picture",
     "read_batch",
@@ -190,21 +191,32 @@ WHITE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 _BAND_ELEMENTS = 1 << 20
 
 
-def _scale_of(x: np.ndarray, rescale: str, white: int) -> tuple[float, float]:
-    """``(offset, factor)`` with ``pixel = (x - offset) * factor`` (``abs`` takes ``|x|`` first)."""
+def pixel_scale(lo: float, hi: float, rescale: str, white: int = 255) -> tuple[float, float]:
+    """``(offset, factor)`` of ``rescale`` for values in ``[lo, hi]``: ``pixel = (x - offset) * factor``.
+
+    ``abs`` takes ``|x|`` before the offset. For an image converted in pieces
+    (:func:`to_pixels` with ``scale=``), ``lo``/``hi`` are the whole image's.
+
+    >>> pixel_scale(-2.0, 1.0, "abs"), pixel_scale(10.0, 50.0, "minmax")
+    ((0.0, 127.5), (10.0, 6.375))
+    """
     if rescale == "clip":
         return 0.0, 1.0
     if rescale == "minmax":
-        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
         return lo, (white / (hi - lo) if hi > lo else 0.0)
     if rescale == "abs":
-        # max(max, -min) rather than abs(x).max(): no whole-image temporary
-        top = max(float(x.max()), -float(x.min())) if x.size else 0.0
+        top = max(hi, -lo)
         return 0.0, (white / top if top > 0 else 0.0)
     raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}, got {rescale!r}")
 
 
-def to_pixels(image, rescale: str = "clip", dtype=np.uint8) -> np.ndarray:
+def _scale_of(x: np.ndarray, rescale: str, white: int) -> tuple[float, float]:
+    # x.min()/x.max() rather than abs(x).max(): no whole-image temporary
+    lo, hi = (float(x.min()), float(x.max())) if x.size and rescale != "clip" else (0.0, 0.0)
+    return pixel_scale(lo, hi, rescale, white)
+
+
+def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[float, float] | None = None) -> np.ndarray:
     """Values of one image as ``uint8`` (or ``uint16``) pixels.
 
     Parameters
@@ -218,6 +230,10 @@ def to_pixels(image, rescale: str = "clip", dtype=np.uint8) -> np.ndarray:
         keep their balance.
     dtype : {numpy.uint8, numpy.uint16}
         The pixel type.
+    scale : (offset, factor), optional
+        Use ``pixel = (x - offset) * factor`` (after ``|x|`` for ``abs``) instead
+        of the scale ``rescale`` finds in ``image``: for an image converted in
+        pieces, from :func:`pixel_scale` of the whole image's range.
 
     Returns
     -------
@@ -245,7 +261,7 @@ def to_pixels(image, rescale: str = "clip", dtype=np.uint8) -> np.ndarray:
     if np.dtype(dtype) not in WHITE:
         raise ValueError(f"dtype must be uint8 or uint16, got {np.dtype(dtype)}")
     white = WHITE[np.dtype(dtype)]
-    offset, factor = _scale_of(x, rescale, white)
+    offset, factor = _scale_of(x, rescale, white) if scale is None else scale
     work = np.float32 if x.dtype == np.float32 else np.float64
     out = np.empty(x.shape, dtype=dtype)
     rows = max(_BAND_ELEMENTS // max(x[:1].size, 1), 1) if x.ndim else 1
@@ -253,7 +269,7 @@ def to_pixels(image, rescale: str = "clip", dtype=np.uint8) -> np.ndarray:
         band = np.array(x[start : start + rows] if x.ndim else x, dtype=work)
         if rescale == "abs":
             np.abs(band, out=band)
-        if rescale != "clip":
+        if (offset, factor) != (0.0, 1.0):
             band -= offset
             band *= factor
         # round half up (0.5 -> 1), not NumPy's half-to-even: 127.5 is a mid-grey pixel 128

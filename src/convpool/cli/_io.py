@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _bands
 from ._common import EXIT_FAILED, EXIT_OK, UsageError, error, one_line, progress, say
-from ._write import write_picture
 
 #: Bytes of input per block when a batch is computed piecewise (for the progress bar and bounded memory).
 BLOCK_BYTES = 32 << 20
@@ -71,6 +71,14 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         default="keep",
         help="keep (default): an input's alpha (transparency) is written back untouched in PNG and TIFF "
         "outputs of the same size; drop: leave it out without a notice",
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=["auto", "float32", "float64"],
+        default="auto",
+        help="floating type of the computation (the dtype= of the library); auto (default): float32 for "
+        "float32 input and for 8/16-bit images written as images, else float64 (so .npy outputs of integer "
+        "input keep every digit)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no 'wrote' lines")
@@ -240,7 +248,8 @@ def _blocks(batch: np.ndarray) -> list[slice]:
     return [slice(i, i + step) for i in range(0, len(batch), step)] or [slice(0, 0)]
 
 
-def _compute(batch: np.ndarray, fn: Callable[[np.ndarray], np.ndarray], args, label: str) -> np.ndarray:
+def compute(batch: np.ndarray, fn, args, label: str) -> np.ndarray:
+    """``fn(batch)`` in blocks of images (bounded memory, a progress bar)."""
     blocks = _blocks(batch)
     if len(blocks) == 1:
         return fn(batch)
@@ -267,31 +276,45 @@ class Folders:
                 pass
 
 
-def _write(dst: Path, source: Source, results: dict[str, np.ndarray], rescale: str, args) -> list[str]:
+class Batches(NamedTuple):
+    """What ``filter`` or ``pool`` does to each input batch.
+
+    ``fn(batch, dtype, padding)`` computes (``padding=None``: the command's
+    own); ``rescale(batch)`` resolves ``--rescale``; ``alpha(batch)``, if given,
+    is applied to the alpha channel too (pool); ``geometry(h, w)`` is the
+    output geometry when the work can be done in bands of rows (filter), else
+    ``None``, and ``channels(c)`` the result's channels for ``c`` input channels.
+    """
+
+    fn: Callable
+    rescale: Callable[[np.ndarray], str]
+    alpha: Callable | None = None
+    geometry: Callable | None = None
+    channels: Callable[[int], int] | None = None
+
+
+def compute_dtype(args: argparse.Namespace, source: Source, dst: Path):
+    """``--dtype``; ``auto``: float32 for float32 batches and for 8/16-bit pixels going to an image file."""
     from .. import imageio
 
-    what = imageio.kind(dst)
-    if what == "npy":
+    if args.dtype != "auto":
+        return np.dtype(args.dtype)
+    if source.dtype == np.float32:
+        return np.dtype(np.float32)  # .npy output keeps float32 for float32 input
+    if imageio.kind(dst) == "image" and source.dtype in (np.uint8, np.uint16, np.bool_):
+        return np.dtype(np.float32)  # exact enough for pixels; half the memory of float64
+    return None
+
+
+def _write_arrays(dst: Path, results: dict[str, np.ndarray], args) -> None:
+    from .. import imageio
+
+    if imageio.kind(dst) == "npy":
         if len(results) != 1:
             raise ValueError(f"the input holds {len(results)} arrays; write them to a .npz file")
         imageio.write_array(dst, next(iter(results.values())), force=args.force)
-    elif what == "npz":
-        imageio.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
     else:
-        (batch,) = results.values() if len(results) == 1 else (None,)
-        if batch is None or len(batch) != 1:
-            count = sum(len(b) for b in results.values())
-            raise ValueError(f"the result holds {count} images; an image file takes one, write .npy or .npz instead")
-        return write_picture(dst, batch[0], source, rescale, args)
-    return []
-
-
-class Batches(NamedTuple):
-    """What ``filter`` or ``pool`` does to each input batch, its rescaling, and its alpha."""
-
-    fn: Callable[[np.ndarray], np.ndarray]
-    rescale: Callable[[np.ndarray], str]
-    alpha: Callable[[np.ndarray], np.ndarray] | None = None
+        imageio.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
 
 
 def _read(job: Job, args: argparse.Namespace) -> Source | None:
@@ -311,16 +334,27 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
 
 
 def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> list[str]:
-    results = {key: _compute(batch, work.fn, args, job.src.name) for key, batch in source.batches.items()}
+    from .. import imageio
+
+    dtype = compute_dtype(args, source, job.dst)
     if source.alpha is not None and work.alpha is not None:
-        pooled = work.alpha(source.alpha[None, :, :, None])[0, :, :, 0]
+        pooled = work.alpha(source.alpha[None, :, :, None], None)[0, :, :, 0]
         source = source._replace(alpha=pooled.astype(source.alpha.dtype, copy=False))
     rescale = work.rescale(next(iter(source.batches.values())))
+    image = imageio.kind(job.dst) == "image"
+    results = None
+    if not image:
+        results = {
+            key: compute(b, lambda x: work.fn(x, dtype), args, job.src.name) for key, b in source.batches.items()
+        }
     try:
         folders.make(job.dst.parent)
     except OSError as exc:
         raise OSError(f"cannot create the output folder {job.dst.parent}: {exc.strerror or one_line(exc)}") from None
-    return _write(job.dst, source, results, rescale, args)
+    if image:
+        return _bands.picture(job, source, work, rescale, dtype, args)
+    _write_arrays(job.dst, results, args)
+    return []
 
 
 def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders) -> bool:

@@ -65,18 +65,27 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--pad-value applies only to --pad-mode constant")
     how = kernel_for(kernel, args.sum_channels)
 
-    def apply(batch: np.ndarray) -> np.ndarray:
+    def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
+        padding = args.padding if padding is None else padding
         if how == "each":
-            return kernels.apply(batch, kernel, args.padding, args.stride, **options)
+            return kernels.apply(batch, kernel, padding, args.stride, dtype=dtype, **options)
         if how == "sum":
             k3 = np.repeat(kernel[:, :, None], batch.shape[3], axis=2) if kernel.ndim == 2 else kernel
-            return convpool.convolve_channels(batch, k3, args.padding, args.stride, **options)[..., None]
-        return convpool.convolve(batch, kernel, args.padding, args.stride, **options)
+            return convpool.convolve_channels(batch, k3, padding, args.stride, dtype=dtype, **options)[..., None]
+        return convpool.convolve(batch, kernel, padding, args.stride, dtype=dtype, **options)
 
     def rescale(batch: np.ndarray) -> str:
         return auto_rescale(args.rescale, kernel, how, batch.shape[3])
 
-    return run_batches(args, Batches(apply, rescale))
+    def geometry(h: int, w: int):
+        if args.pad_mode == "wrap":
+            return None  # wrap pads with the far edge's rows: no band holds them
+        return convpool.conv_geometry((h, w), kernel.shape[:2], args.stride, args.padding, args.dilation)
+
+    def channels(c: int) -> int:
+        return {"each": c, "sum": 1, "bank": kernel.shape[-1]}[how]
+
+    return run_batches(args, Batches(apply, rescale, geometry=geometry, channels=channels))
 
 
 def register(commands) -> argparse.ArgumentParser:

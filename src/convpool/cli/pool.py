@@ -23,9 +23,17 @@ def run(args: argparse.Namespace) -> int:
     stride = args.stride or args.size
     mode = "clip" if args.rescale == "auto" else args.rescale
 
-    def apply(batch: np.ndarray) -> np.ndarray:
+    def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
+        if args.dtype == "auto" and args.mode in ("max", "min"):
+            dtype = None  # the winners' own values: 8-bit pixels stay exact 8-bit pixels
         return convpool.pool(
-            batch, args.size, stride, args.mode, padding=args.padding, count_include_pad=args.count_include_pad
+            batch,
+            args.size,
+            stride,
+            args.mode,
+            padding=args.padding if padding is None else padding,
+            count_include_pad=args.count_include_pad,
+            dtype=dtype,
         )
 
     # alpha is pooled with the same window: the output's transparency matches its pixels
