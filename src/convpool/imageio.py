@@ -262,25 +262,28 @@ def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[floa
         raise ValueError(f"dtype must be uint8 or uint16, got {np.dtype(dtype)}")
     white = WHITE[np.dtype(dtype)]
     offset, factor = _scale_of(x, rescale, white) if scale is None else scale
-    work = np.float32 if x.dtype == np.float32 else np.float64
     out = np.empty(x.shape, dtype=dtype)
-    rows = max(_BAND_ELEMENTS // max(x[:1].size, 1), 1) if x.ndim else 1
-    for start in range(0, max(len(x), 1) if x.ndim else 1, rows):
-        band = np.array(x[start : start + rows] if x.ndim else x, dtype=work)
-        if rescale == "abs":
-            np.abs(band, out=band)
-        if (offset, factor) != (0.0, 1.0):
-            band -= offset
-            band *= factor
-        # round half up (0.5 -> 1), not NumPy's half-to-even: 127.5 is a mid-grey pixel 128
-        band += 0.5
-        np.floor(band, out=band)
-        np.clip(band, 0, white, out=band)
-        if x.ndim:
-            out[start : start + rows] = band
-        else:
-            out[()] = band
+    flat_in, flat_out = x.reshape(len(x), -1) if x.ndim else x.reshape(1, 1), out.reshape(-1)
+    rows = max(_BAND_ELEMENTS // max(flat_in.shape[1], 1), 1)
+    for start in range(0, len(flat_in), rows):
+        band = _scaled(flat_in[start : start + rows], rescale == "abs", offset, factor, white)
+        flat_out[start * flat_in.shape[1] : (start + len(band)) * flat_in.shape[1]] = band.reshape(-1)
     return out
+
+
+def _scaled(values: np.ndarray, absolute: bool, offset: float, factor: float, white: int) -> np.ndarray:
+    """``clip(floor((|x| or x - offset) * factor + 0.5), 0, white)`` in a float copy of one band."""
+    band = np.array(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
+    if absolute:
+        np.abs(band, out=band)
+    if (offset, factor) != (0.0, 1.0):
+        band -= offset
+        band *= factor
+    # round half up (0.5 -> 1), not NumPy's half-to-even: 127.5 is a mid-grey pixel 128
+    band += 0.5
+    np.floor(band, out=band)
+    np.clip(band, 0, white, out=band)
+    return band
 
 
 def _image_for_pil(image: np.ndarray) -> np.ndarray:

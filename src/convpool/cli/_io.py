@@ -54,6 +54,11 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         choices=["png", "jpg", "tif", "bmp", "npy", "npz"],
         help="output type for a folder OUTPUT (default: each input's own type)",
     )
+    _add_pixel_options(parser)
+
+
+def _add_pixel_options(parser: argparse.ArgumentParser) -> None:
+    """How results become pixels: ``--rescale``, ``--quality``, ``--alpha``, ``--dtype``, and ``--force``, ``-q``."""
     parser.add_argument(
         "--rescale",
         choices=["auto", "clip", "minmax", "abs"],
