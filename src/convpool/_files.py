@@ -118,6 +118,13 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, forc
             os.replace(tmp_path, path)
         else:
             _publish_new(tmp_path, path)
+    except OSError as exc:
+        if exc.filename is None or not Path(exc.filename).name.startswith(mine):
+            raise
+        # the user asked for `path`: the hidden temporary name would only confuse them
+        named = type(exc)(f"cannot write {path}: {exc.strerror or exc}")
+        named.errno = exc.errno
+        raise named from None
     finally:
         # by name, not by variable: mkstemp may have created the file before an interruption
         for leftover in _entries(folder):

@@ -63,6 +63,7 @@ def convolve_backward(
     dilation=(1, 1),
     pad_mode: str = "constant",
     pad_value: float = 0,
+    dtype=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
 
@@ -84,14 +85,17 @@ def convolve_backward(
     images, kernels, padding, stride, dilation, pad_mode, pad_value
         Exactly as given to :func:`convpool.convolve` (every padding form,
         stride, dilation and pad mode it accepts).
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned, as in
+        :func:`convpool.convolve`; ``None``: the rules under Returns.
 
     Returns
     -------
     grad_images : ndarray, shape (m, h, w, c)
     grad_kernels : ndarray, shape (kh, kw, c, nc)
-        New arrays of the floating type NumPy promotes images, kernels and
-        grad_output to (float32 stays float32); integers and bools alone give
-        float64, float16 gives float32.
+        New arrays of ``dtype``; by default the floating type NumPy promotes
+        images, kernels and grad_output to (float32 stays float32); integers
+        and bools alone give float64, float16 gives float32.
 
     Raises
     ------
@@ -130,7 +134,7 @@ def convolve_backward(
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
-    dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
+    dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype, grad.dtype)
 
     weights = kernels.astype(dtype, copy=False)
     grad_kernels = _kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
@@ -471,6 +475,7 @@ def pool_backward(
     *,
     padding="valid",
     count_include_pad: bool = False,
+    dtype=None,
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.
 
@@ -495,13 +500,18 @@ def pool_backward(
         forward output's shape.
     images, kernel_shape, stride, mode, padding, count_include_pad
         Exactly as given to :func:`convpool.pool`.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned; ``None``: the
+        rules under Returns. Max/min winners are found in the images' own
+        dtype, so the gradient goes to the same cell whatever ``dtype``.
 
     Returns
     -------
     ndarray, shape (m, h, w, c)
-        A new array of the floating type NumPy promotes images and grad_output
-        to (float32 stays float32, uint8 images with a float32 gradient give
-        float32); integers and bools alone give float64, float16 float32.
+        A new array of ``dtype``; by default the floating type NumPy promotes
+        images and grad_output to (float32 stays float32, uint8 images with a
+        float32 gradient give float32); integers and bools alone give float64,
+        float16 float32.
 
     Raises
     ------
@@ -531,7 +541,7 @@ def pool_backward(
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
-    dtype = check.result_dtype(images.dtype, grad.dtype)
+    dtype = check.compute_dtype(dtype, images.dtype, grad.dtype)
 
     gh, gw = geometry
     divisor = average_divisor(geometry, include).astype(dtype) if mode == "avg" else None
