@@ -101,3 +101,15 @@ def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, 
     assert "big.zarr: " in err and "Traceback" not in err
     assert sorted(p.name for p in (tmp_path / "outs").iterdir()) == ["fine.zarr"]  # the other input went on
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr", "fine.npy", "outs"]
+
+
+@pytest.mark.parametrize(("flag", "dtype"), [([], np.float64), (["--dtype", "float32"], np.float32)])
+def test_big_inputs_honour_dtype(tmp_path, flag, dtype):
+    """``--dtype`` reaches the chunked path too; ``auto`` keeps the library's rule (float64 for integers)."""
+    x = np.random.default_rng(23).integers(0, 255, (3, 12, 10), dtype=np.uint8)
+    np.save(tmp_path / "gray.npy", x)
+    assert main(["filter", str(tmp_path / "gray.npy"), "-k", "box", "-o", str(tmp_path / "o.zarr"), "-q", *flag]) == 0
+    got = zarr.open_array(tmp_path / "o.zarr", mode="r")[:]
+    want = convpool.convolve_grayscale(x, kernels.parse("box"), "same", dtype=dtype)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -395,7 +395,8 @@ def run_batches(args: argparse.Namespace, work: Batches) -> int:
     from .. import _bigfile
 
     if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
-        return _bigfile.run(args, fn)
+        dtype = None if args.dtype == "auto" else np.dtype(args.dtype)  # auto: the library's own rules
+        return _bigfile.run(args, lambda batch: work.fn(batch, dtype))
     plan = plan_outputs(args.inputs, args.output, args.format)
     folders = Folders()
     failed = 0
