@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 LINTED := src tests tasks tools benchmarks examples
 
-.PHONY: demo test lint setup setup-test setup-bench bench bench-quick bench-backward example test-numpy-min clean
+.PHONY: demo test lint setup setup-test setup-bench bench bench-quick bench-backward bench-memory example test-numpy-min clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench-quick: setup-bench
 bench-backward: $(BIN)/python
 	$(BIN)/pip install -q -e .
 	$(BIN)/python benchmarks/bench_backward.py
+
+# Peak memory of one big image beyond input and output, each case in a fresh process (docs/performance.md).
+bench-memory: $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(BIN)/python benchmarks/bench_memory.py
 
 # A LeNet-style CNN trained with convpool's backward passes on 8x8 digits.
 example: $(BIN)/python

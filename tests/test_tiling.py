@@ -272,7 +272,9 @@ def kernel_grad_ref(g, x, kernel_hw, padding, stride, dilation, pad_mode, pad_va
 
 
 @pytest.mark.parametrize("pad_mode,pad_value", PAD_MODES)
-@pytest.mark.parametrize("stride,dilation,c,nc", [((1, 1), (1, 1), 1, 1), ((2, 1), (1, 2), 2, 3), ((1, 1), (2, 1), 3, 2)])
+@pytest.mark.parametrize(
+    "stride,dilation,c,nc", [((1, 1), (1, 1), 1, 1), ((2, 1), (1, 2), 2, 3), ((1, 1), (2, 1), 3, 2)]
+)
 def test_kernel_gradient_tiles_match_definition(pad_mode, pad_value, stride, dilation, c, nc, rng, monkeypatch):
     x = rng.normal(size=(2, 11, 9, c))
     k = rng.normal(size=(3, 2, c, nc))
