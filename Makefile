@@ -13,7 +13,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 JAX    := jax==0.10.2
 
 .PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask bench-arrays \
-	example test-numpy-min clean setup-docs docs browser test-browser
+	bench-memory example test-numpy-min clean setup-docs docs browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,11 @@ bench-backward: $(BIN)/python
 bench-dask: $(BIN)/python
 	$(BIN)/pip install -q -e '.[bench-dask]'
 	$(BIN)/python benchmarks/bench_dask.py
+
+# Peak memory of one big image beyond input and output, each case in a fresh process (docs/performance.md).
+bench-memory: $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(BIN)/python benchmarks/bench_memory.py
 
 # A LeNet-style CNN trained with convpool's backward passes on 8x8 digits.
 example: $(BIN)/python

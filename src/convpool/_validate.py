@@ -337,5 +337,6 @@ def pool_arguments(images, kernel_shape, stride, mode, padding, count_include_pa
         )
     gh, gw = geometry
     because = f"padding={padding!r}, stride={stride!r} with images of shape {images.shape}"
-    fits((images.shape[0], gh.out, gw.out, images.shape[3]), np.float64, "an output", because)
+    dtype = images.dtype if mode in ("max", "min") else result_dtype(images.dtype)
+    fits((images.shape[0], gh.out, gw.out, images.shape[3]), dtype, "an output", because)
     return PoolArguments(images, geometry, mode, include, workers)

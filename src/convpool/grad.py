@@ -37,7 +37,7 @@ import numpy as np
 
 from . import _validate as check
 from ._dispatch import routed
-from ._engine import pool_windows
+from ._engine import pool_windows, tiles
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
 from ._engine.pooling import neutral_fill
@@ -164,7 +164,34 @@ TAP_BLOCK_BYTES = BLOCK_BYTES
 
 
 def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
-    """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
+    """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch.
+
+    An image too big for a block is cut into the engine's spatial tiles
+    (:mod:`~convpool._engine.tiles`): each tile's output gradient against its
+    input cells and halo gives a partial sum, added in a fixed tile order (the
+    same whatever the thread count; rounding differs from summing the image whole).
+    """
+    kh, kw, c, nc = weights.shape
+    per_cell = c + nc
+
+    def cost(g) -> int:  # the padded tile as planes, the gradient planes, the tap copies
+        return (g[0].padded * g[1].padded * per_cell + g[0].out * g[1].out * (nc + kh * kw * c)) * dtype.itemsize
+
+    plan = tiles.plan(geometry, cost, IM2COL_BLOCK_BYTES)
+    if plan is None:
+        return _kernels_grad_blocks(grad, images, weights, geometry, pad_mode, pad_value, dtype)
+    maps = tiles.pad_maps(geometry, pad_mode)
+    total = np.zeros(weights.shape, dtype=dtype)
+    for n in range(images.shape[0]):
+        for (r0, r1), (c0, c1) in plan:
+            x, g = tiles.tile_input(images[n : n + 1], geometry, (r0, r1), (c0, c1), maps)
+            part = grad[n : n + 1, r0:r1, c0:c1]
+            total += _kernels_grad_blocks(part, x, weights, g, pad_mode, pad_value, dtype)
+    return total
+
+
+def _kernels_grad_blocks(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
+    """:func:`_kernels_grad` over batch blocks (one image, or one tile, at the least)."""
     gh, gw = geometry
     kh, kw, c, nc = weights.shape
     if gh.stride == gw.stride == 1 and c * nc <= DOT_WEIGHTS:
