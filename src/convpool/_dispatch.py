@@ -70,4 +70,7 @@ def stand_in(shape, dtype) -> np.ndarray:
     real input, and on an empty batch their result costs nothing and has
     the right trailing shape and dtype.
     """
-    return np.empty((0, *tuple(shape)[1:]), dtype=dtype)
+    shape = tuple(shape)
+    if not shape:  # a 0-d array has no batch to empty: it stays 0-d, so messages give its real shape
+        return np.empty((), dtype=dtype)
+    return np.empty((0, *shape[1:]), dtype=dtype)
