@@ -91,6 +91,19 @@ def test_existing_outputs_and_inputs_are_never_overwritten(tmp_path, stack, monk
     )
 
 
+def test_an_output_holding_or_inside_an_input_is_refused(tmp_path, stack, monkeypatch, capsys):
+    # a Zarr output is a folder: --force replacing one that holds an input would delete that input
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.zarr").mkdir()
+    np.save(tmp_path / "data.zarr" / "in.npy", stack)
+    assert main(["pool", "data.zarr/in.npy", "--size", "2", "-o", "data.zarr", "--force", "-q"]) == 2
+    assert "refusing to overwrite an input" in capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(tmp_path / "data.zarr" / "in.npy"), stack)
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "big.zarr/inside.zarr", "-q"]) == 2  # into an input
+    assert "refusing to overwrite an input" in capsys.readouterr().err
+    assert not (tmp_path / "big.zarr" / "inside.zarr").exists()
+
+
 def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     chunks = [p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr"))]

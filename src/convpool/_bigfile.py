@@ -62,12 +62,19 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
     if not folder and out.suffix != ".zarr":
         raise _usage(f"-o {args.output}: big inputs and clusters write a Zarr array; end OUTPUT with .zarr")
     jobs = [(Path(src), out / f"{Path(src).stem}.zarr" if folder else out) for src in args.inputs]
-    for src, dst in jobs:
-        if any(dst.resolve() == Path(other).resolve() for other in args.inputs):
-            raise _usage(f"output {dst} is the input {src}; refusing to overwrite an input")
+    for _, dst in jobs:
+        for other in args.inputs:
+            if _overlap(dst.resolve(), Path(other).resolve()):
+                # a store is a folder: --force replacing one that holds an input deletes the input
+                raise _usage(f"output {dst} is, holds or lies inside the input {other}; refusing to overwrite an input")
     if len({dst.resolve() for _, dst in jobs}) != len(jobs):
         raise _usage("two inputs would write the same output; rename the inputs")
     return jobs
+
+
+def _overlap(dst: Path, src: Path) -> bool:
+    """Whether replacing (or writing into) ``dst`` touches ``src``: the same path, or one inside the other."""
+    return dst == src or dst in src.parents or src in dst.parents
 
 
 def _usage(message: str) -> Exception:
