@@ -104,6 +104,21 @@ def test_an_output_holding_or_inside_an_input_is_refused(tmp_path, stack, monkey
     assert not (tmp_path / "big.zarr" / "inside.zarr").exists()
 
 
+def test_a_store_left_by_a_killed_run_is_removed_by_the_next(tmp_path, stack, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pid = 2**22 + 1  # above Linux's largest PID: no process runs with it
+    stale = tmp_path / f".out.zarr.convpool-{pid}-zarr.tmp"
+    (stale / "0").mkdir(parents=True)
+    (stale / "0" / "chunk").write_bytes(b"half a result")
+    running = tmp_path / f".out.zarr.convpool-{os.getpid()}-old.tmp"  # a live writer's: kept
+    running.mkdir()
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr", "-q"]) == 0
+    assert not stale.exists() and running.is_dir()
+    np.testing.assert_array_equal(
+        zarr.open_array("out.zarr", mode="r")[:], convpool.pool(stack[..., None], 2, 2)[..., 0]
+    )
+
+
 def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     chunks = [p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr"))]

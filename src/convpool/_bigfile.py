@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import temp_prefix
+from ._files import remove_stale_temps, temp_prefix
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -166,6 +166,7 @@ def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -
     result = _regular(result)
     dst = dst.absolute()  # workers of a cluster may run in another folder
     dst.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(dst)  # stores left by runs that were killed (SIGKILL, power cut)
     tmp = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-zarr.tmp"
     try:
         store = da.to_zarr(result, str(tmp), compute=False, overwrite=True)
