@@ -119,6 +119,26 @@ def test_a_store_left_by_a_killed_run_is_removed_by_the_next(tmp_path, stack, mo
     )
 
 
+def test_a_forced_run_that_fails_to_publish_keeps_the_old_output(tmp_path, stack, monkeypatch, capsys):
+    from convpool import _bigfile
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.zarr").mkdir()
+    (tmp_path / "out.zarr" / "mine.txt").write_text("keep me")
+    real = os.replace
+
+    def replace(src, dst):  # moving the old output aside works; putting the new one in place fails
+        if ".convpool-" in str(src) and str(src).endswith("zarr.tmp"):
+            raise OSError("disk gone")
+        real(src, dst)
+
+    monkeypatch.setattr(_bigfile.os, "replace", replace)
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr", "--force", "-q"]) == 1
+    assert "disk gone" in capsys.readouterr().err
+    assert (tmp_path / "out.zarr" / "mine.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr", "out.zarr"]
+
+
 def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     chunks = [p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr"))]

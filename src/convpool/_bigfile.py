@@ -200,7 +200,12 @@ def _publish(tmp: Path, dst: Path, force: bool) -> None:
             raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
         old = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-old.tmp"
         os.replace(dst, old)
-    os.replace(tmp, dst)
+    try:
+        os.replace(tmp, dst)
+    except BaseException:
+        if old is not None:  # the old result goes back: a hidden name would be removed as a stale temp
+            os.replace(old, dst)
+        raise
     if old is not None:
         if old.is_dir():
             shutil.rmtree(old)
