@@ -316,3 +316,14 @@ def test_an_output_block_nothing_can_hold_is_refused_when_the_graph_is_built():
     with pytest.raises(ValueError, match=r"padding=1000000000, .* more than NumPy can address"):
         convpool.convolve_grayscale(images, np.ones((3, 3)), padding=10**9)
     assert convpool.convolve_grayscale(images, np.ones((3, 3)), padding=1000).chunks[1] == (1002, 1002)
+
+
+def test_plan_of_a_fixed_padding_function_takes_only_its_arguments():
+    x = da.zeros((4, 10, 10), chunks=(2, 5, 5))
+    k = np.ones((3, 3))
+    for extra in ({"stride": 2}, {"padding": "same"}):
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            convpool.convolve_grayscale_valid(x, k, **extra)
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            convpool.dask_plan(convpool.convolve_grayscale_valid, x, k, **extra)
+    assert convpool.dask_plan(convpool.convolve_grayscale_valid, x, k).output_chunks == ((2, 2), (4, 4), (4, 4))
