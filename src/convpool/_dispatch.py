@@ -51,7 +51,10 @@ def routed(*names: str) -> Callable:
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:  # the call itself raises Python's own message, naming the function
+                return func(*args, **kwargs)
             adapter = adapter_for(bound.arguments.get(name) for name in names)
             if adapter is None:
                 return func(*args, **kwargs)
