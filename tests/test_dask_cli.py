@@ -139,6 +139,18 @@ def test_a_forced_run_that_fails_to_publish_keeps_the_old_output(tmp_path, stack
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr", "out.zarr"]
 
 
+def test_an_unreachable_scheduler_is_one_line_not_a_traceback(tmp_path, stack, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    import dask
+
+    monkeypatch.chdir(tmp_path)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main(["pool", "big.zarr", "--size", "2", "-o", "o.zarr", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler tcp://127.0.0.1:1:" in err and "Traceback" not in err
+    assert not (tmp_path / "o.zarr").exists()
+
+
 def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     chunks = [p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr"))]

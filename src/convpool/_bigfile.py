@@ -92,7 +92,11 @@ def _scheduler(args: argparse.Namespace):
     import distributed
 
     if args.scheduler:
-        with distributed.Client(args.scheduler) as client:
+        try:
+            client = distributed.Client(args.scheduler)
+        except (OSError, ValueError) as exc:  # unreachable, or not an address: no traceback
+            raise _usage(f"--scheduler {args.scheduler}: {' '.join(str(exc).split())}") from None
+        with client:
             yield client
         return
     # one thread per worker: each task runs convpool on one thread, the workers are the parallelism
