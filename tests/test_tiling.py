@@ -255,6 +255,19 @@ def test_engine_does_not_warn_on_non_finite_images(rng):
     assert np.isnan(conv).any() and np.isnan(avg).any()  # the inf - inf case is reached
 
 
+def test_an_empty_batch_is_not_tiled(monkeypatch):
+    # an empty batch of huge padded images: nothing to compute, so no tile plan (millions of empty tiles)
+    def no_plan(*args, **kwargs):
+        raise AssertionError("an empty batch was tiled")
+
+    monkeypatch.setattr(tiles, "plan", no_plan)
+    monkeypatch.setattr(choose, "plan", no_plan)
+    assert convolve(np.zeros((0, 6, 6, 1)), np.ones((3, 3, 1, 1)), padding=10**6).shape == (0, 2000004, 2000004, 1)
+    assert pool(np.zeros((0, 9000, 9000, 2)), 3, 2).shape == (0, 4499, 4499, 2)
+    with pytest.raises(ValueError, match=r"padding=1000000000, .* more than NumPy can address"):
+        convolve(np.zeros((0, 6, 6, 1)), np.ones((3, 3, 1, 1)), padding=10**9)
+
+
 # --------------------------------------------------------------------------- backward passes
 
 

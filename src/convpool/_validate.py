@@ -223,11 +223,15 @@ def fits(shape, dtype, what: str, because: str) -> None:
     instead of NumPy's ``MemoryError`` or "array is too big".
     """
     nbytes = int(np.prod([int(n) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    # NumPy refuses a shape whose nonzero sides multiply past intp ("array is too big"), even empty
+    described = int(np.prod([max(int(n), 1) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
     limit = memory_limit()
-    if nbytes > limit:
+    if nbytes > limit or described > np.iinfo(np.intp).max:
+        size = f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+        if nbytes <= limit:  # an empty batch of images too big for NumPy to describe
+            size = f"{_size_text(described)} per batch item, more than NumPy can address"
         raise ValueError(
-            f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: "
-            f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+            f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: {size}"
         )
 
 

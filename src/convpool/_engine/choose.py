@@ -160,7 +160,8 @@ def correlate(
     def working(g) -> tuple[int, int]:
         return _WORKING[method](kernels, g, images.shape[3], dtype)
 
-    tiles = plan(geometry, lambda g: working(g)[0], working(geometry)[1])
+    # an empty batch has nothing to tile (and a huge padded image would make millions of empty tiles)
+    tiles = None if images.shape[0] == 0 else plan(geometry, lambda g: working(g)[0], working(geometry)[1])
     if tiles is None:
         return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, threads)
     return _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads)
