@@ -8,12 +8,12 @@ BIN    := $(VENV)/bin
 # an unpinned torch would pull GBs of CUDA packages from the registry.
 TORCH  := torch==2.13.0
 LINTED := src tests tasks tools benchmarks examples docs
-# JAX for tests/test_xp.py's JAX cases (about 380 MB installed), in a target of
+# JAX for the JAX cases of tests/test_xp.py and test_conventions.py (about 380 MB installed), in a target of
 # its own so that `make test` stays lean; .ci/run runs both.
 JAX    := jax==0.10.2
 
 .PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask bench-arrays \
-	example test-numpy-min clean setup-docs docs browser test-browser
+	bench-memory example test-numpy-min clean setup-docs docs browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ test: setup-test lint
 # Arrays of other libraries (docs/arrays.md): the xp tests with JAX installed too.
 test-xp: setup-test
 	$(BIN)/pip install -q -e '.[arrays]' $(JAX)
-	$(BIN)/python -m pytest tests/test_xp.py -q
+	$(BIN)/python -m pytest tests/test_xp.py tests/test_conventions.py -q
 
 # torch tensors vs NumPy arrays in (CPU); convpool vs cuDNN where CUDA is there (docs/arrays.md).
 bench-arrays: setup-test
@@ -93,6 +93,11 @@ bench-backward: $(BIN)/python
 bench-dask: $(BIN)/python
 	$(BIN)/pip install -q -e '.[bench-dask]'
 	$(BIN)/python benchmarks/bench_dask.py
+
+# Peak memory of one big image beyond input and output, each case in a fresh process (docs/performance.md).
+bench-memory: $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(BIN)/python benchmarks/bench_memory.py
 
 # A LeNet-style CNN trained with convpool's backward passes on 8x8 digits.
 example: $(BIN)/python

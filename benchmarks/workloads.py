@@ -225,7 +225,43 @@ def channel_workloads(m: int, rng) -> list[Workload]:
     s6 = Workload("S6", f"pool {x.shape} uint8, avg 2x2 stride 2", 1.0)
     s6.candidates.append(Candidate("convpool", _same(x), lambda a: convpool.pool(a, (2, 2), (2, 2), mode="avg")))
     s6.candidates += _pool_peers(x)
-    return [s4, s5, s6]
+    return [s4, s5, s6, *float32_workloads(x)]
+
+
+def float32_workloads(x) -> list[Workload]:
+    """S4 and S5 computed in float32 (``dtype=np.float32``) beside PyTorch float32: target half its time.
+
+    PyTorch users convert uint8 photos to float32 before ``conv2d`` (done in its
+    ``prepare``, untimed); convpool converts block by block inside the call (timed).
+    """
+    if not HAVE_TORCH:
+        return []
+    import torch
+    import torch.nn.functional as tnf
+
+    out = []
+    for name, k4, squeeze, call in (
+        ("S4f", SPEC_CHANNELS[..., None], lambda r: r[..., 0], convpool.convolve_channels),
+        ("S5f", SPEC_KERNELS, lambda r: r, convpool.convolve),
+    ):
+        kernel = SPEC_CHANNELS if name == "S4f" else SPEC_KERNELS
+        w = Workload(name, f"{call.__name__} {x.shape} uint8, dtype=float32, valid", 0.5, rtol=1e-5, atol=1e-3)
+        w.candidates.append(
+            Candidate("convpool", _same((x, kernel)), lambda a, f=call: f(*a, padding="valid", dtype=np.float32))
+        )
+        w.candidates.append(
+            Candidate(
+                "torch float32",
+                lambda k4=k4: (
+                    torch.from_numpy(x.astype(np.float32)).permute(0, 3, 1, 2).contiguous(),
+                    torch.from_numpy(k4.astype(np.float32)).permute(3, 2, 0, 1).contiguous(),
+                ),
+                lambda a: tnf.conv2d(a[0], a[1]),
+                lambda r, sq=squeeze: sq(r.permute(0, 2, 3, 1).numpy()),
+            )
+        )
+        out.append(w)
+    return out
 
 
 def _channel_peers(x, k4, squeeze):

@@ -308,3 +308,39 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
     np.testing.assert_array_equal(namespace["first"], convpool.pool(blurred[..., None], 2, 2))
     zarr = pytest.importorskip("zarr")
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "pooled.zarr", mode="r")[:8], namespace["first"])
+
+
+@pytest.mark.parametrize(
+    "index", [(0,), (0, 0), (0, 0, 0), (0, 0, 0, 0), (None,)], ids=["3-D", "2-D", "1-D", "0-D", "5-D"]
+)
+def test_wrong_dimension_messages_give_the_real_shape(index):
+    # the stand-in drops the batch: its shape must never reach the message in place of the user's
+    x = np.zeros(SHAPE)
+    eager, lazy = x[index], da.from_array(x, chunks=(2, 5, 5, 3))[index]
+    with pytest.raises(ValueError) as expected:
+        convpool.pool(eager, 2, 2)
+    with pytest.raises(ValueError) as got:
+        convpool.pool(lazy, 2, 2)
+    assert str(got.value) == str(expected.value)
+    assert str(eager.shape) in str(got.value)
+
+
+def test_an_output_block_nothing_can_hold_is_refused_when_the_graph_is_built():
+    # the stand-in's empty batch passes the whole-output check; one task's block must not
+    images = da.zeros((2, 6, 6), chunks=(1, 3, 3))
+    with pytest.raises(ValueError, match=r"padding=1000000, .* output block of shape \(1, 1000002, 1000002\) float64"):
+        convpool.convolve_grayscale(images, np.ones((3, 3)), padding=10**6)
+    with pytest.raises(ValueError, match=r"padding=1000000000, .* more than NumPy can address"):
+        convpool.convolve_grayscale(images, np.ones((3, 3)), padding=10**9)
+    assert convpool.convolve_grayscale(images, np.ones((3, 3)), padding=1000).chunks[1] == (1002, 1002)
+
+
+def test_plan_of_a_fixed_padding_function_takes_only_its_arguments():
+    x = da.zeros((4, 10, 10), chunks=(2, 5, 5))
+    k = np.ones((3, 3))
+    for extra in ({"stride": 2}, {"padding": "same"}):
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            convpool.convolve_grayscale_valid(x, k, **extra)
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            convpool.dask_plan(convpool.convolve_grayscale_valid, x, k, **extra)
+    assert convpool.dask_plan(convpool.convolve_grayscale_valid, x, k).output_chunks == ((2, 2), (4, 4), (4, 4))

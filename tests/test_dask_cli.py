@@ -91,6 +91,66 @@ def test_existing_outputs_and_inputs_are_never_overwritten(tmp_path, stack, monk
     )
 
 
+def test_an_output_holding_or_inside_an_input_is_refused(tmp_path, stack, monkeypatch, capsys):
+    # a Zarr output is a folder: --force replacing one that holds an input would delete that input
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.zarr").mkdir()
+    np.save(tmp_path / "data.zarr" / "in.npy", stack)
+    assert main(["pool", "data.zarr/in.npy", "--size", "2", "-o", "data.zarr", "--force", "-q"]) == 2
+    assert "refusing to overwrite an input" in capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(tmp_path / "data.zarr" / "in.npy"), stack)
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "big.zarr/inside.zarr", "-q"]) == 2  # into an input
+    assert "refusing to overwrite an input" in capsys.readouterr().err
+    assert not (tmp_path / "big.zarr" / "inside.zarr").exists()
+
+
+def test_a_store_left_by_a_killed_run_is_removed_by_the_next(tmp_path, stack, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pid = 2**22 + 1  # above Linux's largest PID: no process runs with it
+    stale = tmp_path / f".out.zarr.convpool-{pid}-zarr.tmp"
+    (stale / "0").mkdir(parents=True)
+    (stale / "0" / "chunk").write_bytes(b"half a result")
+    running = tmp_path / f".out.zarr.convpool-{os.getpid()}-old.tmp"  # a live writer's: kept
+    running.mkdir()
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr", "-q"]) == 0
+    assert not stale.exists() and running.is_dir()
+    np.testing.assert_array_equal(
+        zarr.open_array("out.zarr", mode="r")[:], convpool.pool(stack[..., None], 2, 2)[..., 0]
+    )
+
+
+def test_a_forced_run_that_fails_to_publish_keeps_the_old_output(tmp_path, stack, monkeypatch, capsys):
+    from convpool import _bigfile
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.zarr").mkdir()
+    (tmp_path / "out.zarr" / "mine.txt").write_text("keep me")
+    real = os.replace
+
+    def replace(src, dst):  # moving the old output aside works; putting the new one in place fails
+        if ".convpool-" in str(src) and str(src).endswith("zarr.tmp"):
+            raise OSError("disk gone")
+        real(src, dst)
+
+    monkeypatch.setattr(_bigfile.os, "replace", replace)
+    assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr", "--force", "-q"]) == 1
+    assert "disk gone" in capsys.readouterr().err
+    assert (tmp_path / "out.zarr" / "mine.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr", "out.zarr"]
+
+
+def test_an_unreachable_scheduler_is_one_line_not_a_traceback(tmp_path, stack, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    import dask
+
+    monkeypatch.chdir(tmp_path)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main(["pool", "big.zarr", "--size", "2", "-o", "o.zarr", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler tcp://127.0.0.1:1:" in err and "Traceback" not in err
+    assert not (tmp_path / "o.zarr").exists()
+
+
 def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     chunks = [p for p in (tmp_path / "big.zarr").rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr"))]
@@ -101,3 +161,15 @@ def test_a_run_that_fails_midway_leaves_no_output(tmp_path, stack, monkeypatch, 
     assert "big.zarr: " in err and "Traceback" not in err
     assert sorted(p.name for p in (tmp_path / "outs").iterdir()) == ["fine.zarr"]  # the other input went on
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zarr", "fine.npy", "outs"]
+
+
+@pytest.mark.parametrize(("flag", "dtype"), [([], np.float64), (["--dtype", "float32"], np.float32)])
+def test_big_inputs_honour_dtype(tmp_path, flag, dtype):
+    """``--dtype`` reaches the chunked path too; ``auto`` keeps the library's rule (float64 for integers)."""
+    x = np.random.default_rng(23).integers(0, 255, (3, 12, 10), dtype=np.uint8)
+    np.save(tmp_path / "gray.npy", x)
+    assert main(["filter", str(tmp_path / "gray.npy"), "-k", "box", "-o", str(tmp_path / "o.zarr"), "-q", *flag]) == 0
+    got = zarr.open_array(tmp_path / "o.zarr", mode="r")[:]
+    want = convpool.convolve_grayscale(x, kernels.parse("box"), "same", dtype=dtype)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -179,3 +179,34 @@ def test_a_file_created_during_the_write_is_not_replaced(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.npy"]
     atomic_write(target, lambda tmp: tmp.write_bytes(b"ours"), force=True)
     assert target.read_bytes() == b"ours"
+
+
+def test_to_pixels_in_bands_and_16_bit(monkeypatch, rng):
+    x = rng.normal(0, 300, size=(13, 11, 3))
+    monkeypatch.setattr(imageio, "_BAND_ELEMENTS", 7)  # many bands of one row
+    top = np.abs(x).max()
+    assert_array_equal(imageio.to_pixels(x, "abs"), np.floor(np.abs(x) * 255 / top + 0.5))
+    expected = np.floor((x - x.min()) * 65535 / (x.max() - x.min()) + 0.5)
+    assert_array_equal(imageio.to_pixels(x, "minmax", np.uint16), expected)
+    # a scale taken from a larger image than the piece converted
+    assert_array_equal(
+        imageio.to_pixels(x[:2], "abs", scale=(0.0, 1.0)), np.clip(np.floor(np.abs(x[:2]) + 0.5), 0, 255)
+    )
+    with pytest.raises(ValueError, match="dtype must be uint8 or uint16"):
+        imageio.to_pixels(x, "clip", np.int32)
+
+
+def test_read_picture_and_write_image_keep_depth_and_alpha(tmp_path, rng):
+    sixteen = rng.integers(0, 65536, size=(6, 7), dtype=np.uint16)
+    imageio.write_image(tmp_path / "s.png", sixteen, dtype=np.uint16)
+    assert_array_equal(imageio.read_picture(tmp_path / "s.png").pixels, sixteen)
+    floats = rng.normal(size=(6, 7)).astype(np.float32)
+    imageio.write_image(tmp_path / "f.tif", floats, dtype=np.float32)
+    assert_array_equal(imageio.read_image(tmp_path / "f.tif"), floats)
+    with pytest.raises(ValueError, match="PNG cannot store float32"):
+        imageio.write_image(tmp_path / "f.png", floats, dtype=np.float32)
+    rgb, alpha = rng.integers(0, 256, size=(6, 7, 3), dtype=np.uint8), rng.integers(0, 256, (6, 7), dtype=np.uint8)
+    imageio.write_image(tmp_path / "a.png", rgb, alpha=alpha)
+    picture = imageio.read_picture(tmp_path / "a.png")
+    assert_array_equal(picture.pixels, rgb)
+    assert_array_equal(picture.alpha, alpha)

@@ -253,3 +253,52 @@ def test_engine_does_not_warn_on_non_finite_images(rng):
         np.testing.assert_allclose(conv, conv_ref(x, np.ones((2, 2, 1, 1)), "valid"), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(avg, pool_ref(x, 2, 1, "avg"), rtol=1e-12, atol=1e-12)
     assert np.isnan(conv).any() and np.isnan(avg).any()  # the inf - inf case is reached
+
+
+def test_an_empty_batch_is_not_tiled(monkeypatch):
+    # an empty batch of huge padded images: nothing to compute, so no tile plan (millions of empty tiles)
+    def no_plan(*args, **kwargs):
+        raise AssertionError("an empty batch was tiled")
+
+    monkeypatch.setattr(tiles, "plan", no_plan)
+    monkeypatch.setattr(choose, "plan", no_plan)
+    assert convolve(np.zeros((0, 6, 6, 1)), np.ones((3, 3, 1, 1)), padding=10**6).shape == (0, 2000004, 2000004, 1)
+    assert pool(np.zeros((0, 9000, 9000, 2)), 3, 2).shape == (0, 4499, 4499, 2)
+    with pytest.raises(ValueError, match=r"padding=1000000000, .* more than NumPy can address"):
+        convolve(np.zeros((0, 6, 6, 1)), np.ones((3, 3, 1, 1)), padding=10**9)
+
+
+# --------------------------------------------------------------------------- backward passes
+
+
+def kernel_grad_ref(g, x, kernel_hw, padding, stride, dilation, pad_mode, pad_value):
+    """``sum_{n, i, j} xp[n, i*sh + a*dh, j*sw + b*dw, k] * g[n, i, j, o]``, by the definition."""
+    (sh, sw), (dh, dw) = stride, dilation
+    extra = {"constant_values": pad_value} if pad_mode == "constant" else {}
+    xp = np.pad(x, ((0, 0), padding[0], padding[1], (0, 0)), mode=pad_mode, **extra)
+    oh, ow = g.shape[1:3]
+    out = np.zeros(kernel_hw + (x.shape[3], g.shape[3]))
+    for a, b in itertools.product(range(kernel_hw[0]), range(kernel_hw[1])):
+        view = xp[:, a * dh : a * dh + (oh - 1) * sh + 1 : sh, b * dw : b * dw + (ow - 1) * sw + 1 : sw]
+        out[a, b] = np.einsum("nijk,nijo->ko", view, g)
+    return out
+
+
+@pytest.mark.parametrize("pad_mode,pad_value", PAD_MODES)
+@pytest.mark.parametrize(
+    "stride,dilation,c,nc", [((1, 1), (1, 1), 1, 1), ((2, 1), (1, 2), 2, 3), ((1, 1), (2, 1), 3, 2)]
+)
+def test_kernel_gradient_tiles_match_definition(pad_mode, pad_value, stride, dilation, c, nc, rng, monkeypatch):
+    x = rng.normal(size=(2, 11, 9, c))
+    k = rng.normal(size=(3, 2, c, nc))
+    padding = ((4, 1), (0, 3))
+    g = rng.normal(size=convolve(x, k, padding, stride, dilation=dilation).shape)
+    options = dict(dilation=dilation, pad_mode=pad_mode, pad_value=pad_value)
+    whole = convolve_backward(g, x, k, padding, stride, **options)
+    with monkeypatch.context() as patch:
+        patch.setattr(tiles, "plan", fixed_plan(2, 3))
+        grad_images, grad_kernels = convolve_backward(g, x, k, padding, stride, **options)
+    expected = kernel_grad_ref(g, x, (3, 2), padding, stride, dilation, pad_mode, pad_value)
+    np.testing.assert_allclose(grad_kernels, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(grad_kernels, whole[1], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(grad_images, whole[0], rtol=1e-10, atol=1e-10)

@@ -204,3 +204,18 @@ def test_convolve_checks_method_after_the_shared_checks():
         convolve(IMG, KER, stride=0, method="nope")
     with pytest.raises(ValueError, match=r"method must be one of"):
         convolve(IMG, KER, method="nope", threads=0)
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: convpool.convolve(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 1)), "same", 1, 1), r"convolve\(\) takes"),
+        (lambda: convpool.convolve(np.ones((1, 4, 4, 1))), r"convolve\(\) missing 1 required .* 'kernels'"),
+        (lambda: convpool.pool(np.ones((1, 4, 4, 1)), 2, 2, bogus=1), r"pool\(\) got an unexpected keyword .* 'bogus'"),
+        (lambda: convpool.convolve_backward(np.ones((1, 4, 4, 1))), r"convolve_backward\(\) missing 2 required"),
+    ],
+)
+def test_wrong_calls_of_dispatched_functions_name_the_function(call, match):
+    # the dispatch wrapper binds the arguments first: its failure must not replace Python's own message
+    with pytest.raises(TypeError, match=match):
+        call()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import temp_prefix
+from ._files import remove_stale_temps, temp_prefix
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -62,12 +62,19 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
     if not folder and out.suffix != ".zarr":
         raise _usage(f"-o {args.output}: big inputs and clusters write a Zarr array; end OUTPUT with .zarr")
     jobs = [(Path(src), out / f"{Path(src).stem}.zarr" if folder else out) for src in args.inputs]
-    for src, dst in jobs:
-        if any(dst.resolve() == Path(other).resolve() for other in args.inputs):
-            raise _usage(f"output {dst} is the input {src}; refusing to overwrite an input")
+    for _, dst in jobs:
+        for other in args.inputs:
+            if _overlap(dst.resolve(), Path(other).resolve()):
+                # a store is a folder: --force replacing one that holds an input deletes the input
+                raise _usage(f"output {dst} is, holds or lies inside the input {other}; refusing to overwrite an input")
     if len({dst.resolve() for _, dst in jobs}) != len(jobs):
         raise _usage("two inputs would write the same output; rename the inputs")
     return jobs
+
+
+def _overlap(dst: Path, src: Path) -> bool:
+    """Whether replacing (or writing into) ``dst`` touches ``src``: the same path, or one inside the other."""
+    return dst == src or dst in src.parents or src in dst.parents
 
 
 def _usage(message: str) -> Exception:
@@ -85,7 +92,11 @@ def _scheduler(args: argparse.Namespace):
     import distributed
 
     if args.scheduler:
-        with distributed.Client(args.scheduler) as client:
+        try:
+            client = distributed.Client(args.scheduler)
+        except (OSError, ValueError) as exc:  # unreachable, or not an address: no traceback
+            raise _usage(f"--scheduler {args.scheduler}: {' '.join(str(exc).split())}") from None
+        with client:
             yield client
         return
     # one thread per worker: each task runs convpool on one thread, the workers are the parallelism
@@ -159,6 +170,7 @@ def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -
     result = _regular(result)
     dst = dst.absolute()  # workers of a cluster may run in another folder
     dst.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(dst)  # stores left by runs that were killed (SIGKILL, power cut)
     tmp = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-zarr.tmp"
     try:
         store = da.to_zarr(result, str(tmp), compute=False, overwrite=True)
@@ -192,7 +204,12 @@ def _publish(tmp: Path, dst: Path, force: bool) -> None:
             raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
         old = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-old.tmp"
         os.replace(dst, old)
-    os.replace(tmp, dst)
+    try:
+        os.replace(tmp, dst)
+    except BaseException:
+        if old is not None:  # the old result goes back: a hidden name would be removed as a stale temp
+            os.replace(old, dst)
+        raise
     if old is not None:
         if old.is_dir():
             shutil.rmtree(old)

@@ -74,7 +74,10 @@ def routed(*names: str) -> Callable:
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:  # the call itself raises Python's own message, naming the function
+                return func(*args, **kwargs)
             adapter = adapter_for(bound.arguments.get(name) for name in names)
             if adapter is None:
                 return func(*args, **kwargs)
@@ -93,4 +96,7 @@ def stand_in(shape, dtype) -> np.ndarray:
     real input, and on an empty batch their result costs nothing and has
     the right trailing shape and dtype.
     """
-    return np.empty((0, *tuple(shape)[1:]), dtype=dtype)
+    shape = tuple(shape)
+    if not shape:  # a 0-d array has no batch to empty: it stays 0-d, so messages give its real shape
+        return np.empty((), dtype=dtype)
+    return np.empty((0, *shape[1:]), dtype=dtype)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -49,7 +50,7 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
-    """Delete temporary files left beside ``path`` by writers that no longer run; return them."""
+    """Delete temporary files (and Zarr stores) left beside ``path`` by writers that no longer run; return them."""
     path = Path(path)
     folder = path.parent
     pattern = re.compile(re.escape(temp_prefix(path)) + r"(\d+)-[^/]*\.tmp")
@@ -58,7 +59,10 @@ def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
         match = pattern.fullmatch(entry.name)
         if match and not _running(int(match.group(1))):
             try:
-                entry.unlink()
+                if entry.is_dir() and not entry.is_symlink():  # a Zarr store is a folder
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
                 removed.append(entry)
             except OSError:
                 pass
@@ -118,6 +122,13 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, forc
             os.replace(tmp_path, path)
         else:
             _publish_new(tmp_path, path)
+    except OSError as exc:
+        if exc.filename is None or not Path(exc.filename).name.startswith(mine):
+            raise
+        # the user asked for `path`: the hidden temporary name would only confuse them
+        named = type(exc)(f"cannot write {path}: {exc.strerror or exc}")
+        named.errno = exc.errno
+        raise named from None
     finally:
         # by name, not by variable: mkstemp may have created the file before an interruption
         for leftover in _entries(folder):

@@ -24,13 +24,15 @@ POOL_MODES = ("max", "avg", "min", "sum")
 _NUMERIC_KINDS = "biuf"
 
 
-def as_array(value, name: str, ndim: int, layout: str) -> np.ndarray:
+def as_array(value, name: str, ndim: int, layout: str, hints: dict[int, str] | None = None) -> np.ndarray:
     """``np.asarray(value)`` checked to be real-numeric with ``ndim`` dimensions.
 
-    ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``.
+    ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``;
+    ``hints`` maps a wrong number of dimensions to what to do about it.
     """
     if value is None:
         raise TypeError(f"{name} must be a numeric array of shape {layout}, got None")
+    _refuse_grad_tensor(value, name)
     try:
         with warnings.catch_warnings():
             # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
@@ -41,8 +43,24 @@ def as_array(value, name: str, ndim: int, layout: str) -> np.ndarray:
     if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {array.dtype}")
     if array.ndim != ndim:
-        raise ValueError(f"{name} must be a {ndim}-D array of shape {layout}, got {array.ndim}-D shape {array.shape}")
+        hint = (hints or {}).get(array.ndim)
+        raise ValueError(
+            f"{name} must be a {ndim}-D array of shape {layout}, got {array.ndim}-D shape {array.shape}"
+            + (f"; {hint}" if hint else "")
+        )
     return array
+
+
+def _refuse_grad_tensor(value, name: str) -> None:
+    """A PyTorch tensor that records gradients cannot become a NumPy array: say what to do.
+
+    Recognised by its class's module and attribute, so torch is never imported here.
+    """
+    if type(value).__module__.split(".")[0] == "torch" and getattr(value, "requires_grad", False) is True:
+        raise TypeError(
+            f"{name} is a torch tensor with requires_grad=True, which NumPy cannot read; pass {name}.detach() "
+            "(convpool records no autograd graph: its backward passes are convolve_backward and pool_backward)"
+        )
 
 
 def nonempty(array: np.ndarray, name: str, layout: str, axes) -> None:
@@ -149,9 +167,17 @@ def threads(value) -> int | None:
 def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, kernel_name: str) -> None:
     """The kernel's channel axis must equal the images' ``c``."""
     if images_c != kernel_c:
+        hint = ""
+        if len(images_shape) == 4 and images_shape[1] == kernel_c:
+            # the usual cause: a PyTorch-style (m, c, h, w) batch
+            hint = (
+                f"; convpool is channels-last, images (m, h, w, c): an (m, c, h, w) batch of shape "
+                f"{tuple(images_shape)} becomes images.transpose(0, 2, 3, 1), shape "
+                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}"
+            )
         raise ValueError(
             f"{kernel_name} has {kernel_c} channels (shape {kernel_shape}) but images have "
-            f"{images_c} channels (shape {images_shape})"
+            f"{images_c} channels (shape {images_shape}){hint}"
         )
 
 
@@ -221,11 +247,15 @@ def fits(shape, dtype, what: str, because: str) -> None:
     instead of NumPy's ``MemoryError`` or "array is too big".
     """
     nbytes = int(np.prod([int(n) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    # NumPy refuses a shape whose nonzero sides multiply past intp ("array is too big"), even empty
+    described = int(np.prod([max(int(n), 1) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
     limit = memory_limit()
-    if nbytes > limit:
+    if nbytes > limit or described > np.iinfo(np.intp).max:
+        size = f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+        if nbytes <= limit:  # an empty batch of images too big for NumPy to describe
+            size = f"{_size_text(described)} per batch item, more than NumPy can address"
         raise ValueError(
-            f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: "
-            f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+            f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: {size}"
         )
 
 
@@ -236,6 +266,26 @@ def _check_sizes(images, kernels, geometry, dtype, padding, stride, dilation) ->
     fits((images.shape[0], gh.out, gw.out, kernels.shape[3]), dtype, "an output", because)
     because = f"dilation={dilation!r} with kernels of shape {kernels.shape}"
     fits((gh.extent, gw.extent, images.shape[3]), dtype, "one output's window", because)
+
+
+#: What ``dtype=`` accepts besides ``None``.
+COMPUTE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def compute_dtype(dtype, *dtypes) -> np.dtype:
+    """The ``dtype=`` argument checked: float32 or float64; ``None`` gives :func:`result_dtype` of ``dtypes``."""
+    if dtype is None:
+        return result_dtype(*dtypes)
+    try:
+        wanted = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be numpy.float32, numpy.float64 or None, got {dtype!r}") from None
+    if wanted not in COMPUTE_DTYPES:
+        raise ValueError(
+            f"dtype must be float32 or float64 (the floating type the work is done in and returned) "
+            f"or None (float32 for float32 input, else float64), got {wanted}"
+        )
+    return wanted
 
 
 # The argument names of convolve and pool (``padding``, ``pad_value``) shadow these checks below.
@@ -300,7 +350,8 @@ def pool_arguments(
     messages (it came before the geometry there); the backward pass leaves it
     ``None``.
     """
-    images = as_array(images, "images", 4, "(m, h, w, c)")
+    grayscale = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
+    images = as_array(images, "images", 4, "(m, h, w, c)", {3: grayscale})
     nonempty(images, "images", "h, w, c", (1, 2, 3))
     window = int_pair(kernel_shape, "kernel_shape")
     strides = int_pair(stride, "stride")
@@ -320,5 +371,6 @@ def pool_arguments(
         )
     gh, gw = geometry
     because = f"padding={padding!r}, stride={stride!r} with images of shape {images.shape}"
-    fits((images.shape[0], gh.out, gw.out, images.shape[3]), np.float64, "an output", because)
+    dtype = images.dtype if mode in ("max", "min") else result_dtype(images.dtype)
+    fits((images.shape[0], gh.out, gw.out, images.shape[3]), dtype, "an output", because)
     return PoolArguments(images, geometry, mode, include, workers)

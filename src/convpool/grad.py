@@ -37,7 +37,7 @@ import numpy as np
 
 from . import _validate as check
 from ._dispatch import routed
-from ._engine import pool_windows
+from ._engine import pool_windows, tiles
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
 from ._engine.grouped import dense_kernels, depthwise_backward, group_diagonal
@@ -64,6 +64,7 @@ def convolve_backward(
     dilation=(1, 1),
     pad_mode: str = "constant",
     pad_value: float = 0,
+    dtype=None,
     groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
@@ -88,14 +89,17 @@ def convolve_backward(
         stride, dilation, pad mode and group count it accepts). With
         ``groups = G`` the formulas above run over the group's channels only:
         ``k`` is ``g*cg + k'`` for output ``o`` of group ``g = o // (nc // G)``.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned, as in
+        :func:`convpool.convolve`; ``None``: the rules under Returns.
 
     Returns
     -------
     grad_images : ndarray, shape (m, h, w, c)
     grad_kernels : ndarray, shape (kh, kw, c // groups, nc)
-        New arrays of the floating type NumPy promotes images, kernels and
-        grad_output to (float32 stays float32); integers and bools alone give
-        float64, float16 gives float32.
+        New arrays of ``dtype``; by default the floating type NumPy promotes
+        images, kernels and grad_output to (float32 stays float32); integers
+        and bools alone give float64, float16 gives float32.
 
     Raises
     ------
@@ -134,7 +138,7 @@ def convolve_backward(
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
-    dtype = check.result_dtype(images.dtype, kernels.dtype, grad.dtype)
+    dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype, grad.dtype)
     if groups != 1:
         return _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups)
 
@@ -177,7 +181,34 @@ TAP_BLOCK_BYTES = BLOCK_BYTES
 
 
 def _kernels_grad(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
-    """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch."""
+    """``grad_kernels`` (kh, kw, c, nc), accumulated over blocks of a few MiB of the batch.
+
+    An image too big for a block is cut into the engine's spatial tiles
+    (:mod:`~convpool._engine.tiles`): each tile's output gradient against its
+    input cells and halo gives a partial sum, added in a fixed tile order (the
+    same whatever the thread count; rounding differs from summing the image whole).
+    """
+    kh, kw, c, nc = weights.shape
+    per_cell = c + nc
+
+    def cost(g) -> int:  # the padded tile as planes, the gradient planes, the tap copies
+        return (g[0].padded * g[1].padded * per_cell + g[0].out * g[1].out * (nc + kh * kw * c)) * dtype.itemsize
+
+    plan = tiles.plan(geometry, cost, IM2COL_BLOCK_BYTES)
+    if plan is None:
+        return _kernels_grad_blocks(grad, images, weights, geometry, pad_mode, pad_value, dtype)
+    maps = tiles.pad_maps(geometry, pad_mode)
+    total = np.zeros(weights.shape, dtype=dtype)
+    for n in range(images.shape[0]):
+        for (r0, r1), (c0, c1) in plan:
+            x, g = tiles.tile_input(images[n : n + 1], geometry, (r0, r1), (c0, c1), maps)
+            part = grad[n : n + 1, r0:r1, c0:c1]
+            total += _kernels_grad_blocks(part, x, weights, g, pad_mode, pad_value, dtype)
+    return total
+
+
+def _kernels_grad_blocks(grad, images, weights, geometry, pad_mode, pad_value, dtype) -> np.ndarray:
+    """:func:`_kernels_grad` over batch blocks (one image, or one tile, at the least)."""
     gh, gw = geometry
     kh, kw, c, nc = weights.shape
     if gh.stride == gw.stride == 1 and c * nc <= DOT_WEIGHTS:
@@ -488,6 +519,7 @@ def pool_backward(
     *,
     padding="valid",
     count_include_pad: bool = False,
+    dtype=None,
     dilation=1,
     ceil_mode: bool = False,
 ) -> np.ndarray:
@@ -515,13 +547,18 @@ def pool_backward(
         forward output's shape.
     images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode
         Exactly as given to :func:`convpool.pool`.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned; ``None``: the
+        rules under Returns. Max/min winners are found in the images' own
+        dtype, so the gradient goes to the same cell whatever ``dtype``.
 
     Returns
     -------
     ndarray, shape (m, h, w, c)
-        A new array of the floating type NumPy promotes images and grad_output
-        to (float32 stays float32, uint8 images with a float32 gradient give
-        float32); integers and bools alone give float64, float16 float32.
+        A new array of ``dtype``; by default the floating type NumPy promotes
+        images and grad_output to (float32 stays float32, uint8 images with a
+        float32 gradient give float32); integers and bools alone give float64,
+        float16 float32.
 
     Raises
     ------
@@ -552,7 +589,7 @@ def pool_backward(
     )
     expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
     grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
-    dtype = check.result_dtype(images.dtype, grad.dtype)
+    dtype = check.compute_dtype(dtype, images.dtype, grad.dtype)
 
     gh, gw = geometry
     divisor = average_divisor(geometry, include).astype(dtype) if mode == "avg" else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,6 +29,10 @@ __all__ = [
     "ARRAY_SUFFIXES",
     "IMAGE_SUFFIXES",
     "RESCALE_MODES",
+    "STORABLE",
+    "pixel_scale",
+    "Picture",
+    "read_picture",
     "read_batch",
     "read_image",
     "to_pixels",
@@ -69,23 +74,77 @@ def kind(path: str | os.PathLike) -> str:
     raise ValueError(f"{path}: unknown file type {suffix or '(no suffix)'!r}; accepted: {accepted}")
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """One image file as ``(h, w)`` (grayscale) or ``(h, w, 3)`` (colour) ``uint8``.
+class Picture(NamedTuple):
+    """One image file as read: pixels, alpha and the metadata worth writing back.
 
-    Palette and alpha images are converted to RGB (alpha dropped), 16-bit and
-    float grayscale keep their values (``uint16`` / ``float32``); only the
-    first frame of a multi-frame file is read.
+    ``pixels`` is ``(h, w)`` or ``(h, w, 3)`` in the file's own depth: ``uint8``,
+    ``uint16`` (16-bit grayscale), ``int32`` or ``float32`` (32-bit TIFF);
+    already turned upright by its EXIF orientation. ``alpha`` is ``(h, w)`` or
+    ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``.
+    """
+
+    pixels: np.ndarray
+    alpha: np.ndarray | None = None
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+
+
+#: Pillow modes read as they are, and the dtype NumPy gives them.
+_PLAIN_MODES = {
+    "L": np.uint8,
+    "RGB": np.uint8,
+    "I;16": np.uint16,
+    "I;16L": np.uint16,
+    "I;16B": np.uint16,
+    "I": np.int32,
+    "F": np.float32,
+}
+
+
+def _upright(im):
+    """The image turned as its EXIF orientation says (as photo viewers show it), and the EXIF without that tag."""
+    from PIL import ImageOps
+
+    exif, source_format = im.getexif(), im.format
+    if exif.get(0x0112, 1) != 1:
+        im = ImageOps.exif_transpose(im)
+    if source_format == "TIFF":
+        return im, None  # a TIFF's tags describe its own strips and layout: not metadata to copy
+    exif.pop(0x0112, None)  # applied: writing it back would turn the result a second time
+    return im, (exif.tobytes() if len(exif) else None)
+
+
+def read_picture(path: str | os.PathLike) -> Picture:
+    """One image file with its alpha, depth, orientation applied and metadata (see :class:`Picture`).
+
+    Palette images become RGB (RGBA if transparent), 1-bit and CMYK images
+    L and RGB; only the first frame of a multi-frame file is read.
     """
     image_cls = _pil()
     with image_cls.open(path) as im:
         im.load()
-        if im.mode in ("L", "RGB", "I;16", "F"):
-            return np.array(im)
-        if im.mode in ("1", "LA"):
-            return np.array(im.convert("L"))
-        if im.mode == "I":
-            return np.array(im).astype(np.float64)
-        return np.array(im.convert("RGB"))
+        icc = im.info.get("icc_profile") or None
+        im, exif = _upright(im)
+        alpha = None
+        if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
+            im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
+            alpha = np.array(im.getchannel("A"))
+            im = im.convert("L" if im.mode == "LA" else "RGB")
+        elif im.mode not in _PLAIN_MODES:
+            im = im.convert("L" if im.mode == "1" else "RGB")
+        pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
+    return Picture(pixels, alpha, exif, icc)
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """One image file as ``(h, w)`` (grayscale) or ``(h, w, 3)`` (colour), upright.
+
+    8-bit files give ``uint8``; 16-bit grayscale ``uint16``; 32-bit TIFFs
+    ``int32`` or ``float32``. Palette and alpha images are converted to RGB
+    (alpha dropped: :func:`read_picture` keeps it); only the first frame of a
+    multi-frame file is read.
+    """
+    return read_picture(path).pixels
 
 
 def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -125,21 +184,65 @@ def _as_batch(array: np.ndarray, where) -> np.ndarray:
     raise ValueError(f"{where}: a batch must be 2-D (h, w), 3-D (m, h, w) or 4-D (m, h, w, c), got shape {array.shape}")
 
 
-def to_pixels(image, rescale: str = "clip") -> np.ndarray:
-    """Values of one image as ``uint8`` pixels.
+#: Full scale of each pixel type :func:`to_pixels` makes.
+WHITE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
+
+#: Elements per band of rows in :func:`to_pixels`: its float temporaries stay a few MiB on any image size.
+_BAND_ELEMENTS = 1 << 20
+
+
+def pixel_scale(lo: float, hi: float, rescale: str, white: int = 255) -> tuple[float, float]:
+    """``(offset, factor)`` of ``rescale`` for values in ``[lo, hi]``: ``pixel = (x - offset) * factor``.
+
+    ``abs`` takes ``|x|`` before the offset. For an image converted in pieces
+    (:func:`to_pixels` with ``scale=``), ``lo``/``hi`` are the whole image's.
+
+    >>> pixel_scale(-2.0, 1.0, "abs"), pixel_scale(10.0, 50.0, "minmax")
+    ((0.0, 127.5), (10.0, 6.375))
+    """
+    if rescale == "clip":
+        return 0.0, 1.0
+    if rescale == "minmax":
+        return lo, (white / (hi - lo) if hi > lo else 0.0)
+    if rescale == "abs":
+        top = max(hi, -lo)
+        return 0.0, (white / top if top > 0 else 0.0)
+    raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}, got {rescale!r}")
+
+
+def _scale_of(x: np.ndarray, rescale: str, white: int) -> tuple[float, float]:
+    # x.min()/x.max() rather than abs(x).max(): no whole-image temporary
+    lo, hi = (float(x.min()), float(x.max())) if x.size and rescale != "clip" else (0.0, 0.0)
+    return pixel_scale(lo, hi, rescale, white)
+
+
+def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[float, float] | None = None) -> np.ndarray:
+    """Values of one image as ``uint8`` (or ``uint16``) pixels.
 
     Parameters
     ----------
     image : array_like, shape (h, w) or (h, w, c)
     rescale : {'clip', 'minmax', 'abs'}
-        ``clip``: ``clip(round(x), 0, 255)``. ``minmax``: ``255 * (x - min) / (max - min)``
-        (all zero if the image is flat). ``abs``: ``255 * |x| / max|x|`` (all zero if
-        the image is all zero). Computed over all channels together, so colours keep
-        their balance.
+        With ``W`` the full scale (255, or 65535 for ``uint16``): ``clip``:
+        ``clip(round(x), 0, W)``. ``minmax``: ``W * (x - min) / (max - min)``
+        (all zero if the image is flat). ``abs``: ``W * |x| / max|x|`` (all zero
+        if the image is all zero). Computed over all channels together, so colours
+        keep their balance.
+    dtype : {numpy.uint8, numpy.uint16}
+        The pixel type.
+    scale : (offset, factor), optional
+        Use ``pixel = (x - offset) * factor`` (after ``|x|`` for ``abs``) instead
+        of the scale ``rescale`` finds in ``image``: for an image converted in
+        pieces, from :func:`pixel_scale` of the whole image's range.
 
     Returns
     -------
-    ndarray of uint8, same shape
+    ndarray of ``dtype``, same shape
+
+    Notes
+    -----
+    Works in bands of rows, in float32 for float32 images: the temporaries stay
+    a few MiB however large the image.
 
     Examples
     --------
@@ -149,20 +252,38 @@ def to_pixels(image, rescale: str = "clip") -> np.ndarray:
     array([[  0, 128, 255]], dtype=uint8)
     >>> to_pixels([[-2.0, 0.0, 1.0]], "abs")
     array([[255,   0, 128]], dtype=uint8)
+    >>> to_pixels([[-2.0, 0.0, 1.0]], "abs", dtype=np.uint16)
+    array([[65535,     0, 32768]], dtype=uint16)
     """
-    x = np.asarray(image, dtype=np.float64)
-    if rescale == "clip":
-        scaled = x
-    elif rescale == "minmax":
-        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
-        scaled = (x - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(x)
-    elif rescale == "abs":
-        top = float(np.abs(x).max()) if x.size else 0.0
-        scaled = np.abs(x) * (255.0 / top) if top > 0 else np.zeros_like(x)
-    else:
-        raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}, got {rescale!r}")
+    x = np.asarray(image)
+    if x.dtype.kind not in "biuf":
+        x = x.astype(np.float64)
+    if np.dtype(dtype) not in WHITE:
+        raise ValueError(f"dtype must be uint8 or uint16, got {np.dtype(dtype)}")
+    white = WHITE[np.dtype(dtype)]
+    offset, factor = _scale_of(x, rescale, white) if scale is None else scale
+    out = np.empty(x.shape, dtype=dtype)
+    flat_in, flat_out = x.reshape(len(x), -1) if x.ndim else x.reshape(1, 1), out.reshape(-1)
+    rows = max(_BAND_ELEMENTS // max(flat_in.shape[1], 1), 1)
+    for start in range(0, len(flat_in), rows):
+        band = _scaled(flat_in[start : start + rows], rescale == "abs", offset, factor, white)
+        flat_out[start * flat_in.shape[1] : (start + len(band)) * flat_in.shape[1]] = band.reshape(-1)
+    return out
+
+
+def _scaled(values: np.ndarray, absolute: bool, offset: float, factor: float, white: int) -> np.ndarray:
+    """``clip(floor((|x| or x - offset) * factor + 0.5), 0, white)`` in a float copy of one band."""
+    band = np.array(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
+    if absolute:
+        np.abs(band, out=band)
+    if (offset, factor) != (0.0, 1.0):
+        band -= offset
+        band *= factor
     # round half up (0.5 -> 1), not NumPy's half-to-even: 127.5 is a mid-grey pixel 128
-    return np.clip(np.floor(scaled + 0.5), 0, 255).astype(np.uint8)
+    band += 0.5
+    np.floor(band, out=band)
+    np.clip(band, 0, white, out=band)
+    return band
 
 
 def _image_for_pil(image: np.ndarray) -> np.ndarray:
@@ -176,22 +297,90 @@ def _image_for_pil(image: np.ndarray) -> np.ndarray:
     )
 
 
-def write_image(path, image, *, rescale: str = "clip", force: bool = False) -> Path:
+#: Pixel types each format stores: 16-bit grayscale in PNG and TIFF, 32-bit grayscale in TIFF only.
+STORABLE = {
+    "PNG": (np.uint8, np.uint16),
+    "TIFF": (np.uint8, np.uint16, np.int32, np.float32),
+    "JPEG": (np.uint8,),
+    "BMP": (np.uint8,),
+}
+
+
+def _as_stored(array: np.ndarray, dtype, rescale: str) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    if array.dtype == dtype:
+        return array
+    if dtype in WHITE:
+        return to_pixels(array, rescale, dtype)
+    if dtype == np.int32:  # raw values, rounded half up, within int32
+        info = np.iinfo(np.int32)
+        return np.clip(np.floor(np.asarray(array, np.float64) + 0.5), info.min, info.max).astype(np.int32)
+    return np.asarray(array, dtype=np.float32)
+
+
+def _save_options(fmt: str, exif, icc_profile, quality: int) -> dict:
+    """What Pillow keeps for ``fmt``: the ICC profile in JPEG, PNG and TIFF, EXIF in JPEG and PNG; JPEG quality."""
+    options = {}
+    if icc_profile and fmt in ("JPEG", "PNG", "TIFF"):
+        options["icc_profile"] = icc_profile
+    # EXIF into a TIFF would be merged with the TIFF's own layout tags: kept out
+    if exif and fmt in ("JPEG", "PNG"):
+        options["exif"] = exif
+    if fmt == "JPEG":
+        options["quality"] = quality
+    return options
+
+
+def write_image(
+    path,
+    image,
+    *,
+    rescale: str = "clip",
+    force: bool = False,
+    dtype=np.uint8,
+    alpha=None,
+    exif: bytes | None = None,
+    icc_profile: bytes | None = None,
+    quality: int = 95,
+) -> Path:
     """Write one image ``(h, w)``, ``(h, w, 1)`` or ``(h, w, 3)`` atomically; the suffix picks the format.
 
-    ``uint8`` data is written as is; anything else goes through :func:`to_pixels`
-    with ``rescale``. ``FileExistsError`` if ``path`` exists and not ``force``.
+    Parameters
+    ----------
+    path : path-like
+        ``.png``, ``.jpg``/``.jpeg``, ``.tif``/``.tiff`` or ``.bmp``.
+    image : array_like, shape (h, w), (h, w, 1) or (h, w, 3)
+    rescale : {'clip', 'minmax', 'abs'}
+        How values become ``uint8``/``uint16`` pixels (:func:`to_pixels`);
+        data already of type ``dtype`` is written as it is.
+    force : bool
+        Overwrite an existing file (else ``FileExistsError``).
+    dtype : numpy dtype
+        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale);
+        ``int32`` or ``float32`` (TIFF; grayscale; raw values, no rescaling).
+    alpha : array_like, shape (h, w), optional
+        Written untouched as the alpha channel (PNG, TIFF, 8-bit only).
+    exif, icc_profile : bytes, optional
+        EXIF is kept in JPEG and PNG files, the ICC profile in JPEG, PNG and TIFF.
+    quality : int
+        JPEG quality, 1 to 95 (Pillow's scale).
     """
     image_cls = _pil()
     path = Path(path)
     fmt = IMAGE_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"{path}: not an image suffix; accepted: {', '.join(IMAGE_SUFFIXES)}")
-    array = np.asarray(image)
-    pixels = _image_for_pil(array if array.dtype == np.uint8 else to_pixels(array, rescale))
+    if np.dtype(dtype).type not in STORABLE[fmt]:
+        raise ValueError(f"{path}: {fmt} cannot store {np.dtype(dtype)} pixels")
+    pixels = _image_for_pil(_as_stored(np.asarray(image), dtype, rescale))
+    if alpha is not None:
+        if fmt not in ("PNG", "TIFF") or pixels.dtype != np.uint8:
+            raise ValueError(f"{path}: alpha is kept in 8-bit PNG and TIFF files only")
+        pixels = np.dstack([pixels, np.asarray(alpha, dtype=np.uint8)])
     picture = image_cls.fromarray(np.ascontiguousarray(pixels))
+    options = _save_options(fmt, exif, icc_profile, quality)
     # the temporary name ends in .tmp, so the format is named, not guessed from the suffix
-    return atomic_write(path, lambda tmp: picture.save(tmp, format=fmt), force=force)
+    return atomic_write(path, lambda tmp: picture.save(tmp, format=fmt, **options), force=force)
 
 
 def write_array(path, batches: dict[str, np.ndarray] | np.ndarray, *, force: bool = False) -> Path:

@@ -88,6 +88,7 @@ def dask_plan(func, *args, **kwargs) -> DaskPlan:
 
     name = getattr(func, "__name__", None)
     if name in _FIXED or name == "convolve_grayscale_padding":
+        inspect.signature(func).bind(*args, **kwargs)  # its own arguments only, as a call would check
         if name in _FIXED:
             kwargs = {**kwargs, "padding": _FIXED[name]}
         func = conv.convolve_grayscale

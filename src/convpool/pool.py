@@ -21,6 +21,7 @@ def pool(
     padding="valid",
     count_include_pad: bool = False,
     threads: int | None = None,
+    dtype=None,
     dilation=1,
     ceil_mode: bool = False,
 ) -> np.ndarray:
@@ -45,6 +46,11 @@ def pool(
         zeros) instead of by the number of input cells it covers.
     threads : int, optional
         Threads working on batch blocks at once, as in :func:`convpool.convolve`.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned, for every mode:
+        ``'max'`` and ``'min'`` too (their values are the input's, converted,
+        so an integer image gives floats). Integer images are converted block
+        by block. ``None``: the rules under Returns.
     dilation : int or (dh, dw), default 1
         Spacing between the window's taps, each ``>= 1``: a window of ``kh x kw``
         taps spans ``(kh - 1) * dh + 1`` rows and ``(kw - 1) * dw + 1`` columns
@@ -59,8 +65,9 @@ def pool(
     Returns
     -------
     ndarray, shape (m, oh, ow, c)
-        A new array. ``'max'`` and ``'min'`` keep the input dtype; ``'avg'`` and
-        ``'sum'`` give float32 for float32 (and float16) input, float64 otherwise.
+        A new array. ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
+        input dtype, and ``'avg'`` and ``'sum'`` give float32 for float32 (and
+        float16) input, float64 otherwise.
 
     Raises
     ------
@@ -98,8 +105,8 @@ def pool(
     images, geometry, mode, include, workers = check.pool_arguments(
         images, kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode
     )
-    if mode in ("max", "min"):
+    if dtype is None and mode in ("max", "min"):
         dtype = images.dtype
     else:
-        dtype = check.result_dtype(images.dtype)
+        dtype = check.compute_dtype(dtype, images.dtype)
     return pool_windows(images, geometry, mode, include, dtype, workers)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import dask.array as da
 import numpy as np
 
+from .. import _validate as check
 from .._dispatch import stand_in
 from ..lazy import DaskPlan
 from . import graph
@@ -85,8 +86,21 @@ def _prepare(func, bound) -> _Prepared:
     out_chunks = (images.chunks[0], tuple(b.out for b in rows), tuple(b.out for b in cols))
     if meta.ndim == 4:
         out_chunks += (images.chunks[3] if spec.keep_channels else (meta.shape[3],),)
+    _block_fits(out_chunks, meta.dtype, arguments)
     result = DaskPlan(images.chunks, out_chunks, not whole)
     return _Prepared(block, (images,), meta, None if whole else (rows, cols), result)
+
+
+def _block_fits(out_chunks, dtype, arguments: dict) -> None:
+    """The largest output block must fit in memory: the eager size check, per task.
+
+    The stand-in's empty batch passes the eager check of the whole output,
+    which a dask result may well exceed; one task's block may not.
+    """
+    options = {**arguments, **arguments.get("options", {})}
+    because = ", ".join(f"{key}={options[key]!r}" for key in ("padding", "stride", "dilation") if key in options)
+    largest = tuple(max(sizes, default=0) for sizes in out_chunks)
+    check.fits(largest, dtype, "an output block", f"{because} with chunks of {largest[1:3]} outputs")
 
 
 def _validate(func, signature, arguments: dict, given: dict, stand: dict):
@@ -95,9 +109,12 @@ def _validate(func, signature, arguments: dict, given: dict, stand: dict):
     try:
         return func(*checked.args, **checked.kwargs)
     except (ValueError, TypeError) as error:
-        # shapes of 3 or 4 axes in the message are the stand-ins' (padding pairs have 2)
-        batch = given["images"].shape[0]
-        message = re.sub(r"\(0, (\d+, \d+(?:, \d+)?)\)", rf"({batch}, \1)", str(error))
+        message = str(error)
+        for key, value in given.items():  # a stand-in's own shape, of whatever length, is the real one
+            message = message.replace(f"shape {stand[key].shape}", f"shape {tuple(value.shape)}")
+        # shapes of 3 or 4 axes derived from the stand-ins (an output's) have their batch (padding pairs have 2)
+        batch = given["images"].shape[0] if given["images"].ndim else 0
+        message = re.sub(r"\(0, (\d+, \d+(?:, \d+)?)\)", rf"({batch}, \1)", message)
         if message == str(error):
             raise
         raise type(error)(message) from None

@@ -3,8 +3,9 @@
 ``correlate`` computes a batched multi-channel cross-correlation by one of
 three methods (``direct`` tap loop, ``gemm``, ``fft``; ``choose`` holds the
 cost model behind ``method='auto'``) and ``pool_windows`` a batched pooling;
-both work block by block over the batch, on a thread pool, so memory stays
-bounded whatever the batch size.
+both work block by block over the batch, and an image too big for a block
+tile by tile (``tiles``), on a thread pool, so memory stays bounded whatever
+the batch and image sizes.
 """
 
 from .choose import METHODS, choose_method, correlate, estimate_costs

@@ -140,6 +140,13 @@ def correlate(
     Returns
     -------
     ndarray, shape (m, oh, ow, nc), a new array of ``dtype``.
+
+    Notes
+    -----
+    An image whose working set exceeds ``tiles.TILE_FROM_BYTES`` is computed
+    in spatial tiles (see :mod:`~convpool._engine.tiles`). Kernels holding inf
+    or NaN never run as FFT (``'fft'`` runs the tap loop), Winograd or a
+    rank-1 split, so every method gives the definition's NaN and inf.
     """
     dtype = np.dtype(dtype)
     if method == "auto":
@@ -149,9 +156,12 @@ def correlate(
     elif method == "fft" and not np.isfinite(kernels).all():
         method = "direct"  # a kernel's inf or NaN would spread over the whole spectrum
     threads = resolve_threads(threads)
-    c = images.shape[3]
-    working = lambda g: _WORKING[method](kernels, g, c, dtype)  # noqa: E731
-    tiles = plan(geometry, lambda g: working(g)[0], working(geometry)[1])
+
+    def working(g) -> tuple[int, int]:
+        return _WORKING[method](kernels, g, images.shape[3], dtype)
+
+    # an empty batch has nothing to tile (and a huge padded image would make millions of empty tiles)
+    tiles = None if images.shape[0] == 0 else plan(geometry, lambda g: working(g)[0], working(geometry)[1])
     if tiles is None:
         return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, threads)
     return _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads)

@@ -136,7 +136,7 @@ def _work_units(m: int, geometry, cell: int, out_cell: int):
 
     whole = ((0, gh.out), (0, gw.out))
     per_image = cost(geometry)
-    if per_image <= POOL_BLOCK_BYTES:
+    if per_image <= POOL_BLOCK_BYTES or m == 0:
         return [(rows, *whole) for rows in batch_blocks(m, per_image, POOL_BLOCK_BYTES)]
     plan = tiles.plan(geometry, cost, POOL_BLOCK_BYTES, threshold=POOL_BLOCK_BYTES) or [whole]
     return [(slice(n, n + 1), r, c) for n in range(m) for r, c in plan]

@@ -19,7 +19,10 @@ import numpy as np
 
 from .scratch import release
 
-_state = threading.local()
+# Per-thread state, one object for both uses: ``depth`` of nested :func:`_quiet` calls, and
+# ``count``, the default set by :func:`default_threads_set` (Dask tasks run convpool on one
+# thread each: Dask already keeps every core busy).
+_local = threading.local()
 
 #: Environment variable that caps the default thread count.
 THREADS_ENV = "CONVPOOL_NUM_THREADS"
@@ -27,20 +30,16 @@ THREADS_ENV = "CONVPOOL_NUM_THREADS"
 #: Blocks each extra thread must have to itself before it is started (small jobs run serially).
 BLOCKS_PER_THREAD = 4
 
-# A per-thread default set by :func:`default_threads_set` (Dask tasks run
-# convpool on one thread each: Dask already keeps every core busy).
-_LOCAL = threading.local()
-
 
 @contextlib.contextmanager
 def default_threads_set(count: int) -> Iterator[None]:
     """Make ``threads=None`` mean ``count`` threads in the calling thread, for the ``with`` block."""
-    previous = getattr(_LOCAL, "count", None)
-    _LOCAL.count = count
+    previous = getattr(_local, "count", None)
+    _local.count = count
     try:
         yield
     finally:
-        _LOCAL.count = previous
+        _local.count = previous
 
 
 def default_threads() -> int:
@@ -48,7 +47,7 @@ def default_threads() -> int:
 
     Inside :func:`default_threads_set` (a Dask task), the count it set.
     """
-    override = getattr(_LOCAL, "count", None)
+    override = getattr(_local, "count", None)
     if override is not None:
         return override
     value = os.environ.get(THREADS_ENV, "").strip()
@@ -79,13 +78,13 @@ def _quiet(run: Callable[[], None]) -> None:
     (errstate is per thread, so every worker sets it). Nested calls (tiles
     running a method's own block loop) leave the scratch to the outermost one.
     """
-    depth = getattr(_state, "depth", 0)
-    _state.depth = depth + 1
+    depth = getattr(_local, "depth", 0)
+    _local.depth = depth + 1
     try:
         with np.errstate(all="ignore"):
             run()
     finally:
-        _state.depth = depth
+        _local.depth = depth
         if depth == 0:
             release()  # the thread may outlive the call: give its scratch back
 

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 
+from .. import __version__
 from . import check, demo, explain, filter, kernels, pool, shape
 from ._common import (
     EXIT_CODES,
@@ -24,6 +25,7 @@ from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    Parser,
     UsageError,
     error,
     parse_padding,
@@ -52,12 +54,13 @@ __all__ = [
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="convpool",
         description="2-D convolution and pooling over image batches.",
         epilog=f"`convpool COMMAND --help` shows each command with an example.\n\n{EXIT_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"convpool {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in (demo, filter, pool, kernels, shape, explain, check):
         command.register(commands)

@@ -23,7 +23,23 @@ EXIT_CODES = {
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); no partial output is left",
 }
 
-EXIT_HELP = "exit status:\n" + "\n".join(f"  {code:<4}{text}" for code, text in EXIT_CODES.items())
+
+def exit_help(codes=tuple(EXIT_CODES)) -> str:
+    """The exit statuses ``codes`` as ``--help`` lists them."""
+    return "exit status:\n" + "\n".join(f"  {code:<4}{EXIT_CODES[code]}" for code in codes)
+
+
+EXIT_HELP = exit_help()
+
+#: The statuses of the commands that write one output or none (no input can fail alone).
+SINGLE_EXITS = (EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (with a pointer to ``--help``), not the usage block."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 class UsageError(Exception):
@@ -130,13 +146,15 @@ def one_line(exc: BaseException) -> str:
 # --- parser pieces ---------------------------------------------------------------------------------
 
 
-def add_command(commands, name: str, summary: str, description: str, examples: str, func) -> argparse.ArgumentParser:
-    """A sub-command parser whose epilog lists the examples and the exit statuses."""
+def add_command(
+    commands, name: str, summary: str, description: str, examples: str, func, exits=tuple(EXIT_CODES)
+) -> argparse.ArgumentParser:
+    """A sub-command parser whose epilog lists the examples and the exit statuses ``exits`` it can end with."""
     parser = commands.add_parser(
         name,
         help=summary,
         description=description,
-        epilog=f"examples:\n{examples}\n\n{EXIT_HELP}",
+        epilog=f"examples:\n{examples}\n\n{exit_help(exits)}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(func=func)

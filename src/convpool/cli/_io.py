@@ -10,9 +10,11 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from . import _bands
 from ._common import EXIT_FAILED, EXIT_OK, UsageError, error, one_line, progress, say
 
 #: Bytes of input per block when a batch is computed piecewise (for the progress bar and bounded memory).
@@ -20,6 +22,16 @@ BLOCK_BYTES = 32 << 20
 
 #: Inputs named ``sample:NAME`` are the embedded photos (:func:`convpool.data.photo`), so examples run anywhere.
 SAMPLE_PREFIX = "sample:"
+
+
+def _quality(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 95:  # Pillow: above 95 the files grow with no visible gain
+        raise argparse.ArgumentTypeError(f"--quality must be a whole number from 1 to 95, got {text!r}")
+    return value
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +54,11 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         choices=["png", "jpg", "tif", "bmp", "npy", "npz"],
         help="output type for a folder OUTPUT (default: each input's own type)",
     )
+    _add_pixel_options(parser)
+
+
+def _add_pixel_options(parser: argparse.ArgumentParser) -> None:
+    """How results become pixels: ``--rescale``, ``--quality``, ``--alpha``, ``--dtype``, and ``--force``, ``-q``."""
     parser.add_argument(
         "--rescale",
         choices=["auto", "clip", "minmax", "abs"],
@@ -49,6 +66,24 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         help="how floats become 8-bit pixels in image outputs: clip to 0..255, stretch min..max, or |x| "
         "scaled to 255; auto (default): clip if the kernel sums to 1 (blur, sharpen), else abs "
         "(edges); pooling: clip. .npy/.npz outputs keep the raw values",
+    )
+    parser.add_argument(
+        "--quality", type=_quality, default=95, help="JPEG quality of image outputs, 1 to 95 (default 95)"
+    )
+    parser.add_argument(
+        "--alpha",
+        choices=["keep", "drop"],
+        default="keep",
+        help="keep (default): an input's alpha (transparency) is written back untouched in PNG and TIFF "
+        "outputs of the same size; drop: leave it out without a notice",
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=["auto", "float32", "float64"],
+        default="auto",
+        help="floating type of the computation (the dtype= of the library); auto (default): float32 for "
+        "float32 input and for 8/16-bit images written as images, else float64 (so .npy outputs of integer "
+        "input keep every digit)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no 'wrote' lines")
@@ -58,7 +93,65 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (Zarr output)")
 
 
+# --- reading inputs --------------------------------------------------------------------------------
+
+
+class Source(NamedTuple):
+    """An input as named batches ``(m, h, w, c)``, with what an image output should keep of it."""
+
+    batches: dict[str, np.ndarray]
+    dtype: np.dtype
+    alpha: np.ndarray | None = None
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+
+
+def is_sample(name: str) -> bool:
+    """Whether an input names an embedded photo (``sample:NAME``)."""
+    return str(name).startswith(SAMPLE_PREFIX)
+
+
+def _batch_of(image: np.ndarray) -> np.ndarray:
+    return image[None, ..., None] if image.ndim == 2 else image[None]
+
+
+def read_input(src: Path) -> Source:
+    """An input file, or an embedded photo for ``sample:NAME``."""
+    from .. import data, imageio
+
+    if is_sample(str(src)):
+        image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
+        return Source({"": _batch_of(image)}, image.dtype)
+    if imageio.kind(src) == "image":
+        picture = imageio.read_picture(src)
+        pixels = picture.pixels
+        return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile)
+    batches = imageio.read_batch(src)
+    dtypes = {b.dtype for b in batches.values()}
+    return Source(batches, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64))
+
+
+def _reason(exc: BaseException, src: Path) -> str:
+    """Why ``src`` could not be read, without repeating its name."""
+    if type(exc).__name__ == "UnidentifiedImageError":
+        return "not an image that Pillow can read (corrupt, or another format under this suffix)"
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return exc.strerror
+    text = one_line(exc)
+    for name in (str(src), src.as_posix()):
+        text = text.replace(f"{name}: ", "").replace(f"'{name}'", "the file").replace(name, "the file")
+    return text
+
+
 # --- planning outputs: where each input goes -------------------------------------------------------
+
+
+class Job(NamedTuple):
+    """One input, its output, and what is wrong with the input (``None`` if nothing)."""
+
+    src: Path
+    dst: Path | None
+    problem: str | None = None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -68,61 +161,91 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def is_sample(name: str) -> bool:
-    """Whether an input names an embedded photo (``sample:NAME``)."""
-    return str(name).startswith(SAMPLE_PREFIX)
+def input_problem(name: str) -> str | None:
+    """Why an input cannot be read, found before any work; ``None`` if it looks readable."""
+    from .. import imageio
+
+    if is_sample(name):
+        return None
+    path = Path(name)
+    if path.is_dir():
+        return "is a folder, not a file (give the files in it, e.g. FOLDER/*.png)"
+    if not path.exists():
+        return "matches no file" if any(ch in name for ch in "*?[") else "no such file"
+    try:
+        imageio.kind(path)
+    except ValueError:
+        accepted = ", ".join([*imageio.IMAGE_SUFFIXES, *imageio.ARRAY_SUFFIXES])
+        return f"not an input convpool reads (accepted: {accepted})"
+    return None
 
 
-def read_input(src: Path) -> dict[str, np.ndarray]:
-    """An input file, or an embedded photo for ``sample:NAME``, as named batches ``(m, h, w, c)``."""
-    from .. import data, imageio
+def _check_output(inputs: list[str], output: str, folder_mode: bool) -> None:
+    from .. import imageio
 
-    if is_sample(str(src)):
-        image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
-        return {"": image[None, ..., None] if image.ndim == 2 else image[None]}
-    return imageio.read_batch(src)
+    out = Path(output)
+    if len(inputs) > 1 and not out.is_dir() and not output.endswith(("/", os.sep)):
+        if out.suffix.lower() in (*imageio.IMAGE_SUFFIXES, *imageio.ARRAY_SUFFIXES):
+            raise UsageError(
+                f"{len(inputs)} inputs need an output folder, but OUTPUT {output} names a file; "
+                f"end it with / to make a folder (e.g. -o {out.stem}/) or give one input"
+            )
+    if folder_mode and out.exists() and not out.is_dir():
+        raise UsageError(f"OUTPUT {out} must be a folder when there are several inputs")
 
 
-def plan_outputs(inputs: list[str], output: str, fmt: str | None) -> list[tuple[Path, Path]]:
+def _destination(name: str, out: Path, folder_mode: bool, fmt: str | None) -> Path:
+    from .. import imageio
+
+    src = Path(name)
+    stem, suffix = (name[len(SAMPLE_PREFIX) :], ".png") if is_sample(name) else (src.stem, src.suffix.lower())
+    dst = out / (stem + (fmt or suffix)) if folder_mode else out
+    try:
+        imageio.kind(dst)
+    except ValueError as exc:
+        hint = "--format picks the type in a folder" if folder_mode else "end OUTPUT with / to make it a folder"
+        raise UsageError(f"{exc} ({hint})") from None
+    return dst
+
+
+def plan_outputs(inputs: list[str], output: str, fmt: str | None) -> list[Job]:
     """Pair each input with its output file; ``UsageError`` for any clash.
 
     One input and an OUTPUT that is not a folder: OUTPUT is the file. Several
     inputs, an existing folder, or an OUTPUT ending in ``/``: one file per
     input in that folder, named after the input with the suffix of ``fmt``
-    (default: the input's own). An output that is also an input is refused
-    (even with ``--force``), as are two inputs that would share an output.
+    (default: the input's own). Several inputs and an OUTPUT with a file suffix
+    are refused, as are an output that is also an input (even with ``--force``)
+    and two inputs that would share an output. An input that cannot be read
+    (missing, a folder, an unknown type) is a :class:`Job` with a ``problem``:
+    it fails alone, the others still run.
     """
-    from .. import imageio
-
     out = Path(output)
     folder_mode = len(inputs) > 1 or out.is_dir() or output.endswith(("/", os.sep))
     if fmt is not None:
         fmt = fmt if fmt.startswith(".") else f".{fmt}"
+    _check_output(inputs, output, folder_mode)
     plan = []
     for name in inputs:
-        src = Path(name)
-        stem, suffix = (name[len(SAMPLE_PREFIX) :], ".png") if is_sample(name) else (src.stem, src.suffix.lower())
-        dst = out / (stem + (fmt or suffix)) if folder_mode else out
-        try:
-            imageio.kind(dst)
-        except ValueError as exc:
-            hint = "--format picks the type in a folder" if folder_mode else "end OUTPUT with / to make it a folder"
-            raise UsageError(f"{exc} ({hint})") from None
-        plan.append((src, dst))
-    if folder_mode and out.exists() and not out.is_dir():
-        raise UsageError(f"OUTPUT {out} must be a folder when there are several inputs")
-    _check_clashes(plan)
+        problem = input_problem(name)
+        dst = None if problem else _destination(name, out, folder_mode, fmt)
+        plan.append(Job(Path(name), dst, problem))
+    _check_clashes([job for job in plan if job.problem is None])
     return plan
 
 
-def _check_clashes(plan: list[tuple[Path, Path]]) -> None:
-    targets = [dst.resolve() for _, dst in plan]
-    if len(set(targets)) != len(targets):
-        raise UsageError("two inputs would write the same output file; use separate runs or rename the inputs")
-    for src, _ in plan:
+def _check_clashes(plan: list[Job]) -> None:
+    targets: dict[Path, list[Path]] = {}
+    for job in plan:
+        targets.setdefault(job.dst.resolve(), []).append(job.src)
+    for dst, sources in targets.items():
+        if len(sources) > 1:
+            names = " and ".join(str(s) for s in sources)
+            raise UsageError(f"inputs {names} would all write {dst}; rename them, use --format, or separate runs")
+    for job in plan:
         for dst in targets:
-            if src.resolve() == dst or _same_file(src, dst):
-                raise UsageError(f"output {dst} is the input {src}; refusing to overwrite an input")
+            if job.src.resolve() == dst or _same_file(job.src, dst):
+                raise UsageError(f"output {dst} is the input {job.src}; refusing to overwrite an input")
 
 
 # --- the batch driver shared by `filter` and `pool` ------------------------------------------------
@@ -134,7 +257,8 @@ def _blocks(batch: np.ndarray) -> list[slice]:
     return [slice(i, i + step) for i in range(0, len(batch), step)] or [slice(0, 0)]
 
 
-def _compute(batch: np.ndarray, fn: Callable[[np.ndarray], np.ndarray], args, label: str) -> np.ndarray:
+def compute(batch: np.ndarray, fn, args, label: str) -> np.ndarray:
+    """``fn(batch)`` in blocks of images (bounded memory, a progress bar)."""
     blocks = _blocks(batch)
     if len(blocks) == 1:
         return fn(batch)
@@ -142,64 +266,143 @@ def _compute(batch: np.ndarray, fn: Callable[[np.ndarray], np.ndarray], args, la
     return np.concatenate(parts)
 
 
-def _write(dst: Path, results: dict[str, np.ndarray], args) -> None:
+class Folders:
+    """Output folders made on demand, and removed again at the end if nothing was written into them."""
+
+    def __init__(self) -> None:
+        self.made: list[Path] = []
+
+    def make(self, folder: Path) -> None:
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        self.made.extend(reversed(missing))
+
+    def remove_empty(self) -> None:
+        for folder in reversed(self.made):  # deepest first
+            try:
+                folder.rmdir()  # only succeeds on an empty folder
+            except OSError:
+                pass
+
+
+class Batches(NamedTuple):
+    """What ``filter`` or ``pool`` does to each input batch.
+
+    ``fn(batch, dtype, padding)`` computes (``padding=None``: the command's
+    own); ``rescale(batch)`` resolves ``--rescale``; ``alpha(batch)``, if given,
+    is applied to the alpha channel too (pool); ``geometry(h, w)`` is the
+    output geometry when the work can be done in bands of rows (filter), else
+    ``None``, and ``channels(c)`` the result's channels for ``c`` input channels.
+    """
+
+    fn: Callable
+    rescale: Callable[[np.ndarray], str]
+    alpha: Callable | None = None
+    geometry: Callable | None = None
+    channels: Callable[[int], int] | None = None
+
+
+def compute_dtype(args: argparse.Namespace, source: Source, dst: Path):
+    """``--dtype``; ``auto``: float32 for float32 batches and for 8/16-bit pixels going to an image file."""
     from .. import imageio
 
-    what = imageio.kind(dst)
-    if what == "npy":
+    if args.dtype != "auto":
+        return np.dtype(args.dtype)
+    if source.dtype == np.float32:
+        return np.dtype(np.float32)  # .npy output keeps float32 for float32 input
+    if imageio.kind(dst) == "image" and source.dtype in (np.uint8, np.uint16, np.bool_):
+        return np.dtype(np.float32)  # exact enough for pixels; half the memory of float64
+    return None
+
+
+def _write_arrays(dst: Path, results: dict[str, np.ndarray], args) -> None:
+    from .. import imageio
+
+    if imageio.kind(dst) == "npy":
         if len(results) != 1:
             raise ValueError(f"the input holds {len(results)} arrays; write them to a .npz file")
         imageio.write_array(dst, next(iter(results.values())), force=args.force)
-    elif what == "npz":
-        imageio.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
     else:
-        (batch,) = results.values() if len(results) == 1 else (None,)
-        if batch is None or len(batch) != 1:
-            count = sum(len(b) for b in results.values())
-            raise ValueError(f"the result holds {count} images; an image file takes one, write .npy or .npz instead")
-        imageio.write_image(dst, batch[0], rescale=args.rescale_mode, force=args.force)
+        imageio.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
 
 
-def _process(src: Path, dst: Path, args: argparse.Namespace, fn) -> bool:
-    """One input to its output; ``False`` (after one line on stderr) if it failed."""
-    if dst.exists() and not args.force:
-        error(args, f"{dst} exists; pass --force to overwrite it (input {src} skipped)")
-        return False
+def _read(job: Job, args: argparse.Namespace) -> Source | None:
+    if job.problem:
+        error(args, f"{job.src}: {job.problem}")
+        return None
+    if job.dst.exists() and not args.force:
+        error(args, f"{job.dst} exists; pass --force to overwrite it (input {job.src} skipped)")
+        return None
     try:
-        batches = read_input(src)
+        return read_input(job.src)
     except FileNotFoundError:
-        error(args, f"{src}: no such file")
-        return False
-    except (OSError, ValueError, EOFError) as exc:
-        error(args, f"{src}: cannot read it: {one_line(exc)}")
+        error(args, f"{job.src}: no such file")
+    except Exception as exc:  # Pillow's decoders raise many kinds for a corrupt file: each is this input's failure
+        error(args, f"{job.src}: cannot read it: {_reason(exc, job.src)}")
+    return None
+
+
+def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> list[str]:
+    from .. import imageio
+
+    dtype = compute_dtype(args, source, job.dst)
+    if source.alpha is not None and work.alpha is not None:
+        pooled = work.alpha(source.alpha[None, :, :, None], None)[0, :, :, 0]
+        source = source._replace(alpha=pooled.astype(source.alpha.dtype, copy=False))
+    rescale = work.rescale(next(iter(source.batches.values())))
+    image = imageio.kind(job.dst) == "image"
+    results = None
+    if not image:
+        results = {
+            key: compute(b, lambda x: work.fn(x, dtype), args, job.src.name) for key, b in source.batches.items()
+        }
+    try:
+        folders.make(job.dst.parent)
+    except OSError as exc:
+        raise OSError(f"cannot create the output folder {job.dst.parent}: {exc.strerror or one_line(exc)}") from None
+    if image:
+        return _bands.picture(job, source, work, rescale, dtype, args)
+    _write_arrays(job.dst, results, args)
+    return []
+
+
+def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders) -> bool:
+    """One input to its output; ``False`` (after one line on stderr) if it failed."""
+    source = _read(job, args)
+    if source is None:
         return False
     try:
-        results = {key: _compute(batch, fn, args, src.name) for key, batch in batches.items()}
-        _write(dst, results, args)
+        notices = _output(job, source, work, args, folders)
     except (ValueError, TypeError, OSError) as exc:
-        error(args, f"{src}: {one_line(exc)}")
+        error(args, f"{job.src}: {_reason(exc, job.src)}")
         return False
     except MemoryError:  # e.g. a huge --padding: this input fails, the others still run
-        error(args, f"{src}: not enough memory for this request; check --padding, --stride and the kernel size")
+        error(args, f"{job.src}: not enough memory for this request; check --padding, --stride and the kernel size")
         return False
-    say(args, f"wrote {dst}")
+    for notice in notices:
+        error(args, f"note: {job.dst}: {notice}")
+    say(args, f"wrote {job.dst}")
     return True
 
 
-def run_batches(args: argparse.Namespace, fn: Callable[[np.ndarray], np.ndarray]) -> int:
-    """Read every input, apply ``fn`` to each batch ``(m, h, w, c)``, write the outputs.
+def run_batches(args: argparse.Namespace, work: Batches) -> int:
+    """Read every input, apply ``work.fn`` to each batch ``(m, h, w, c)``, write the outputs.
 
     A failing input is reported in one line naming it; the others go on; the
-    exit status is 1 if any failed.
+    exit status is 1 if any failed. Output folders are made when the first
+    file goes into them, and removed again if nothing could be written.
     """
     from .. import _bigfile
 
     if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
-        return _bigfile.run(args, fn)
+        dtype = None if args.dtype == "auto" else np.dtype(args.dtype)  # auto: the library's own rules
+        return _bigfile.run(args, lambda batch: work.fn(batch, dtype))
     plan = plan_outputs(args.inputs, args.output, args.format)
-    for folder in {dst.parent for _, dst in plan}:
-        folder.mkdir(parents=True, exist_ok=True)
+    folders = Folders()
     failed = 0
-    for src, dst in progress(plan, args, desc=args.command, unit="file"):
-        failed += not _process(src, dst, args, fn)
+    try:
+        for job in progress(plan, args, desc=args.command, unit="file"):
+            failed += not _process(job, args, work, folders)
+    finally:
+        folders.remove_empty()
     return EXIT_FAILED if failed else EXIT_OK

@@ -14,6 +14,16 @@ def run(args: argparse.Namespace) -> int:
     from .._files import atomic_write
     from ..demo import run_tasks
 
+    if args.output is not None:
+        try:  # before the seven tasks run, not after: the figure is what needs it
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(
+                "convpool demo: error: the figure needs matplotlib: pip install 'convpool[plot]' "
+                "(or 'convpool[cli]'); --no-figure prints the shapes without it",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     runs = run_tasks()
     for task in runs:
         print(f"{task.name}: {task.call}")

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import EXIT_OK, UsageError, add_command, add_geometry_options, one_line, pair_type, positive_fps, say
+from ._common import (
+    EXIT_OK,
+    SINGLE_EXITS,
+    UsageError,
+    add_command,
+    add_geometry_options,
+    one_line,
+    pair_type,
+    positive_fps,
+    say,
+)
 
 EXAMPLES = (
     "  convpool explain --input 5x5 --kernel 3x3 --padding same --stride 2 -o conv.gif --still step.png\n"
@@ -109,6 +119,7 @@ def register(commands) -> argparse.ArgumentParser:
         "cell. --still writes one step as a PNG with the arithmetic.",
         EXAMPLES,
         run,
+        SINGLE_EXITS,
     )
     ex.add_argument("--input", type=pair_type("input"), default=(5, 5), help="N or HxW (default 5x5)")
     ex.add_argument("--kernel", type=pair_type("kernel"), default=(3, 3), help="N or KHxKW (default 3x3)")

@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
-from ._io import add_output_options, run_batches
+from ._io import Batches, add_output_options, run_batches
 
 EXAMPLES = (
     "  convpool filter sample:chelsea -k sobel_x --rescale minmax -o chelsea-edges.png\n"
@@ -25,11 +25,29 @@ def kernel_for(kernel: np.ndarray, sum_channels: bool) -> str:
     return "sum" if kernel.ndim == 3 else "bank"
 
 
-def auto_rescale(choice: str, kernel: np.ndarray) -> str:
-    """``auto``: ``clip`` for a kernel whose taps sum to 1 (keeps brightness), else ``abs``."""
+def gains(kernel: np.ndarray, how: str, channels: int) -> np.ndarray:
+    """The sum of the taps of what is computed, one per output channel: 1 keeps the brightness.
+
+    A 2-D kernel summed over ``c`` channels (``--sum-channels``) adds its taps
+    ``c`` times; a ``(kh, kw, c)`` kernel adds all its taps; a bank each
+    output channel's.
+    """
+    if how == "each":
+        return np.atleast_1d(kernel.sum())
+    if how == "sum":
+        return np.atleast_1d(kernel.sum() * (channels if kernel.ndim == 2 else 1))
+    return kernel.sum(axis=(0, 1, 2))
+
+
+def auto_rescale(choice: str, kernel: np.ndarray, how: str = "each", channels: int = 1) -> str:
+    """``auto``: ``clip`` when every output channel's taps sum to 1 (brightness kept), else ``abs``.
+
+    >>> auto_rescale("auto", np.full((3, 3), 1 / 9)), auto_rescale("auto", np.full((3, 3), 1 / 9), "sum", 3)
+    ('clip', 'abs')
+    """
     if choice != "auto":
         return choice
-    return "clip" if np.isclose(kernel.sum(axis=(0, 1)), 1.0).all() else "abs"
+    return "clip" if np.isclose(gains(kernel, how, channels), 1.0).all() else "abs"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,18 +63,29 @@ def run(args: argparse.Namespace) -> int:
     options = {"dilation": args.dilation, "pad_mode": args.pad_mode, "pad_value": args.pad_value}
     if args.pad_value != 0 and args.pad_mode != "constant":
         raise UsageError("--pad-value applies only to --pad-mode constant")
-    args.rescale_mode = auto_rescale(args.rescale, kernel)
+    how = kernel_for(kernel, args.sum_channels)
 
-    def apply(batch: np.ndarray) -> np.ndarray:
-        how = kernel_for(kernel, args.sum_channels)
+    def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
+        padding = args.padding if padding is None else padding
         if how == "each":
-            return kernels.apply(batch, kernel, args.padding, args.stride, **options)
+            return kernels.apply(batch, kernel, padding, args.stride, dtype=dtype, **options)
         if how == "sum":
             k3 = np.repeat(kernel[:, :, None], batch.shape[3], axis=2) if kernel.ndim == 2 else kernel
-            return convpool.convolve_channels(batch, k3, args.padding, args.stride, **options)[..., None]
-        return convpool.convolve(batch, kernel, args.padding, args.stride, **options)
+            return convpool.convolve_channels(batch, k3, padding, args.stride, dtype=dtype, **options)[..., None]
+        return convpool.convolve(batch, kernel, padding, args.stride, dtype=dtype, **options)
 
-    return run_batches(args, apply)
+    def rescale(batch: np.ndarray) -> str:
+        return auto_rescale(args.rescale, kernel, how, batch.shape[3])
+
+    def geometry(h: int, w: int):
+        if args.pad_mode == "wrap":
+            return None  # wrap pads with the far edge's rows: no band holds them
+        return convpool.conv_geometry((h, w), kernel.shape[:2], args.stride, args.padding, args.dilation)
+
+    def channels(c: int) -> int:
+        return {"each": c, "sum": 1, "bank": kernel.shape[-1]}[how]
+
+    return run_batches(args, Batches(apply, rescale, geometry=geometry, channels=channels))
 
 
 def register(commands) -> argparse.ArgumentParser:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import numpy as np
 
-from ._common import EXIT_OK, UsageError, add_command, one_line, progress, say
+from ._common import EXIT_OK, SINGLE_EXITS, UsageError, add_command, one_line, progress, say
 from .filter import auto_rescale
 
 EXAMPLES = "  convpool kernels\n  convpool kernels gaussian:size=7,sigma=2\n  convpool kernels --gallery kernels.png"
@@ -18,8 +19,30 @@ def format_kernel(kernel: np.ndarray) -> str:
 
 
 def first_line(doc: str | None) -> str:
-    """The first line of a docstring, without reST literals."""
-    return doc.strip().splitlines()[0].replace("``", "") if doc else ""
+    """The first line of a docstring, as plain text (no reST literals or roles).
+
+    >>> first_line("Three kernels ``(3, 3, 3, 3)`` for :func:`convpool.convolve`.")
+    'Three kernels (3, 3, 3, 3) for convpool.convolve.'
+    """
+    if not doc:
+        return ""
+    line = doc.strip().splitlines()[0].replace("``", "")
+    return re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", line)
+
+
+def kernel_text(kernel: np.ndarray) -> str:
+    """A kernel as 2-D matrices a reader can take in: one per input channel (and output channel).
+
+    NumPy prints a ``(kh, kw, c)`` array as ``kh`` blocks of ``(kw, c)``, which
+    reads as the wrong kernel.
+    """
+    if kernel.ndim == 2:
+        return format_kernel(kernel)
+    blocks = []
+    for index in np.ndindex(*kernel.shape[2:]):
+        label = f"input channel {index[0]}" + (f", output channel {index[1]}" if len(index) == 2 else "")
+        blocks.append(f"{label}:\n" + format_kernel(kernel[(slice(None), slice(None), *index)]))
+    return "\n".join(blocks)
 
 
 def _show_one(spec: str) -> None:
@@ -35,8 +58,9 @@ def _show_one(spec: str) -> None:
         print(f"{spec}: {first_line(kernels.BANK[key].__doc__)}")
     except ValueError:  # an inline matrix or a .npy file: no name to describe
         print(spec)
-    print(f"shape {kernel.shape}, sum {kernel.sum():.4g}")
-    print(format_kernel(kernel))
+    layout = {3: " (kh, kw, c): summed over the channels", 4: " (kh, kw, c, nc): one kernel per output channel"}
+    print(f"shape {kernel.shape}, sum {kernel.sum():.4g}{layout.get(kernel.ndim, '')}")
+    print(kernel_text(kernel))
 
 
 def _list_all() -> None:
@@ -99,7 +123,8 @@ def gallery_pixels(out: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """
     from .. import imageio
 
-    if auto_rescale("auto", kernel) == "clip":
+    how = "each" if kernel.ndim == 2 else ("sum" if kernel.ndim == 3 else "bank")
+    if auto_rescale("auto", kernel, how) == "clip":
         return imageio.to_pixels(out, "clip")
     magnitude = np.abs(out)
     top = float(np.percentile(magnitude, 99)) or 1.0
@@ -116,6 +141,7 @@ def register(commands) -> argparse.ArgumentParser:
         "that kernel. --gallery draws every kernel next to what it does to a sample photo.",
         EXAMPLES,
         run,
+        SINGLE_EXITS,
     )
     kn.add_argument("name", nargs="?", metavar="NAME", help="a bank name, e.g. sobel_x or gaussian:size=7,sigma=2")
     kn.add_argument("--gallery", metavar="FILE.png", help="write a PNG of every kernel applied to a sample photo")

@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from ._common import add_command, add_geometry_options, pair_type
-from ._io import add_output_options, run_batches
+from ._io import Batches, add_output_options, run_batches
 
 EXAMPLES = (
     "  convpool pool sample:astronaut --size 2 --stride 2 --mode max -o astronaut-small.png\n"
@@ -21,14 +21,23 @@ def run(args: argparse.Namespace) -> int:
     import convpool
 
     stride = args.stride or args.size
-    args.rescale_mode = "clip" if args.rescale == "auto" else args.rescale
+    mode = "clip" if args.rescale == "auto" else args.rescale
 
-    def apply(batch: np.ndarray) -> np.ndarray:
+    def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
+        if args.dtype == "auto" and args.mode in ("max", "min"):
+            dtype = None  # the winners' own values: 8-bit pixels stay exact 8-bit pixels
         return convpool.pool(
-            batch, args.size, stride, args.mode, padding=args.padding, count_include_pad=args.count_include_pad
+            batch,
+            args.size,
+            stride,
+            args.mode,
+            padding=args.padding if padding is None else padding,
+            count_include_pad=args.count_include_pad,
+            dtype=dtype,
         )
 
-    return run_batches(args, apply)
+    # alpha is pooled with the same window: the output's transparency matches its pixels
+    return run_batches(args, Batches(apply, lambda batch: mode, alpha=apply))
 
 
 def register(commands) -> argparse.ArgumentParser:

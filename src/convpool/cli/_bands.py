@@ -1,0 +1,107 @@
+"""One large image filtered band by band of output rows, straight into its pixels.
+
+A 6000x4000 photo is 288 MB as float32 and 576 MB as float64: holding the
+filtered image as floats, and then a rescaled copy, is what made ``convpool
+filter`` peak at 2.4 GB. Here each band of output rows is computed from its
+input rows plus the halo the kernel needs (:func:`convpool._shapes.band`, the
+same arithmetic as the engine's tiles), converted to pixels and dropped, so
+only the input, the pixels and one band of floats are alive at once.
+``--rescale minmax`` and ``abs`` need the whole image's range first: a
+first pass finds it band by band, a second converts (twice the compute,
+never the memory).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .._shapes import band, bands
+from ._common import progress
+from ._write import as_pixels, picture_plan, write_picture
+
+#: Bytes of float results per band: a few of these are alive at once. The environment
+#: variable ``CONVPOOL_BAND_BYTES`` changes it (the tests use tiny bands on small images).
+BAND_BYTES = int(os.environ.get("CONVPOOL_BAND_BYTES", 16 << 20))
+
+
+def plan(rows, row_bytes: int) -> list[tuple[slice, tuple[int, int], slice]]:
+    """``(input rows, (top, bottom) padding, output rows)`` per band, for the row geometry ``rows``.
+
+    Every band has at least ``max(before, after) + extent`` output rows (a
+    short last band is merged into the one before): ``reflect`` and
+    ``symmetric`` padding read that many real rows of the band.
+    """
+    reach = max(rows.before, rows.after) + rows.extent
+    ranges = bands(rows, max(BAND_BYTES // max(row_bytes, 1), reach))
+    if len(ranges) > 1 and ranges[-1][1] - ranges[-1][0] < reach:
+        ranges[-2:] = [(ranges[-2][0], ranges[-1][1])]
+    out = []
+    for lo, hi in ranges:
+        cells, geometry = band(rows, lo, hi)
+        out.append((cells, (geometry.before, geometry.after), slice(lo, hi)))
+    return out
+
+
+def _range(compute, parts) -> tuple[float, float]:
+    lo, hi = np.inf, -np.inf
+    for cells, pads, _ in parts:
+        result = compute(cells, pads)
+        lo, hi = min(lo, float(result.min())), max(hi, float(result.max()))
+    return lo, hi
+
+
+def fill(out: np.ndarray, compute, parts, rescale: str, prescale: float = 1.0) -> None:
+    """Pixels ``out`` (its dtype: uint8 or uint16), each band ``compute(input rows, (top, bottom))``.
+
+    ``prescale`` multiplies the values first (16-bit results written as 8 bits: ``255 / 65535``).
+    """
+    from .. import imageio
+
+    white = imageio.WHITE[out.dtype]
+    scale = (0.0, prescale)
+    if rescale != "clip":
+        lo, hi = _range(compute, parts)
+        scale = imageio.pixel_scale(lo, hi, rescale, white)
+    for cells, pads, rows in parts:
+        out[rows] = imageio.to_pixels(compute(cells, pads), rescale, out.dtype, scale=scale)
+
+
+def _one_image(source) -> np.ndarray:
+    batches = list(source.batches.values())
+    if len(batches) != 1 or len(batches[0]) != 1:
+        count = sum(len(b) for b in batches)
+        raise ValueError(f"the result holds {count} images; an image file takes one, write .npy or .npz instead")
+    return batches[0]
+
+
+def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
+    """Compute and write an image output; band by band of output rows when it is large.
+
+    Returns the notices of :func:`convpool.cli._write.write_picture`.
+    """
+    from .. import imageio
+    from ._io import compute
+
+    fmt = imageio.IMAGE_SUFFIXES[job.dst.suffix.lower()]
+    batch = _one_image(source)
+    geometry = work.geometry(*batch.shape[1:3]) if work.geometry else None
+    if geometry is not None:
+        rows, columns = geometry
+        shape = (rows.out, columns.out, work.channels(batch.shape[3]))
+        plan_ = picture_plan(source.dtype, shape[2], dtype or np.float64, fmt, rescale, args.rescale)
+        row_bytes = columns.out * shape[2] * np.dtype(dtype or np.float64).itemsize
+        out = np.empty(shape, dtype=plan_.stored)  # first: a size typo fails here, before any work
+        parts = plan(rows, row_bytes) if plan_.stored in imageio.WHITE else []
+        if len(parts) > 1:
+
+            def compute_band(cells: slice, pads: tuple[int, int]) -> np.ndarray:
+                return work.fn(batch[:, cells], dtype, (pads, (columns.before, columns.after)))[0]
+
+            parts = list(progress(parts, args, desc=job.src.name, unit="band", leave=False))
+            fill(out, compute_band, parts, plan_.rescale, plan_.prescale)
+            return write_picture(job.dst, out, plan_, source, args)
+    result = compute(batch, lambda b: work.fn(b, dtype), args, job.src.name)[0]
+    plan_ = picture_plan(source.dtype, result.shape[-1], result.dtype, fmt, rescale, args.rescale)
+    return write_picture(job.dst, as_pixels(result, plan_), plan_, source, args)
