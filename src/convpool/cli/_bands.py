@@ -82,6 +82,7 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
     Returns the notices of :func:`convpool.cli._write.write_picture`.
     """
     from .. import imageio
+    from .._validate import fits
     from ._io import compute
 
     fmt = imageio.IMAGE_SUFFIXES[job.dst.suffix.lower()]
@@ -92,7 +93,9 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
         shape = (rows.out, columns.out, work.channels(batch.shape[3]))
         plan_ = picture_plan(source.dtype, shape[2], dtype or np.float64, fmt, rescale, args.rescale)
         row_bytes = columns.out * shape[2] * np.dtype(dtype or np.float64).itemsize
-        out = np.empty(shape, dtype=plan_.stored)  # first: a size typo fails here, before any work
+        because = f"padding={args.padding!r}, stride={args.stride!r}, dilation={args.dilation!r}"
+        fits(shape, plan_.stored, "an output image", because)  # the library's size check, before any allocation
+        out = np.empty(shape, dtype=plan_.stored)
         parts = plan(rows, row_bytes) if plan_.stored in imageio.WHITE else []
         if len(parts) > 1:
 
