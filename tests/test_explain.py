@@ -108,10 +108,65 @@ def test_weights_in_the_cells_are_short(value, text):
     assert plot._weight(value) == text
 
 
+def _board_grid(board, name):
+    texts = board.texts[name]
+    rows, cols = max(r for r, _ in texts) + 1, max(c for _, c in texts) + 1
+    return np.array([[float(texts[r, c].get_text()) for c in range(cols)] for r in range(rows)])
+
+
+def _view(*argv):
+    from convpool.plot_learn import channel_sum
+
+    args = build_parser().parse_args(["explain", *argv, "-o", "unused.gif", "--channels-view", "v.png"])
+    scene, _, (planes, kernel) = explain_cli.scene_for(args)
+    scene.close()
+    return planes, kernel, channel_sum(planes, kernel, padding=args.padding, stride=args.stride)
+
+
+def test_channels_view_of_a_photo_patch_partial_maps_add_up_to_convolve():
+    planes, kernel, board = _view("--input", "sample:chelsea", "--patch", "50,60", "--size", "5", "--kernel", "sobel_x")
+    try:
+        patch = data.photo("chelsea")[50:55, 60:65].astype(np.float64)
+        partials = []
+        for c in range(3):
+            assert np.array_equal(_board_grid(board, f"channel {c}"), patch[:, :, c])
+            assert np.array_equal(_board_grid(board, f"slice {c}"), SOBEL_X)
+            partial = conv_ref(patch[None, :, :, c : c + 1], SOBEL_X[:, :, None, None], "valid")[0, :, :, 0]
+            assert np.array_equal(_board_grid(board, f"partial {c}"), partial)
+            partials.append(partial)
+        total = convpool.convolve(patch[None], np.repeat(SOBEL_X[:, :, None, None], 3, axis=2), "valid")[0, :, :, 0]
+        assert np.array_equal(_board_grid(board, "sum"), total)
+        assert np.array_equal(total, sum(partials))
+    finally:
+        board.fig.clf()
+
+
+def test_channels_view_of_random_digits_keeps_the_animations_plane_and_kernel_first():
+    planes, kernel, board = _view("--input", "4x5", "--kernel", "2x2", "--channels", "4", "--stride", "2")
+    try:
+        scene = _scene("--input", "4x5", "--kernel", "2x2", "--stride", "2")
+        assert np.array_equal(planes[:, :, 0], _grid(scene, (4, 5), 0.0))  # the GIF's digits are plane 0
+        scene.close()
+        assert planes.shape == (4, 5, 4) and kernel.shape == (2, 2, 4)
+        expected = conv_ref(planes[None].astype(float), kernel[..., None].astype(float), "valid", 2)[0, :, :, 0]
+        assert np.array_equal(_board_grid(board, "sum"), expected)
+    finally:
+        board.fig.clf()
+
+
 def _run(*args, cwd):
     return subprocess.run(
         [sys.executable, "-m", "convpool", "explain", *map(str, args)], capture_output=True, text=True, cwd=cwd
     )
+
+
+def test_cli_channels_view_writes_a_png(tmp_path):
+    proc = _run("--input", "sample:chelsea", "--size", "4", "--kernel", "sobel_x", "-o", "a.gif",
+                "--channels-view", "v.png", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote v.png: 3 channels" in proc.stdout
+    with Image.open(tmp_path / "v.png") as view:
+        assert view.format == "PNG" and min(view.size) > 200
 
 
 def test_cli_arithmetic_of_a_photo_patch_adds_up_to_convolve(tmp_path):
@@ -146,6 +201,13 @@ def test_cli_arithmetic_of_a_photo_patch_adds_up_to_convolve(tmp_path):
         (["--input", "sample:camera", "--channel", "1"], "--channel must be from 0 to 0"),
         (["--input", "sample:camera", "--size", "50", "--patch", "0,0"], "too big"),
         (["--patch", "1,1"], "take a piece of an image"),
+        (["--channels", "3"], "give --channels-view FILE.png"),
+        (["--channels-view", "v.png", "--channels", "9"], "--channels must be from 2 to 6"),
+        (["--channels-view", "v.png", "--mode", "max", "--kernel", "2"], "pools each"),
+        (["--channels-view", "v.png", "--input", "sample:camera"], "is grayscale"),
+        (["--channels-view", "v.png", "--input", "sample:coffee", "--channels", "2"], "brings its own channels"),
+        (["--channels-view", "v.jpg"], "must end in .png"),
+        (["--channels-view", "s.png"], "names the same file"),
     ],
 )
 def test_bad_options_say_one_line_and_write_nothing(tmp_path, args, message):

@@ -25,7 +25,9 @@ EXAMPLES = (
     "  convpool explain --input 5x5 --kernel 3x3 --padding same --stride 2 -o conv.gif --still step.png\n"
     "  convpool explain --input 6x6 --kernel 2x2 --stride 2 --mode max -o maxpool.gif\n"
     "  convpool explain --input sample:camera --patch 100,120 --kernel sobel_x -o sobel.gif --still sobel.png\n"
-    "  convpool explain --input sample:chelsea --channel 1 --size 6x6 --kernel gaussian:size=3,sigma=1 -o blur.gif"
+    "  convpool explain --input sample:chelsea --channel 1 --size 6x6 --kernel gaussian:size=3,sigma=1 -o blur.gif\n"
+    "  convpool explain --input sample:chelsea --size 4 --kernel sobel_x -o rgb.gif --channels-view rgb.png\n"
+    "  convpool explain --input 4x4 --kernel 2x2 --channels 3 -o sum.gif --channels-view sum.png"
 )
 
 #: Beyond this many output cells the digits in the frames would not be readable.
@@ -72,12 +74,13 @@ def _read_image(name: str) -> np.ndarray:
     return batch[0]
 
 
-def _patch(args: argparse.Namespace) -> tuple[np.ndarray, str]:
-    """The input numbers ``(h, w)`` and how the frame names them."""
+def _patch(args: argparse.Namespace):
+    """The input numbers ``(h, w)``, how the frame names them, and every channel ``(h, w, c)`` of an image
+    (``None`` for random digits)."""
     if _is_size(args.input):
         if args.patch is not None or args.channel is not None:
             raise UsageError("--patch and --channel take a piece of an image: give --input sample:camera or a file")
-        return None, "input"
+        return None, "input", None
     image = _read_image(args.input)
     h, w, c = image.shape
     channel = 0 if args.channel is None else args.channel
@@ -90,16 +93,17 @@ def _patch(args: argparse.Namespace) -> tuple[np.ndarray, str]:
             f"--patch {row},{col} with --size {ph}x{pw} does not fit in {args.input} ({h}x{w}): "
             f"ROW must be at most {h - ph} and COL at most {w - pw}"
         )
-    values = image[row : row + ph, col : col + pw, channel]
-    values = values.astype(np.int64 if values.dtype.kind in "iub" else np.float64)
+    planes = image[row : row + ph, col : col + pw, :]
+    planes = planes.astype(np.int64 if planes.dtype.kind in "iub" else np.float64)
     where = f"{args.input}[{row}:{row + ph}, {col}:{col + pw}" + (f", {channel}]" if c > 1 else "]")
-    return values, where
+    return planes[:, :, channel], where, planes
 
 
 def _kernel(args: argparse.Namespace) -> tuple[tuple[int, int], np.ndarray | None]:
     """The window shape and, for a named or inline kernel, its weights (``None``: random or pooling)."""
     from .. import kernels
 
+    args.kernel_is_random = _is_size(args.kernel)
     if _is_size(args.kernel):
         try:
             return parse_pair(args.kernel, "kernel"), None
@@ -124,6 +128,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise UsageError(f"--still and -o/--output name the same file {args.output!r}: give the still its own .png")
     if args.still and Path(args.still).suffix.lower() != ".png":
         raise UsageError(f"--still must end in .png, got {args.still!r}")
+    view = args.channels_view
+    if view and Path(view).suffix.lower() != ".png":
+        raise UsageError(f"--channels-view must end in .png, got {view!r}")
+    if view and any(other and Path(view).resolve() == Path(other).resolve() for other in (args.output, args.still)):
+        raise UsageError(f"--channels-view {view!r} names the same file as -o or --still: give it its own .png")
 
 
 def _geometry(args: argparse.Namespace, size: tuple[int, int], kshape: tuple[int, int]):
@@ -169,7 +178,7 @@ def scene_for(args: argparse.Namespace):
     """The :class:`convpool.plot.ExplainScene` the options ask for, and its geometry (all checked first)."""
     from .. import plot
 
-    values, where = _patch(args)
+    values, where, planes = _patch(args)
     kshape, weights = _kernel(args)
     try:
         size = parse_pair(args.input, "input") if values is None else values.shape
@@ -178,7 +187,41 @@ def scene_for(args: argparse.Namespace):
     geometry = _geometry(args, size, kshape)
     values, kernel, result = _compute(args, values, weights, size, kshape)
     named = None if weights is None else args.kernel
-    return plot.ExplainScene(values, kernel, geometry, result, args.mode, source=where, kernel_name=named), geometry
+    view = _channels(args, values, kernel, planes)
+    scene = plot.ExplainScene(values, kernel, geometry, result, args.mode, source=where, kernel_name=named)
+    return scene, geometry, view
+
+
+def _channels(args: argparse.Namespace, values, kernel, planes):
+    """The channels view's input ``(h, w, c)`` and kernel ``(kh, kw, c)``, or ``None`` if not asked for.
+
+    A photo patch brings its own channels and the 2-D kernel is used on each (as ``filter
+    --sum-channels``); random digits get ``--channels C`` planes and random kernel slices, the
+    animation's own plane and kernel first.
+    """
+    if args.channels_view is None:
+        if args.channels is not None:
+            raise UsageError("--channels is the number of planes of --channels-view: give --channels-view FILE.png")
+        return None
+    if args.mode != "conv":
+        raise UsageError(f"--channels-view shows a convolution summing over channels; --mode {args.mode} pools each")
+    if planes is not None:
+        if args.channels is not None:
+            raise UsageError(f"--channels is for random digits; {args.input} brings its own channels")
+        if planes.shape[2] < 2:
+            raise UsageError(f"--channels-view needs several channels: {args.input} is grayscale (try sample:chelsea)")
+        return planes, np.repeat(kernel[:, :, None], planes.shape[2], axis=2)
+    c = 3 if args.channels is None else args.channels
+    if not 2 <= c <= 6:
+        raise UsageError(f"--channels must be from 2 to 6, got {c}")
+    rng = np.random.default_rng(args.seed + 1)  # the animation's plane stays what it was without the view
+    extra = rng.integers(0, 10, size=(*values.shape, c - 1))
+    slices = (
+        rng.integers(-1, 3, size=(*kernel.shape, c - 1))
+        if args.kernel_is_random
+        else np.repeat(kernel[:, :, None], c - 1, axis=2)
+    )
+    return np.concatenate([values[:, :, None], extra], axis=2), np.concatenate([kernel[:, :, None], slices], axis=2)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -186,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import plot
     from .._files import atomic_write
 
-    scene, geometry = scene_for(args)
+    scene, geometry, view = scene_for(args)
     gh, gw = geometry
     steps = scene.steps
     step = steps // 2 if args.step is None else args.step
@@ -204,11 +247,30 @@ def run(args: argparse.Namespace) -> int:
         if args.still:
             atomic_write(args.still, lambda tmp: plot.explain_still(scene, tmp, step), force=args.force)
             say(args, f"wrote {args.still}: step {step}, {scene.formula(step)}")
+        if view is not None:
+            _write_view(args, view)
     except FileExistsError as exc:
         raise UsageError(str(exc)) from None
     finally:
         scene.close()
     return EXIT_OK
+
+
+def _write_view(args: argparse.Namespace, view) -> None:
+    """The channels view: each plane times its kernel slice, the partial maps, and their sum."""
+    from .._files import atomic_write
+    from ..plot import _pyplot
+    from ..plot_learn import channel_sum
+
+    planes, kernel = view
+    # random digits are no colours: their planes are called "channel c", a photo's red, green, blue
+    names = () if _is_size(args.input) else ("red", "green", "blue")
+    board = channel_sum(planes, kernel, padding=args.padding, stride=args.stride, dilation=args.dilation, names=names)
+    try:
+        atomic_write(args.channels_view, board.finish, force=args.force)
+    finally:
+        _pyplot().close(board.fig)
+    say(args, f"wrote {args.channels_view}: {planes.shape[2]} channels, their partial maps and the sum")
 
 
 def register(commands) -> argparse.ArgumentParser:
@@ -247,6 +309,12 @@ def register(commands) -> argparse.ArgumentParser:
     ex.add_argument("--mode", choices=["conv", "max", "avg", "min", "sum"], default="conv", help="default conv")
     ex.add_argument("-o", "--output", required=True, metavar="FILE.gif", help="the animation (GIF)")
     ex.add_argument("--still", metavar="FILE.png", help="also write one step as a PNG")
+    ex.add_argument(
+        "--channels-view",
+        metavar="FILE.png",
+        help="also write each channel times its kernel slice, the partial maps and their sum (conv)",
+    )
+    ex.add_argument("--channels", type=int, help="planes of random digits for --channels-view, 2 to 6 (default 3)")
     ex.add_argument("--step", type=int, default=None, help="which step the still shows (default: the middle)")
     ex.add_argument("--fps", type=positive_fps, default=2.0, help="frames per second, 0.1 to 50 (default 2)")
     ex.add_argument("--seed", type=int, default=0, help="seed of the random input digits (default 0)")
