@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from _reference import conv_ref
+from _reference import conv_ref, pool_ref
 
 import convpool
 from convpool import data
@@ -97,6 +97,20 @@ def test_inline_matrix_kernel_and_image_file_input(tmp_path):
         kernel = np.array([[1.0, -1], [0, 2]])
         expected = conv_ref(patch[None, :, :, None], kernel[:, :, None, None], "valid")[0, :, :, 0]
         assert np.array_equal(_grid(scene, (3, 3), scene.out_left), expected)
+    finally:
+        scene.close()
+
+
+def test_max_pooling_frames_of_a_photo_patch_show_the_pooled_pixels():
+    scene = _scene("--input", "sample:camera", "--patch", "60,70", "--size", "6", "--kernel", "2", "--stride", "2",
+                   "--mode", "max")  # fmt: skip
+    try:
+        patch = data.photo("camera")[60:66, 70:76]
+        assert np.array_equal(_grid(scene, (6, 6), 0.0), patch)
+        scene.draw(scene.steps - 1)
+        expected = pool_ref(patch[None, :, :, None].astype(float), (2, 2), (2, 2), "max", "valid")[0, :, :, 0]
+        assert np.array_equal(_grid(scene, (3, 3), scene.out_left), expected)
+        assert np.array_equal(expected, patch.reshape(3, 2, 3, 2).max(axis=(1, 3)))  # the oracle, by hand
     finally:
         scene.close()
 
