@@ -157,11 +157,30 @@ class ExplainScene:
     geometry : (AxisGeometry, AxisGeometry), from :func:`convpool.conv_geometry`
     result : ndarray, shape (oh, ow), the output, computed by convpool
     mode : {'conv', 'max', 'avg', 'min', 'sum'}
+    source : str, optional
+        Where the input comes from (e.g. ``sample:camera[100:105, 120:125]``), written above the arithmetic.
+    kernel_name : str, optional
+        The kernel's name (e.g. ``sobel_x``), written above the arithmetic.
+
+    Kernel weights in the window's corners are rounded to 2 significant digits
+    (``x.059``) to fit a cell; the arithmetic underneath uses 3.
     """
 
     cell = 0.42  # inches per grid cell
 
-    def __init__(self, values, kernel, geometry, result, mode: str = "conv") -> None:
+    def __init__(
+        self,
+        values,
+        kernel,
+        geometry,
+        result,
+        mode: str = "conv",
+        *,
+        source: str | None = None,
+        kernel_name: str | None = None,
+    ) -> None:
+        self.source = source or "input"
+        self.kernel_name = kernel_name
         self.values = np.asarray(values)
         self.kernel = None if kernel is None else np.asarray(kernel)
         self.gh, self.gw = geometry
@@ -306,8 +325,11 @@ class ExplainScene:
         return f"out[{i}, {j}] = {body} = {_num(self.result[i, j])}"
 
     def caption_text(self, step: int) -> str:
-        """:meth:`formula` wrapped to the figure width."""
-        return textwrap.fill(self.formula(step), self.caption_chars, break_long_words=False)
+        """:meth:`formula` wrapped to the figure width, after the kernel's name if it has one."""
+        text = textwrap.fill(self.formula(step), self.caption_chars, break_long_words=False)
+        names = [f"input {self.source}"] if self.source != "input" else []
+        names += [] if self.kernel_name is None else [f"kernel {self.kernel_name}"]
+        return "\n".join([*names, text])
 
     def draw(self, step: int) -> None:
         """Move the window and the fill to ``step``."""
@@ -317,7 +339,7 @@ class ExplainScene:
         ):
             patch.set_xy((c, top + r))
             text.set_position((c + 0.96, top + r + 0.97))
-            text.set_text("" if self.kernel is None else f"x{_num(self.kernel[a, b])}")
+            text.set_text("" if self.kernel is None else f"x{_weight(self.kernel[a, b])}")
         for index, text in enumerate(self.out_texts):
             text.set_visible(index <= step)
         i, j = divmod(step, self.gw.out)
@@ -339,6 +361,16 @@ def _num(value) -> str:
     """A grid number: integers without a decimal point, others to 3 significant digits."""
     v = float(value)
     return str(int(v)) if v.is_integer() else f"{v:.3g}"
+
+
+def _weight(value) -> str:
+    """A kernel weight short enough for a cell corner: integers as they are, others to 2 significant
+    digits without the leading zero (``0.0585`` -> ``.059``, ``-0.25`` -> ``-.25``)."""
+    v = float(value)
+    if v.is_integer():
+        return str(int(v))
+    text = f"{v:.2g}"
+    return text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
 
 
 def explain_gif(scene: ExplainScene, path, *, fps: float = 2.0) -> int:

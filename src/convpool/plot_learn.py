@@ -113,7 +113,7 @@ def conv_step(x, kernel, cell=(0, 0), *, padding="valid", stride=1, board=None, 
     return board
 
 
-def channel_sum(x, kernel, *, padding="valid", names=("red", "green", "blue")):
+def channel_sum(x, kernel, *, padding="valid", stride=1, dilation=1, names=("red", "green", "blue")):
     """A multi-channel convolution as per-channel partial maps and their sum.
 
     Row ``c``: channel ``c`` of the input, the kernel's slice ``c``, and the
@@ -125,6 +125,7 @@ def channel_sum(x, kernel, *, padding="valid", names=("red", "green", "blue")):
     ----------
     x : array_like, shape (h, w, c)
     kernel : array_like, shape (kh, kw, c)
+    padding, stride, dilation : as in :func:`convpool.convolve`
 
     Returns
     -------
@@ -137,14 +138,16 @@ def channel_sum(x, kernel, *, padding="valid", names=("red", "green", "blue")):
     for c in range(x.shape[2]):
         name = names[c] if c < len(names) else f"channel {c}"
         y = c * (h + 1.6)
-        partial = convpool.convolve(x[None, :, :, c : c + 1], k[:, :, c : c + 1, None], padding=padding)[0, :, :, 0]
+        partial = convpool.convolve(
+            x[None, :, :, c : c + 1], k[:, :, c : c + 1, None], padding, stride, dilation=dilation
+        )[0, :, :, 0]
         board.cursor = 0.0
         board.grid(f"channel {c}", x[:, :, c], y=y, title=f"{name} plane")
         board.word("*", y + h / 2)
         board.grid(f"slice {c}", k[:, :, c], y=y + (h - k.shape[0]) / 2, title=f"kernel[:, :, {c}]")
         board.word("=", y + h / 2)
         board.grid(f"partial {c}", partial, y=y + (h - partial.shape[0]) / 2, title=f"partial map {c}")
-    total = convpool.convolve(x[None], k[:, :, :, None], padding=padding)[0, :, :, 0]
+    total = convpool.convolve(x[None], k[:, :, :, None], padding, stride, dilation=dilation)[0, :, :, 0]
     middle = (x.shape[2] * (h + 1.6) - 1.6) / 2
     board.word("add up ->", middle, size=12)
     board.grid("sum", total, y=middle - total.shape[0] / 2, title="output (one map)")
