@@ -104,7 +104,13 @@ def _block_fits(out_chunks, dtype, arguments: dict) -> None:
 
 
 def _validate(func, signature, arguments: dict, given: dict, stand: dict):
-    """The eager call on the stand-ins: its result, or its error as NumPy input of the real shape gets it."""
+    """The eager call on the stand-ins: its result, or its error as NumPy input of the real shape gets it.
+
+    Unlike the array-API adapter, this does not repeat the checks on full-shaped
+    stand-ins to get the exact message: a lazy output need not fit in memory, and
+    the eager whole-output size check would refuse what the graph can compute.
+    The real shapes are written into the message instead.
+    """
     checked = inspect.BoundArguments(signature, {**arguments, **stand})
     try:
         return func(*checked.args, **checked.kwargs)
