@@ -228,7 +228,7 @@ def test_engine_runs_one_thread_per_task_unless_told(data, monkeypatch):
     """Inside a task ``threads=None`` means one thread; eagerly it means $CONVPOOL_NUM_THREADS."""
     x, k = data
     seen = []
-    modules = [_engine.direct, _engine.pooling, convpool.grad]
+    modules = [_engine.direct, _engine.pooling, convpool.grad, convpool._conv_grad]
     for module in modules:
         original = module.run_blocks
         monkeypatch.setattr(module, "run_blocks", lambda w, b, t, _o=original: (seen.append(t), _o(w, b, t))[1])

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._pool_grad import real_taps
 from .._shapes import AxisGeometry, average_divisor, axis_geometry
-from ..grad import _real_taps
 from . import _core
 from ._core import batch_blocks, constant, join, library_dtype, pad, tap
 from .arrays import numpy_dtype
@@ -171,7 +171,7 @@ def _winner_grad(where, block, g, geometry, mode: str):
     np_dtype = numpy_dtype(block, "images")
     best = _core.pool(where, block, geometry, mode, False, np_dtype)
     padded = pad(where, block, geometry, "constant", _core.neutral_fill(np_dtype, mode))
-    real_h, real_w = _real_taps(gh), _real_taps(gw)
+    real_h, real_w = real_taps(gh), real_taps(gw)
     taken = None
     total = None
     for a in range(gh.kernel):
