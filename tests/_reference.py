@@ -138,3 +138,30 @@ def pool_ref(
             else:
                 out[:, i, j] = np.nanmean(window, axis=(1, 2))
     return out
+
+
+def conv_transpose_ref(images, kernels, pads, stride, dilation, size, groups=1):
+    """The transposed convolution as a scatter, from its definition, in float64.
+
+    ``full[n, i*sh + a*dh, j*sw + b*dw, k] += y[n, i, j, o] * k[a, b, k', o]`` for the
+    channels ``k = g*cg + k'`` of ``o``'s group ``g``; the result is ``full`` from
+    row ``top`` and column ``left`` on, ``size = (h, w)`` cells (zeros past the scatter).
+    ``pads = (top, left)``: only the cells before the image matter.
+    """
+    y, k = np.asarray(images, dtype=np.float64), np.asarray(kernels, dtype=np.float64)
+    (sh, sw), (dh, dw) = _two(stride), _two(dilation)
+    m, oh, ow, nc = y.shape
+    kh, kw, cg, _ = k.shape
+    ng = nc // groups
+    top, left = pads
+    full = np.zeros((m, top + size[0] + oh * sh + kh * dh, left + size[1] + ow * sw + kw * dw, cg * groups))
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                for b in range(kw):
+                    for o in range(nc):
+                        g = o // ng
+                        full[:, i * sh + a * dh, j * sw + b * dw, g * cg : (g + 1) * cg] += (
+                            y[:, i, j, o, None] * k[a, b, :, o]
+                        )
+    return full[:, top : top + size[0], left : left + size[1]]

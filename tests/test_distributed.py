@@ -59,6 +59,21 @@ def test_convolve_backward(client):
     np.testing.assert_allclose(got_gk, want_gk, rtol=1e-12)
 
 
+def test_convolve_transpose_and_its_gradient(client):
+    rng = np.random.default_rng(14)
+    y, k = rng.standard_normal((6, 5, 4, 4)), rng.standard_normal((3, 3, 2, 4))
+    lazy = da.from_array(y, chunks=(2, 3, 2, 2))  # spatial and channel chunks: rechunked to whole images
+    options = dict(padding=1, stride=2, output_padding=(1, 0), groups=2)
+    out = convpool.convolve_transpose(lazy, k, **options)
+    g = rng.standard_normal(out.shape)
+    gy, gk = convpool.convolve_transpose_backward(g, lazy, k, **options)
+    got, got_gy, got_gk = client.compute([out, gy, gk], sync=True)
+    np.testing.assert_allclose(got, convpool.convolve_transpose(y, k, **options), atol=1e-12)
+    want_gy, want_gk = convpool.convolve_transpose_backward(g, y, k, **options)
+    np.testing.assert_allclose(got_gy, want_gy, atol=1e-12)
+    np.testing.assert_allclose(got_gk, want_gk, rtol=1e-12)
+
+
 def test_the_command_line_on_a_running_cluster(client, tmp_path):
     import os
     import subprocess

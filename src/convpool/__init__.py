@@ -12,7 +12,8 @@ from .conv import (
 from .grad import convolve_backward, pool_backward
 from .lazy import DaskPlan, dask_plan
 from .pool import pool
-from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding
+from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding, conv_transpose_output_shape
+from .transpose import convolve_transpose, convolve_transpose_backward
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,7 @@ __all__ = [
     "conv_geometry",
     "conv_output_shape",
     "conv_padding",
+    "conv_transpose_output_shape",
     "convolve",
     "convolve_backward",
     "convolve_channels",
@@ -29,6 +31,8 @@ __all__ = [
     "convolve_grayscale_padding",
     "convolve_grayscale_same",
     "convolve_grayscale_valid",
+    "convolve_transpose",
+    "convolve_transpose_backward",
     "dask_plan",
     "kernels",
     "pool",

@@ -142,6 +142,58 @@ def geometry_2d(padding, sizes, kernel, stride, dilation, what: str = "kernel", 
     )
 
 
+def transpose_output_size(
+    out: int, kernel: int, stride: int = 1, dilation: int = 1, before: int = 0, after: int = 0, extra: int = 0
+) -> int:
+    """Size ``h`` a transposed convolution gives back from ``out`` cells along one axis.
+
+    ``h = (out - 1) * stride + (kernel - 1) * dilation + 1 - before - after + extra``
+
+    With ``extra == 0`` this is the smallest input size whose convolution has
+    ``out`` cells (the inverse of :func:`output_size`, which floors); the
+    ``extra`` cells (``output_padding``) pick one of the larger sizes that
+    floor to the same ``out``. The formula of PyTorch's ``conv_transpose2d``.
+    """
+    return (out - 1) * stride + window_extent(kernel, dilation) - before - after + extra
+
+
+def transpose_sizes(padding, axis: int, out: int, kernel: int, stride: int, dilation: int) -> tuple[range, int]:
+    """The sizes a transposed convolution may return along one axis, and the default one.
+
+    Numeric, ``'valid'`` and ``'full'`` padding: ``h0 = transpose_output_size(out,
+    ...)`` plus ``output_padding`` in ``[0, max(stride, dilation))``, as in
+    PyTorch (from ``stride`` on, the forward convolution of such an ``h`` has
+    more than ``out`` cells, and the transpose is that of its first ``out``);
+    default ``h0``. ``'same'``: the ``stride`` sizes with ``ceil(h / stride) ==
+    out``, ``[(out - 1) * stride + 1, out * stride]``; default ``out * stride``
+    (Keras, TensorFlow). Returns ``(range of sizes, default size)``; the
+    range may start below 1 (the caller's error).
+    """
+    if padding == "same":
+        first = (out - 1) * stride + 1
+        return range(first, first + stride), out * stride
+    before, after = axis_padding(padding, axis, 0, kernel, stride, dilation)  # no word here depends on the size
+    first = transpose_output_size(out, kernel, stride, dilation, before, after)
+    return range(first, first + max(stride, dilation)), first
+
+
+def transpose_axis(padding, axis: int, out: int, kernel: int, stride: int, dilation: int, size: int):
+    """``(size, geometry)`` of one axis of a transposed convolution that returns ``size`` cells.
+
+    ``geometry`` is the forward convolution whose input gradient the
+    transposed convolution is, cut to the cells its windows reach: ``before``
+    as ``padding`` resolves for ``size`` cells, then ``reach = (out - 1) *
+    stride + extent - before`` cells (at most ``size``; any further ones get
+    nothing and are zero), and ``after = reach - size'``, so that the forward
+    geometry has exactly ``out`` outputs. A window lying wholly in the top
+    padding leaves ``geometry.size == 0``.
+    """
+    before, _ = axis_padding(padding, axis, size, kernel, stride, dilation)
+    reach = (out - 1) * stride + window_extent(kernel, dilation) - before
+    cells = max(min(size, reach), 0)
+    return size, AxisGeometry(cells, kernel, stride, dilation, before, reach - cells, out)
+
+
 def window_counts(g: AxisGeometry, include_pad: bool = False) -> np.ndarray:
     """Real (non-padding) cells in each window along one axis, shape ``(out,)``.
 

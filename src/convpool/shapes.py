@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from . import _validate as check
 from ._shapes import AxisGeometry, geometry_2d
+from ._validate_transpose import output_sizes
 
-__all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding"]
+__all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding", "conv_transpose_output_shape"]
 
 
 def conv_geometry(
@@ -113,3 +114,52 @@ def conv_padding(
     """
     gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation)
     return (gh.before, gh.after), (gw.before, gw.after)
+
+
+def conv_transpose_output_shape(
+    input_shape, kernel_shape, stride=1, padding="same", dilation=1, *, output_padding=None
+) -> tuple[int, int]:
+    """Output ``(h, w)`` of :func:`convpool.convolve_transpose` on ``(oh, ow)`` images.
+
+    ``h = (oh - 1) * s + (k - 1) * d + 1 - before - after + output_padding`` per
+    axis (PyTorch's ``conv_transpose2d``), ``before``/``after`` the padding of
+    the forward convolution; for ``'same'``, ``h = oh * s`` by default and
+    ``(oh - 1) * s + 1 + output_padding`` otherwise. Every such ``h`` is a size
+    whose convolution has ``oh`` cells (for ``output_padding < s``):
+    ``conv_output_shape(h, k, s, padding, d) == oh``.
+
+    Parameters
+    ----------
+    input_shape : int or (oh, ow)
+        The transposed convolution's input: a convolution's output size.
+    kernel_shape : int or (kh, kw)
+    stride, dilation : int or pair, default 1
+    padding : as in :func:`convpool.convolve`, default 'same'
+    output_padding : int or pair, optional
+        As in :func:`convpool.convolve_transpose`.
+
+    Returns
+    -------
+    (h, w) : tuple of int
+
+    Raises
+    ------
+    ValueError
+        If the size would be below 1, or ``output_padding`` is out of range.
+
+    Examples
+    --------
+    >>> from convpool import conv_transpose_output_shape, conv_output_shape
+    >>> conv_transpose_output_shape((13, 13), (3, 3), stride=2, padding="valid")
+    (27, 27)
+    >>> conv_output_shape((27, 27), (3, 3), stride=2, padding="valid")
+    (13, 13)
+    >>> conv_transpose_output_shape(14, 3, stride=2, padding="same"), conv_transpose_output_shape(
+    ...     14, 3, stride=2, padding=1, output_padding=1)
+    ((28, 28), (28, 28))
+    """
+    outs = check.int_pair(input_shape, "input_shape")
+    kernel = check.int_pair(kernel_shape, "kernel_shape")
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    return output_sizes(check.padding(padding), outs, kernel, strides, dilations, output_padding, None)

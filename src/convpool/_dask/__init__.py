@@ -40,7 +40,7 @@ def call(func, bound):
     """Run ``func`` (an undecorated public function) lazily on its dask arguments."""
     prepared = _prepare(func, bound)
     name = func.__name__
-    if name == "convolve_backward":
+    if name in ("convolve_backward", "convolve_transpose_backward"):
         return graph.convolve_backward(prepared.call, *prepared.arrays, prepared.meta)
     if name == "pool_backward":
         return graph.pool_backward(prepared.call, *prepared.arrays, prepared.meta)
@@ -73,9 +73,11 @@ def _prepare(func, bound) -> _Prepared:
     if not isinstance(images, da.Array):  # a dask grad_output with NumPy images
         images = da.from_array(images, chunks=(given["grad_output"].chunks[0], -1, -1, -1))
     block = graph.BlockCall(func, arguments, spec.routed)
-    geo, pad_mode = geometry(name, arguments, stand["images"])
     if spec.backward:
         return _prepare_backward(block, given, images, meta, spec)
+    if spec.whole:
+        return _prepare_whole(block, images, meta)
+    geo, pad_mode = geometry(name, arguments, stand["images"])
     images = _channels(images, spec.keep_channels)
     if _clipped_average(arguments, geo):
         # A chunk called with its band's padding would count ceil mode's extra cells as asked-for
@@ -143,6 +145,15 @@ def _prepare_backward(block, given: dict, images, meta, spec) -> _Prepared:
         grad = da.from_array(grad, chunks=(images.chunks[0], -1, -1, channels))
     result = DaskPlan(images.chunks, images.chunks, False)
     return _Prepared(block, (grad, images), meta, None, result)
+
+
+def _prepare_whole(block, images, meta) -> _Prepared:
+    """Whole images per block (the transposed convolution): one task per batch chunk."""
+    images = images.rechunk({1: -1, 2: -1, 3: -1})
+    out_chunks = (images.chunks[0], *((n,) for n in meta.shape[1:]))
+    _block_fits(out_chunks, meta.dtype, block.arguments)
+    result = DaskPlan(images.chunks, out_chunks, False)
+    return _Prepared(block, (images,), meta, None, result)
 
 
 def _clipped_average(arguments: dict, geo) -> bool:

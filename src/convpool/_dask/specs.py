@@ -17,12 +17,16 @@ class Spec(NamedTuple):
     ``keep_channels``: each channel is computed on its own (pooling), so a
     channel axis split into chunks stays split; otherwise it is rechunked to
     one chunk, since every output reads all channels. ``backward``: a
-    gradient, computed per batch block on whole images.
+    gradient, computed per batch block on whole images. ``whole``: a forward
+    pass on whole images per batch block, without spatial bands (the
+    transposed convolution, whose output cells each gather a varying number
+    of input cells).
     """
 
     routed: tuple[str, ...]
     keep_channels: bool
     backward: bool
+    whole: bool = False
 
 
 SPECS = {
@@ -33,6 +37,8 @@ SPECS = {
     "apply": Spec(("images",), True, False),  # convpool.kernels.apply: one 2-D kernel on each channel
     "convolve_backward": Spec(("grad_output", "images"), False, True),
     "pool_backward": Spec(("grad_output", "images"), True, True),
+    "convolve_transpose": Spec(("images",), False, False, whole=True),
+    "convolve_transpose_backward": Spec(("grad_output", "images"), False, True),
 }
 
 

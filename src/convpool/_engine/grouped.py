@@ -74,8 +74,13 @@ def depthwise(images, kernels, geometry, pad_mode: str, pad_value, dtype, thread
     return out
 
 
-def depthwise_backward(grad, images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int | None = None):
+def depthwise_backward(
+    grad, images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int | None = None, *, channels=None
+):
     """``(grad_padded, grad_kernels)`` of :func:`depthwise`; the caller folds ``grad_padded`` (m, H, W, c).
+
+    With ``images=None`` and their ``channels`` count only ``grad_padded`` is
+    computed and ``grad_kernels`` is ``None``: the transposed depthwise convolution.
 
     ``grad_kernels[a, b, 0, o] = sum_{n, i, j} xp[n, i*sh + a*dh, j*sw + b*dw, o // k] * g[n, i, j, o]``;
     every tap adds ``g * kernels[a, b, 0, :]`` back onto the cells it read, and
@@ -84,7 +89,8 @@ def depthwise_backward(grad, images, kernels, geometry, pad_mode: str, pad_value
     block order, so the result does not depend on the thread count.
     """
     gh, gw = geometry
-    m, c, nc = images.shape[0], images.shape[3], kernels.shape[3]
+    m, nc = grad.shape[0], kernels.shape[3]
+    c = channels if images is None else images.shape[3]
     multiplier = nc // c
     weights = kernels[:, :, 0, :].astype(dtype, copy=False)
     padded_grad = np.zeros((m, gh.padded, gw.padded, c), dtype=dtype)
@@ -94,14 +100,22 @@ def depthwise_backward(grad, images, kernels, geometry, pad_mode: str, pad_value
     def work(index: int) -> None:
         rows = blocks[index]
         g = grad[rows].astype(dtype, copy=False)
-        src = _spread(pad_block(images[rows], geometry, pad_mode, pad_value, dtype), multiplier)
+        src = (
+            None
+            if images is None
+            else _spread(pad_block(images[rows], geometry, pad_mode, pad_value, dtype), multiplier)
+        )
         spread = padded_grad[rows] if multiplier == 1 else np.zeros((len(g), gh.padded, gw.padded, nc), dtype)
+        term = np.empty_like(g)
         for a in range(gh.kernel):
             for b in range(gw.kernel):
-                partial[index, a, b, 0] = np.einsum("nijo,nijo->o", tap_view(src, geometry, a, b), g)
-                tap_view(spread, geometry, a, b)[...] += g * weights[a, b]
+                if src is not None:
+                    partial[index, a, b, 0] = np.einsum("nijo,nijo->o", tap_view(src, geometry, a, b), g)
+                tap_view(spread, geometry, a, b)[...] += np.multiply(g, weights[a, b], out=term)
         if multiplier > 1:
             padded_grad[rows] = spread.reshape(len(g), gh.padded, gw.padded, c, multiplier).sum(axis=4)
 
     run_blocks(work, list(range(len(blocks))), resolve_threads(threads))
+    if images is None:
+        return padded_grad, None
     return padded_grad, partial.sum(axis=0, dtype=dtype)  # no blocks (an empty batch): zeros

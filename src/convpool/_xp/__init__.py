@@ -88,12 +88,15 @@ CPU_NATIVE_WEIGHTS = 16
 
 _CONVOLUTIONS = ("convolve", "convolve_channels")
 
+#: Functions only the NumPy engine computes (on host memory); off the host they are refused.
+_ENGINE_ONLY = ("convolve_transpose", "convolve_transpose_backward")
+
 
 def _default_path(name: str, bound, where: arrays.Home) -> str:
     """'host' for host memory (but 'native' for wide float32 PyTorch convolutions), else 'native'."""
     if not arrays.on_cpu(where):
         return "native"
-    if bound.arguments.get("groups", 1) != 1:  # only the engine has groups (the core and natives refuse them)
+    if bound.arguments.get("groups", 1) != 1 or name in _ENGINE_ONLY:  # the core and natives refuse them
         return "host"
     if where.library != "torch" or name not in _CONVOLUTIONS:
         return "host"

@@ -29,6 +29,12 @@ def run(name: str, bound, values: dict, result, where, path: str):
     ``'native'`` or ``'core'``.
     """
     args = bound.arguments
+    if name.startswith("convolve_transpose"):
+        raise ValueError(
+            f"{name} is not supported for {where.library} arrays "
+            f"{'under jax.jit' if where.traced else f'on device {where.device!r}'} yet; "
+            "move them to the CPU (host memory), or pass NumPy arrays"
+        )
     if args.get("groups", 1) != 1:
         # the core and the native kernels are written for groups=1 only; a wrong answer is worse than none
         raise ValueError(
