@@ -66,6 +66,10 @@ def adapter_for(values) -> ModuleType | None:
     return None
 
 
+#: Types that never choose an adapter: a call whose every argument is one of them runs as written.
+_PLAIN = frozenset({np.ndarray, int, float, bool, str, tuple, type(None), np.dtype, type})
+
+
 def routed(*names: str) -> Callable:
     """Decorate a public function so that the arguments ``names`` choose its adapter."""
 
@@ -74,6 +78,8 @@ def routed(*names: str) -> Callable:
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            if all(type(v) in _PLAIN for v in args) and all(type(v) in _PLAIN for v in kwargs.values()):
+                return func(*args, **kwargs)  # NumPy and Python values only: nothing to bind (many small calls)
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError:  # the call itself raises Python's own message, naming the function

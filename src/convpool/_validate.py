@@ -7,6 +7,7 @@ each message names the argument, what is accepted and what was received.
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import warnings
@@ -246,9 +247,9 @@ def fits(shape, dtype, what: str, because: str) -> None:
     machine can hold end in a message naming the arguments (``because``)
     instead of NumPy's ``MemoryError`` or "array is too big".
     """
-    nbytes = int(np.prod([int(n) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    nbytes = math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize
     # NumPy refuses a shape whose nonzero sides multiply past intp ("array is too big"), even empty
-    described = int(np.prod([max(int(n), 1) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    described = math.prod(max(int(n), 1) for n in shape) * np.dtype(dtype).itemsize
     limit = memory_limit()
     if nbytes > limit or described > np.iinfo(np.intp).max:
         size = f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import direct, fft, gemm
 from .blocking import BLOCK_BYTES
-from .direct import correlate_direct, rank1
+from .direct import correlate_direct, rank1_all
 from .fft import correlate_fft, fft_shape
 from .gemm import correlate_gemm, winograd_applies
 from .threads import resolve_threads
@@ -64,14 +64,14 @@ _WORKING = {"direct": direct.working_bytes, "gemm": gemm.working_bytes, "fft": f
 def direct_passes(kernels: np.ndarray, dtype) -> int:
     """Elementwise passes the tap loop makes per output pixel (see the module docstring)."""
     c = kernels.shape[2]
-    passes = 0
-    for o in range(kernels.shape[3]):
-        k = kernels[..., o]
-        factors = rank1(k[:, :, 0], np.dtype(dtype)) if c == 1 else None
-        weights = np.concatenate(factors) if factors is not None else k.ravel()
-        nonzero = weights[weights != 0]
-        passes += int(np.sum(np.where(np.abs(nonzero) == 1, 1, 2)))
-    return max(passes, 1)
+    if c == 1:
+        factors = rank1_all(kernels[:, :, 0, :], np.dtype(dtype))
+        weights = [np.concatenate(f) if f is not None else kernels[..., o].ravel() for o, f in enumerate(factors)]
+        weights = np.concatenate(weights)
+    else:
+        weights = kernels.ravel()
+    nonzero = weights[weights != 0]
+    return max(int(np.sum(np.where(np.abs(nonzero) == 1, 1, 2))), 1)
 
 
 def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[str, float]:

@@ -32,20 +32,33 @@ def rank1(kernel2d: np.ndarray, dtype: np.dtype):
     Only worth it when both sides have more than one tap, and only for finite
     weights: the split divides by a weight, and ``inf / inf`` is NaN.
     """
-    kh, kw = kernel2d.shape
-    if kh < 2 or kw < 2 or not np.isfinite(kernel2d).all():
-        return None
-    k = kernel2d.astype(np.float64)
-    row = int(np.argmax(np.abs(k).max(axis=1)))
-    v = k[row]
-    col = int(np.argmax(np.abs(v)))
-    if v[col] == 0:
-        return None
-    u = k[:, col] / v[col]
-    tolerance = 8 * np.finfo(dtype).eps * np.abs(k).max()
-    if np.abs(np.outer(u, v) - k).max() > tolerance:
-        return None
-    return u, v
+    return rank1_all(kernel2d[:, :, None], dtype)[0]
+
+
+def rank1_all(kernels3: np.ndarray, dtype: np.dtype) -> list:
+    """:func:`rank1` of every ``kernels3[:, :, o]`` (shape (kh, kw, n)) at once: a list of ``(u, v)`` or ``None``.
+
+    The split: ``v`` the row holding the largest weight, ``u`` the column of
+    ``v``'s largest entry divided by it; kept where ``outer(u, v)`` equals the
+    kernel within ``8 eps`` of its largest weight. One vectorised pass: a
+    kernel of 3 x 3 x 1 x 128 costs one call, not 128.
+    """
+    kh, kw, n = kernels3.shape
+    if kh < 2 or kw < 2:
+        return [None] * n
+    k = np.moveaxis(kernels3.astype(np.float64), 2, 0)  # (n, kh, kw)
+    every = np.arange(n)
+    finite = np.isfinite(k).all(axis=(1, 2))
+    k = np.where(finite[:, None, None], k, 0.0)
+    v = k[every, np.argmax(np.abs(k).max(axis=2), axis=1)]  # (n, kw)
+    pivot = v[every, np.argmax(np.abs(v), axis=1)]
+    col = np.argmax(np.abs(v), axis=1)
+    safe = np.where(pivot == 0, 1.0, pivot)
+    u = k[every, :, col] / safe[:, None]  # (n, kh)
+    tolerance = 8 * np.finfo(dtype).eps * np.abs(k).max(axis=(1, 2))
+    exact = np.abs(u[:, :, None] * v[:, None, :] - k).max(axis=(1, 2)) <= tolerance
+    keep = finite & (pivot != 0) & exact
+    return [(u[o], v[o]) if keep[o] else None for o in range(n)]
 
 
 def _pass(dst_of, src_of, scratch_of, weights, g, whole=None) -> None:
@@ -265,7 +278,7 @@ def correlate_direct(
     vh, vw = (gh, gw) if virtual else (unpadded(gh), unpadded(gw))
     whole = tuple(whole or geometry)
     order = whole if virtual else tuple(unpadded(g) for g in whole)
-    factors = [rank1(weights[:, :, 0, o], dtype) if c == 1 else None for o in range(nc)]
+    factors = rank1_all(weights[:, :, 0, :], dtype) if c == 1 else [None] * nc
     per_image = (gh.padded * gw.padded * c + 3 * max(gh.padded, gh.out) * gw.out) * dtype.itemsize
 
     if gh.stride == 1 and gw.stride == 1:
