@@ -130,6 +130,28 @@ def _geometry(shape, kernel, padding="same", stride=(1, 1)):
 
 
 @pytest.mark.parametrize(
+    ("kernel_shape", "stride", "winograd"),
+    [
+        ((3, 3, 64, 8), 1, True),  # c >= 4 nc: the 16 thin products pay
+        ((3, 3, 16, 4), 1, True),
+        ((3, 3, 16, 5), 1, False),  # c < 4 nc: one im2col product is faster (docs/performance.md)
+        ((3, 3, 8, 1), 1, False),  # c < 16
+        ((3, 3, 1, 16), 1, False),
+        ((3, 3, 64, 8), 2, False),  # Winograd F(2x2, 3x3) needs stride 1
+    ],
+)
+def test_gemm_runs_winograd_only_where_it_pays(kernel_shape, stride, winograd):
+    from convpool._engine import gemm
+
+    x = rng.normal(size=(2, 9, 8, kernel_shape[2]))
+    k = rng.normal(size=kernel_shape)
+    geometry = _geometry(x.shape, k, "same", (stride, stride))
+    assert gemm.uses_winograd(k, geometry) is winograd
+    got = convolve(x, k, "same", stride, method="gemm")  # either way, the definition's result
+    np.testing.assert_allclose(got, conv_ref(x, k, "same", stride), rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize(
     "shape,kernel_shape,expected",
     [
         ((50000, 28, 28, 1), "spec", "direct"),  # 3x3, rank 1, +-1 taps: 3 cheap passes

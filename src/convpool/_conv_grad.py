@@ -16,6 +16,7 @@ import numpy as np
 from ._engine import tiles
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
+from ._engine.gemm import im2col
 from ._engine.scratch import scratch
 from ._engine.threads import resolve_threads, run_blocks
 from ._shapes import AxisGeometry
@@ -226,10 +227,8 @@ def _accumulate_kernel_grad(grad_kernels, padded, grad, geometry) -> None:
                 grad_kernels[a, b] += np.einsum("nijc,nijo->co", tap_view(padded, geometry, a, b), grad)
         return
     if c * nc >= IM2COL_WEIGHTS:
-        columns = np.empty(grad.shape[:3] + (kh * kw, c), dtype=grad.dtype)
-        for a in range(kh):
-            for b in range(kw):
-                np.copyto(columns[..., a * kw + b, :], tap_view(padded, geometry, a, b))
+        columns = np.empty(grad.shape[:3] + (kh, kw, c), dtype=grad.dtype)
+        im2col(columns, padded, geometry)
         grad_kernels += (columns.reshape(len(flat), -1).T @ flat).reshape(grad_kernels.shape)
         return
     if c > 1 and nc > 1 and c * nc <= DOT_WEIGHTS:  # with c or nc 1 the GEMM below is a fast GEMV

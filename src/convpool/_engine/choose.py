@@ -14,11 +14,12 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
     the result out.
 ``gemm``
     ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
-    ``c`` contiguous values), plus ``2 * P * K * nc * FLOP_NS * max(1, 64 / nc)``
-    BLAS flops (OpenBLAS runs far below peak when the product has fewer than
-    ~64 columns), halved for float32. Best when ``c * nc`` is large. A 3x3
-    kernel at stride 1 runs as Winograd F(2x2, 3x3): 4/9 of the flops, and
-    ``P * (5 c + 4 nc) * PASS_NS`` of tile transforms instead of the gather.
+    ``c`` contiguous values), plus ``2 * P * K * max(nc, BLAS_WIDTH) * FLOP_NS``
+    BLAS flops (OpenBLAS takes as long for a product of fewer than ~24 columns
+    as for 24), halved for float32. Best when ``c * nc`` is large. A 3x3
+    kernel at stride 1 with ``c >= max(16, 4 nc)`` runs as Winograd F(2x2, 3x3)
+    (``gemm.uses_winograd``): 4/9 of the flops, and ``P * (5 c + 4 nc) * PASS_NS``
+    of tile transforms instead of the gather.
 ``fft``
     ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
     forward and inverse transforms plus the spectral products, plus
@@ -40,19 +41,21 @@ from . import direct, fft, gemm
 from .blocking import BLOCK_BYTES
 from .direct import correlate_direct, rank1_all
 from .fft import correlate_fft, fft_shape
-from .gemm import correlate_gemm, winograd_applies
+from .gemm import correlate_gemm, uses_winograd
 from .threads import resolve_threads
 from .tiles import plan, run_tiles
 
 #: The methods, in the order error messages list them.
 METHODS = ("auto", "direct", "gemm", "fft")
 
-# Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64).
+# Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64); the gemm
+# constants refitted in 2026-12 after im2col became one strided copy (docs/performance.md).
 PASS_NS = 0.25
 PIXEL_NS = 1.0
-GATHER_NS = 0.3
-GATHER_ROW_NS = 15.0
-FLOP_NS = 0.045
+GATHER_NS = 0.4
+GATHER_ROW_NS = 2.6
+FLOP_NS = 0.0128
+BLAS_WIDTH = 24
 FFT_NS = 0.3
 CMAC_NS = 1.0
 MIX_NS = 150.0
@@ -85,8 +88,8 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
     points = fh * fw
     narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
     direct = pixels * (direct_passes(kernels, dtype) * PASS_NS + nc * PIXEL_NS) * narrow
-    flop = FLOP_NS * narrow * max(1.0, 64 / nc)
-    if winograd_applies(kernels, geometry):
+    flop = FLOP_NS * narrow * max(1.0, BLAS_WIDTH / nc)
+    if uses_winograd(kernels, geometry):
         # 16 products per 2x2 outputs instead of 36; the tile transforms replace the gather
         gemm = pixels * (5 * c + 4 * nc) * PASS_NS + 2 * pixels * depth * nc * flop * 4 / 9
     else:
@@ -105,7 +108,7 @@ def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
 
 def spreads_non_finite(method: str, kernels: np.ndarray, geometry) -> bool:
     """True for the transforms (FFT, Winograd) that smear one NaN or inf over a whole block or tile."""
-    return method == "fft" or (method == "gemm" and winograd_applies(kernels, geometry))
+    return method == "fft" or (method == "gemm" and uses_winograd(kernels, geometry))
 
 
 def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .blocking import batch_blocks, pad_block, tap_view
+from .blocking import batch_blocks, pad_block, patches, tap_view
 from .scratch import scratch
 from .threads import run_blocks
 
 #: Bytes of patches (plus padded input and output) one GEMM block aims for: big enough
 #: (thousands of rows) for BLAS to reach its speed, small enough for the memory bound.
 GEMM_BLOCK_BYTES = 16 * 1024 * 1024
+#: Winograd only when ``c >= max(WINOGRAD_MIN_C, WINOGRAD_C_PER_NC * nc)`` (see :func:`uses_winograd`).
+WINOGRAD_MIN_C = 16
+WINOGRAD_C_PER_NC = 4
 #: Bytes of tiles, transforms and products one Winograd block aims for.
 WINOGRAD_BLOCK_BYTES = 16 * 1024 * 1024
 
@@ -27,7 +30,7 @@ def working_bytes(kernels, geometry, c: int, dtype: np.dtype) -> tuple[int, int]
     """``(bytes, budget)``: one image's working set (Winograd's or im2col's), and its block size."""
     gh, gw = geometry
     kh, kw, _, nc = kernels.shape
-    if winograd_applies(kernels, geometry):
+    if uses_winograd(kernels, geometry):
         th, tw = (gh.out + 1) // 2, (gw.out + 1) // 2
         cells = (2 * th + 2) * (2 * tw + 2) * c + 4 * th * (2 * tw + 2) * c + 16 * th * tw * c + 24 * th * tw * nc
         return (cells + gh.padded * gw.padded * c) * dtype.itemsize, WINOGRAD_BLOCK_BYTES
@@ -38,9 +41,10 @@ def working_bytes(kernels, geometry, c: int, dtype: np.dtype) -> tuple[int, int]
 def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
     """Batched cross-correlation by per-block im2col and one ``matmul``.
 
-    3x3 kernels at stride 1 go through :func:`correlate_winograd` instead (2.25x fewer flops).
+    3x3 kernels at stride 1 with several times more input than output channels go through
+    :func:`correlate_winograd` instead (2.25x fewer flops; see :func:`uses_winograd`).
     """
-    if winograd_applies(kernels, geometry):
+    if uses_winograd(kernels, geometry):
         return correlate_winograd(images, kernels, geometry, pad_mode, pad_value, dtype, threads)
     m, _, _, c = images.shape
     kh, kw, _, nc = kernels.shape
@@ -55,9 +59,7 @@ def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, t
         padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
         b = padded.shape[0]
         cols = scratch("gemm_cols", (b, gh.out, gw.out, kh, kw, c), dtype)
-        for a in range(kh):
-            for t in range(kw):
-                cols[:, :, :, a, t, :] = tap_view(padded, geometry, a, t)
+        im2col(cols, padded, geometry)
         np.matmul(cols.reshape(b * pixels, depth), matrix, out=out[rows].reshape(b * pixels, nc))
 
     # BLAS already runs each product on all cores; Python threads on top only
@@ -65,6 +67,17 @@ def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, t
     del threads
     run_blocks(work, list(batch_blocks(m, per_image, GEMM_BLOCK_BYTES)), 1)
     return out
+
+
+def im2col(cols, padded, geometry) -> None:
+    """Fill ``cols`` (b, oh, ow, kh, kw, c) with the windows of ``padded``: one copy, or one per tap for ``c == 1``."""
+    kh, kw = cols.shape[3:5]
+    if cols.shape[5] > 1:
+        np.copyto(cols, patches(padded, geometry, kh, kw))
+        return
+    for a in range(kh):
+        for t in range(kw):
+            cols[:, :, :, a, t, :] = tap_view(padded, geometry, a, t)
 
 
 # --- Winograd F(2x2, 3x3) -----------------------------------------------------------------------
@@ -87,6 +100,20 @@ def winograd_applies(kernels, geometry) -> bool:
         and all(g.stride == 1 and g.dilation == 1 for g in geometry)
         and bool(np.isfinite(kernels).all())
     )
+
+
+def uses_winograd(kernels, geometry) -> bool:
+    """The ``gemm`` method runs Winograd: it applies and the input has ``c >= max(16, 4 * nc)`` channels.
+
+    Winograd saves flops but makes 16 thin products of ``(tiles, c) @ (c, nc)``
+    and transforms ``16 * nc`` planes of products back: on NumPy and OpenBLAS
+    that costs more than im2col's one product unless ``c`` is several times
+    ``nc`` (measured over ``c, nc`` in 1..128, float32 and float64, in
+    docs/performance.md: im2col is 1.1-15x faster below the line, Winograd
+    1.0-1.4x faster above it).
+    """
+    c, nc = kernels.shape[2], kernels.shape[3]
+    return c >= max(WINOGRAD_MIN_C, WINOGRAD_C_PER_NC * nc) and winograd_applies(kernels, geometry)
 
 
 def _tile_transform(dst, src_of, n: int) -> None:
