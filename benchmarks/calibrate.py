@@ -35,7 +35,7 @@ def cases(rng):
         ("c1 -> 16, 3x3 8x8", (1024, 8, 8, 1), rng.random((3, 3, 1, 16)), "same"),  # cnn_digits' layers
         ("c16 -> 32, 3x3 4x4", (1024, 4, 4, 16), rng.random((3, 3, 16, 32)), "same"),
         ("c8 -> 16, 3x3", (64, 28, 28, 8), rng.random((3, 3, 8, 16)), "same"),
-        ("c64 -> 8, 3x3", (16, 32, 32, 64), rng.random((3, 3, 64, 8)), "same"),  # Winograd: c >= 4 nc
+        ("c64 -> 8, 3x3", (16, 32, 32, 64), rng.random((3, 3, 64, 8)), "same"),
     ]
 
 

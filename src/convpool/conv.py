@@ -80,8 +80,7 @@ def convolve(
         How to compute; every method gives the same result up to rounding.
         ``'direct'``: a multiply-add per non-zero kernel tap (rank-1 kernels as
         two 1-D passes), best for small kernels and few channels. ``'gemm'``:
-        per-block im2col and one matrix product (3x3 kernels at stride 1:
-        Winograd F(2x2, 3x3), 2.25x fewer flops), best when ``c * nc`` is large.
+        per-block im2col and one matrix product, best when ``c * nc`` is large.
         ``'fft'``: products of 2-D spectra, best for large kernels (its
         rounding error grows with the image's dynamic range). ``'auto'`` picks
         by a cost model (see ``docs/performance.md``).

@@ -16,10 +16,7 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
     ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
     ``c`` contiguous values), plus ``2 * P * K * max(nc, BLAS_WIDTH) * FLOP_NS``
     BLAS flops (OpenBLAS takes as long for a product of fewer than ~24 columns
-    as for 24), halved for float32. Best when ``c * nc`` is large. A 3x3
-    kernel at stride 1 with ``c >= max(16, 4 nc)`` runs as Winograd F(2x2, 3x3)
-    (``gemm.uses_winograd``): 4/9 of the flops, and ``P * (5 c + 4 nc) * PASS_NS``
-    of tile transforms instead of the gather.
+    as for 24), halved for float32. Best when ``c * nc`` is large.
 ``fft``
     ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
     forward and inverse transforms plus the spectral products, plus
@@ -41,7 +38,7 @@ from . import direct, fft, gemm
 from .blocking import BLOCK_BYTES
 from .direct import correlate_direct, rank1_all
 from .fft import correlate_fft, fft_shape
-from .gemm import correlate_gemm, uses_winograd
+from .gemm import correlate_gemm
 from .threads import resolve_threads
 from .tiles import plan, run_tiles
 
@@ -89,11 +86,7 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
     narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
     direct = pixels * (direct_passes(kernels, dtype) * PASS_NS + nc * PIXEL_NS) * narrow
     flop = FLOP_NS * narrow * max(1.0, BLAS_WIDTH / nc)
-    if uses_winograd(kernels, geometry):
-        # 16 products per 2x2 outputs instead of 36; the tile transforms replace the gather
-        gemm = pixels * (5 * c + 4 * nc) * PASS_NS + 2 * pixels * depth * nc * flop * 4 / 9
-    else:
-        gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) + 2 * pixels * depth * nc * flop
+    gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) * narrow + 2 * pixels * depth * nc * flop
     fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
     if c > 1:  # mixing channels costs one small matmul per frequency and image
         fft += m * points * MIX_NS
@@ -104,11 +97,6 @@ def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
     """The method ``auto`` runs: the cheapest by :func:`estimate_costs`."""
     costs = estimate_costs(images_shape, kernels, geometry, dtype)
     return min(costs, key=costs.get)
-
-
-def spreads_non_finite(method: str, kernels: np.ndarray, geometry) -> bool:
-    """True for the transforms (FFT, Winograd) that smear one NaN or inf over a whole block or tile."""
-    return method == "fft" or (method == "gemm" and uses_winograd(kernels, geometry))
 
 
 def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:
@@ -148,13 +136,13 @@ def correlate(
     -----
     An image whose working set exceeds ``tiles.TILE_FROM_BYTES`` is computed
     in spatial tiles (see :mod:`~convpool._engine.tiles`). Kernels holding inf
-    or NaN never run as FFT (``'fft'`` runs the tap loop), Winograd or a
+    or NaN never run as FFT (``'fft'`` runs the tap loop) or a
     rank-1 split, so every method gives the definition's NaN and inf.
     """
     dtype = np.dtype(dtype)
     if method == "auto":
         method = choose_method(images.shape, kernels, geometry, dtype)
-        if spreads_non_finite(method, kernels, geometry) and not all_finite(images, kernels):
+        if method == "fft" and not all_finite(images, kernels):  # the FFT smears one NaN over a block
             method = "direct"
     elif method == "fft" and not np.isfinite(kernels).all():
         method = "direct"  # a kernel's inf or NaN would spread over the whole spectrum

@@ -20,7 +20,7 @@ Padding near a tile's edge must be the *whole* image's padding:
 
 Every tile computes each output with the same operations in the same order as
 the untiled call (the direct tap loop and pooling take their tap order from
-the whole image, Winograd tiles start at even rows and columns), so tiling
+the whole image; im2col computes each output by itself), so tiling
 does not change a bit, except for the FFT, whose transform size is the tile's
 (its result differs from the untiled one by rounding only).
 """
@@ -37,10 +37,6 @@ from .threads import run_blocks
 #: An image is tiled when the working set of computing it whole would exceed
 #: this; smaller images (every batch workload) keep the batch-block path.
 TILE_FROM_BYTES = 16 * 1024 * 1024
-
-#: Tile sides (in outputs) are multiples of this, so that Winograd's 2x2 output
-#: tiles start at the same even rows and columns as in the whole image.
-ALIGN = 2
 
 #: Fewest output rows a tile is cut to before its columns are split too.
 MIN_ROWS = 16
@@ -67,14 +63,10 @@ def plan(geometry, cost: Callable[[tuple], int], budget: int, threshold: int | N
     # rows down to MIN_ROWS, then columns, then both down to one (a halo far larger than the tile)
     for least_rows, least_cols in ((MIN_ROWS, cols), (MIN_ROWS, MIN_ROWS), (1, 1)):
         while rows > least_rows and cost((interior(gh, rows), interior(gw, cols))) > budget:
-            rows = _align(rows // 2) if rows // 2 >= ALIGN else 1
+            rows = max(1, rows // 2)
         while cols > least_cols and cost((interior(gh, rows), interior(gw, cols))) > budget:
-            cols = _align(cols // 2) if cols // 2 >= ALIGN else 1
+            cols = max(1, cols // 2)
     return [(r, c) for r in bands(gh, rows) for c in bands(gw, cols)]
-
-
-def _align(n: int) -> int:
-    return max(ALIGN, n - n % ALIGN)
 
 
 def pad_maps(geometry, pad_mode: str) -> tuple:
