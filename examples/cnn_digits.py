@@ -113,7 +113,7 @@ def backward(params: dict, cache, grad_logits: np.ndarray) -> dict:
     grad_p1, grads["k2"] = convolve_backward(grad_z2, p1, params["k2"], "same")
     grads["b2"] = grad_z2.sum(axis=(0, 1, 2))
     grad_z1 = pool_backward(grad_p1, a1, 2, 2, "max") * (z1 > 0)
-    _, grads["k1"] = convolve_backward(grad_z1, x, params["k1"], "same")
+    _, grads["k1"] = convolve_backward(grad_z1, x, params["k1"], "same", wrt="kernels")  # x is data: no gradient
     grads["b1"] = grad_z1.sum(axis=(0, 1, 2))
     return grads
 

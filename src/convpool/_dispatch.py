@@ -88,11 +88,27 @@ def routed(*names: str) -> Callable:
             if adapter is None:
                 return func(*args, **kwargs)
             bound.apply_defaults()
-            return adapter.call(func, bound)
+            wanted = bound.arguments.get("wrt", "both")
+            if wanted == "both":
+                return adapter.call(func, bound)
+            # the adapters compute both gradients; the ones not asked for are dropped here, in one place
+            bound.arguments["wrt"] = "both"
+            return selected_gradients(adapter.call(func, bound), wanted)
 
         return wrapper
 
     return decorate
+
+
+#: ``wrt`` of :func:`convpool.convolve_backward`: which gradients to compute (the other is None).
+WRT = ("both", "images", "kernels")
+
+
+def selected_gradients(grads: tuple, wrt) -> tuple:
+    """``(grad_images, grad_kernels)`` with the one ``wrt`` does not ask for replaced by None."""
+    if not isinstance(wrt, str) or wrt not in WRT:
+        raise ValueError(f"wrt must be one of {', '.join(map(repr, WRT))}, got {wrt!r}")
+    return (grads[0] if wrt != "kernels" else None, grads[1] if wrt != "images" else None)
 
 
 def stand_in(shape, dtype) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import _validate as check
 from ._conv_grad import fold_padding, images_grad, kernels_grad
-from ._dispatch import routed
+from ._dispatch import routed, selected_gradients
 from ._engine import pool_windows
 from ._engine.blocking import BLOCK_BYTES, batch_blocks
 from ._engine.grouped import dense_kernels, depthwise_backward, group_diagonal
@@ -62,7 +62,8 @@ def convolve_backward(
     pad_value: float = 0,
     dtype=None,
     groups: int = 1,
-) -> tuple[np.ndarray, np.ndarray]:
+    wrt: str = "both",
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
 
     For ``out = convolve(images, kernels, padding, stride, ...)`` and a loss
@@ -88,11 +89,18 @@ def convolve_backward(
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type the work is done in and returned, as in
         :func:`convpool.convolve`; ``None``: the rules under Returns.
+    wrt : {'both', 'images', 'kernels'}, default 'both'
+        Which gradients to compute; the other is returned as ``None``. A
+        network's first layer needs only ``'kernels'`` (its input is the data),
+        which skips the input gradient's work (about half the call), as
+        PyTorch skips inputs that do not require grad. With ``groups > 1``,
+        and for Dask arrays and arrays of other libraries, both are computed
+        and the other dropped.
 
     Returns
     -------
-    grad_images : ndarray, shape (m, h, w, c)
-    grad_kernels : ndarray, shape (kh, kw, c // groups, nc)
+    grad_images : ndarray, shape (m, h, w, c), or None for ``wrt='kernels'``
+    grad_kernels : ndarray, shape (kh, kw, c // groups, nc), or None for ``wrt='images'``
         New arrays of ``dtype``; by default the floating type NumPy promotes
         images, kernels and grad_output to (float32 stays float32); integers
         and bools alone give float64, float16 gives float32.
@@ -128,7 +136,10 @@ def convolve_backward(
     >>> gk[:, :, 0, 0]
     array([[ 8., 12.],
            [20., 24.]])
+    >>> convolve_backward(np.ones((1, 2, 2, 1)), x, k, padding="valid", wrt="kernels")[0] is None
+    True
     """
+    selected_gradients((None, None), wrt)  # a bad wrt fails before any work
     images, kernels, geometry, mode, fill = check.conv_arguments(
         images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
     )
@@ -136,11 +147,14 @@ def convolve_backward(
     grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
     dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype, grad.dtype)
     if groups != 1:
-        return _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups)
+        return selected_gradients(_grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups), wrt)
 
     weights = kernels.astype(dtype, copy=False)
-    grad_kernels = kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
-    grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype)
+    grad_kernels = grad_images = None
+    if wrt != "images":
+        grad_kernels = kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
+    if wrt != "kernels":
+        grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype)
     return grad_images, grad_kernels
 
 
