@@ -32,8 +32,14 @@ def pad_block(block, geometry, mode: str, value, dtype):
     widths = ((0, 0), (geometry[0].before, geometry[0].after), (geometry[1].before, geometry[1].after), (0, 0))
     if not any(widths[1] + widths[2]):
         return block
-    if mode == "constant":
-        return np.pad(block, widths, mode="constant", constant_values=value)
+    if mode == "constant":  # what np.pad does, without its ~50 us of argument handling (many small blocks)
+        (top, bottom), (left, right) = widths[1], widths[2]
+        b, h, w, c = block.shape
+        out = np.empty((b, top + h + bottom, left + w + right, c), dtype=block.dtype)
+        for edge in (out[:, :top], out[:, top + h :], out[:, top : top + h, :left], out[:, top : top + h, left + w :]):
+            edge.fill(value)
+        out[:, top : top + h, left : left + w] = block
+        return out
     return np.pad(block, widths, mode=mode)
 
 
