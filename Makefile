@@ -12,7 +12,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 # its own so that `make test` stays lean; .ci/run runs both.
 JAX    := jax==0.10.2
 
-.PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-dask bench-arrays \
+.PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-train bench-dask bench-arrays \
 	bench-memory example test-numpy-min clean setup-docs docs browser test-browser
 
 $(BIN)/python:
@@ -88,6 +88,10 @@ bench-quick: setup-bench
 bench-backward: $(BIN)/python
 	$(BIN)/pip install -q -e .
 	$(BIN)/python benchmarks/bench_backward.py
+
+# Training steps of examples/cnn_digits.py's CNN and a depthwise-separable twin against PyTorch (docs/gradients.md).
+bench-train: setup-test
+	$(BIN)/python benchmarks/bench_train.py
 
 # Dask: overhead against eager convpool, dask-image, a stack 4x the workers' memory, graph sizes (docs/dask.md).
 bench-dask: $(BIN)/python
