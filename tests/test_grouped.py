@@ -36,8 +36,12 @@ def test_hand_written_depthwise_and_grouped():
     assert_allclose(convolve(x, np.ones((1, 1, 4, 1)), "valid")[0, 0, 0], [10])  # groups=1: all four
 
 
-def test_forward_and_backward_match_torch():
+@pytest.mark.parametrize("spread_by_einsum", [0, 100])  # the depthwise input gradient: taps one by one, or einsum
+def test_forward_and_backward_match_torch(spread_by_einsum, monkeypatch):
+    from convpool._engine import grouped
+
     torch = pytest.importorskip("torch")
+    monkeypatch.setattr(grouped, "SPREAD_BY_EINSUM", spread_by_einsum)
     fn = torch.nn.functional
     rng = np.random.default_rng(21)
     for (c, nc, groups), (pad, stride, dilation) in itertools.product(GROUPINGS, GEOMETRIES):
