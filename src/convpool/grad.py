@@ -159,7 +159,7 @@ def convolve_backward(
 
 
 def _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups: int):
-    """Depthwise: its own tap loop; other groups: the dense block-diagonal kernels' gradients, cut back."""
+    """Depthwise: its own engine (``grouped``); other groups: the dense block-diagonal kernels' gradients, cut back."""
     if kernels.shape[2] == 1:
         padded, grad_kernels = depthwise_backward(grad, images, kernels, geometry, mode, fill, dtype)
         return np.ascontiguousarray(fold_padding(padded, geometry, mode)), grad_kernels
