@@ -7,9 +7,11 @@ The ``c`` input channels and ``nc`` outputs are cut into ``G`` groups of
 
 * **Depthwise** (``cg == 1``, e.g. ``G == c``): output ``o`` reads input
   channel ``o // ng`` alone: the forward is one ``einsum`` of the windows
-  (a strided view) with the kernels over all channels at once, the backward
-  one elementwise multiply-add per tap (a channel multiplier ``ng > 1``
-  repeats each input channel ``ng`` times first). No loop over groups.
+  (a strided view) with the kernels over all channels at once; the backward
+  takes one ``einsum`` per tap for the kernels and spreads the input gradient
+  by one ``einsum`` or per tap (see :func:`_spread_grad`). A channel
+  multiplier ``ng > 1`` repeats each input channel ``ng`` times first. No
+  loop over groups.
 * **Other groups**: the kernels become one block-diagonal ``(kh, kw, c, nc)``
   array (zeros between groups) for the ungrouped engine. Exact (the zeros add
   nothing), but ``G`` times the ungrouped flops: correctness first.
@@ -101,8 +103,8 @@ def depthwise_backward(
             if images is None
             else _spread(pad_block(images[rows], geometry, pad_mode, pad_value, dtype), multiplier)
         )
-        for a in range(gh.kernel if src is not None else 0):
-            for b in range(gw.kernel):
+        if src is not None:
+            for a, b in np.ndindex(gh.kernel, gw.kernel):
                 partial[index, a, b, 0] = np.einsum("nijo,nijo->o", tap_view(src, geometry, a, b), g)
         spread = padded_grad[rows] if multiplier == 1 else np.empty((len(g), gh.padded, gw.padded, nc), dtype)
         _spread_grad(g, weights, geometry, spread)
@@ -123,9 +125,10 @@ def _spread_grad(g, weights, geometry, spread) -> None:
     """``spread`` (b, H, W, nc) = every tap's ``g * weights[a, b]`` added back onto the cells it read.
 
     At stride 1 that is the depthwise correlation of ``g`` zero-padded by
-    ``extent - 1`` with the flipped kernels, one einsum over ``H * W`` cells;
-    where ``H * W`` is much more than ``g``'s cells (small images, e.g. 4 x 4
-    padded to 6 x 6: 1.7x slower; measured to cross over near 1.2) or at larger strides (the windows would
+    ``extent - 1`` with the flipped kernels: one einsum over the ``H * W``
+    cells. Where ``H * W`` exceeds ``g``'s cells by more than
+    :data:`SPREAD_BY_EINSUM` (small images: 4 x 4 padded to 6 x 6 ran 1.7x
+    slower; 28 x 28 ran 1.4x faster) or at larger strides (the windows would
     mostly read zeros), the taps scatter one by one, two passes each.
     """
     gh, gw = geometry
