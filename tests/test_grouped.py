@@ -36,12 +36,14 @@ def test_hand_written_depthwise_and_grouped():
     assert_allclose(convolve(x, np.ones((1, 1, 4, 1)), "valid")[0, 0, 0], [10])  # groups=1: all four
 
 
-@pytest.mark.parametrize("spread_by_einsum", [0, 100])  # the depthwise input gradient: taps one by one, or einsum
-def test_forward_and_backward_match_torch(spread_by_einsum, monkeypatch):
-    from convpool._engine import grouped
+# depthwise input gradient taps one by one, or one einsum; dense kernels, or per-group products from 1 channel
+@pytest.mark.parametrize(("spread_by_einsum", "from_channels"), [(0, 64), (100, 1)])
+def test_forward_and_backward_match_torch(spread_by_einsum, from_channels, monkeypatch):
+    from convpool._engine import grouped, grouped_gemm
 
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(grouped, "SPREAD_BY_EINSUM", spread_by_einsum)
+    monkeypatch.setattr(grouped_gemm, "FROM_CHANNELS", from_channels)
     fn = torch.nn.functional
     rng = np.random.default_rng(21)
     for (c, nc, groups), (pad, stride, dilation) in itertools.product(GROUPINGS, GEOMETRIES):
@@ -176,3 +178,23 @@ def test_depthwise_backward_in_many_batch_blocks(monkeypatch):
     for got, want in zip(convolve_backward(g, x, k, "same", groups=3), whole, strict=True):
         assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert_allclose(np.vdot(k, whole[1]), np.vdot(convolve(x, k, "same", groups=3), g), rtol=1e-10)
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "edge"])
+@pytest.mark.parametrize(("pad", "stride", "dilation"), GEOMETRIES)
+def test_per_group_gemm_equals_the_dense_block_diagonal_path(pad_mode, pad, stride, dilation, monkeypatch):
+    """Per-group GEMMs (forced here for few channels) and the dense kernels (big images; forced) agree."""
+    from convpool._engine import grouped_gemm
+
+    rng = np.random.default_rng(33)
+    x, k = _data(rng, 6, 9, 3)
+    options = {"dilation": dilation, "groups": 3, "pad_mode": pad_mode}
+    monkeypatch.setattr(grouped_gemm, "FROM_CHANNELS", 1)  # per-group products for these 6 channels
+    grouped = convolve(x, k, pad, stride, **options)
+    g = rng.standard_normal(grouped.shape)
+    grads = convolve_backward(g, x, k, pad, stride, **options)
+    assert_allclose(grouped, convolve(x, k, pad, stride, method="direct", **options), rtol=1e-10, atol=1e-10)
+    monkeypatch.setattr(grouped_gemm, "TILE_FROM_BYTES", 0)  # no image fits a block: the dense path
+    assert_allclose(convolve(x, k, pad, stride, **options), grouped, rtol=1e-10, atol=1e-10)
+    for dense, ours in zip(convolve_backward(g, x, k, pad, stride, **options), grads, strict=True):
+        assert_allclose(dense, ours, rtol=1e-10, atol=1e-10)

@@ -17,6 +17,8 @@ from ._engine import tiles
 from ._engine.blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from ._engine.direct import FLAT_BLOCK_BYTES, planar
 from ._engine.gemm import im2col
+from ._engine.grouped import dense_kernels
+from ._engine.grouped_gemm import flipped_grouped
 from ._engine.scratch import scratch
 from ._engine.threads import resolve_threads, run_blocks
 from ._shapes import AxisGeometry
@@ -139,7 +141,7 @@ def _kernels_grad_flat(grad, images, shape, geometry, pad_mode, pad_value, dtype
     return _sum_over_blocks(accumulate, blocks, shape, dtype)
 
 
-def images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndarray:
+def images_grad(grad, weights, geometry, pad_mode: str, shape, dtype, groups: int = 1) -> np.ndarray:
     """``grad_images`` (m, h, w, c): the gradient of the padded images, folded back through the padding.
 
     Stride 1: a forward convolution of ``grad`` with the flipped, transposed
@@ -152,24 +154,31 @@ def images_grad(grad, weights, geometry, pad_mode: str, shape, dtype) -> np.ndar
 
     Larger strides: the transpose of the tap loop, block by block, which
     never multiplies the zeros a stride-dilated ``grad_output`` would hold.
+
+    With ``groups > 1`` the ``weights`` are grouped ``(kh, kw, c // G, nc)``:
+    the stride-1 convolution stays grouped, the tap loop takes them dense.
     """
     gh, gw = geometry
     unpadded = gh.padded == gh.size and gw.padded == gw.size
-    c, nc = weights.shape[2:]
+    if groups > 1 and not _uses_convolution(geometry):
+        weights, groups = dense_kernels(weights, groups), 1
+    c, nc = shape[3], weights.shape[3]
     if _uses_convolution(geometry):
-        flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, nc, c)
+        # (kh, kw, nc, c), taps flipped; grouped: (kh, kw, ng, c)
+        flipped = weights[::-1, ::-1].transpose(0, 1, 3, 2) if groups == 1 else flipped_grouped(weights, groups)
         dilation = (gh.dilation, gw.dilation)
         if unpadded or pad_mode == "constant":
             # Constant pad cells are dropped, so only the unpadded rows and columns
             # are needed: one call, no fold (see _cropped_full).
             cropped, pads = _cropped_full(grad, geometry)
-            return convolve(cropped.astype(dtype, copy=False), flipped, pads, 1, dilation=dilation)
+            return convolve(cropped.astype(dtype, copy=False), flipped, pads, 1, dilation=dilation, groups=groups)
         full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
         out = np.empty(shape, dtype=dtype)
         per_image = (gh.padded * gw.padded * c + gh.out * gw.out * nc) * dtype.itemsize
         for rows in batch_blocks(shape[0], per_image, CONVOLVE_CALL_BYTES):
             g = grad[rows].astype(dtype, copy=False)
-            out[rows] = fold_padding(convolve(g, flipped, full, 1, dilation=dilation), geometry, pad_mode)
+            grad_padded = convolve(g, flipped, full, 1, dilation=dilation, groups=groups)
+            out[rows] = fold_padding(grad_padded, geometry, pad_mode)
         return out
     # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
     out = (np.zeros if unpadded else np.empty)(shape, dtype=dtype)

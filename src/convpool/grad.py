@@ -39,6 +39,7 @@ from ._dispatch import routed, selected_gradients
 from ._engine import pool_windows
 from ._engine.blocking import BLOCK_BYTES, batch_blocks
 from ._engine.grouped import dense_kernels, depthwise_backward, group_diagonal
+from ._engine.grouped_gemm import fits_blocks, grouped_kernels_grad
 from ._engine.threads import resolve_threads, run_blocks
 from ._pool_grad import spread_grad, tiles_exactly, winner_grad
 from ._shapes import average_divisor
@@ -159,14 +160,19 @@ def convolve_backward(
 
 
 def _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups: int):
-    """Depthwise: its own engine (``grouped``); other groups: the dense block-diagonal kernels' gradients, cut back."""
+    """Depthwise: its own engine (``grouped``); other groups: per-group GEMMs (``grouped_gemm``).
+
+    An image too big for one block takes the dense block-diagonal kernels' gradient (which tiles), cut back.
+    """
     if kernels.shape[2] == 1:
         padded, grad_kernels = depthwise_backward(grad, images, kernels, geometry, mode, fill, dtype)
         return np.ascontiguousarray(fold_padding(padded, geometry, mode)), grad_kernels
-    weights = dense_kernels(kernels, groups).astype(dtype, copy=False)
-    grad_kernels = kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
-    grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype)
-    return grad_images, group_diagonal(grad_kernels, groups)
+    weights = kernels.astype(dtype, copy=False)
+    grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype, groups)
+    if fits_blocks(images.shape, kernels.shape, geometry, dtype):
+        return grad_images, grouped_kernels_grad(grad, images, weights, geometry, mode, fill, dtype, groups)
+    dense = kernels_grad(grad, images, dense_kernels(weights, groups), geometry, mode, fill, dtype)  # tiles
+    return grad_images, group_diagonal(dense, groups)
 
 
 def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:

@@ -12,9 +12,12 @@ The ``c`` input channels and ``nc`` outputs are cut into ``G`` groups of
   by one ``einsum`` or per tap (see :func:`_spread_grad`). A channel
   multiplier ``ng > 1`` repeats each input channel ``ng`` times first. No
   loop over groups.
-* **Other groups**: the kernels become one block-diagonal ``(kh, kw, c, nc)``
-  array (zeros between groups) for the ungrouped engine. Exact (the zeros add
-  nothing), but ``G`` times the ungrouped flops: correctness first.
+* **Other groups**: from 64 input channels on, one batched matrix product
+  per block over the group axis (:mod:`~convpool._engine.grouped_gemm`, 1/G
+  of the dense flops); with fewer channels, or for an image too big for a
+  block, the kernels become one block-diagonal ``(kh, kw, c, nc)`` array
+  (zeros between groups) for the ungrouped engine: exact, ``G`` times the
+  flops, and faster there (one wide product; it also tiles).
 """
 
 from __future__ import annotations
