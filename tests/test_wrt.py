@@ -81,3 +81,16 @@ def test_array_api_arrays_drop_the_other_gradient():
     only_x, none = convolve_backward(strict.asarray(g), strict.asarray(x), strict.asarray(k), "valid", wrt="images")
     assert none is None
     np.testing.assert_allclose(np.asarray(only_x), grad_x, rtol=1e-10, atol=1e-12)
+
+
+def test_bad_wrt_stops_other_arrays_before_their_adapter_runs(monkeypatch):
+    strict = pytest.importorskip("array_api_strict")
+    from convpool import _xp
+
+    def no_work(*_):
+        raise AssertionError("the adapter ran before wrt was checked")
+
+    monkeypatch.setattr(_xp, "call", no_work)
+    g, x, k = (strict.asarray(a) for a in _arrays((1, 4, 4, 1), (3, 3, 1, 1), {"padding": "same"}))
+    with pytest.raises(ValueError, match="wrt must be one of 'both', 'images', 'kernels', got 'x'"):
+        convolve_backward(g, x, k, wrt="x")

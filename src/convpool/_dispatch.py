@@ -88,7 +88,7 @@ def routed(*names: str) -> Callable:
             if adapter is None:
                 return func(*args, **kwargs)
             bound.apply_defaults()
-            wanted = bound.arguments.get("wrt", "both")
+            wanted = check_wrt(bound.arguments.get("wrt", "both"))  # before the adapter does any work
             if wanted == "both":
                 return adapter.call(func, bound)
             # the adapters compute both gradients; the ones not asked for are dropped here, in one place
@@ -104,10 +104,15 @@ def routed(*names: str) -> Callable:
 WRT = ("both", "images", "kernels")
 
 
-def selected_gradients(grads: tuple, wrt) -> tuple:
-    """``(grad_images, grad_kernels)`` with the one ``wrt`` does not ask for replaced by None."""
+def check_wrt(wrt) -> str:
+    """``wrt`` must be one of :data:`WRT`."""
     if not isinstance(wrt, str) or wrt not in WRT:
         raise ValueError(f"wrt must be one of {', '.join(map(repr, WRT))}, got {wrt!r}")
+    return wrt
+
+
+def selected_gradients(grads: tuple, wrt: str) -> tuple:
+    """``(grad_images, grad_kernels)`` with the one ``wrt`` (checked) does not ask for replaced by None."""
     return (grads[0] if wrt != "kernels" else None, grads[1] if wrt != "images" else None)
 
 

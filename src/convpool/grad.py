@@ -35,7 +35,7 @@ import numpy as np
 
 from . import _validate as check
 from ._conv_grad import fold_padding, images_grad, kernels_grad
-from ._dispatch import routed, selected_gradients
+from ._dispatch import check_wrt, routed, selected_gradients
 from ._engine import pool_windows
 from ._engine.blocking import BLOCK_BYTES, batch_blocks
 from ._engine.grouped import dense_kernels, depthwise_backward, group_diagonal
@@ -140,7 +140,7 @@ def convolve_backward(
     >>> convolve_backward(np.ones((1, 2, 2, 1)), x, k, padding="valid", wrt="kernels")[0] is None
     True
     """
-    selected_gradients((None, None), wrt)  # a bad wrt fails before any work
+    check_wrt(wrt)  # a bad wrt fails before any work
     images, kernels, geometry, mode, fill = check.conv_arguments(
         images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
     )

@@ -69,10 +69,15 @@ def depthwise(images, kernels, geometry, pad_mode: str, pad_value, dtype, thread
         # one einsum over every window (a strided view, no copy): one pass where a multiply and an
         # add per tap make 2 kh kw - 1 passes (3x faster on (56, 56, 128) float32; it releases the GIL)
         src = _spread(pad_block(images[rows], geometry, pad_mode, pad_value, dtype), multiplier)
-        np.einsum("nijabo,abo->nijo", patches(src, geometry, gh.kernel, gw.kernel), weights, out=out[rows])
+        _window_sums(src, geometry, weights, out[rows])
 
     run_blocks(work, list(batch_blocks(m, per_image, BLOCK_BYTES)), resolve_threads(threads))
     return out
+
+
+def _window_sums(padded, geometry, weights, out) -> None:
+    """``out[n, i, j, o] = sum_{a, b} window(i, j)[a, b, o] * weights[a, b, o]``: one einsum, no copies."""
+    np.einsum("nijabo,abo->nijo", patches(padded, geometry, *weights.shape[:2]), weights, out=out)
 
 
 def depthwise_backward(
@@ -143,8 +148,7 @@ def _spread_grad(g, weights, geometry, spread) -> None:
             (1, 1),
             (gh.dilation, gw.dilation),
         )
-        padded = pad_block(g, full, "constant", 0, g.dtype)
-        np.einsum("nijabo,abo->nijo", patches(padded, full, gh.kernel, gw.kernel), weights[::-1, ::-1], out=spread)
+        _window_sums(pad_block(g, full, "constant", 0, g.dtype), full, weights[::-1, ::-1], spread)
         return
     spread[...] = 0
     term = np.empty_like(g)
