@@ -18,12 +18,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import convpool
-from convpool import kernels
+from convpool import exercise
 
 #: The spec's kernels, as the integer arrays its main files build (integers keep float32 images float32).
-SPEC_GRAY = kernels.spec_edge().astype(np.int64)
-SPEC_CHANNELS = kernels.spec_sharpen().astype(np.int64)
-SPEC_KERNELS = kernels.spec_kernels().astype(np.int64)
+SPEC_GRAY, SPEC_CHANNELS, SPEC_KERNELS = exercise.EDGE, exercise.SHARPEN, exercise.BANK
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 HAVE_SCIPY = importlib.util.find_spec("scipy") is not None

@@ -19,7 +19,7 @@ import pytest
 from convpool.checker import check_path
 from convpool.checker.rules import check_imports, check_loops, check_np_convolve
 from convpool.checker.run import Options, check_files, find_files, main
-from convpool.checker.spec import TASKS
+from convpool.exercise import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "checker_cases"

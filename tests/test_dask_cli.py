@@ -120,7 +120,7 @@ def test_a_store_left_by_a_killed_run_is_removed_by_the_next(tmp_path, stack, mo
 
 
 def test_a_forced_run_that_fails_to_publish_keeps_the_old_output(tmp_path, stack, monkeypatch, capsys):
-    from convpool import _bigfile
+    from convpool.cli import _bigfile
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out.zarr").mkdir()

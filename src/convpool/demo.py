@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
-from . import conv, data, kernels
-from .pool import pool
+from . import data
+from .exercise import TASKS
 
 
 class TaskRun(NamedTuple):
@@ -34,50 +33,10 @@ class TaskRun(NamedTuple):
         return [shown]
 
 
-def _tasks() -> list[tuple[str, str, str, Callable[[np.ndarray], np.ndarray]]]:
-    """(file name, call, which batch, function of the batch), as in the spec's main files."""
-    return [
-        (
-            "0-convolve_grayscale_valid",
-            "kernel [[1, 0, -1]] * 3, valid (no padding), stride 1",
-            "gray",
-            lambda x: conv.convolve_grayscale_valid(x, kernels.spec_edge()),
-        ),
-        (
-            "1-convolve_grayscale_same",
-            "same kernel, 'same' (1 per side), stride 1",
-            "gray",
-            lambda x: conv.convolve_grayscale_same(x, kernels.spec_edge()),
-        ),
-        (
-            "2-convolve_grayscale_padding",
-            "padding (2, 4): 2 rows, 4 cols per side",
-            "gray",
-            lambda x: conv.convolve_grayscale_padding(x, kernels.spec_edge(), (2, 4)),
-        ),
-        (
-            "3-convolve_grayscale",
-            "valid (no padding), stride (2, 2)",
-            "gray",
-            lambda x: conv.convolve_grayscale(x, kernels.spec_edge(), padding="valid", stride=(2, 2)),
-        ),
-        (
-            "4-convolve_channels",
-            "sharpen (3, 3, 3), valid, stride 1",
-            "rgb",
-            lambda x: conv.convolve_channels(x, kernels.spec_sharpen(), padding="valid"),
-        ),
-        (
-            "5-convolve",
-            "3 kernels (3, 3, 3, 3), valid, stride 1",
-            "rgb",
-            lambda x: conv.convolve(x, kernels.spec_kernels(), padding="valid"),
-        ),
-        ("6-pool", "avg pool 2x2, valid, stride (2, 2)", "rgb", lambda x: pool(x, (2, 2), (2, 2), mode="avg")),
-    ]
-
-
 def run_tasks() -> list[TaskRun]:
-    """Run the seven tasks on :func:`convpool.data.grayscale_batch` / :func:`~convpool.data.rgb_batch`."""
+    """Run the seven tasks (:data:`convpool.exercise.TASKS`) on the sample batches, as the spec's main files do.
+
+    The batches are :func:`convpool.data.grayscale_batch` and :func:`~convpool.data.rgb_batch`.
+    """
     batches = {"gray": data.grayscale_batch(), "rgb": data.rgb_batch()}
-    return [TaskRun(name, call, batches[which], fn(batches[which])) for name, call, which, fn in _tasks()]
+    return [TaskRun(t.stem, t.call, batches[t.batch], t.run(batches[t.batch])) for t in TASKS]

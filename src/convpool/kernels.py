@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import conv
+from . import conv, exercise
 from ._dispatch import routed
 
 __all__ = [
@@ -172,45 +172,19 @@ def outline() -> np.ndarray:
     return np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
 
 
-# The exercise's example kernels, as its main files write them (0-main.py ... 5-main.py).
-_SPEC_EDGE = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
-_SPEC_SHARPEN = np.array(
-    [
-        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
-        [[-1, -1, -1], [5, 5, 5], [-1, -1, -1]],
-        [[0, 0, 0], [-1, -1, -1], [0, 0, 0]],
-    ]
-)
-_SPEC_KERNELS = np.array(
-    [
-        [[[0, 1, 1], [0, 1, 1], [0, 1, 1]], [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], [[0, -1, 1], [0, -1, 1], [0, -1, 1]]],
-        [
-            [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]],
-            [[5, 0, 0], [5, 0, 0], [5, 0, 0]],
-            [[-1, -1, 0], [-1, -1, 0], [-1, -1, 0]],
-        ],
-        [
-            [[0, 1, -1], [0, 1, -1], [0, 1, -1]],
-            [[-1, 0, -1], [-1, 0, -1], [-1, 0, -1]],
-            [[0, -1, -1], [0, -1, -1], [0, -1, -1]],
-        ],
-    ]
-)
-
-
 def spec_edge() -> np.ndarray:
     """The exercise's edge kernel ``[[1, 0, -1]] * 3`` (tasks 0-3): left minus right, finds vertical edges."""
-    return _SPEC_EDGE.astype(np.float64)
+    return exercise.EDGE.astype(np.float64)
 
 
 def spec_sharpen() -> np.ndarray:
     """The exercise's channel kernel, shape ``(3, 3, 3)`` (task 4): sharpen, summed over the three channels."""
-    return _SPEC_SHARPEN.astype(np.float64)
+    return exercise.SHARPEN.astype(np.float64)
 
 
 def spec_kernels() -> np.ndarray:
     """The exercise's three kernels, shape ``(3, 3, 3, 3)`` (task 5), for :func:`convpool.convolve`."""
-    return _SPEC_KERNELS.astype(np.float64)
+    return exercise.BANK.astype(np.float64)
 
 
 #: Name -> function, in the order ``convpool kernels`` lists them.

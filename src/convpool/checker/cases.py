@@ -14,24 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .spec import Task
-
-#: The kernels of the spec's main files.
-SPEC_KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
-# rows of the spec's 4-main.py kernel (3, 3, 3): each row of taps repeated over the three channels
-SPEC_CHANNEL_KERNEL = np.repeat(np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])[:, :, None], 3, axis=2)
-# the spec's 5-main.py kernels (3, 3, 3, 3): for tap (a, b), the same three kernel values in every channel
-SPEC_BANK = np.repeat(
-    np.array(
-        [
-            [[0, 1, 1], [-1, 0, 1], [0, -1, 1]],
-            [[-1, 1, 0], [5, 0, 0], [-1, -1, 0]],
-            [[0, 1, -1], [-1, 0, -1], [0, -1, -1]],
-        ]
-    )[:, :, None, :],
-    3,
-    axis=2,
-)
+from ..exercise import Task
 
 
 @dataclass
@@ -154,21 +137,14 @@ def _dtype_cases(task: Task, rng) -> list[Case]:
 
 
 def _spec_case(task: Task) -> Case:
-    """The spec's main file for this task, on 64 embedded sample images."""
+    """The spec's main file for this task (:data:`convpool.exercise.TASKS`), on 64 embedded sample images."""
     from convpool import data
 
+    images = data.grayscale_batch() if task.batch == "gray" else data.rgb_batch()
+    # writable copies of the shared read-only kernels: a student's function may write to its arguments
+    args = tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in task.args)
     label = f"the spec's {task.number}-main.py workload on 64 sample images"
-    if task.kind == "gray":
-        images = data.grayscale_batch()
-        args, kwargs = _conv_call(task, images, SPEC_KERNEL, (2, 4), (2, 2))
-        if task.number == 3:
-            kwargs = {"padding": "valid", "stride": (2, 2)}
-        return Case(label, args, kwargs, spec=True)
-    images = data.rgb_batch()
-    if task.kind == "pool":
-        return Case(label, (images, (2, 2), (2, 2)), {"mode": "avg"}, spec=True)
-    kernel = SPEC_CHANNEL_KERNEL if task.kind == "channels" else SPEC_BANK
-    return Case(label, (images, kernel), {"padding": "valid"}, spec=True)
+    return Case(label, (images, *args), dict(task.kwargs), spec=True)
 
 
 #: (h, w, c, window, stride, mode) of the pooling cases.

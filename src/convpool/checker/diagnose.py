@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..exercise import Task
 from . import explain
 from .cases import Case
 from .mistakes import candidates
 from .sandbox import Outcome, Run
-from .spec import Task
 
 #: Outcomes of a call that are failures in themselves, and their diagnosis ids.
 _OUTCOME_IDS = {

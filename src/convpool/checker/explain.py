@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exercise import Task
 from .cases import Case
 from .mistakes import SAME_FORMULAS, general
-from .spec import Task
 
 DOCS = "docs/check.md"
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..exercise import Task
 from .cases import Case
-from .spec import Task
 
 
 @dataclass(frozen=True)

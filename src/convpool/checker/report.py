@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..exercise import Task
 from .cases import Case
 from .diagnose import Verdict, close
 from .explain import link
 from .rules import Violation
-from .spec import Task
 from .timing import TIMING_SECONDS, Timing
 
 

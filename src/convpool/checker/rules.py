@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from .spec import Task
+from ..exercise import Task
 
 SHEBANG = "#!/usr/bin/env python3"
 
@@ -70,7 +70,7 @@ def _reachable(name: str, functions: dict) -> list[str]:
 def check_loops(tree: ast.Module, task: Task, file: str) -> list[Violation]:
     r"""Functions with more loops than the task allows (the task's function counts its helpers).
 
-    >>> from convpool.checker.spec import TASKS
+    >>> from convpool.exercise import TASKS
     >>> source = "def pool(x):\n    for a in x:\n        y = [b for b in a]\n    while x:\n        pass\n"
     >>> [v.message for v in check_loops(ast.parse(source), TASKS[6], "6-pool.py")]
     ['pool has 3 loops (for at line 2, comprehension at line 3, while at line 4); the exercise allows 2']

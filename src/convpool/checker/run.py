@@ -11,18 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from ..exercise import TASKS, Task, by_filename, by_function
 from . import explain, report, rules
 from .cases import battery, expected
 from .diagnose import Verdict, judge
 from .sandbox import Run, run_cases
-from .spec import TASKS, Task, by_filename, by_function
 from .timing import measure, timing_case
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A bad PATH or --task: one line on stderr, exit status 2."""
 
 
 @dataclass

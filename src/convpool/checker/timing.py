@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..exercise import SPEC_BATCH, Task
 from .cases import Case, battery
-from .spec import SPEC_BATCH, Task
 
 #: Images timed by default, per task kind (the spec's batches are 50000 and 10000).
 TIMED_BATCH = {"gray": 512, "channels": 256, "bank": 256, "pool": 256}

@@ -10,10 +10,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from .._exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError  # noqa: F401 (UsageError: for the sub-commands)
 
 #: Exit statuses, as ``--help`` lists them.
 EXIT_CODES = {
@@ -40,10 +37,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-class UsageError(Exception):
-    """A user mistake: printed as one line, exit status 2."""
 
 
 # --- small parsers for sizes and padding ----------------------------------------------------------

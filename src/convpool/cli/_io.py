@@ -392,7 +392,7 @@ def run_batches(args: argparse.Namespace, work: Batches) -> int:
     exit status is 1 if any failed. Output folders are made when the first
     file goes into them, and removed again if nothing could be written.
     """
-    from .. import _bigfile
+    from . import _bigfile
 
     if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
         dtype = None if args.dtype == "auto" else np.dtype(args.dtype)  # auto: the library's own rules

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import remove_stale_temps, temp_prefix
+from .._exits import UsageError
+from .._files import remove_stale_temps, temp_prefix
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -56,31 +57,27 @@ def run(args: argparse.Namespace, fn: Callable) -> int:
 def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
     """Pairs (input, output store); several inputs write ``OUTPUT/NAME.zarr``."""
     if args.workers is not None and args.workers < 1:
-        raise _usage(f"--workers must be at least 1, got {args.workers}")
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
     out = Path(args.output)
     folder = len(args.inputs) > 1 or args.output.endswith(("/", os.sep))
     if not folder and out.suffix != ".zarr":
-        raise _usage(f"-o {args.output}: big inputs and clusters write a Zarr array; end OUTPUT with .zarr")
+        raise UsageError(f"-o {args.output}: big inputs and clusters write a Zarr array; end OUTPUT with .zarr")
     jobs = [(Path(src), out / f"{Path(src).stem}.zarr" if folder else out) for src in args.inputs]
     for _, dst in jobs:
         for other in args.inputs:
             if _overlap(dst.resolve(), Path(other).resolve()):
                 # a store is a folder: --force replacing one that holds an input deletes the input
-                raise _usage(f"output {dst} is, holds or lies inside the input {other}; refusing to overwrite an input")
+                raise UsageError(
+                    f"output {dst} is, holds or lies inside the input {other}; refusing to overwrite an input"
+                )
     if len({dst.resolve() for _, dst in jobs}) != len(jobs):
-        raise _usage("two inputs would write the same output; rename the inputs")
+        raise UsageError("two inputs would write the same output; rename the inputs")
     return jobs
 
 
 def _overlap(dst: Path, src: Path) -> bool:
     """Whether replacing (or writing into) ``dst`` touches ``src``: the same path, or one inside the other."""
     return dst == src or dst in src.parents or src in dst.parents
-
-
-def _usage(message: str) -> Exception:
-    from .cli import UsageError  # the command line's own error: exit status 2
-
-    return UsageError(message)
 
 
 @contextlib.contextmanager
@@ -95,7 +92,7 @@ def _scheduler(args: argparse.Namespace):
         try:
             client = distributed.Client(args.scheduler)
         except (OSError, ValueError) as exc:  # unreachable, or not an address: no traceback
-            raise _usage(f"--scheduler {args.scheduler}: {' '.join(str(exc).split())}") from None
+            raise UsageError(f"--scheduler {args.scheduler}: {' '.join(str(exc).split())}") from None
         with client:
             yield client
         return
