@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE))
 from workloads import SPEC_CHANNELS, SPEC_GRAY, SPEC_KERNELS  # noqa: E402
 
 import convpool  # noqa: E402
-from convpool import _xp  # noqa: E402
+from convpool._backends import xp as _xp  # noqa: E402
 
 #: HBM bandwidth of an NVIDIA H200 (bytes per second), for the pooling floor.
 H200_BANDWIDTH = 4.8e12

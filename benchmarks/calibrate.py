@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 import convpool
-from convpool._engine import choose_method, estimate_costs
-from convpool._shapes import geometry_2d
+from convpool._backends.numpy import choose_method, estimate_costs
+from convpool._plan._shapes import geometry_2d
 
 METHODS = ("direct", "gemm", "fft")
 

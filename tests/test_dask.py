@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convpool
-from convpool import _engine
+from convpool._backends import numpy as _engine
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
@@ -228,7 +228,7 @@ def test_engine_runs_one_thread_per_task_unless_told(data, monkeypatch):
     """Inside a task ``threads=None`` means one thread; eagerly it means $CONVPOOL_NUM_THREADS."""
     x, k = data
     seen = []
-    modules = [_engine.direct, _engine.pooling, convpool.grad, convpool._conv_grad]
+    modules = [_engine.direct, _engine.pooling, convpool._api.grad, convpool._backends.numpy.conv_grad]
     for module in modules:
         original = module.run_blocks
         monkeypatch.setattr(module, "run_blocks", lambda w, b, t, _o=original: (seen.append(t), _o(w, b, t))[1])

@@ -1,6 +1,6 @@
 """Backward passes: finite differences, the adjoint identity, PyTorch, and hand-written gradients.
 
-Every check compares with something computed independently of ``convpool.grad``:
+Every check compares with something computed independently of ``convpool._api.grad``:
 central differences of the forward pass, the naive loop oracles in
 ``_reference``, PyTorch autograd (optional), or arrays written out by hand.
 """
@@ -161,13 +161,13 @@ def test_stride1_constant_padding_wider_than_the_kernel_reach(padding, c, nc):
 @pytest.mark.parametrize("pad_mode", ["constant", "reflect"])
 def test_input_gradient_in_several_convolve_calls(monkeypatch, pad_mode):
     # Padded stride-1 input gradients go through convolve in calls of CONVOLVE_CALL_BYTES; make them tiny.
-    import convpool._conv_grad
+    import convpool._backends.numpy.conv_grad
 
     rng = np.random.default_rng(11)
     x, k = random_case(rng, 3, 4, shape=(7, 6, 5), kernel=(3, 3))
     g = rng.standard_normal((7, 6, 5, 4))
     whole = convolve_backward(g, x, k, "same", pad_mode=pad_mode)
-    monkeypatch.setattr(convpool._conv_grad, "CONVOLVE_CALL_BYTES", 1)  # one image per call
+    monkeypatch.setattr(convpool._backends.numpy.conv_grad, "CONVOLVE_CALL_BYTES", 1)  # one image per call
     split = convolve_backward(g, x, k, "same", pad_mode=pad_mode)
     np.testing.assert_allclose(split[0], whole[0], rtol=1e-12)
     np.testing.assert_array_equal(split[1], whole[1])
@@ -623,13 +623,13 @@ def test_pool_backward_pairs_with_the_reference(seed, sizes, window, stride, pad
 def test_backward_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, padding, stride):
     # Tiny blocks: many per-block partial sums (and strided input-gradient blocks) on several
     # threads; kernel-gradient partial sums are added in block order.
-    import convpool._conv_grad
+    import convpool._backends.numpy.conv_grad
 
     rng = np.random.default_rng(13)
     x, k = random_case(rng, c, nc, shape=(40, 7, 6), kernel=(3, 2))
     g = rng.standard_normal(conv_ref(x, k, padding, stride).shape)
-    monkeypatch.setattr(convpool._conv_grad, "FLAT_GRAD_BLOCK_BYTES", 1)  # one image per block
-    monkeypatch.setattr(convpool._conv_grad, "TAP_BLOCK_BYTES", 1)
+    monkeypatch.setattr(convpool._backends.numpy.conv_grad, "FLAT_GRAD_BLOCK_BYTES", 1)  # one image per block
+    monkeypatch.setattr(convpool._backends.numpy.conv_grad, "TAP_BLOCK_BYTES", 1)
     results = []
     for threads in ("1", "3"):
         monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)
@@ -646,12 +646,12 @@ def test_backward_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, 
 )
 def test_pool_backward_on_threads_matches_one_thread_and_torch(monkeypatch, mode, window, stride, padding):
     torch = pytest.importorskip("torch")
-    import convpool.grad
+    import convpool._api.grad
 
     rng = np.random.default_rng(14)
     x = rng.integers(0, 4, (30, 6, 7, 2)).astype(np.float64)  # many ties
     g = rng.standard_normal(pool(x, window, stride, mode, padding=padding).shape)
-    monkeypatch.setattr(convpool.grad, "POOL_BLOCK_BYTES", 1)
+    monkeypatch.setattr(convpool._api.grad, "POOL_BLOCK_BYTES", 1)
     results = []
     for threads in ("1", "3"):
         monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)

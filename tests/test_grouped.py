@@ -39,7 +39,7 @@ def test_hand_written_depthwise_and_grouped():
 # depthwise input gradient taps one by one, or one einsum; dense kernels, or per-group products from 1 channel
 @pytest.mark.parametrize(("spread_by_einsum", "from_channels"), [(0, 64), (100, 1)])
 def test_forward_and_backward_match_torch(spread_by_einsum, from_channels, monkeypatch):
-    from convpool._engine import grouped, grouped_gemm
+    from convpool._backends.numpy import grouped, grouped_gemm
 
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(grouped, "SPREAD_BY_EINSUM", spread_by_einsum)
@@ -151,7 +151,7 @@ def test_dask_images_take_groups():
 def test_array_api_arrays_take_groups_on_the_host_and_refuse_them_elsewhere():
     """On the CPU the engine runs on zero-copy views (groups work); the core and native paths refuse them."""
     torch = pytest.importorskip("torch")
-    from convpool import _xp
+    from convpool._backends import xp as _xp
 
     rng = np.random.default_rng(26)
     x, k = _data(rng, 8, 8, 4, np.float32)  # float32, 16 weights per tap: the native path unless grouped
@@ -167,7 +167,7 @@ def test_array_api_arrays_take_groups_on_the_host_and_refuse_them_elsewhere():
 
 def test_depthwise_backward_in_many_batch_blocks(monkeypatch):
     """Blocks of one or two images on several threads give the one-block gradients (kernel sums add up)."""
-    from convpool._engine import grouped
+    from convpool._backends.numpy import grouped
 
     rng = np.random.default_rng(27)
     x, k = rng.standard_normal((7, 6, 5, 3)), rng.standard_normal((3, 3, 1, 6))
@@ -184,7 +184,7 @@ def test_depthwise_backward_in_many_batch_blocks(monkeypatch):
 @pytest.mark.parametrize(("pad", "stride", "dilation"), GEOMETRIES)
 def test_per_group_gemm_equals_the_dense_block_diagonal_path(pad_mode, pad, stride, dilation, monkeypatch):
     """Per-group GEMMs (forced here for few channels) and the dense kernels (big images; forced) agree."""
-    from convpool._engine import grouped_gemm
+    from convpool._backends.numpy import grouped_gemm
 
     rng = np.random.default_rng(33)
     x, k = _data(rng, 6, 9, 3)

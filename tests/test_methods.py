@@ -10,11 +10,11 @@ import pytest
 from _reference import conv_ref, pool_ref
 
 from convpool import convolve, convolve_grayscale, pool
-from convpool._engine import THREADS_ENV, choose_method, default_threads, estimate_costs
-from convpool._engine.direct import rank1
-from convpool._engine.fft import next_fast_len
-from convpool._engine.taps import tap_span
-from convpool._shapes import AxisGeometry, geometry_2d
+from convpool._backends.numpy import THREADS_ENV, choose_method, default_threads, estimate_costs
+from convpool._backends.numpy.direct import rank1
+from convpool._backends.numpy.fft import next_fast_len
+from convpool._backends.numpy.taps import tap_span
+from convpool._plan._shapes import AxisGeometry, geometry_2d
 
 METHODS = ("direct", "gemm", "fft")
 PADDINGS = ("valid", "same", "full", (1, 2), ((0, 3), (2, 1)))
@@ -129,7 +129,7 @@ def test_auto_choices(shape, kernel_shape, expected):
 def test_auto_cost_model_formulas():
     # direct: P * (passes * PASS_NS + nc * PIXEL_NS); the spec kernel splits into [1, 0, -1] (2 passes)
     # and [1, 1, 1] (3).
-    from convpool._engine import choose
+    from convpool._backends.numpy import choose
 
     shape, k = (10, 28, 28, 1), np.array([[1, 0, -1]] * 3, float)[:, :, None, None]
     costs = estimate_costs(shape, k, _geometry(shape, k, "valid"), np.dtype(np.float64))
@@ -165,7 +165,7 @@ def test_tap_span_clips_to_real_cells():
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Blocks of a few images and threads for every block, so small inputs exercise the thread pool."""
-    from convpool._engine import direct, fft, gemm, pooling, threads
+    from convpool._backends.numpy import direct, fft, gemm, pooling, threads
 
     for module, name in [
         (direct, "DIRECT_BLOCK_BYTES"),
@@ -275,7 +275,7 @@ def test_every_method_on_a_grid_of_small_cases():
 @pytest.mark.parametrize("padding", ["valid", "same", ((1, 1), (2, 2))])
 def test_pool_large_images_cut_into_bands_match_reference(mode, padding, monkeypatch):
     # with 64 KiB blocks one image is too big, so it is processed in bands of a few output rows
-    from convpool._engine import pooling
+    from convpool._backends.numpy import pooling
 
     monkeypatch.setattr(pooling, "POOL_BLOCK_BYTES", 64 * 1024)
     x = rng.normal(size=(2, 70, 60, 16)).astype(np.float32)
@@ -324,8 +324,8 @@ def test_auto_keeps_non_finite_values_local(shape, kernel_shape, spreading, bad)
 )
 def test_planar_is_the_padded_block_channel_first(pad_mode, pad_value, padding):
     # The engine's planes, read by the forward tap loop and the backward kernel gradient, against np.pad.
-    from convpool._engine.direct import planar
-    from convpool._shapes import geometry_2d
+    from convpool._backends.numpy.direct import planar
+    from convpool._plan._shapes import geometry_2d
 
     block = np.arange(2 * 4 * 5 * 3, dtype=np.int16).reshape(2, 4, 5, 3)  # cast to float32 by planar
     pads = ((padding[0],) * 2, (padding[1],) * 2) if padding else ((0, 0), (0, 0))

@@ -15,7 +15,7 @@ from _reference import pool_ref
 from numpy.testing import assert_allclose, assert_array_equal
 
 from convpool import pool, pool_backward
-from convpool._shapes import axis_geometry, output_size
+from convpool._plan._shapes import axis_geometry, output_size
 
 # (size, kernel, stride, dilation, padding per side): a grid torch accepts (padding <= kernel // 2)
 GRID = [
@@ -157,7 +157,7 @@ def test_backward_is_the_adjoint_of_the_forward(mode):
 
 def test_tiles_are_exact_with_dilation_and_ceil_mode(monkeypatch):
     """A small block budget cuts one image into tiles; the result does not change a bit."""
-    from convpool._engine import pooling
+    from convpool._backends.numpy import pooling
 
     rng = np.random.default_rng(16)
     x = rng.standard_normal((1, 61, 47, 4))

@@ -3,7 +3,7 @@
 import pytest
 
 from convpool import conv_geometry, conv_output_shape, conv_padding
-from convpool._shapes import (
+from convpool._plan._shapes import (
     axis_geometry,
     full_padding,
     has_padding_only_window,

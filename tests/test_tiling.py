@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from _reference import conv_ref, pool_ref
 
-from convpool import _validate, convolve, convolve_backward, pool, pool_backward
-from convpool._engine import choose, pooling, tiles
-from convpool._shapes import band, bands, geometry_2d
+from convpool import convolve, convolve_backward, pool, pool_backward
+from convpool._backends.numpy import choose, pooling, tiles
+from convpool._plan import checks as _validate
+from convpool._plan._shapes import band, bands, geometry_2d
 
 PAD_MODES = [("constant", 0), ("constant", 2.5), ("edge", 0), ("reflect", 0), ("symmetric", 0), ("wrap", 0)]
 PADDINGS = ["same", "valid", "full", ((3, 0), (1, 4)), ((9, 1), (0, 7))]
@@ -137,7 +138,7 @@ def test_big_image_takes_tiles_and_matches_untiled(rng, monkeypatch):
     calls = []
     real = choose.plan
     monkeypatch.setattr(tiles, "TILE_FROM_BYTES", 0)
-    monkeypatch.setattr("convpool._engine.direct.FLAT_BLOCK_BYTES", 16 * 1024)
+    monkeypatch.setattr("convpool._backends.numpy.direct.FLAT_BLOCK_BYTES", 16 * 1024)
     monkeypatch.setattr(choose, "plan", lambda *a, **kw: calls.append(real(*a, **kw)) or calls[-1])
     np.testing.assert_array_equal(convolve(x, k, "same", method="direct"), whole)
     assert calls and len(calls[0]) > 4

@@ -32,8 +32,8 @@ def engine_must_not_run(monkeypatch, request):
         raise AssertionError("the engine ran on invalid input")
 
     # sys.modules: the attribute convpool.pool is the function, not the module
-    monkeypatch.setattr(sys.modules["convpool.conv"], "correlate", forbidden)
-    monkeypatch.setattr(sys.modules["convpool.pool"], "pool_windows", forbidden)
+    monkeypatch.setattr(sys.modules["convpool._api.conv"], "correlate", forbidden)
+    monkeypatch.setattr(sys.modules["convpool._api.pool"], "pool_windows", forbidden)
 
 
 CONV_CASES = [

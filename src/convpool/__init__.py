@@ -1,7 +1,7 @@
 """convpool: 2-D convolution (cross-correlation) and pooling over batches of images, in NumPy."""
 
 from . import kernels
-from .conv import (
+from ._api.conv import (
     convolve,
     convolve_channels,
     convolve_grayscale,
@@ -9,11 +9,11 @@ from .conv import (
     convolve_grayscale_same,
     convolve_grayscale_valid,
 )
-from .grad import convolve_backward, pool_backward
-from .lazy import DaskPlan, dask_plan
-from .pool import pool
-from .shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding, conv_transpose_output_shape
-from .transpose import convolve_transpose, convolve_transpose_backward
+from ._api.grad import convolve_backward, pool_backward
+from ._api.lazy import DaskPlan, dask_plan
+from ._api.pool import pool
+from ._api.shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding, conv_transpose_output_shape
+from ._api.transpose import convolve_transpose, convolve_transpose_backward
 
 __version__ = "0.1.0"
 

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _shapes
-from . import _validate as check
+from ._plan import _shapes
+from ._plan import checks as check
 
 __all__ = ["CONVENTIONS", "Convention", "convention_padding", "explorer_table", "same_table"]
 

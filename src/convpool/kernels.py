@@ -32,8 +32,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import conv, exercise
-from ._dispatch import routed
+from . import exercise
+from ._api import conv
+from ._api.dispatch import routed
 
 __all__ = [
     "BANK",

@@ -3,7 +3,7 @@
 A 6000x4000 photo is 288 MB as float32 and 576 MB as float64: holding the
 filtered image as floats, and then a rescaled copy, is what made ``convpool
 filter`` peak at 2.4 GB. Here each band of output rows is computed from its
-input rows plus the halo the kernel needs (:func:`convpool._shapes.band`, the
+input rows plus the halo the kernel needs (:func:`convpool._plan._shapes.band`, the
 same arithmetic as the engine's tiles), converted to pixels and dropped, so
 only the input, the pixels and one band of floats are alive at once.
 ``--rescale minmax`` and ``abs`` need the whole image's range first: a
@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from .._shapes import band, bands
+from .._plan._shapes import band, bands
 from ._common import progress
 from ._write import as_pixels, picture_plan, write_picture
 
@@ -82,7 +82,7 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
     Returns the notices of :func:`convpool.cli._write.write_picture`.
     """
     from .. import imageio
-    from .._validate import fits
+    from .._plan.checks import fits
     from ._io import compute
 
     fmt = imageio.IMAGE_SUFFIXES[job.dst.suffix.lower()]

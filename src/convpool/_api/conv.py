@@ -1,0 +1,299 @@
+"""Convolution (cross-correlation, as in deep learning) and the exercise's six convolution functions.
+
+:func:`convolve` is the general operation; the others are thin adapters that
+check their own argument shapes, reshape, and call it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backends.numpy import correlate
+from .._backends.numpy.grouped import dense_kernels, depthwise
+from .._backends.numpy.grouped_gemm import correlate_grouped, fits_blocks
+from .._plan import checks as check
+from .dispatch import routed
+
+__all__ = [
+    "convolve",
+    "convolve_channels",
+    "convolve_grayscale",
+    "convolve_grayscale_padding",
+    "convolve_grayscale_same",
+    "convolve_grayscale_valid",
+]
+
+_IMAGES4 = "(m, h, w, c)"
+_IMAGES3 = "(m, h, w)"
+
+
+@routed("images")
+def convolve(
+    images,
+    kernels,
+    padding="same",
+    stride=(1, 1),
+    *,
+    dilation=(1, 1),
+    pad_mode: str = "constant",
+    pad_value: float = 0,
+    method: str = "auto",
+    threads: int | None = None,
+    dtype=None,
+    groups: int = 1,
+) -> np.ndarray:
+    """Convolve a batch of multi-channel images with several kernels.
+
+    Cross-correlation, as in deep-learning libraries (the kernel is not flipped)::
+
+        out[n, i, j, o] = sum_{a, b, k} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernels[a, b, k, o]
+
+    where ``xp`` is ``images`` padded as ``padding`` and ``pad_mode`` say. With
+    ``groups = G`` (as PyTorch's ``conv2d(groups=)``), output ``o`` reads only the
+    ``cg = c // G`` channels of its group ``g = o // (nc // G)``::
+
+        out[n, i, j, o] = sum_{a, b, k < cg} xp[n, i*sh + a*dh, j*sw + b*dw, g*cg + k] * kernels[a, b, k, o]
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w, c)
+        ``m`` images of ``h`` x ``w`` pixels and ``c`` channels. Any real dtype.
+    kernels : array_like, shape (kh, kw, c // groups, nc)
+        ``nc`` kernels of ``kh`` x ``kw`` taps over the ``c`` channels (over
+        their group's ``c // groups`` channels when ``groups > 1``).
+    padding : {'same', 'valid', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
+        ``'valid'``: none. ``'same'``: enough for ``ceil(h / sh)`` x ``ceil(w / sw)``
+        outputs, the odd cell at the bottom/right. ``'full'``: ``(k - 1) * d`` on
+        every side. ``(ph, pw)``: ``ph`` rows on top and bottom, ``pw`` columns left
+        and right.
+    stride : int or (sh, sw), default (1, 1)
+        Step between windows, each ``>= 1``.
+    dilation : int or (dh, dw), default (1, 1)
+        Step between kernel taps, each ``>= 1``.
+    pad_mode : {'constant', 'edge', 'reflect', 'symmetric', 'wrap'}
+        How padded cells are filled, as in :func:`numpy.pad`. For a row
+        ``a b c d``, two cells of padding on the left read: constant ``v v``,
+        edge ``a a``, reflect ``c b`` (edge not repeated), symmetric ``b a``
+        (edge repeated), wrap ``c d``.
+    pad_value : float, default 0
+        The fill of ``pad_mode='constant'``.
+    method : {'auto', 'direct', 'gemm', 'fft'}, default 'auto'
+        How to compute; every method gives the same result up to rounding.
+        ``'direct'``: a multiply-add per non-zero kernel tap (rank-1 kernels as
+        two 1-D passes), best for small kernels and few channels. ``'gemm'``:
+        per-block im2col and one matrix product, best when ``c * nc`` is large.
+        ``'fft'``: products of 2-D spectra, best for large kernels (its
+        rounding error grows with the image's dynamic range). ``'auto'`` picks
+        by a cost model (see ``docs/performance.md``).
+    threads : int, optional
+        Threads working on batch blocks at once. Default: the environment
+        variable ``CONVPOOL_NUM_THREADS``, else the number of usable cores.
+        The result does not depend on it.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned. ``None``: the
+        rules under Returns. ``float32`` halves the memory traffic of integer
+        images (uint8 photos): they are converted block by block, never as a
+        whole-batch copy; sums of 8-bit pixels stay exact up to 2**24 / 255
+        taps.
+    groups : int, default 1
+        Split channels and kernels into this many groups, each convolved on its
+        own; it must divide ``c`` and ``nc``. ``groups == c`` with kernels
+        ``(kh, kw, 1, nc)`` is depthwise convolution (``nc = k * c``: a channel
+        multiplier ``k``, output ``o`` reading channel ``o // k``).
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, nc)
+        A new array of ``dtype``; by default the widest floating dtype among
+        images and kernels (float32 stays float32, even with an integer
+        kernel); float64 when both are integer or bool (sums never wrap);
+        float32 for float16.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric arrays; non-integer stride, dilation or padding; a
+        ``dtype`` that is not a dtype.
+    ValueError
+        Wrong number of dimensions, channel mismatch, ``groups`` not dividing
+        ``c`` and ``nc`` (or kernels not ``(kh, kw, c // groups, nc)``), empty kernels, unknown
+        padding word or pad_mode, stride or dilation below 1, negative padding,
+        a dilated kernel larger than the padded image, or a ``dtype`` other
+        than float32 and float64.
+
+    Notes
+    -----
+    Along each axis ``out = (in + before + after - (k - 1) * d - 1) // s + 1``
+    (see :func:`convpool.conv_output_shape`). Memory beyond the output is
+    bounded: the batch is processed in blocks of a few MiB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve
+    >>> images = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> kernels = np.ones((2, 2, 1, 1))
+    >>> convolve(images, kernels, padding="valid", stride=2)[0, :, :, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    >>> two = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], axis=-1)[None]  # channels of 1s and 2s
+    >>> convolve(two, np.ones((1, 1, 1, 4)), padding="valid", groups=2)[0, 0, 0]  # depthwise, 2 per channel
+    array([1., 1., 2., 2.])
+    """
+    images, kernels, geometry, mode, fill = check.conv_arguments(
+        images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
+    )
+    how = check.choice(method, "method", check.CONV_METHODS)
+    workers = check.threads(threads)
+    dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype)
+    if groups != 1 and kernels.shape[2] == 1:
+        return depthwise(images, kernels, geometry, mode, fill, dtype, workers)
+    if groups != 1 and how in ("auto", "gemm") and fits_blocks(images.shape, kernels.shape, geometry, dtype):
+        return correlate_grouped(images, kernels, geometry, mode, fill, dtype, groups)  # 1/G of the dense flops
+    if groups != 1:  # a method asked for by name, or an image to tile: the block-diagonal dense kernels
+        kernels = dense_kernels(kernels, groups)
+    return correlate(images, kernels, geometry, mode, fill, dtype, how, workers)
+
+
+@routed("images")
+def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
+    """Convolve multi-channel images with one kernel, summing over channels.
+
+    ``out[n, i, j] = sum_{a, b, k} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b, k]``
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w, c)
+    kernel : array_like, shape (kh, kw, c)
+    padding, stride
+        As in :func:`convolve`.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type of the work and the result, as in :func:`convolve`.
+    **options
+        ``dilation``, ``pad_mode``, ``pad_value``, ``method``, ``threads`` as in :func:`convolve`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_channels
+    >>> convolve_channels(np.ones((2, 5, 5, 3)), np.ones((3, 3, 3)), padding="valid").shape
+    (2, 3, 3)
+    """
+    images = check.as_array(images, "images", 4, _IMAGES4)
+    kernel = check.as_array(kernel, "kernel", 3, "(kh, kw, c)")
+    check.nonempty(kernel, "kernel", "kh, kw, c", (0, 1, 2))
+    check.channels_match(images.shape[3], kernel.shape[2], images.shape, kernel.shape, "kernel")
+    return convolve(images, kernel[..., None], padding, stride, dtype=dtype, **options)[..., 0]
+
+
+@routed("images")
+def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
+    """Convolve grayscale images with one kernel.
+
+    ``out[n, i, j] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw] * kernel[a, b]``
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+    padding, stride
+        As in :func:`convolve`: ``'same'``, ``'valid'``, ``'full'``, ``(ph, pw)``, ...
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type of the work and the result, as in :func:`convolve`.
+    **options
+        ``dilation``, ``pad_mode``, ``pad_value``, ``method``, ``threads`` as in :func:`convolve`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow)
+        ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``, likewise ``ow``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale
+    >>> convolve_grayscale(np.ones((1, 28, 28)), np.ones((3, 3)), padding="valid", stride=(2, 2)).shape
+    (1, 13, 13)
+    """
+    images = check.as_array(images, "images", 3, _IMAGES3)
+    kernel = check.as_array(kernel, "kernel", 2, "(kh, kw)")
+    check.nonempty(images, "images", "h, w", (1, 2))
+    check.nonempty(kernel, "kernel", "kh, kw", (0, 1))
+    return convolve(images[..., None], kernel[:, :, None, None], padding, stride, dtype=dtype, **options)[..., 0]
+
+
+def convolve_grayscale_valid(images, kernel) -> np.ndarray:
+    """Valid convolution of grayscale images: no padding.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+
+    Returns
+    -------
+    ndarray, shape (m, h - kh + 1, w - kw + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale_valid
+    >>> convolve_grayscale_valid(np.ones((2, 28, 28)), np.ones((3, 3))).shape
+    (2, 26, 26)
+    """
+    return convolve_grayscale(images, kernel, padding="valid")
+
+
+def convolve_grayscale_same(images, kernel) -> np.ndarray:
+    """Same convolution of grayscale images: zero padding keeps ``h`` x ``w``.
+
+    The total padding ``k - 1`` per axis is split ``(k - 1) // 2`` before and
+    the rest after, so an even kernel puts its extra row/column at the
+    bottom/right.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+
+    Returns
+    -------
+    ndarray, shape (m, h, w)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale_same
+    >>> convolve_grayscale_same(np.ones((2, 28, 28)), np.ones((4, 3))).shape
+    (2, 28, 28)
+    """
+    return convolve_grayscale(images, kernel, padding="same")
+
+
+def convolve_grayscale_padding(images, kernel, padding) -> np.ndarray:
+    """Convolution of grayscale images with explicit zero padding.
+
+    Parameters
+    ----------
+    images : array_like, shape (m, h, w)
+    kernel : array_like, shape (kh, kw)
+    padding : (ph, pw)
+        ``ph`` zero rows above and below, ``pw`` zero columns left and right
+        (any padding :func:`convolve` accepts also works).
+
+    Returns
+    -------
+    ndarray, shape (m, h + 2 * ph - kh + 1, w + 2 * pw - kw + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_grayscale_padding
+    >>> convolve_grayscale_padding(np.ones((2, 28, 28)), np.ones((3, 3)), (2, 4)).shape
+    (2, 30, 34)
+    """
+    return convolve_grayscale(images, kernel, padding=padding)

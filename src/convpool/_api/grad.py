@@ -1,0 +1,308 @@
+"""Backward passes: gradients of :func:`convolve` and :func:`pool` for training CNNs.
+
+Both are built on the forward machinery (one engine behind every door):
+
+* ``grad_images`` of a stride-1 convolution is itself a convolution (the
+  forward :func:`~convpool.convolve`, so a faster engine speeds it up too) of
+  ``grad_output`` with the spatially flipped, channel-transposed kernels under
+  ``'full'`` padding, cropped to the input's cells when the padding is
+  constant; for larger strides it is the exact transpose of the engine's tap
+  loop (each tap's ``grad_output @ kernels[a, b].T`` added into the same
+  strided :func:`~convpool._backends.numpy.blocking.tap_view` the forward pass read).
+* ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
+  grad_output.reshape(-1, nc)``, block by block over the batch: for a few
+  channels at stride 1 as dot products on the engine's flattened planes
+  (:func:`~convpool._backends.numpy.direct.planar`) on its thread pool, for many
+  channels one im2col GEMM per block.
+* The gradient with respect to the *padded* images is folded back onto the
+  source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
+* Pooling, block by block on the engine's thread pool: average and sum spread
+  each window's gradient over its taps with the same tap views; max and min
+  compare every tap with the block's forward result from the engine's
+  :func:`~convpool._backends.numpy.pool_windows` and hand the gradient to the first
+  winner in row-major window order.
+
+Working memory beyond the results is bounded as in the forward pass: the
+batch goes through in blocks (:func:`~convpool._backends.numpy.blocking.batch_blocks`;
+a few MiB for the tap loops, :data:`IM2COL_BLOCK_BYTES` for an im2col kernel
+gradient, :data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs
+folding), never as a whole im2col matrix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backends.numpy import pool_windows
+from .._backends.numpy.blocking import BLOCK_BYTES, batch_blocks
+from .._backends.numpy.conv_grad import fold_padding, images_grad, kernels_grad
+from .._backends.numpy.grouped import dense_kernels, depthwise_backward, group_diagonal
+from .._backends.numpy.grouped_gemm import fits_blocks, grouped_kernels_grad
+from .._backends.numpy.pool_grad import spread_grad, tiles_exactly, winner_grad
+from .._backends.numpy.threads import resolve_threads, run_blocks
+from .._plan import checks as check
+from .._plan._shapes import average_divisor
+from .dispatch import check_wrt, routed, selected_gradients
+
+__all__ = ["convolve_backward", "pool_backward"]
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+@routed("grad_output", "images")
+def convolve_backward(
+    grad_output,
+    images,
+    kernels,
+    padding="same",
+    stride=(1, 1),
+    *,
+    dilation=(1, 1),
+    pad_mode: str = "constant",
+    pad_value: float = 0,
+    dtype=None,
+    groups: int = 1,
+    wrt: str = "both",
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
+
+    For ``out = convolve(images, kernels, padding, stride, ...)`` and a loss
+    ``L`` with ``grad_output = dL/dout``::
+
+        grad_kernels[a, b, k, o] = sum_{n, i, j} xp[n, i*sh + a*dh, j*sw + b*dw, k] * g[n, i, j, o]
+        grad_xp[n, p, q, k] = sum_{o; i*sh + a*dh = p; j*sw + b*dw = q} g[n, i, j, o] * kernels[a, b, k, o]
+
+    with ``g = grad_output``, and ``grad_images`` is ``grad_xp`` folded back through the padding: each
+    padded cell's gradient goes to the input cell ``np.pad`` copied it from
+    (``'constant'`` cells depend on no input and are dropped).
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, oh, ow, nc)
+        Gradient of the loss with respect to the forward output; its shape must
+        be exactly the forward output's.
+    images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
+        Exactly as given to :func:`convpool.convolve` (every padding form,
+        stride, dilation, pad mode and group count it accepts). With
+        ``groups = G`` the formulas above run over the group's channels only:
+        ``k`` is ``g*cg + k'`` for output ``o`` of group ``g = o // (nc // G)``.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned, as in
+        :func:`convpool.convolve`; ``None``: the rules under Returns.
+    wrt : {'both', 'images', 'kernels'}, default 'both'
+        Which gradients to compute; the other is returned as ``None``. A
+        network's first layer needs only ``'kernels'`` (its input is the data),
+        which skips the input gradient's work (about half the call), as
+        PyTorch skips inputs that do not require grad. With ``groups > 1``,
+        and for Dask arrays and arrays of other libraries, both are computed
+        and the other dropped.
+
+    Returns
+    -------
+    grad_images : ndarray, shape (m, h, w, c), or None for ``wrt='kernels'``
+    grad_kernels : ndarray, shape (kh, kw, c // groups, nc), or None for ``wrt='images'``
+        New arrays of ``dtype``; by default the floating type NumPy promotes
+        images, kernels and grad_output to (float32 stays float32); integers
+        and bools alone give float64, float16 gives float32.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Whatever :func:`convpool.convolve` raises for the same arguments, and a
+        ``ValueError`` showing both shapes when ``grad_output`` does not have
+        the forward output's shape.
+
+    Notes
+    -----
+    Along each axis ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``.
+    ``kernels -> convolve(x, kernels)`` is linear, and ``grad_kernels`` is its
+    adjoint: ``<convolve(x, k), g> == <k, grad_kernels>`` (constant pad cells
+    enter with their ``pad_value``). ``images -> convolve(images, k)`` is linear
+    when ``pad_value == 0``, and then ``<convolve(x, k), g> == <x, grad_images>``.
+    The cost is about twice the forward pass: one correlation-sized pass for
+    each gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import convolve_backward
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> k = np.ones((2, 2, 1, 1))
+    >>> gx, gk = convolve_backward(np.ones((1, 2, 2, 1)), x, k, padding="valid")
+    >>> gx[0, :, :, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> gk[:, :, 0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> convolve_backward(np.ones((1, 2, 2, 1)), x, k, padding="valid", wrt="kernels")[0] is None
+    True
+    """
+    check_wrt(wrt)  # a bad wrt fails before any work
+    images, kernels, geometry, mode, fill = check.conv_arguments(
+        images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
+    )
+    expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
+    grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
+    dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype, grad.dtype)
+    if groups != 1:
+        return selected_gradients(_grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups), wrt)
+
+    weights = kernels.astype(dtype, copy=False)
+    grad_kernels = grad_images = None
+    if wrt != "images":
+        grad_kernels = kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
+    if wrt != "kernels":
+        grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype)
+    return grad_images, grad_kernels
+
+
+def _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups: int):
+    """Depthwise: its own engine (``grouped``); other groups: per-group GEMMs (``grouped_gemm``).
+
+    An image too big for one block takes the dense block-diagonal kernels' gradient (which tiles), cut back.
+    """
+    if kernels.shape[2] == 1:
+        padded, grad_kernels = depthwise_backward(grad, images, kernels, geometry, mode, fill, dtype)
+        return np.ascontiguousarray(fold_padding(padded, geometry, mode)), grad_kernels
+    weights = kernels.astype(dtype, copy=False)
+    grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype, groups)
+    if fits_blocks(images.shape, kernels.shape, geometry, dtype):
+        return grad_images, grouped_kernels_grad(grad, images, weights, geometry, mode, fill, dtype, groups)
+    dense = kernels_grad(grad, images, dense_kernels(weights, groups), geometry, mode, fill, dtype)  # tiles
+    return grad_images, group_diagonal(dense, groups)
+
+
+def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
+    """``grad_output`` checked to be numeric with exactly the forward output's shape."""
+    grad = check.as_array(value, "grad_output", 4, layout)
+    if grad.shape != tuple(expected):
+        raise ValueError(
+            f"grad_output must have the forward output's shape {tuple(expected)} {layout}, got shape {grad.shape}"
+        )
+    return grad
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+@routed("grad_output", "images")
+def pool_backward(
+    grad_output,
+    images,
+    kernel_shape,
+    stride,
+    mode: str = "max",
+    *,
+    padding="valid",
+    count_include_pad: bool = False,
+    dtype=None,
+    dilation=1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
+    """Gradient of :func:`convpool.pool` with respect to its images.
+
+    Every window passes its ``grad_output`` cell back to the cells it read:
+
+    * ``'max'`` / ``'min'``: all of it to the one cell that won. A tie goes to
+      the **first** winner in window order (row-major: top row first, left to
+      right), as in PyTorch; a NaN wins over numbers (the forward result is
+      NaN), the first NaN if there are several.
+    * ``'avg'``: ``grad_output / count`` to every real cell, with the same
+      ``count`` the forward pass divided by (the real cells in the window, or
+      with ``count_include_pad=True`` its taps inside the padded image:
+      ``kh * kw`` unless ``ceil_mode`` cut the window).
+    * ``'sum'``: ``grad_output`` to every real cell.
+
+    Padded cells never receive gradient. Where windows overlap (stride smaller
+    than the window) a cell's gradients from all its windows add up.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, oh, ow, c)
+        Gradient of the loss with respect to the pooled output; exactly the
+        forward output's shape.
+    images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode
+        Exactly as given to :func:`convpool.pool`.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type the work is done in and returned; ``None``: the
+        rules under Returns. Max/min winners are found in the images' own
+        dtype, so the gradient goes to the same cell whatever ``dtype``.
+
+    Returns
+    -------
+    ndarray, shape (m, h, w, c)
+        A new array of ``dtype``; by default the floating type NumPy promotes
+        images and grad_output to (float32 stays float32, uint8 images with a
+        float32 gradient give float32); integers and bools alone give float64,
+        float16 float32.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Whatever :func:`convpool.pool` raises for the same arguments, and a
+        ``ValueError`` showing both shapes when ``grad_output`` does not have
+        the forward output's shape.
+
+    Notes
+    -----
+    ``oh = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1``, likewise ``ow``;
+    with ``ceil_mode`` rounded up as described in :func:`convpool.pool`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import pool_backward
+    >>> x = np.array([[1.0, 3.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
+    >>> pool_backward(np.ones((1, 1, 1, 1)), x, 2, 2, mode="max")[0, :, :, 0]
+    array([[0., 1.],
+           [0., 0.]])
+    >>> pool_backward(np.ones((1, 1, 1, 1)), x, 2, 2, mode="avg")[0, :, :, 0]
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    images, geometry, mode, include, _ = check.pool_arguments(
+        images, kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode
+    )
+    expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
+    grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
+    dtype = check.compute_dtype(dtype, images.dtype, grad.dtype)
+
+    gh, gw = geometry
+    divisor = average_divisor(geometry, include).astype(dtype) if mode == "avg" else None
+    unpadded = gh.padded == gh.size and gw.padded == gw.size
+    # Windows that tile the image exactly write every cell once: no zero fill needed.
+    tiled = unpadded and tiles_exactly(geometry, images.shape[1:3])
+    grad_images = np.empty(images.shape, dtype=dtype)
+    # padded block and its gradient; per window: a hit mask and the taken mask per tap, the block's best
+    cell, grad_cell = images.dtype.itemsize, dtype.itemsize
+    window = 2 + cell + 2 * grad_cell
+    per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
+
+    def work(rows: slice) -> None:
+        g = grad[rows].astype(dtype, copy=False)
+        if divisor is not None:
+            g = g / divisor
+        if unpadded:
+            out = grad_images[rows]
+            if not tiled:
+                out[...] = 0
+        else:
+            out = np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
+        if mode in ("max", "min"):
+            # The forward result of this block only, while it is in cache; this thread does all of it.
+            best = pool_windows(images[rows], geometry, mode, False, images.dtype, 1)
+            winner_grad(images[rows], best, g, geometry, mode, out)
+        else:
+            spread_grad(g, geometry, out)
+        if not unpadded:
+            grad_images[rows] = fold_padding(out, geometry, "constant")
+
+    run_blocks(work, list(batch_blocks(images.shape[0], per_image, POOL_BLOCK_BYTES)), resolve_threads(None))
+    return grad_images
+
+
+#: Working set of one block of the pooling backward pass (the engine's default).
+POOL_BLOCK_BYTES = BLOCK_BYTES

@@ -1,0 +1,172 @@
+"""``method='auto'``: a cost model that picks direct, gemm or fft, and the dispatcher.
+
+Each method's time is estimated in nanoseconds from the sizes alone, with
+per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
+``auto`` takes the cheapest. With ``P = m * oh * ow`` output pixels,
+``K = kh * kw * c`` taps per output and ``F = fh * fw`` transform points:
+
+``direct``
+    ``P * (passes * PASS_NS + nc * PIXEL_NS)`` where ``passes`` counts, per output channel,
+    one pass per non-zero tap of weight +-1 and two for other weights
+    (``kh + kw`` taps when the kernel is rank-1 and single-channel). Scales
+    with the kernel area and ``c * nc``: best for small kernels, few channels.
+    ``PIXEL_NS`` is the per-output cost of laying out the block and copying
+    the result out.
+``gemm``
+    ``P * K * (GATHER_NS + GATHER_ROW_NS / c)``, the im2col gather (rows of
+    ``c`` contiguous values), plus ``2 * P * K * max(nc, BLAS_WIDTH) * FLOP_NS``
+    BLAS flops (OpenBLAS takes as long for a product of fewer than ~24 columns
+    as for 24), halved for float32. Best when ``c * nc`` is large.
+``fft``
+    ``m * (c + nc) * F * log2(F) * FFT_NS + m * F * c * nc * CMAC_NS``:
+    forward and inverse transforms plus the spectral products, plus
+    ``m * F * MIX_NS`` when ``c > 1`` (one small matrix product per frequency
+    mixes the channels; its call overhead dominates for few channels).
+    Independent of the kernel size: best for large kernels.
+
+The constants are rough (a factor of two either way changes few choices);
+``benchmarks/`` re-measures them and ``tests/test_methods.py`` pins the choices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import direct, fft, gemm
+from .blocking import BLOCK_BYTES
+from .direct import correlate_direct, rank1_all
+from .fft import correlate_fft, fft_shape
+from .gemm import correlate_gemm
+from .threads import resolve_threads
+from .tiles import plan, run_tiles
+
+#: The methods, in the order error messages list them.
+METHODS = ("auto", "direct", "gemm", "fft")
+
+# Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64); the gemm
+# constants refitted in 2026-12 after im2col became one strided copy (docs/performance.md).
+PASS_NS = 0.25
+PIXEL_NS = 1.0
+GATHER_NS = 0.4
+GATHER_ROW_NS = 2.6
+FLOP_NS = 0.0128
+BLAS_WIDTH = 24
+FFT_NS = 0.3
+CMAC_NS = 1.0
+MIX_NS = 150.0
+
+_RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
+_WORKING = {"direct": direct.working_bytes, "gemm": gemm.working_bytes, "fft": fft.working_bytes}
+
+
+def direct_passes(kernels: np.ndarray, dtype) -> int:
+    """Elementwise passes the tap loop makes per output pixel (see the module docstring)."""
+    c = kernels.shape[2]
+    if c == 1:
+        factors = rank1_all(kernels[:, :, 0, :], np.dtype(dtype))
+        weights = [np.concatenate(f) if f is not None else kernels[..., o].ravel() for o, f in enumerate(factors)]
+        weights = np.concatenate(weights)
+    else:
+        weights = kernels.ravel()
+    nonzero = weights[weights != 0]
+    return max(int(np.sum(np.where(np.abs(nonzero) == 1, 1, 2))), 1)
+
+
+def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[str, float]:
+    """Estimated nanoseconds of each method for these sizes; see the module docstring."""
+    m, _, _, c = images_shape
+    kh, kw, _, nc = kernels.shape
+    gh, gw = geometry
+    pixels = m * gh.out * gw.out
+    depth = kh * kw * c
+    fh, fw = fft_shape(geometry)
+    points = fh * fw
+    narrow = np.dtype(dtype).itemsize / 8  # float32 moves and multiplies twice as many per ns
+    direct = pixels * (direct_passes(kernels, dtype) * PASS_NS + nc * PIXEL_NS) * narrow
+    flop = FLOP_NS * narrow * max(1.0, BLAS_WIDTH / nc)
+    gemm = pixels * depth * (GATHER_NS + GATHER_ROW_NS / c) * narrow + 2 * pixels * depth * nc * flop
+    fft = m * (c + nc) * points * math.log2(points) * FFT_NS + m * points * c * nc * CMAC_NS
+    if c > 1:  # mixing channels costs one small matmul per frequency and image
+        fft += m * points * MIX_NS
+    return {"direct": direct, "gemm": gemm, "fft": fft}
+
+
+def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
+    """The method ``auto`` runs: the cheapest by :func:`estimate_costs`."""
+    costs = estimate_costs(images_shape, kernels, geometry, dtype)
+    return min(costs, key=costs.get)
+
+
+def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:
+    """No NaN or inf in the inputs, checked a few MiB at a time (bounded memory, even for one big image)."""
+    if not np.isfinite(kernels).all():
+        return False
+    if images.dtype.kind != "f" or images.size == 0:
+        return True
+    rows = images.reshape(-1, images.shape[-2] * images.shape[-1]) if images.flags.c_contiguous else None
+    if rows is None:  # a strided view: image by image
+        return all(np.isfinite(image).all() for image in images)
+    step = max(1, BLOCK_BYTES // max(1, rows[0].nbytes))
+    return all(np.isfinite(rows[lo : lo + step]).all() for lo in range(0, len(rows), step))
+
+
+def correlate(
+    images, kernels, geometry, pad_mode: str, pad_value, dtype, method: str = "auto", threads: int | None = None
+) -> np.ndarray:
+    """Batched cross-correlation of checked arguments.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernels : ndarray, shape (kh, kw, c, nc)
+    geometry : pair of AxisGeometry (height, width), from ``_shapes.geometry_2d``
+    pad_mode, pad_value : as in ``numpy.pad``
+    dtype : floating dtype to compute and return in
+    method : {'auto', 'direct', 'gemm', 'fft'}
+    threads : int or None
+        Threads over batch blocks; ``None``: ``$CONVPOOL_NUM_THREADS`` or the cores.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, nc), a new array of ``dtype``.
+
+    Notes
+    -----
+    An image whose working set exceeds ``tiles.TILE_FROM_BYTES`` is computed
+    in spatial tiles (see :mod:`~convpool._backends.numpy.tiles`). Kernels holding inf
+    or NaN never run as FFT (``'fft'`` runs the tap loop) or a
+    rank-1 split, so every method gives the definition's NaN and inf.
+    """
+    dtype = np.dtype(dtype)
+    if method == "auto":
+        method = choose_method(images.shape, kernels, geometry, dtype)
+        if method == "fft" and not all_finite(images, kernels):  # the FFT smears one NaN over a block
+            method = "direct"
+    elif method == "fft" and not np.isfinite(kernels).all():
+        method = "direct"  # a kernel's inf or NaN would spread over the whole spectrum
+    threads = resolve_threads(threads)
+
+    def working(g) -> tuple[int, int]:
+        return _WORKING[method](kernels, g, images.shape[3], dtype)
+
+    # an empty batch has nothing to tile (and a huge padded image would make millions of empty tiles)
+    tiles = None if images.shape[0] == 0 else plan(geometry, lambda g: working(g)[0], working(geometry)[1])
+    if tiles is None:
+        return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, threads)
+    return _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads)
+
+
+def _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads) -> np.ndarray:
+    """:func:`correlate` of images too big for one block, tile by tile (see ``tiles``)."""
+    run = _RUN[method]
+    # the tap loop sums in the whole image's tap order, so its tiles round like the whole image
+    extra = {"whole": geometry} if method == "direct" else {}
+    out = np.empty((images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3]), dtype=dtype)
+
+    def compute(tile, tile_geometry):
+        return run(tile, kernels, tile_geometry, pad_mode, pad_value, dtype, 1, **extra)
+
+    # BLAS threads the GEMM paths itself (see gemm.py): their tiles run one after another
+    return run_tiles(compute, images, geometry, out, tiles, pad_mode, 1 if method == "gemm" else threads)

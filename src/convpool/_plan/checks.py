@@ -1,0 +1,377 @@
+"""Argument checking at the public boundary.
+
+Every public function runs its arguments through these helpers before any
+work. A wrong type is a ``TypeError``, a wrong value or shape a ``ValueError``;
+each message names the argument, what is accepted and what was received.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+from .._backends.numpy import METHODS as CONV_METHODS  # noqa: F401  (re-exported: the engine owns its methods)
+from ._shapes import PADDING_WORDS, AxisGeometry, geometry_2d, has_padding_only_window
+
+PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+POOL_MODES = ("max", "avg", "min", "sum")
+
+# Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
+_NUMERIC_KINDS = "biuf"
+
+
+def as_array(value, name: str, ndim: int, layout: str, hints: dict[int, str] | None = None) -> np.ndarray:
+    """``np.asarray(value)`` checked to be real-numeric with ``ndim`` dimensions.
+
+    ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``;
+    ``hints`` maps a wrong number of dimensions to what to do about it.
+    """
+    if value is None:
+        raise TypeError(f"{name} must be a numeric array of shape {layout}, got None")
+    _refuse_grad_tensor(value, name)
+    try:
+        with warnings.catch_warnings():
+            # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
+            warnings.simplefilter("error")
+            array = np.asarray(value)
+    except (ValueError, TypeError, Warning) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular numeric array of shape {layout}: {exc}") from None
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {array.dtype}")
+    if array.ndim != ndim:
+        hint = (hints or {}).get(array.ndim)
+        raise ValueError(
+            f"{name} must be a {ndim}-D array of shape {layout}, got {array.ndim}-D shape {array.shape}"
+            + (f"; {hint}" if hint else "")
+        )
+    return array
+
+
+def _refuse_grad_tensor(value, name: str) -> None:
+    """A PyTorch tensor that records gradients cannot become a NumPy array: say what to do.
+
+    Recognised by its class's module and attribute, so torch is never imported here.
+    """
+    if type(value).__module__.split(".")[0] == "torch" and getattr(value, "requires_grad", False) is True:
+        raise TypeError(
+            f"{name} is a torch tensor with requires_grad=True, which NumPy cannot read; pass {name}.detach() "
+            "(convpool records no autograd graph: its backward passes are convolve_backward and pool_backward)"
+        )
+
+
+def nonempty(array: np.ndarray, name: str, layout: str, axes) -> None:
+    """Reject zero-length axes (``axes`` index into ``array.shape``)."""
+    if any(array.shape[a] == 0 for a in axes):
+        raise ValueError(f"{name} must not be empty along {layout} (batch excepted), got shape {array.shape}")
+
+
+def _integer(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    return int(value)
+
+
+def int_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, each ``>= minimum``, as a pair."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # np.array(2) is a scalar, not a sequence
+    if isinstance(value, (tuple, list, np.ndarray)):
+        items = list(value)
+        if len(items) != 2:
+            raise ValueError(f"{name} must be an int or a pair (height, width), got {len(items)} values: {value!r}")
+    else:
+        items = [value, value]
+    pair = tuple(_integer(v, name) for v in items)
+    if min(pair) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return pair  # type: ignore[return-value]
+
+
+def padding(value):
+    """A padding word, or per-side pairs ``((top, bottom), (left, right))``.
+
+    Accepted: ``'valid' | 'same' | 'full'``; an int ``p`` (``p`` on every side);
+    ``(ph, pw)`` (``ph`` top and bottom, ``pw`` left and right);
+    ``((top, bottom), (left, right))``. All counts are ints ``>= 0``.
+    """
+    accepted = f"one of {', '.join(repr(w) for w in PADDING_WORDS)}, an int, (ph, pw) or ((top, bottom), (left, right))"
+    if isinstance(value, str):
+        if value not in PADDING_WORDS:
+            raise ValueError(f"padding must be {accepted}, got {value!r}")
+        return value
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"padding must be {accepted}, got {len(value)} values: {value!r}")
+        sides = [v if isinstance(v, (tuple, list)) else (v, v) for v in value]
+        if any(len(s) != 2 for s in sides):
+            raise ValueError(f"padding must be {accepted}, got {value!r}")
+    elif isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        sides = [(value, value), (value, value)]
+    else:
+        raise TypeError(f"padding must be {accepted}, got {value!r}")
+    pairs = tuple(tuple(_padding_count(v, value, accepted) for v in s) for s in sides)
+    if min(min(p) for p in pairs) < 0:
+        raise ValueError(f"padding must not be negative, got {value!r}")
+    return pairs
+
+
+def _padding_count(v, whole, accepted: str) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"padding must be {accepted} (counts are ints), got {whole!r}")
+    return int(v)
+
+
+def choice(value, name: str, accepted) -> str:
+    """``value`` must be one of the strings in ``accepted``."""
+    if not isinstance(value, str) or value not in accepted:
+        listed = ", ".join(repr(a) for a in accepted)
+        raise ValueError(f"{name} must be one of {listed}, got {value!r}")
+    return value
+
+
+def pad_value(value, mode: str) -> float:
+    """A real number; only ``pad_mode='constant'`` may use a non-zero one."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"pad_value must be a real number, got {value!r}")
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"pad_value must fit in a float64, got {value!r}") from None
+    if mode != "constant" and value != 0:
+        raise ValueError(f"pad_value applies only to pad_mode='constant', got pad_mode={mode!r}, pad_value={value!r}")
+    return value
+
+
+def flag(value, name: str) -> bool:
+    """A plain bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def threads(value) -> int | None:
+    """``None`` (the default count) or a positive int: threads over batch blocks."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"threads must be None or a positive int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"threads must be None or a positive int, got {value!r}")
+    return int(value)
+
+
+def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, kernel_name: str) -> None:
+    """The kernel's channel axis must equal the images' ``c``."""
+    if images_c != kernel_c:
+        hint = ""
+        if len(images_shape) == 4 and images_shape[1] == kernel_c:
+            # the usual cause: a PyTorch-style (m, c, h, w) batch
+            hint = (
+                f"; convpool is channels-last, images (m, h, w, c): an (m, c, h, w) batch of shape "
+                f"{tuple(images_shape)} becomes images.transpose(0, 2, 3, 1), shape "
+                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}"
+            )
+        raise ValueError(
+            f"{kernel_name} has {kernel_c} channels (shape {kernel_shape}) but images have "
+            f"{images_c} channels (shape {images_shape}){hint}"
+        )
+
+
+def _check_groups(groups, images_shape, kernels_shape) -> int:
+    """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(kh, kw, c // groups, nc)``."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"groups must be an int, got {groups!r}")
+    groups = int(groups)
+    if groups < 1:
+        raise ValueError(f"groups must be >= 1, got {groups}")
+    if groups == 1:
+        channels_match(images_shape[3], kernels_shape[2], images_shape, kernels_shape, "kernels")
+        return groups
+    c, nc = images_shape[3], kernels_shape[3]
+    if c % groups or nc % groups:
+        raise ValueError(
+            f"groups={groups} must divide the images' {c} channels (shape {images_shape}) and the "
+            f"kernels' {nc} outputs (shape {kernels_shape})"
+        )
+    if kernels_shape[2] != c // groups:
+        raise ValueError(
+            f"with groups={groups} kernels must have c // groups = {c // groups} channels, shape "
+            f"(kh, kw, {c // groups}, nc), got shape {kernels_shape} for images of shape {images_shape}"
+        )
+    return groups
+
+
+def result_dtype(*dtypes) -> np.dtype:
+    """Floating dtype of a convolution or average: float32 stays float32.
+
+    The widest floating dtype among the inputs wins; integer and bool inputs
+    do not widen it (float32 images with an integer kernel give float32, as
+    in PyTorch). With no floating input the result is float64, so an integer
+    sum never wraps. float16 is accumulated and returned in float32.
+    """
+    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == "f"]
+    if not floats:
+        return np.dtype(np.float64)
+    dtype = np.result_type(*floats)
+    if dtype.itemsize < 4:
+        return np.dtype(np.float32)
+    return dtype
+
+
+def memory_limit() -> int:
+    """Bytes no single array can exceed here: the machine's physical memory (``2**63 - 1`` if unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not on a POSIX system
+        return np.iinfo(np.intp).max
+
+
+def _size_text(nbytes: float) -> str:
+    """``nbytes`` in binary units, e.g. ``'58.2 TiB'``."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if nbytes < 1024 or unit == "EiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError  # unreachable
+
+
+def fits(shape, dtype, what: str, because: str) -> None:
+    """``ValueError`` if an array of ``shape`` and ``dtype`` needs more than :func:`memory_limit`.
+
+    Called before any allocation, with Python ints (no overflow), so sizes no
+    machine can hold end in a message naming the arguments (``because``)
+    instead of NumPy's ``MemoryError`` or "array is too big".
+    """
+    nbytes = math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize
+    # NumPy refuses a shape whose nonzero sides multiply past intp ("array is too big"), even empty
+    described = math.prod(max(int(n), 1) for n in shape) * np.dtype(dtype).itemsize
+    limit = memory_limit()
+    if nbytes > limit or described > np.iinfo(np.intp).max:
+        size = f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+        if nbytes <= limit:  # an empty batch of images too big for NumPy to describe
+            size = f"{_size_text(described)} per batch item, more than NumPy can address"
+        raise ValueError(
+            f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: {size}"
+        )
+
+
+def _check_sizes(images, kernels, geometry, dtype, padding, stride, dilation) -> None:
+    """The output, and the padded window of one output (the smallest tile), must fit in memory."""
+    gh, gw = geometry
+    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images.shape}"
+    fits((images.shape[0], gh.out, gw.out, kernels.shape[3]), dtype, "an output", because)
+    because = f"dilation={dilation!r} with kernels of shape {kernels.shape}"
+    fits((gh.extent, gw.extent, images.shape[3]), dtype, "one output's window", because)
+
+
+#: What ``dtype=`` accepts besides ``None``.
+COMPUTE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def compute_dtype(dtype, *dtypes) -> np.dtype:
+    """The ``dtype=`` argument checked: float32 or float64; ``None`` gives :func:`result_dtype` of ``dtypes``."""
+    if dtype is None:
+        return result_dtype(*dtypes)
+    try:
+        wanted = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be numpy.float32, numpy.float64 or None, got {dtype!r}") from None
+    if wanted not in COMPUTE_DTYPES:
+        raise ValueError(
+            f"dtype must be float32 or float64 (the floating type the work is done in and returned) "
+            f"or None (float32 for float32 input, else float64), got {wanted}"
+        )
+    return wanted
+
+
+# The argument names of convolve and pool (``padding``, ``pad_value``) shadow these checks below.
+_check_padding = padding
+_check_pad_value = pad_value
+_check_threads = threads
+
+
+class ConvArguments(NamedTuple):
+    """Checked arguments of :func:`convpool.convolve` (and of its backward pass)."""
+
+    images: np.ndarray
+    kernels: np.ndarray
+    geometry: tuple[AxisGeometry, AxisGeometry]
+    pad_mode: str
+    pad_value: float
+
+
+class PoolArguments(NamedTuple):
+    """Checked arguments of :func:`convpool.pool` (and of its backward pass)."""
+
+    images: np.ndarray
+    geometry: tuple[AxisGeometry, AxisGeometry]
+    mode: str
+    count_include_pad: bool
+    threads: int | None
+
+
+def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value, groups=1) -> ConvArguments:
+    """The checks shared by :func:`convpool.convolve` and :func:`convpool.convolve_backward`.
+
+    In this order (a call with several errors reports the first): arrays,
+    emptiness, groups and channels, padding, stride, dilation, pad mode and value, then
+    the geometry (:func:`~convpool._plan._shapes.geometry_2d` rejects a dilated
+    kernel larger than the padded image). ``method`` and ``threads`` are the
+    caller's to check, after these.
+    """
+    images = as_array(images, "images", 4, "(m, h, w, c)")
+    kernels = as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
+    nonempty(images, "images", "h, w, c", (1, 2, 3))
+    nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
+    _check_groups(groups, images.shape, kernels.shape)
+    pads = _check_padding(padding)
+    strides = int_pair(stride, "stride")
+    dilations = int_pair(dilation, "dilation")
+    mode = choice(pad_mode, "pad_mode", PAD_MODES)
+    fill = _check_pad_value(pad_value, mode)
+    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
+    _check_sizes(images, kernels, geometry, result_dtype(images.dtype, kernels.dtype), padding, stride, dilation)
+    return ConvArguments(images, kernels, geometry, mode, fill)
+
+
+def pool_arguments(
+    images, kernel_shape, stride, mode, padding, count_include_pad, threads=None, dilation=1, ceil_mode=False
+) -> PoolArguments:
+    """The checks shared by :func:`convpool.pool` and :func:`convpool.pool_backward`.
+
+    In this order: array, emptiness, window, stride, mode, padding,
+    ``count_include_pad``, ``threads``, ``dilation``, ``ceil_mode``, then the
+    geometry and the rule that every window holds at least one input cell.
+    ``threads`` is checked here only to keep :func:`convpool.pool`'s order of
+    messages (it came before the geometry there); the backward pass leaves it
+    ``None``.
+    """
+    grayscale = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
+    images = as_array(images, "images", 4, "(m, h, w, c)", {3: grayscale})
+    nonempty(images, "images", "h, w, c", (1, 2, 3))
+    window = int_pair(kernel_shape, "kernel_shape")
+    strides = int_pair(stride, "stride")
+    mode = choice(mode, "mode", POOL_MODES)
+    pads = _check_padding(padding)
+    include = flag(count_include_pad, "count_include_pad")
+    workers = _check_threads(threads)
+    dilations = int_pair(dilation, "dilation")
+    ceil = flag(ceil_mode, "ceil_mode")
+    geometry = geometry_2d(pads, images.shape[1:3], window, strides, dilations, what="kernel_shape", ceil=ceil)
+    if any(has_padding_only_window(g) for g in geometry):
+        sides = tuple((g.before, g.after - g.overhang) for g in geometry)
+        dil = f", dilation {dilations}" if dilations != (1, 1) else ""
+        raise ValueError(
+            f"padding {sides} is too large for pooling window {window} with stride {strides}{dil}: "
+            "some window would cover only padding"
+        )
+    gh, gw = geometry
+    because = f"padding={padding!r}, stride={stride!r} with images of shape {images.shape}"
+    dtype = images.dtype if mode in ("max", "min") else result_dtype(images.dtype)
+    fits((images.shape[0], gh.out, gw.out, images.shape[3]), dtype, "an output", because)
+    return PoolArguments(images, geometry, mode, include, workers)

@@ -1,0 +1,106 @@
+"""Argument checking of :func:`convpool.convolve_transpose` and its backward pass.
+
+The transposed convolution takes a forward convolution's *output* shape and
+gives back an input shape, so its checks run the other way round from
+:func:`convpool._plan.checks.conv_arguments`: the kernels' ``nc`` must match the
+images' channels, and the size of the result is chosen from the sizes the
+forward convolution maps onto the images' (``_shapes.transpose_sizes``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import checks as check
+from ._shapes import AxisGeometry, transpose_axis, transpose_sizes
+
+_AXES = ("height", "width")
+
+
+class TransposeArguments(NamedTuple):
+    """Checked arguments: ``shape`` is the result's ``(m, h, w, c)``; ``geometry`` the forward convolution's."""
+
+    images: np.ndarray
+    kernels: np.ndarray
+    shape: tuple[int, int, int, int]
+    geometry: tuple[AxisGeometry, AxisGeometry]
+
+
+def transpose_arguments(
+    images, kernels, padding, stride, dilation, output_padding, output_shape, groups
+) -> TransposeArguments:
+    """Arrays, groups and channels, padding, stride, dilation, output size; in that order."""
+    images = check.as_array(images, "images", 4, "(m, oh, ow, nc)")
+    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c // groups, nc)")
+    check.nonempty(images, "images", "oh, ow, nc", (1, 2, 3))
+    check.nonempty(kernels, "kernels", "kh, kw, c // groups, nc", (0, 1, 2, 3))
+    groups = _groups(groups, images.shape, kernels.shape)
+    pads = check.padding(padding)
+    strides = check.int_pair(stride, "stride")
+    dilations = check.int_pair(dilation, "dilation")
+    sizes = output_sizes(pads, images.shape[1:3], kernels.shape[:2], strides, dilations, output_padding, output_shape)
+    geometry = tuple(
+        transpose_axis(pads, a, images.shape[1 + a], kernels.shape[a], strides[a], dilations[a], sizes[a])[1]
+        for a in (0, 1)
+    )
+    shape = (images.shape[0], sizes[0], sizes[1], kernels.shape[2] * groups)
+    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images.shape}"
+    check.fits(shape, check.result_dtype(images.dtype, kernels.dtype), "an output", because)
+    return TransposeArguments(images, kernels, shape, geometry)
+
+
+def _groups(groups, images_shape, kernels_shape) -> int:
+    """``groups`` an int ``>= 1`` dividing ``nc``; the kernels' ``nc`` equal to the images' channels."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"groups must be an int, got {groups!r}")
+    if groups < 1:
+        raise ValueError(f"groups must be >= 1, got {groups}")
+    nc = kernels_shape[3]
+    if images_shape[3] != nc:
+        raise ValueError(
+            f"kernels have {nc} outputs (shape {kernels_shape}, (kh, kw, c // groups, nc)) but images have "
+            f"{images_shape[3]} channels (shape {images_shape}, (m, oh, ow, nc)): the transposed convolution "
+            "maps a convolution's nc outputs back to its c channels, with the same kernels"
+        )
+    if nc % groups:
+        raise ValueError(f"groups={groups} must divide the kernels' {nc} outputs (shape {kernels_shape})")
+    return int(groups)
+
+
+def output_sizes(pads, outs, kernel, strides, dilations, output_padding, output_shape) -> tuple[int, int]:
+    """``(h, w)``: from ``output_shape``, or the smallest size plus ``output_padding``, or the default."""
+    if output_padding is not None and output_shape is not None:
+        raise ValueError(
+            f"give output_padding or output_shape, not both (got output_padding={output_padding!r}, "
+            f"output_shape={output_shape!r})"
+        )
+    extra = None if output_padding is None else check.int_pair(output_padding, "output_padding", minimum=0)
+    wanted = None if output_shape is None else check.int_pair(output_shape, "output_shape")
+    sizes = []
+    for a in (0, 1):
+        allowed, default = transpose_sizes(pads, a, outs[a], kernel[a], strides[a], dilations[a])
+        size = default
+        if extra is not None:
+            if extra[a] >= len(allowed):
+                what = "stride" if pads == "same" else "max(stride, dilation)"
+                raise ValueError(f"output_padding {_AXES[a]} must be < {what} = {len(allowed)}, got {output_padding!r}")
+            size = allowed.start + extra[a]
+        elif wanted is not None:
+            size = wanted[a]
+            if size not in allowed:
+                raise ValueError(
+                    f"output_shape {_AXES[a]} {size} is not one of the sizes whose convolution (padding="
+                    f"{pads!r}, stride {strides[a]}, dilation {dilations[a]}) has the images' {outs[a]} rows "
+                    f"or columns: {allowed.start} to {allowed.stop - 1}"
+                )
+        if size < 1:
+            spans = (outs[a] - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1
+            raise ValueError(
+                f"transposed convolution output {_AXES[a]} would be {size}: padding {pads!r} removes more "
+                f"than the {spans} cells that (out - 1) * stride + (kernel - 1) * dilation + 1 gives for "
+                f"images {_AXES[a]} {outs[a]}"
+            )
+        sizes.append(size)
+    return sizes[0], sizes[1]
