@@ -20,3 +20,42 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261121)
+
+
+def _clear_plans() -> None:
+    from convpool._plan import plans, transpose_checks
+
+    for build in (plans.conv_plan, plans.pool_plan, transpose_checks.transpose_plan):
+        build.cache.clear()
+
+
+@pytest.fixture
+def engine_only(monkeypatch):
+    """Calls in this test take the NumPy backend's blocked engine, never its small-work path.
+
+    For tests of the engine's blocks, tiles and threads on inputs small enough
+    for the small-work path. The plan caches are cleared before and after, since
+    a plan records which path it takes.
+    """
+    from convpool._plan import plans
+
+    _clear_plans()
+    monkeypatch.setattr(plans, "SMALL_BYTES", -1)
+    yield
+    _clear_plans()
+
+
+@pytest.fixture(params=["small-path", "engine"])
+def both_paths(request, monkeypatch):
+    """Run the test twice: as the plans choose (small inputs: the small-work path), and on the engine alone.
+
+    Modules of oracle tests use it (``pytestmark = pytest.mark.usefixtures("both_paths")``), so that
+    both ways of computing stay checked against the oracles on the same small cases.
+    """
+    if request.param == "engine":
+        from convpool._plan import plans
+
+        _clear_plans()
+        monkeypatch.setattr(plans, "SMALL_BYTES", -1)
+    yield request.param
+    _clear_plans()

@@ -17,6 +17,8 @@ from convpool import (
     kernels,
 )
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 EDGE_KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])  # the spec's kernel, tasks 0-3
 SHARPEN_KERNEL_3C = kernels.spec_sharpen()  # (3, 3, 3), task 4
 KERNELS_3X3X3X3 = kernels.spec_kernels()  # (3, 3, 3, 3), task 5

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from convpool import conv_geometry, convolve, convolve_backward, pool, pool_backward
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
@@ -644,14 +646,14 @@ def test_backward_on_threads_does_not_depend_on_their_count(monkeypatch, c, nc, 
 @pytest.mark.parametrize(
     ("mode", "window", "stride", "padding"), [("max", 2, 2, 0), ("min", 3, 2, 1), ("avg", 2, 1, 0)]
 )
-def test_pool_backward_on_threads_matches_one_thread_and_torch(monkeypatch, mode, window, stride, padding):
+def test_pool_backward_on_threads_matches_one_thread_and_torch(monkeypatch, engine_only, mode, window, stride, padding):
     torch = pytest.importorskip("torch")
-    import convpool._api.grad
+    from convpool._backends.numpy import backward
 
     rng = np.random.default_rng(14)
     x = rng.integers(0, 4, (30, 6, 7, 2)).astype(np.float64)  # many ties
     g = rng.standard_normal(pool(x, window, stride, mode, padding=padding).shape)
-    monkeypatch.setattr(convpool._api.grad, "POOL_BLOCK_BYTES", 1)
+    monkeypatch.setattr(backward, "POOL_BLOCK_BYTES", 1)  # many blocks on the thread pool (engine_only: no small path)
     results = []
     for threads in ("1", "3"):
         monkeypatch.setenv("CONVPOOL_NUM_THREADS", threads)

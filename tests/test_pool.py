@@ -9,6 +9,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from convpool import pool
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 GRID = np.arange(16).reshape(1, 4, 4, 1)
 NINE = np.arange(1, 10).reshape(1, 3, 3, 1)
 

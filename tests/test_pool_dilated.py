@@ -17,6 +17,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from convpool import pool, pool_backward
 from convpool._plan._shapes import axis_geometry, output_size
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 # (size, kernel, stride, dilation, padding per side): a grid torch accepts (padding <= kernel // 2)
 GRID = [
     (h, k, s, d, p)

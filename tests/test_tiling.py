@@ -20,6 +20,8 @@ from convpool._backends.numpy import choose, pooling, tiles
 from convpool._plan import checks as _validate
 from convpool._plan._shapes import band, bands, geometry_2d
 
+pytestmark = pytest.mark.usefixtures("engine_only")
+
 PAD_MODES = [("constant", 0), ("constant", 2.5), ("edge", 0), ("reflect", 0), ("symmetric", 0), ("wrap", 0)]
 PADDINGS = ["same", "valid", "full", ((3, 0), (1, 4)), ((9, 1), (0, 7))]
 

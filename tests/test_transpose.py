@@ -25,6 +25,8 @@ from convpool import (
     convolve_transpose_backward,
 )
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 # c, nc, groups: plain, wider groups, depthwise, depthwise with a channel multiplier
 GROUPINGS = [(2, 3, 1), (4, 6, 2), (3, 3, 3), (2, 6, 2)]
 # padding, stride, dilation, output_padding (torch's: < max(stride, dilation))

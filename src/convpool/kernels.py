@@ -34,7 +34,8 @@ import numpy as np
 
 from . import exercise
 from ._api import conv
-from ._api.dispatch import routed
+from ._api.dispatch import backend_for
+from ._plan import checks as check
 
 __all__ = [
     "BANK",
@@ -340,7 +341,6 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
-@routed("images")
 def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
     """Filter every channel of a batch with the same 2-D kernel (what an image filter does).
 
@@ -359,9 +359,9 @@ def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarra
 
     Notes
     -----
-    The channels are moved into the batch, ``(m, h, w, c) -> (m * c, h, w, 1)``,
-    and run through :func:`convpool.convolve` once: the work of ``c`` grayscale
-    filters, not of a ``c x c`` kernel bank.
+    This is :func:`convpool.convolve` with the kernel on every channel,
+    ``(kh, kw, 1, c)``, and ``groups=c`` (depthwise): the work of ``c``
+    grayscale filters, not of a ``c x c`` kernel bank.
     A ``dask.array.Array`` of images gives a lazy result, channel chunks kept
     (see ``docs/dask.md``).
 
@@ -372,14 +372,10 @@ def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarra
     >>> np.array_equal(apply(x, identity()), x)
     True
     """
-    images = np.asarray(images)
-    kernel = np.asarray(kernel)
-    if images.ndim != 4:
-        raise ValueError(f"images must be a 4-D array of shape (m, h, w, c), got shape {images.shape}")
-    if kernel.ndim != 2:
-        raise ValueError(f"kernel must be a 2-D array of shape (kh, kw), got shape {kernel.shape}")
-    m, h, w, c = images.shape
-    planes = np.moveaxis(images, 3, 1).reshape(m * c, h, w, 1)
-    out = conv.convolve(planes, kernel[:, :, None, None], padding, stride, **options)
-    oh, ow = out.shape[1:3]
-    return np.moveaxis(out.reshape(m, c, oh, ow), 1, 3).copy()
+    door = backend_for(images)
+    images, kernel = door.prepare(images, "images", "(m, h, w, c)"), door.prepare(kernel, "kernel", "(kh, kw)")
+    (shape, dtype), (kernel_shape, kernel_dtype) = door.meta(images), door.meta(kernel)
+    check.array_meta(shape, dtype, "images", 4, "(m, h, w, c)")
+    check.array_meta(kernel_shape, kernel_dtype, "kernel", 2, "(kh, kw)")
+    bank = door.broadcast(door.add_axis(door.add_axis(kernel)), (*kernel_shape, 1, shape[3]))
+    return conv.convolve(images, bank, padding, stride, groups=shape[3], **options)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backends.numpy import correlate
-from .._backends.numpy.grouped import dense_kernels, depthwise
-from .._backends.numpy.grouped_gemm import correlate_grouped, fits_blocks
 from .._plan import checks as check
-from .dispatch import routed
+from .._plan.plans import conv_plan
+from .dispatch import backend_for
 
 __all__ = [
     "convolve",
@@ -27,7 +25,6 @@ _IMAGES4 = "(m, h, w, c)"
 _IMAGES3 = "(m, h, w)"
 
 
-@routed("images")
 def convolve(
     images,
     kernels,
@@ -140,22 +137,16 @@ def convolve(
     >>> convolve(two, np.ones((1, 1, 1, 4)), padding="valid", groups=2)[0, 0, 0]  # depthwise, 2 per channel
     array([1., 1., 2., 2.])
     """
-    images, kernels, geometry, mode, fill = check.conv_arguments(
-        images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
-    )
-    how = check.choice(method, "method", check.CONV_METHODS)
-    workers = check.threads(threads)
-    dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype)
-    if groups != 1 and kernels.shape[2] == 1:
-        return depthwise(images, kernels, geometry, mode, fill, dtype, workers)
-    if groups != 1 and how in ("auto", "gemm") and fits_blocks(images.shape, kernels.shape, geometry, dtype):
-        return correlate_grouped(images, kernels, geometry, mode, fill, dtype, groups)  # 1/G of the dense flops
-    if groups != 1:  # a method asked for by name, or an image to tile: the block-diagonal dense kernels
-        kernels = dense_kernels(kernels, groups)
-    return correlate(images, kernels, geometry, mode, fill, dtype, how, workers)
+    door = backend_for(images)
+    images = door.prepare(images, "images", _IMAGES4)
+    kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
+    plan = conv_plan(
+        *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
+        method, threads, dtype, lazy=door.LAZY,
+    )  # fmt: skip
+    return door.correlate(plan, images, kernels)
 
 
-@routed("images")
 def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
     """Convolve multi-channel images with one kernel, summing over channels.
 
@@ -183,14 +174,16 @@ def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=No
     >>> convolve_channels(np.ones((2, 5, 5, 3)), np.ones((3, 3, 3)), padding="valid").shape
     (2, 3, 3)
     """
-    images = check.as_array(images, "images", 4, _IMAGES4)
-    kernel = check.as_array(kernel, "kernel", 3, "(kh, kw, c)")
-    check.nonempty(kernel, "kernel", "kh, kw, c", (0, 1, 2))
-    check.channels_match(images.shape[3], kernel.shape[2], images.shape, kernel.shape, "kernel")
-    return convolve(images, kernel[..., None], padding, stride, dtype=dtype, **options)[..., 0]
+    door = backend_for(images)
+    images, kernel = door.prepare(images, "images", _IMAGES4), door.prepare(kernel, "kernel", "(kh, kw, c)")
+    (images_shape, images_dtype), (kernel_shape, kernel_dtype) = door.meta(images), door.meta(kernel)
+    check.array_meta(images_shape, images_dtype, "images", 4, _IMAGES4)
+    check.array_meta(kernel_shape, kernel_dtype, "kernel", 3, "(kh, kw, c)")
+    check.nonempty(kernel_shape, "kernel", "kh, kw, c", (0, 1, 2))
+    check.channels_match(images_shape[3], kernel_shape[2], images_shape, kernel_shape, "kernel")
+    return convolve(images, door.add_axis(kernel), padding, stride, dtype=dtype, **options)[..., 0]
 
 
-@routed("images")
 def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
     """Convolve grayscale images with one kernel.
 
@@ -219,11 +212,15 @@ def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=N
     >>> convolve_grayscale(np.ones((1, 28, 28)), np.ones((3, 3)), padding="valid", stride=(2, 2)).shape
     (1, 13, 13)
     """
-    images = check.as_array(images, "images", 3, _IMAGES3)
-    kernel = check.as_array(kernel, "kernel", 2, "(kh, kw)")
-    check.nonempty(images, "images", "h, w", (1, 2))
-    check.nonempty(kernel, "kernel", "kh, kw", (0, 1))
-    return convolve(images[..., None], kernel[:, :, None, None], padding, stride, dtype=dtype, **options)[..., 0]
+    door = backend_for(images)
+    images, kernel = door.prepare(images, "images", _IMAGES3), door.prepare(kernel, "kernel", "(kh, kw)")
+    (images_shape, images_dtype), (kernel_shape, kernel_dtype) = door.meta(images), door.meta(kernel)
+    check.array_meta(images_shape, images_dtype, "images", 3, _IMAGES3)
+    check.array_meta(kernel_shape, kernel_dtype, "kernel", 2, "(kh, kw)")
+    check.nonempty(images_shape, "images", "h, w", (1, 2))
+    check.nonempty(kernel_shape, "kernel", "kh, kw", (0, 1))
+    kernels = door.add_axis(door.add_axis(kernel))
+    return convolve(door.add_axis(images), kernels, padding, stride, dtype=dtype, **options)[..., 0]
 
 
 def convolve_grayscale_valid(images, kernel) -> np.ndarray:

@@ -33,16 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backends.numpy import pool_windows
-from .._backends.numpy.blocking import BLOCK_BYTES, batch_blocks
-from .._backends.numpy.conv_grad import fold_padding, images_grad, kernels_grad
-from .._backends.numpy.grouped import dense_kernels, depthwise_backward, group_diagonal
-from .._backends.numpy.grouped_gemm import fits_blocks, grouped_kernels_grad
-from .._backends.numpy.pool_grad import spread_grad, tiles_exactly, winner_grad
-from .._backends.numpy.threads import resolve_threads, run_blocks
-from .._plan import checks as check
-from .._plan._shapes import average_divisor
-from .dispatch import check_wrt, routed, selected_gradients
+from .._plan.plans import conv_plan, pool_plan
+from .dispatch import backend_for, check_wrt
 
 __all__ = ["convolve_backward", "pool_backward"]
 
@@ -50,7 +42,6 @@ __all__ = ["convolve_backward", "pool_backward"]
 # --------------------------------------------------------------------------- convolution
 
 
-@routed("grad_output", "images")
 def convolve_backward(
     grad_output,
     images,
@@ -141,54 +132,20 @@ def convolve_backward(
     True
     """
     check_wrt(wrt)  # a bad wrt fails before any work
-    images, kernels, geometry, mode, fill = check.conv_arguments(
-        images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
-    )
-    expected = (images.shape[0], geometry[0].out, geometry[1].out, kernels.shape[3])
-    grad = _grad_output(grad_output, expected, "(m, oh, ow, nc)")
-    dtype = check.compute_dtype(dtype, images.dtype, kernels.dtype, grad.dtype)
-    if groups != 1:
-        return selected_gradients(_grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups), wrt)
-
-    weights = kernels.astype(dtype, copy=False)
-    grad_kernels = grad_images = None
-    if wrt != "images":
-        grad_kernels = kernels_grad(grad, images, weights, geometry, mode, fill, dtype)
-    if wrt != "kernels":
-        grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype)
-    return grad_images, grad_kernels
-
-
-def _grouped_grads(grad, images, kernels, geometry, mode, fill, dtype, groups: int):
-    """Depthwise: its own engine (``grouped``); other groups: per-group GEMMs (``grouped_gemm``).
-
-    An image too big for one block takes the dense block-diagonal kernels' gradient (which tiles), cut back.
-    """
-    if kernels.shape[2] == 1:
-        padded, grad_kernels = depthwise_backward(grad, images, kernels, geometry, mode, fill, dtype)
-        return np.ascontiguousarray(fold_padding(padded, geometry, mode)), grad_kernels
-    weights = kernels.astype(dtype, copy=False)
-    grad_images = images_grad(grad, weights, geometry, mode, images.shape, dtype, groups)
-    if fits_blocks(images.shape, kernels.shape, geometry, dtype):
-        return grad_images, grouped_kernels_grad(grad, images, weights, geometry, mode, fill, dtype, groups)
-    dense = kernels_grad(grad, images, dense_kernels(weights, groups), geometry, mode, fill, dtype)  # tiles
-    return grad_images, group_diagonal(dense, groups)
-
-
-def _grad_output(value, expected: tuple, layout: str) -> np.ndarray:
-    """``grad_output`` checked to be numeric with exactly the forward output's shape."""
-    grad = check.as_array(value, "grad_output", 4, layout)
-    if grad.shape != tuple(expected):
-        raise ValueError(
-            f"grad_output must have the forward output's shape {tuple(expected)} {layout}, got shape {grad.shape}"
-        )
-    return grad
+    door = backend_for(grad_output, images)
+    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)")
+    images = door.prepare(images, "images", "(m, h, w, c)")
+    kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
+    plan = conv_plan(
+        *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
+        dtype=dtype, grad=door.meta(grad), lazy=door.LAZY,
+    )  # fmt: skip
+    return door.correlate_backward(plan, grad, images, kernels, wrt)
 
 
 # --------------------------------------------------------------------------- pooling
 
 
-@routed("grad_output", "images")
 def pool_backward(
     grad_output,
     images,
@@ -263,46 +220,11 @@ def pool_backward(
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
-    images, geometry, mode, include, _ = check.pool_arguments(
-        images, kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode
-    )
-    expected = (images.shape[0], geometry[0].out, geometry[1].out, images.shape[3])
-    grad = _grad_output(grad_output, expected, "(m, oh, ow, c)")
-    dtype = check.compute_dtype(dtype, images.dtype, grad.dtype)
-
-    gh, gw = geometry
-    divisor = average_divisor(geometry, include).astype(dtype) if mode == "avg" else None
-    unpadded = gh.padded == gh.size and gw.padded == gw.size
-    # Windows that tile the image exactly write every cell once: no zero fill needed.
-    tiled = unpadded and tiles_exactly(geometry, images.shape[1:3])
-    grad_images = np.empty(images.shape, dtype=dtype)
-    # padded block and its gradient; per window: a hit mask and the taken mask per tap, the block's best
-    cell, grad_cell = images.dtype.itemsize, dtype.itemsize
-    window = 2 + cell + 2 * grad_cell
-    per_image = (gh.padded * gw.padded * (cell + grad_cell) + gh.out * gw.out * window) * images.shape[3]
-
-    def work(rows: slice) -> None:
-        g = grad[rows].astype(dtype, copy=False)
-        if divisor is not None:
-            g = g / divisor
-        if unpadded:
-            out = grad_images[rows]
-            if not tiled:
-                out[...] = 0
-        else:
-            out = np.zeros((len(g), gh.padded, gw.padded, g.shape[3]), dtype)
-        if mode in ("max", "min"):
-            # The forward result of this block only, while it is in cache; this thread does all of it.
-            best = pool_windows(images[rows], geometry, mode, False, images.dtype, 1)
-            winner_grad(images[rows], best, g, geometry, mode, out)
-        else:
-            spread_grad(g, geometry, out)
-        if not unpadded:
-            grad_images[rows] = fold_padding(out, geometry, "constant")
-
-    run_blocks(work, list(batch_blocks(images.shape[0], per_image, POOL_BLOCK_BYTES)), resolve_threads(None))
-    return grad_images
-
-
-#: Working set of one block of the pooling backward pass (the engine's default).
-POOL_BLOCK_BYTES = BLOCK_BYTES
+    door = backend_for(grad_output, images)
+    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, c)")
+    images = door.prepare(images, "images", "(m, h, w, c)")
+    plan = pool_plan(
+        *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode,
+        dtype, grad=door.meta(grad), lazy=door.LAZY,
+    )  # fmt: skip
+    return door.pool_backward(plan, grad, images)

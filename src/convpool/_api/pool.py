@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backends.numpy import pool_windows
-from .._plan import checks as check
-from .dispatch import routed
+from .._plan.plans import pool_plan
+from .dispatch import backend_for
 
 __all__ = ["pool"]
 
 
-@routed("images")
 def pool(
     images,
     kernel_shape,
@@ -101,12 +99,10 @@ def pool(
     array([[ 5,  6],
            [ 9, 10]])
     """
-    # threads goes through the shared checks only to keep its place in their order.
-    images, geometry, mode, include, workers = check.pool_arguments(
-        images, kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode
-    )
-    if dtype is None and mode in ("max", "min"):
-        dtype = images.dtype
-    else:
-        dtype = check.compute_dtype(dtype, images.dtype)
-    return pool_windows(images, geometry, mode, include, dtype, workers)
+    door = backend_for(images)
+    images = door.prepare(images, "images", "(m, h, w, c)")
+    plan = pool_plan(
+        *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode,
+        dtype, lazy=door.LAZY,
+    )  # fmt: skip
+    return door.pool(plan, images)

@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backends.numpy.conv_grad import fold_padding, images_grad, kernels_grad
-from .._backends.numpy.grouped import dense_kernels, depthwise_backward, group_diagonal
-from .._plan import checks as check
-from .._plan.transpose_checks import transpose_arguments
-from .conv import convolve
-from .dispatch import routed
+from .._plan.transpose_checks import transpose_plan
+from .dispatch import backend_for
 
 __all__ = ["convolve_transpose", "convolve_transpose_backward"]
 
 
-@routed("images")
 def convolve_transpose(
     images,
     kernels,
@@ -114,28 +109,16 @@ def convolve_transpose(
     >>> convolve_transpose(np.ones((1, 4, 4, 8)), np.ones((3, 3, 3, 8)), stride=2).shape  # 'same': 2x larger
     (1, 8, 8, 3)
     """
-    x, k, shape, geometry = transpose_arguments(
-        images, kernels, padding, stride, dilation, output_padding, output_shape, groups
-    )
-    dtype = check.compute_dtype(dtype, x.dtype, k.dtype)
-    gh, gw = geometry
-    if gh.size == 0 or gw.size == 0:  # every window lies in the top or left padding
-        return np.zeros(shape, dtype=dtype)
-    reached = (shape[0], gh.size, gw.size, shape[3])
-    if groups != 1 and k.shape[2] == 1:
-        padded, _ = depthwise_backward(x, None, k, geometry, "constant", 0, dtype, channels=shape[3])
-        result = np.ascontiguousarray(fold_padding(padded, geometry, "constant"))
-    else:
-        weights = (dense_kernels(k, groups) if groups != 1 else k).astype(dtype, copy=False)
-        result = images_grad(x, weights, geometry, "constant", reached, dtype)
-    if reached == shape:
-        return result
-    out = np.zeros(shape, dtype=dtype)  # the bottom rows / right columns no window reaches
-    out[:, : gh.size, : gw.size] = result
-    return out
+    door = backend_for(images)
+    images = door.prepare(images, "images", "(m, oh, ow, nc)")
+    kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
+    plan = transpose_plan(
+        *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
+        dtype, lazy=door.LAZY,
+    )  # fmt: skip
+    return door.transpose(plan, images, kernels)
 
 
-@routed("grad_output", "images")
 def convolve_transpose_backward(
     grad_output,
     images,
@@ -193,29 +176,12 @@ def convolve_transpose_backward(
     >>> gk[:, :, 0, 0]  # 1 * (0, 1, 2) + 2 * (2, 3, 4)
     array([[ 4.,  7., 10.]])
     """
-    x, k, shape, geometry = transpose_arguments(
-        images, kernels, padding, stride, dilation, output_padding, output_shape, groups
-    )
-    grad = check.as_array(grad_output, "grad_output", 4, "(m, h, w, c)")
-    if grad.shape != shape:
-        raise ValueError(
-            f"grad_output must have the shape {shape} (m, h, w, c) of convolve_transpose's result, "
-            f"got shape {grad.shape}"
-        )
-    dtype = check.compute_dtype(dtype, x.dtype, k.dtype, grad.dtype)
-    gh, gw = geometry
-    if gh.size == 0 or gw.size == 0:  # no window reaches the result: nothing depends on images or kernels
-        return np.zeros(x.shape, dtype=dtype), np.zeros(k.shape, dtype=dtype)
-    reached = grad[:, : gh.size, : gw.size]
-    pads = ((gh.before, gh.after), (gw.before, gw.after))
-    grad_images = convolve(reached, k, pads, (gh.stride, gw.stride), dilation=dilation, groups=groups, dtype=dtype)
-    return grad_images, _kernels_grad(x, reached, k, geometry, dtype, groups)
-
-
-def _kernels_grad(grad, images, kernels, geometry, dtype, groups: int) -> np.ndarray:
-    """The kernel gradient of ``convolve(images, kernels)`` under ``geometry`` for output gradient ``grad``."""
-    if groups != 1 and kernels.shape[2] == 1:
-        return depthwise_backward(grad, images, kernels, geometry, "constant", 0, dtype)[1]
-    weights = (dense_kernels(kernels, groups) if groups != 1 else kernels).astype(dtype, copy=False)
-    dense = kernels_grad(grad, images, weights, geometry, "constant", 0, dtype)
-    return group_diagonal(dense, groups) if groups != 1 else dense
+    door = backend_for(grad_output, images)
+    grad = door.prepare(grad_output, "grad_output", "(m, h, w, c)")
+    images = door.prepare(images, "images", "(m, oh, ow, nc)")
+    kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
+    plan = transpose_plan(
+        *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
+        dtype, grad=door.meta(grad), lazy=door.LAZY,
+    )  # fmt: skip
+    return door.transpose_backward(plan, grad, images, kernels)

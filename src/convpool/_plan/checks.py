@@ -11,45 +11,57 @@ import math
 import numbers
 import os
 import warnings
-from typing import NamedTuple
 
 import numpy as np
 
-from .._backends.numpy import METHODS as CONV_METHODS  # noqa: F401  (re-exported: the engine owns its methods)
-from ._shapes import PADDING_WORDS, AxisGeometry, geometry_2d, has_padding_only_window
+from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 POOL_MODES = ("max", "avg", "min", "sum")
+#: ``method=`` of :func:`convpool.convolve`: how the NumPy backend computes (``auto``: its cost model).
+CONV_METHODS = ("auto", "direct", "gemm", "fft")
 
 # Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
 _NUMERIC_KINDS = "biuf"
 
 
-def as_array(value, name: str, ndim: int, layout: str, hints: dict[int, str] | None = None) -> np.ndarray:
-    """``np.asarray(value)`` checked to be real-numeric with ``ndim`` dimensions.
+def as_array(value, name: str, ndim: int | None = None, layout: str = "", hints: dict[int, str] | None = None):
+    """``np.asarray(value)``: the NumPy door's conversion, checked by :func:`array_meta` when ``ndim`` is given.
 
-    ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``;
-    ``hints`` maps a wrong number of dimensions to what to do about it.
+    ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``.
     """
     if value is None:
         raise TypeError(f"{name} must be a numeric array of shape {layout}, got None")
-    _refuse_grad_tensor(value, name)
-    try:
-        with warnings.catch_warnings():
-            # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
-            warnings.simplefilter("error")
-            array = np.asarray(value)
-    except (ValueError, TypeError, Warning) as exc:  # ragged nested lists
-        raise ValueError(f"{name} must be a rectangular numeric array of shape {layout}: {exc}") from None
-    if array.dtype.kind not in _NUMERIC_KINDS:
-        raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {array.dtype}")
-    if array.ndim != ndim:
-        hint = (hints or {}).get(array.ndim)
+    if type(value) is np.ndarray:  # the common case: nothing to convert
+        array = value
+    else:
+        _refuse_grad_tensor(value, name)
+        try:
+            with warnings.catch_warnings():
+                # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
+                warnings.simplefilter("error")
+                array = np.asarray(value)
+        except (ValueError, TypeError, Warning) as exc:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular numeric array of shape {layout}: {exc}") from None
+    if ndim is not None:
+        array_meta(array.shape, array.dtype, name, ndim, layout, hints)
+    return array
+
+
+def array_meta(shape, dtype, name: str, ndim: int, layout: str, hints: dict[int, str] | None = None) -> None:
+    """An array of ``shape`` and ``dtype`` must be real-numeric with ``ndim`` dimensions.
+
+    Metadata only, so every door (NumPy, Dask, other libraries) checks the
+    real shape; ``hints`` maps a wrong number of dimensions to what to do.
+    """
+    if np.dtype(dtype).kind not in _NUMERIC_KINDS:
+        raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {dtype}")
+    if len(shape) != ndim:
+        hint = (hints or {}).get(len(shape))
         raise ValueError(
-            f"{name} must be a {ndim}-D array of shape {layout}, got {array.ndim}-D shape {array.shape}"
+            f"{name} must be a {ndim}-D array of shape {layout}, got {len(shape)}-D shape {tuple(shape)}"
             + (f"; {hint}" if hint else "")
         )
-    return array
 
 
 def _refuse_grad_tensor(value, name: str) -> None:
@@ -64,10 +76,10 @@ def _refuse_grad_tensor(value, name: str) -> None:
         )
 
 
-def nonempty(array: np.ndarray, name: str, layout: str, axes) -> None:
-    """Reject zero-length axes (``axes`` index into ``array.shape``)."""
-    if any(array.shape[a] == 0 for a in axes):
-        raise ValueError(f"{name} must not be empty along {layout} (batch excepted), got shape {array.shape}")
+def nonempty(shape, name: str, layout: str, axes) -> None:
+    """Reject zero-length axes (``axes`` index into ``shape``)."""
+    if any(shape[a] == 0 for a in axes):
+        raise ValueError(f"{name} must not be empty along {layout} (batch excepted), got shape {tuple(shape)}")
 
 
 def _integer(value, name: str) -> int:
@@ -182,7 +194,7 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
         )
 
 
-def _check_groups(groups, images_shape, kernels_shape) -> int:
+def groups(groups, images_shape, kernels_shape) -> int:
     """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(kh, kw, c // groups, nc)``."""
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
         raise TypeError(f"groups must be an int, got {groups!r}")
@@ -260,15 +272,6 @@ def fits(shape, dtype, what: str, because: str) -> None:
         )
 
 
-def _check_sizes(images, kernels, geometry, dtype, padding, stride, dilation) -> None:
-    """The output, and the padded window of one output (the smallest tile), must fit in memory."""
-    gh, gw = geometry
-    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images.shape}"
-    fits((images.shape[0], gh.out, gw.out, kernels.shape[3]), dtype, "an output", because)
-    because = f"dilation={dilation!r} with kernels of shape {kernels.shape}"
-    fits((gh.extent, gw.extent, images.shape[3]), dtype, "one output's window", because)
-
-
 #: What ``dtype=`` accepts besides ``None``.
 COMPUTE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -287,91 +290,3 @@ def compute_dtype(dtype, *dtypes) -> np.dtype:
             f"or None (float32 for float32 input, else float64), got {wanted}"
         )
     return wanted
-
-
-# The argument names of convolve and pool (``padding``, ``pad_value``) shadow these checks below.
-_check_padding = padding
-_check_pad_value = pad_value
-_check_threads = threads
-
-
-class ConvArguments(NamedTuple):
-    """Checked arguments of :func:`convpool.convolve` (and of its backward pass)."""
-
-    images: np.ndarray
-    kernels: np.ndarray
-    geometry: tuple[AxisGeometry, AxisGeometry]
-    pad_mode: str
-    pad_value: float
-
-
-class PoolArguments(NamedTuple):
-    """Checked arguments of :func:`convpool.pool` (and of its backward pass)."""
-
-    images: np.ndarray
-    geometry: tuple[AxisGeometry, AxisGeometry]
-    mode: str
-    count_include_pad: bool
-    threads: int | None
-
-
-def conv_arguments(images, kernels, padding, stride, dilation, pad_mode, pad_value, groups=1) -> ConvArguments:
-    """The checks shared by :func:`convpool.convolve` and :func:`convpool.convolve_backward`.
-
-    In this order (a call with several errors reports the first): arrays,
-    emptiness, groups and channels, padding, stride, dilation, pad mode and value, then
-    the geometry (:func:`~convpool._plan._shapes.geometry_2d` rejects a dilated
-    kernel larger than the padded image). ``method`` and ``threads`` are the
-    caller's to check, after these.
-    """
-    images = as_array(images, "images", 4, "(m, h, w, c)")
-    kernels = as_array(kernels, "kernels", 4, "(kh, kw, c, nc)")
-    nonempty(images, "images", "h, w, c", (1, 2, 3))
-    nonempty(kernels, "kernels", "kh, kw, c, nc", (0, 1, 2, 3))
-    _check_groups(groups, images.shape, kernels.shape)
-    pads = _check_padding(padding)
-    strides = int_pair(stride, "stride")
-    dilations = int_pair(dilation, "dilation")
-    mode = choice(pad_mode, "pad_mode", PAD_MODES)
-    fill = _check_pad_value(pad_value, mode)
-    geometry = geometry_2d(pads, images.shape[1:3], kernels.shape[:2], strides, dilations)
-    _check_sizes(images, kernels, geometry, result_dtype(images.dtype, kernels.dtype), padding, stride, dilation)
-    return ConvArguments(images, kernels, geometry, mode, fill)
-
-
-def pool_arguments(
-    images, kernel_shape, stride, mode, padding, count_include_pad, threads=None, dilation=1, ceil_mode=False
-) -> PoolArguments:
-    """The checks shared by :func:`convpool.pool` and :func:`convpool.pool_backward`.
-
-    In this order: array, emptiness, window, stride, mode, padding,
-    ``count_include_pad``, ``threads``, ``dilation``, ``ceil_mode``, then the
-    geometry and the rule that every window holds at least one input cell.
-    ``threads`` is checked here only to keep :func:`convpool.pool`'s order of
-    messages (it came before the geometry there); the backward pass leaves it
-    ``None``.
-    """
-    grayscale = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
-    images = as_array(images, "images", 4, "(m, h, w, c)", {3: grayscale})
-    nonempty(images, "images", "h, w, c", (1, 2, 3))
-    window = int_pair(kernel_shape, "kernel_shape")
-    strides = int_pair(stride, "stride")
-    mode = choice(mode, "mode", POOL_MODES)
-    pads = _check_padding(padding)
-    include = flag(count_include_pad, "count_include_pad")
-    workers = _check_threads(threads)
-    dilations = int_pair(dilation, "dilation")
-    ceil = flag(ceil_mode, "ceil_mode")
-    geometry = geometry_2d(pads, images.shape[1:3], window, strides, dilations, what="kernel_shape", ceil=ceil)
-    if any(has_padding_only_window(g) for g in geometry):
-        sides = tuple((g.before, g.after - g.overhang) for g in geometry)
-        dil = f", dilation {dilations}" if dilations != (1, 1) else ""
-        raise ValueError(
-            f"padding {sides} is too large for pooling window {window} with stride {strides}{dil}: "
-            "some window would cover only padding"
-        )
-    gh, gw = geometry
-    because = f"padding={padding!r}, stride={stride!r} with images of shape {images.shape}"
-    dtype = images.dtype if mode in ("max", "min") else result_dtype(images.dtype)
-    fits((images.shape[0], gh.out, gw.out, images.shape[3]), dtype, "an output", because)
-    return PoolArguments(images, geometry, mode, include, workers)

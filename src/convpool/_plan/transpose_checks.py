@@ -9,46 +9,81 @@ forward convolution maps onto the images' (``_shapes.transpose_sizes``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import checks as check
+from ._cache import cached
 from ._shapes import AxisGeometry, transpose_axis, transpose_sizes
 
 _AXES = ("height", "width")
 
 
-class TransposeArguments(NamedTuple):
-    """Checked arguments: ``shape`` is the result's ``(m, h, w, c)``; ``geometry`` the forward convolution's."""
+@dataclass(frozen=True)
+class TransposePlan:
+    """A checked transposed convolution: images ``(m, oh, ow, nc)``, kernels ``(kh, kw, c // groups, nc)``.
 
-    images: np.ndarray
-    kernels: np.ndarray
-    shape: tuple[int, int, int, int]
-    geometry: tuple[AxisGeometry, AxisGeometry]
+    ``out`` is the result's ``(m, h, w, c)``; ``geometry`` the forward convolution's, cut to the cells its
+    windows reach (see :func:`~convpool._plan._shapes.transpose_axis`).
+    """
+
+    images: tuple[int, ...]
+    kernels: tuple[int, ...]
+    out: tuple[int, ...]
+    geometry: tuple[AxisGeometry, ...]
+    groups: int
+    dtype: np.dtype
+
+    def with_batch(self, m: int) -> TransposePlan:
+        """The same plan for ``m`` images (a Dask block of the batch)."""
+        return replace(self, images=(m, *self.images[1:]), out=(m, *self.out[1:]))
 
 
-def transpose_arguments(
-    images, kernels, padding, stride, dilation, output_padding, output_shape, groups
-) -> TransposeArguments:
-    """Arrays, groups and channels, padding, stride, dilation, output size; in that order."""
-    images = check.as_array(images, "images", 4, "(m, oh, ow, nc)")
-    kernels = check.as_array(kernels, "kernels", 4, "(kh, kw, c // groups, nc)")
+@cached
+def transpose_plan(
+    images: tuple,
+    images_dtype,
+    kernels: tuple,
+    kernels_dtype,
+    padding,
+    stride,
+    dilation,
+    output_padding,
+    output_shape,
+    groups,
+    dtype=None,
+    grad: tuple | None = None,
+    lazy: bool = False,
+) -> TransposePlan:
+    """Arrays, groups and channels, padding, stride, dilation, output size, ``grad_output``, dtype; in that order."""
+    check.array_meta(images, images_dtype, "images", 4, "(m, oh, ow, nc)")
+    check.array_meta(kernels, kernels_dtype, "kernels", 4, "(kh, kw, c // groups, nc)")
     check.nonempty(images, "images", "oh, ow, nc", (1, 2, 3))
     check.nonempty(kernels, "kernels", "kh, kw, c // groups, nc", (0, 1, 2, 3))
-    groups = _groups(groups, images.shape, kernels.shape)
+    groups = _groups(groups, images, kernels)
     pads = check.padding(padding)
     strides = check.int_pair(stride, "stride")
     dilations = check.int_pair(dilation, "dilation")
-    sizes = output_sizes(pads, images.shape[1:3], kernels.shape[:2], strides, dilations, output_padding, output_shape)
+    sizes = output_sizes(pads, images[1:3], kernels[:2], strides, dilations, output_padding, output_shape)
     geometry = tuple(
-        transpose_axis(pads, a, images.shape[1 + a], kernels.shape[a], strides[a], dilations[a], sizes[a])[1]
-        for a in (0, 1)
+        transpose_axis(pads, a, images[1 + a], kernels[a], strides[a], dilations[a], sizes[a])[1] for a in (0, 1)
     )
-    shape = (images.shape[0], sizes[0], sizes[1], kernels.shape[2] * groups)
-    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images.shape}"
-    check.fits(shape, check.result_dtype(images.dtype, kernels.dtype), "an output", because)
-    return TransposeArguments(images, kernels, shape, geometry)
+    shape = (images[0], sizes[0], sizes[1], kernels[2] * groups)
+    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images}"
+    result = check.result_dtype(images_dtype, kernels_dtype)
+    check.fits((0 if lazy else shape[0], *shape[1:]), result, "an output", because)
+    extra = ()
+    if grad is not None:
+        check.array_meta(*grad, "grad_output", 4, "(m, h, w, c)")
+        if tuple(grad[0]) != shape:
+            raise ValueError(
+                f"grad_output must have the shape {shape} (m, h, w, c) of convolve_transpose's result, "
+                f"got shape {tuple(grad[0])}"
+            )
+        extra = (grad[1],)
+    dtype = check.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
+    return TransposePlan(tuple(images), tuple(kernels), shape, geometry, groups, dtype)
 
 
 def _groups(groups, images_shape, kernels_shape) -> int:

@@ -1,15 +1,37 @@
-"""How the work is done. Only checked arguments reach this package.
+"""The NumPy backend: the six operations on a plan, computed by NumPy on host memory.
 
-``correlate`` computes a batched multi-channel cross-correlation by one of
-three methods (``direct`` tap loop, ``gemm``, ``fft``; ``choose`` holds the
-cost model behind ``method='auto'``) and ``pool_windows`` a batched pooling;
-both work block by block over the batch, and an image too big for a block
-tile by tile (``tiles``), on a thread pool, so memory stays bounded whatever
-the batch and image sizes.
+``correlate``, ``pool``, ``correlate_backward``, ``pool_backward``,
+``transpose`` and ``transpose_backward`` take a plan (:mod:`convpool._plan`)
+and NumPy arrays, and return NumPy arrays. Small calls take the small-work
+path (:mod:`.small`); larger ones the blocked engine: a batched multi-channel
+cross-correlation by one of three methods (``direct`` tap loop, ``gemm``,
+``fft``; ``choose`` holds the cost model behind ``method='auto'``) and a
+batched pooling, block by block over the batch and an image too big for a
+block tile by tile (``tiles``), on a thread pool, so memory stays bounded
+whatever the batch and image sizes.
 """
 
-from .choose import METHODS, choose_method, correlate, estimate_costs
-from .pooling import pool_windows
+from .backward import correlate_backward, pool_backward
+from .choose import choose_method, estimate_costs
+from .door import LAZY, add_axis, broadcast, meta, prepare
+from .forward import correlate, pool
 from .threads import THREADS_ENV, default_threads
+from .transpose import transpose, transpose_backward
 
-__all__ = ["METHODS", "THREADS_ENV", "choose_method", "correlate", "default_threads", "estimate_costs", "pool_windows"]
+__all__ = [
+    "LAZY",
+    "THREADS_ENV",
+    "add_axis",
+    "broadcast",
+    "meta",
+    "prepare",
+    "choose_method",
+    "correlate",
+    "correlate_backward",
+    "default_threads",
+    "estimate_costs",
+    "pool",
+    "pool_backward",
+    "transpose",
+    "transpose_backward",
+]

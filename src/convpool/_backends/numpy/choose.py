@@ -42,9 +42,6 @@ from .gemm import correlate_gemm
 from .threads import resolve_threads
 from .tiles import plan, run_tiles
 
-#: The methods, in the order error messages list them.
-METHODS = ("auto", "direct", "gemm", "fft")
-
 # Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64); the gemm
 # constants refitted in 2026-12 after im2col became one strided copy (docs/performance.md).
 PASS_NS = 0.25

@@ -9,15 +9,13 @@ The formulas are in :func:`convpool.convolve_backward`'s docstring.
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 
-from ..._api.conv import convolve
-from ..._plan._shapes import AxisGeometry
 from . import tiles
 from .blocking import BLOCK_BYTES, batch_blocks, pad_block, tap_view
 from .direct import FLAT_BLOCK_BYTES, planar
+from .fold import fold_padding
+from .forward import correlate_with
 from .gemm import im2col
 from .grouped import dense_kernels
 from .grouped_gemm import flipped_grouped
@@ -171,13 +169,13 @@ def images_grad(grad, weights, geometry, pad_mode: str, shape, dtype, groups: in
             # Constant pad cells are dropped, so only the unpadded rows and columns
             # are needed: one call, no fold (see _cropped_full).
             cropped, pads = _cropped_full(grad, geometry)
-            return convolve(cropped.astype(dtype, copy=False), flipped, pads, 1, dilation=dilation, groups=groups)
+            return correlate_with(cropped.astype(dtype, copy=False), flipped, pads, dilation, groups)
         full = ((gh.extent - 1,) * 2, (gw.extent - 1,) * 2)
         out = np.empty(shape, dtype=dtype)
         per_image = (gh.padded * gw.padded * c + gh.out * gw.out * nc) * dtype.itemsize
         for rows in batch_blocks(shape[0], per_image, CONVOLVE_CALL_BYTES):
             g = grad[rows].astype(dtype, copy=False)
-            grad_padded = convolve(g, flipped, full, 1, dilation=dilation, groups=groups)
+            grad_padded = correlate_with(g, flipped, full, dilation, groups)
             out[rows] = fold_padding(grad_padded, geometry, pad_mode)
         return out
     # Unpadded, the tap-loop transpose adds straight into the result, which then starts at zero.
@@ -337,41 +335,3 @@ def _outer(grad, weights, out) -> None:
         return
     for k, weight in enumerate(weights):
         np.multiply(grad, weight, out=out[..., k])
-
-
-def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
-    """Adjoint of padding: fold the gradient of a padded block back onto its source cells.
-
-    ``grad_padded`` has shape (b, H, W, c) with ``H = top + h + bottom``; the
-    result, shape (b, h, w, c), is a view of it, which this overwrites
-    (callers pass a scratch array and copy the result out).
-
-    ``np.pad`` with a non-constant mode copies every padded cell from one
-    input cell, axis by axis (``edge``: the nearest edge cell; ``reflect``:
-    mirrored, edge not repeated; ``symmetric``: mirrored, edge repeated;
-    ``wrap``: periodic). Its adjoint adds each padded
-    cell's gradient to that source cell. The source of every cell is found by
-    padding ``arange(h)`` with the same mode, so the fold is exact for every
-    pad width ``np.pad`` accepts. Constant cells have no source: dropped.
-    """
-    for axis, g in ((1, geometry[0]), (2, geometry[1])):
-        grad_padded = _fold_axis(grad_padded, axis, g, pad_mode)
-    return grad_padded
-
-
-def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: str) -> np.ndarray:
-    """Fold one axis in place: returns a view of ``grad_padded`` (a scratch array) without the padding."""
-    inner = [slice(None)] * grad_padded.ndim
-    inner[axis] = slice(g.before, g.before + g.size)
-    result = grad_padded[tuple(inner)]
-    if pad_mode == "constant" or g.before + g.after == 0:
-        return result
-    source = np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
-    here = [slice(None)] * grad_padded.ndim
-    there = [slice(None)] * grad_padded.ndim
-    # Padded cells lie outside ``result``'s slice, so adding them into it in place is safe.
-    for p in chain(range(g.before), range(g.before + g.size, g.padded)):
-        here[axis] = source[p]
-        there[axis] = p
-        result[tuple(here)] += grad_padded[tuple(there)]
-    return result

@@ -1,0 +1,130 @@
+"""The small-work path: a whole call in a handful of NumPy operations.
+
+For calls whose gathered windows fit in :data:`convpool._plan.plans.SMALL_BYTES`
+(the plan says so), the blocked engine's machinery (thread pool, batch
+blocks, tiles, the cost model, scratch buffers) costs more than the work. Here a
+convolution is one padded copy, one gather of every window (im2col) and one
+matrix product; pooling one reduction over a strided window view; their
+gradients the same products transposed, added back tap by tap.
+
+As in the engine (:func:`.threads.run_blocks`), NumPy's floating-point
+warnings are off: ``0 * inf`` at a padded tap or ``inf - inf`` in a window is
+NaN in the result, as the definition says, not a warning.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..._plan._shapes import average_divisor
+from .blocking import pad_block, tap_view
+from .fold import fold_padding
+from .gemm import im2col
+from .pooling import neutral_fill
+
+
+def _quiet(op):
+    """Run ``op`` with NumPy's floating-point warnings off (the result holds the NaN and inf)."""
+
+    @functools.wraps(op)
+    def run(*args):
+        with np.errstate(all="ignore"):
+            return op(*args)
+
+    return run
+
+
+def windows(x: np.ndarray, geometry, kernel: tuple[int, int]) -> np.ndarray:
+    """The read-only view ``(m, oh, ow, kh, kw, c)`` of every output's window of the padded ``x``."""
+    gh, gw = geometry
+    s0, s1, s2, s3 = x.strides
+    shape = (x.shape[0], gh.out, gw.out, kernel[0], kernel[1], x.shape[3])
+    strides = (s0, s1 * gh.stride, s2 * gw.stride, s1 * gh.dilation, s2 * gw.dilation, s3)
+    return as_strided(x, shape, strides, writeable=False)
+
+
+def _columns(plan, images: np.ndarray) -> np.ndarray:
+    """The im2col matrix ``(m * oh * ow, kh * kw * c)`` of the padded images, in the plan's dtype."""
+    x = pad_block(images, plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype)
+    kh, kw, c = plan.kernels[:3]
+    if c > 1:
+        return windows(x, plan.geometry, (kh, kw)).reshape(-1, kh * kw * c)  # the one copy
+    cols = np.empty((*plan.out[:3], kh, kw, 1), plan.dtype)
+    im2col(cols, x, plan.geometry)  # one channel: a copy per tap beats one copy of single values
+    return cols.reshape(-1, kh * kw)
+
+
+@_quiet
+def correlate(plan, images: np.ndarray, kernels: np.ndarray) -> np.ndarray:
+    """``out = im2col(padded images) @ kernels.reshape(kh * kw * c, nc)``."""
+    weights = kernels.astype(plan.dtype, copy=False).reshape(-1, kernels.shape[3])
+    return (_columns(plan, images) @ weights).reshape(plan.out)
+
+
+def _add_taps(target: np.ndarray, parts: np.ndarray, geometry) -> None:
+    """``target[tap (a, b) of every window] += parts[:, :, :, a, b]``: the adjoint of :func:`windows`."""
+    for a in range(parts.shape[3]):
+        for b in range(parts.shape[4]):
+            tap_view(target, geometry, a, b)[...] += parts[:, :, :, a, b]
+
+
+@_quiet
+def correlate_backward(plan, grad: np.ndarray, images: np.ndarray, kernels: np.ndarray, wrt: str):
+    """``(grad_images, grad_kernels)``: the im2col product transposed each way, ``None`` where not wanted."""
+    rows = grad.astype(plan.dtype, copy=False).reshape(-1, kernels.shape[3])
+    grad_images = grad_kernels = None
+    if wrt != "images":
+        grad_kernels = (_columns(plan, images).T @ rows).reshape(kernels.shape)
+    if wrt != "kernels":
+        weights = kernels.astype(plan.dtype, copy=False).reshape(-1, kernels.shape[3])
+        parts = (rows @ weights.T).reshape(*plan.out[:3], *kernels.shape[:3])
+        gh, gw = plan.geometry
+        padded = np.zeros((images.shape[0], gh.padded, gw.padded, images.shape[3]), plan.dtype)
+        _add_taps(padded, parts, plan.geometry)
+        grad_images = np.ascontiguousarray(fold_padding(padded, plan.geometry, plan.pad_mode))
+    return grad_images, grad_kernels
+
+
+@_quiet
+def pool(plan, images: np.ndarray) -> np.ndarray:
+    """One reduction over the window axes; averages divide by the plan's window counts."""
+    fill = neutral_fill(np.dtype(plan.dtype), plan.mode)
+    x = pad_block(images, plan.geometry, "constant", fill, plan.dtype)
+    view = windows(x, plan.geometry, tuple(g.kernel for g in plan.geometry))
+    if plan.mode in ("max", "min"):
+        return (np.max if plan.mode == "max" else np.min)(view, axis=(3, 4))
+    total = view.sum(axis=(3, 4))
+    if plan.mode == "sum":
+        return total
+    total /= average_divisor(plan.geometry, plan.count_include_pad).astype(plan.dtype)
+    return total
+
+
+def pool_backward_supported(plan) -> bool:
+    """Max and min need the winner among real cells only: here without padding; averages and sums always."""
+    return plan.mode in ("avg", "sum") or all(g.before == g.after == 0 for g in plan.geometry)
+
+
+@_quiet
+def pool_backward(plan, grad: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """Each window's gradient to its first winner (max, min) or spread over its cells (avg, sum)."""
+    gh, gw = plan.geometry
+    g = grad.astype(plan.dtype, copy=False)
+    taps = gh.kernel * gw.kernel
+    if plan.mode in ("max", "min"):
+        view = windows(images, plan.geometry, (gh.kernel, gw.kernel))
+        flat = view.reshape(*view.shape[:3], taps, view.shape[5])
+        first = (np.argmax if plan.mode == "max" else np.argmin)(flat, axis=3)  # first winner; a NaN wins
+        won = np.arange(taps)[:, None] == first[:, :, :, None, :]
+        parts = np.where(won, g[:, :, :, None, :], plan.dtype.type(0))  # not a product: inf * 0 would be NaN
+    else:
+        if plan.mode == "avg":
+            g = g / average_divisor(plan.geometry, plan.count_include_pad).astype(plan.dtype)
+        parts = np.broadcast_to(g[:, :, :, None, :], (*g.shape[:3], taps, g.shape[3]))
+    parts = parts.reshape(*g.shape[:3], gh.kernel, gw.kernel, g.shape[3])
+    padded = np.zeros((images.shape[0], gh.padded, gw.padded, images.shape[3]), plan.dtype)
+    _add_taps(padded, parts, plan.geometry)
+    return np.ascontiguousarray(fold_padding(padded, plan.geometry, "constant"))
