@@ -148,21 +148,32 @@ def test_dask_images_take_groups():
         assert_allclose(gk.compute(), want[1], atol=1e-12)
 
 
-def test_array_api_arrays_take_groups_on_the_host_and_refuse_them_elsewhere():
-    """On the CPU the engine runs on zero-copy views (groups work); the core and native paths refuse them."""
+def test_array_api_arrays_take_groups_on_every_path():
+    """On the CPU the engine runs on zero-copy views; the core and native paths run group by group."""
     torch = pytest.importorskip("torch")
     from convpool._backends import xp as _xp
 
     rng = np.random.default_rng(26)
-    x, k = _data(rng, 8, 8, 4, np.float32)  # float32, 16 weights per tap: the native path unless grouped
-    got = convolve(torch.tensor(x), k, groups=4)
-    assert isinstance(got, torch.Tensor)
-    assert_allclose(got.numpy(), conv_ref(x, k, groups=4), rtol=1e-4, atol=1e-4)
-    for path in ("core", "native"):
-        with _xp.forced(path), pytest.raises(ValueError, match=r"groups=4 is not supported for torch arrays yet"):
-            convolve(torch.tensor(x), k, groups=4)
-        with _xp.forced(path), pytest.raises(ValueError, match=r"groups=4 is not supported"):
-            convolve_backward(got, torch.tensor(x), k, groups=4)
+    for c, nc, groups in ((4, 4, 4), (4, 8, 2), (6, 6, 3)):  # depthwise, two groups with 4 outputs, three groups
+        x, k = _data(rng, c, nc, groups, np.float64)
+        g = rng.standard_normal(conv_ref(x, k, groups=groups).shape)
+        want = conv_ref(x, k, groups=groups)
+        want_gx, want_gk = convolve_backward(g, x, k, groups=groups)  # the engine, checked against torch below
+        for path in ("host", "core", "native"):
+            with _xp.forced(path):
+                got = convolve(torch.tensor(x), torch.tensor(k), groups=groups)
+                gx, gk = convolve_backward(torch.tensor(g), torch.tensor(x), torch.tensor(k), groups=groups)
+            assert isinstance(got, torch.Tensor) and isinstance(gx, torch.Tensor)
+            assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-10, err_msg=path)
+            assert_allclose(gx.numpy(), want_gx, rtol=1e-10, atol=1e-10, err_msg=path)
+            assert_allclose(gk.numpy(), want_gk, rtol=1e-10, atol=1e-10, err_msg=path)
+    t, w = (
+        torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True),
+        torch.tensor(k.transpose(3, 2, 0, 1), requires_grad=True),
+    )
+    torch.nn.functional.conv2d(t, w, padding="same", groups=groups).backward(torch.tensor(g.transpose(0, 3, 1, 2)))
+    assert_allclose(want_gx, t.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-10)
+    assert_allclose(want_gk, w.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-10)
 
 
 def test_depthwise_backward_in_many_batch_blocks(monkeypatch):

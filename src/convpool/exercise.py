@@ -73,10 +73,10 @@ class Task:
         return "gray" if self.kind == "gray" else "rgb"
 
     def reference(self) -> Callable[..., np.ndarray]:
-        """convpool's own function of the same name (imported lazily: this module sits below the API)."""
-        import convpool
+        """convpool's own function of the same name (the public layer is imported only when asked)."""
+        from ._api import conv, pool
 
-        return getattr(convpool, self.function)
+        return getattr(pool if self.function == "pool" else conv, self.function)
 
     def run(self, images) -> np.ndarray:
         """The spec's main-file call of this task on ``images``, by convpool."""

@@ -7,38 +7,9 @@ before anything is computed, how that result will be chunked.
 
 from __future__ import annotations
 
-import inspect
-from typing import NamedTuple
+from .._plan.chunks import DaskPlan, recording
 
 __all__ = ["DaskPlan", "dask_plan"]
-
-#: The exercise's fixed-padding functions, as the padding they give convolve_grayscale.
-_FIXED = {"convolve_grayscale_valid": "valid", "convolve_grayscale_same": "same"}
-
-
-class DaskPlan(NamedTuple):
-    """How a call on a dask array is chunked.
-
-    Attributes
-    ----------
-    input_chunks : tuple of tuples
-        Chunks the images are read with: the array's own, except a channel
-        axis rechunked to one chunk for convolutions (every output reads all
-        channels), and whole images (one chunk along height and width) for
-        the backward passes.
-    output_chunks : tuple of tuples
-        Chunks of the result (``grad_images`` for the backward passes):
-        batch chunks as the input's; along height and width one chunk per
-        input chunk, holding the outputs whose window centre lies in it.
-    overlap : bool
-        Whether a task reads neighbouring input chunks (the halo of spatial
-        chunking). ``False`` for batch-only chunking: one task per input
-        block, no copies.
-    """
-
-    input_chunks: tuple
-    output_chunks: tuple
-    overlap: bool
 
 
 def dask_plan(func, *args, **kwargs) -> DaskPlan:
@@ -83,21 +54,16 @@ def dask_plan(func, *args, **kwargs) -> DaskPlan:
     >>> convpool.dask_plan(convpool.pool, x[..., None], 2, 2).output_chunks
     ((2, 2), (3, 2), (3, 2), (1,))
     """
-    from . import conv
-    from .dispatch import adapter_for
+    from .dispatch import is_dask
 
-    name = getattr(func, "__name__", None)
-    if name in _FIXED or name == "convolve_grayscale_padding":
-        inspect.signature(func).bind(*args, **kwargs)  # its own arguments only, as a call would check
-        if name in _FIXED:
-            kwargs = {**kwargs, "padding": _FIXED[name]}
-        func = conv.convolve_grayscale
-    target = getattr(func, "__wrapped__", None)
-    if target is None or getattr(target, "__module__", "").split(".")[0] != "convpool":
+    if not callable(func) or not getattr(func, "__module__", "").startswith("convpool."):
         raise TypeError(f"dask_plan needs one of convpool's array functions, got {func!r}")
-    bound = inspect.signature(target).bind(*args, **kwargs)
-    bound.apply_defaults()
-    adapter = adapter_for(bound.arguments.get(n) for n in ("images", "grad_output"))
-    if adapter is None:
+    if not any(is_dask(value) for value in (*args, *kwargs.values())):
         raise TypeError("dask_plan needs the images (or grad_output) as a dask.array.Array")
-    return adapter.plan(target, bound)
+    with recording() as plans:
+        result = func(*args, **kwargs)  # builds the graph (checks included); computes nothing
+    if not plans:
+        raise TypeError(f"dask_plan needs one of convpool's array functions on a dask array, got {func!r}")
+    batch = next(value for value in (*args, *kwargs.values()) if is_dask(value))
+    first = result[0] if isinstance(result, tuple) else result
+    return DaskPlan(plans[0].input_chunks[: batch.ndim], first.chunks, plans[0].overlap)

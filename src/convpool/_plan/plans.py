@@ -14,7 +14,7 @@ dtypes and arguments finds its plan without checking or planning again.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,6 +43,8 @@ class ConvPlan:
     method: str = "auto"
     threads: int | None = None
     small: bool = False
+    #: the geometry arguments as the caller wrote them, for messages about this call (not part of the plan's identity)
+    described: str = field(default="", compare=False)
 
     @property
     def out(self) -> tuple[int, ...]:
@@ -69,6 +71,7 @@ class PoolPlan:
     dtype: np.dtype
     threads: int | None = None
     small: bool = False
+    described: str = field(default="", compare=False)
 
     @property
     def out(self) -> tuple[int, ...]:
@@ -119,7 +122,8 @@ def conv_plan(
     fill = check.pad_value(pad_value, mode)
     geometry = geometry_2d(pads, images[1:3], kernels[:2], strides, dilations)
     gh, gw = geometry
-    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images}"
+    described = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r}"
+    because = f"{described} with images of shape {images}"
     out = (0 if lazy else images[0], gh.out, gw.out, kernels[3])
     check.fits(out, check.result_dtype(images_dtype, kernels_dtype), "an output", because)
     because = f"dilation={dilation!r} with kernels of shape {kernels}"
@@ -133,7 +137,7 @@ def conv_plan(
     dtype = check.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
     gather = images[0] * gh.out * gw.out * math.prod(kernels[:3]) * dtype.itemsize
     small = groups == 1 and how in ("auto", "gemm") and gather <= SMALL_BYTES
-    return ConvPlan(images, kernels, geometry, mode, fill, groups, dtype, how, workers, small)
+    return ConvPlan(images, kernels, geometry, mode, fill, groups, dtype, how, workers, small, described)
 
 
 @cached
@@ -179,7 +183,8 @@ def pool_plan(
             "some window would cover only padding"
         )
     gh, gw = geometry
-    because = f"padding={padding!r}, stride={stride!r} with images of shape {images}"
+    described = f"padding={padding!r}, stride={stride!r}"
+    because = f"{described} with images of shape {images}"
     kept = np.dtype(images_dtype) if mode in ("max", "min") else check.result_dtype(images_dtype)
     check.fits((0 if lazy else images[0], gh.out, gw.out, images[3]), kept, "an output", because)
     if grad is not None:
@@ -190,7 +195,7 @@ def pool_plan(
     else:
         dtype = check.compute_dtype(dtype, images_dtype)
     window_bytes = images[0] * gh.out * gw.out * gh.kernel * gw.kernel * images[3] * dtype.itemsize
-    return PoolPlan(images, geometry, mode, include, dtype, workers, window_bytes <= SMALL_BYTES)
+    return PoolPlan(images, geometry, mode, include, dtype, workers, window_bytes <= SMALL_BYTES, described)
 
 
 def check_grad_output(shape, dtype, expected: tuple, layout: str) -> None:

@@ -9,7 +9,7 @@ forward convolution maps onto the images' (``_shapes.transpose_sizes``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -34,6 +34,7 @@ class TransposePlan:
     geometry: tuple[AxisGeometry, ...]
     groups: int
     dtype: np.dtype
+    described: str = field(default="", compare=False)
 
     def with_batch(self, m: int) -> TransposePlan:
         """The same plan for ``m`` images (a Dask block of the batch)."""
@@ -70,7 +71,8 @@ def transpose_plan(
         transpose_axis(pads, a, images[1 + a], kernels[a], strides[a], dilations[a], sizes[a])[1] for a in (0, 1)
     )
     shape = (images[0], sizes[0], sizes[1], kernels[2] * groups)
-    because = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r} with images of shape {images}"
+    described = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r}"
+    because = f"{described} with images of shape {images}"
     result = check.result_dtype(images_dtype, kernels_dtype)
     check.fits((0 if lazy else shape[0], *shape[1:]), result, "an output", because)
     extra = ()
@@ -83,7 +85,7 @@ def transpose_plan(
             )
         extra = (grad[1],)
     dtype = check.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
-    return TransposePlan(tuple(images), tuple(kernels), shape, geometry, groups, dtype)
+    return TransposePlan(tuple(images), tuple(kernels), shape, geometry, groups, dtype, described)
 
 
 def _groups(groups, images_shape, kernels_shape) -> int:

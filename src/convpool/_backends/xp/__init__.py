@@ -1,15 +1,14 @@
-"""Adapter for arrays of other libraries (PyTorch, JAX, CuPy, ``array_api_strict``, ...).
+"""The array-API backend: the six operations on a plan, for arrays of other libraries.
 
-:func:`convpool._api.dispatch.routed` hands a call here when its images (or a
-backward pass's ``grad_output``) belong to a library that implements the
-array API standard. The result is an array of the same library on the same
-device. Three paths, chosen per call (rules and measurements in
-``docs/arrays.md``):
+PyTorch, JAX, CuPy, ``array_api_strict``: the result is an array of the same
+library on the same device. Three paths, chosen per call (rules and
+measurements in ``docs/arrays.md``):
 
 ``host``
     Arrays in host memory (PyTorch and JAX CPU arrays outside ``jit``,
     ``array_api_strict`` on its CPU device) are viewed as NumPy arrays without
-    a copy, run through the NumPy engine, and the result is handed back.
+    a copy, run through the NumPy backend on the same plan, and the result is
+    handed back.
 ``native``
     The library's own kernels where they provably compute convpool's
     semantics (:mod:`._native`): PyTorch ``conv2d`` / pooling on accelerators,
@@ -19,25 +18,24 @@ device. Three paths, chosen per call (rules and measurements in
     functions, the reference for every backend and the path for everything
     else (CuPy, other devices, backward passes off the host).
 
-Every path first validates on NumPy stand-ins (:func:`convpool._api.dispatch.stand_in`)
-so the errors are exactly the NumPy ones, raised before any work.
+The public layer has already built the plan from the arrays' real shapes and
+dtypes: every error is the NumPy one, raised before any work.
 """
 
 from __future__ import annotations
 
 import contextlib
-import inspect
 
 import numpy as np
 
-from ..._api import dispatch as _dispatch
+from ..._plan import checks as check
+from .. import numpy as numpy_backend
 from . import arrays
+from ._run import off_host
 
-__all__ = ["call", "forced"]
+__all__ = ["LAZY", "add_axis", "broadcast", "forced", "meta", "prepare"]
 
-#: Argument names that hold arrays; the first two choose the adapter.
-_ARRAYS = ("grad_output", "images", "kernels", "kernel")
-_BATCHED = ("grad_output", "images")
+LAZY = False
 
 #: Path forced by :func:`forced` (tests and benchmarks only), else ``None``.
 _FORCED: str | None = None
@@ -60,80 +58,50 @@ def forced(path: str):
         _FORCED = previous
 
 
-def call(func, bound: inspect.BoundArguments):
-    """Run the public function ``func`` on the arrays in ``bound``; the result in their library and device."""
-    where, _ = _home_of(bound)
-    path = _FORCED or _default_path(func.__name__, bound, where)
-    if path == "host" and where.traced:
-        path = "native"  # tracers have no values to copy
-    if path == "host":
-        if where.library == "jax":
-            _check_result_dtypes(_validate(func, bound), where)
-        return _on_host(func, bound, where)
-    result = _validate(func, bound)
-    _check_result_dtypes(result, where)
-    values = {name: _library_value(bound.arguments[name], where) for name in _present(bound)}
-    from ._run import run, run_jax_compiled
-
-    if where.library == "jax" and not where.traced:
-        return run_jax_compiled(func.__name__, bound, values, result, where, path)
-    return run(func.__name__, bound, values, result, where, path)
+def _foreign(value) -> bool:
+    return not isinstance(value, (np.ndarray, np.generic)) and hasattr(value, "shape") and hasattr(value, "dtype")
 
 
-#: On the CPU, PyTorch's own float32 convolution (oneDNN) beats the NumPy engine
-#: from this many kernel weights per tap (``c * nc``) on; below, and for float64,
-#: pooling and the backward passes, the engine on zero-copy views is faster
-#: (measured with benchmarks/bench_arrays.py, see docs/arrays.md).
-CPU_NATIVE_WEIGHTS = 16
-
-_CONVOLUTIONS = ("convolve", "convolve_channels")
-
-#: Functions only the NumPy engine computes (on host memory); off the host they are refused.
-_ENGINE_ONLY = ("convolve_transpose", "convolve_transpose_backward")
+def prepare(value, name: str, layout: str):
+    """An array of another library as it is (checked readable); anything else as a NumPy array."""
+    if _foreign(value):
+        arrays.home(value, name)
+        arrays.refuse_autograd(value, name)
+        arrays.numpy_dtype(value, name)  # a dtype NumPy lacks (bfloat16) is refused in convpool's words
+        return value
+    return check.as_array(value, name, layout=layout)
 
 
-def _default_path(name: str, bound, where: arrays.Home) -> str:
-    """'host' for host memory (but 'native' for wide float32 PyTorch convolutions), else 'native'."""
-    if not arrays.on_cpu(where):
-        return "native"
-    if bound.arguments.get("groups", 1) != 1 or name in _ENGINE_ONLY:  # the core and natives refuse them
-        return "host"
-    if where.library != "torch" or name not in _CONVOLUTIONS:
-        return "host"
-    images, kernels = bound.arguments["images"], bound.arguments.get("kernels", bound.arguments.get("kernel"))
-    try:
-        dtypes = [arrays.numpy_dtype(v, "images") if _is_foreign(v) else np.asarray(v).dtype for v in (images, kernels)]
-        nc = np.shape(kernels)[3] if name == "convolve" else 1
-        wide = images.shape[3] * nc >= CPU_NATIVE_WEIGHTS
-    except (TypeError, ValueError, IndexError):
-        return "host"  # malformed: the engine's checks say what is wrong
-    floats = [d for d in dtypes if d.kind == "f"]
-    return "native" if wide and floats and all(d == np.float32 for d in floats) else "host"
+def meta(array) -> tuple[tuple[int, ...], np.dtype]:
+    if _foreign(array):
+        return tuple(array.shape), arrays.numpy_dtype(array, "array")
+    return array.shape, array.dtype
 
 
-def _present(bound) -> list[str]:
-    return [name for name in _ARRAYS if name in bound.arguments]
+def add_axis(array):
+    if _foreign(array):
+        return arrays.namespace(array, "array").expand_dims(array, axis=-1)
+    return array[..., None]
 
 
-def _is_foreign(value) -> bool:
-    return _dispatch._is_array_api(value) or _dispatch._is_dask(value)
+def broadcast(array, shape):
+    if _foreign(array):
+        return arrays.namespace(array, "array").broadcast_to(array, shape)
+    return np.broadcast_to(array, shape)
 
 
-def _home_of(bound) -> tuple[arrays.Home, str]:
-    """The library and device of the call, and the argument that set them.
+def _home_of(named: dict) -> arrays.Home:
+    """The library and device of the call: every array of another library must share them.
 
-    Every array of another library must share them: a different library is a
-    ``TypeError``, a different device a ``ValueError`` (convpool never moves
-    data between devices on its own). NumPy arrays and lists are converted
-    later, by the documented rule (see :func:`_library_value`).
+    A different library is a ``TypeError``, a different device a ``ValueError``
+    (convpool never moves data between devices on its own). NumPy arrays are
+    converted by the documented rule (see ``docs/arrays.md``).
     """
     where = first = None
-    for name in _present(bound):
-        value = bound.arguments[name]
-        if not _is_foreign(value):
+    for name, value in named.items():
+        if not _foreign(value):
             continue
         here = arrays.home(value, name)
-        arrays.refuse_autograd(value, name)
         if where is None:
             where, first = here, name
         elif here.xp is not where.xp:
@@ -146,84 +114,69 @@ def _home_of(bound) -> tuple[arrays.Home, str]:
                 f"{name} is on device {here.device} but {first} is on device {where.device}; convpool never "
                 f"moves data between devices: move {name} to {where.device} first"
             )
-    if where is None:  # NumPy arrays only: a test calling the adapter directly, to run the core on NumPy
+    if where is None:  # NumPy arrays only: a test calling the backend directly, to run the core on NumPy
         from array_api_compat import numpy as xp
 
-        where, first = arrays.Home(xp, "cpu", "numpy", False), "images"
-    return where, first
+        where = arrays.Home(xp, "cpu", "numpy", False)
+    return where
 
 
-def _stand_ins(bound, full: bool) -> inspect.BoundArguments:
-    """``bound`` with every foreign array replaced by NumPy metadata of its shape and dtype.
-
-    Batched arrays get an empty batch (:func:`_dispatch.stand_in`), unless
-    ``full`` (then a zero-strided array of the full shape, which costs no memory:
-    used to reproduce a message that shows the full shape).
-    """
-    copy = inspect.BoundArguments(bound.signature, bound.arguments.copy())
-    for name in _present(bound):
-        value = bound.arguments[name]
-        if not _is_foreign(value):
-            continue
-        dtype = arrays.numpy_dtype(value, name)
-        shape = tuple(value.shape)
-        if name in _BATCHED and not full and len(shape) > 0:
-            copy.arguments[name] = _dispatch.stand_in(shape, dtype)
-        else:
-            copy.arguments[name] = np.broadcast_to(np.zeros((), dtype), shape)
-    return copy
+#: On the CPU, PyTorch's own float32 convolution (oneDNN) beats the NumPy engine
+#: from this many kernel weights per tap (``c * nc``) on; below, and for float64,
+#: pooling and the backward passes, the engine on zero-copy views is faster
+#: (measured with benchmarks/bench_arrays.py, see docs/arrays.md).
+CPU_NATIVE_WEIGHTS = 16
 
 
-def _validate(func, bound):
-    """``func`` on NumPy stand-ins: the same errors as for NumPy input, and the result's dtype.
-
-    Returns the stand-in result (an empty batch of the right trailing shape and dtype).
-    """
-    batches = {_batch(bound.arguments[name]) for name in _BATCHED if name in bound.arguments}
-    full = len(batches) > 1  # a batch mismatch must show in the message
-    stand = _stand_ins(bound, full)
-    try:
-        return func(*stand.args, **stand.kwargs)
-    except (TypeError, ValueError):
-        if full:
-            raise
-    # The message may show the batch: repeat the checks on full-shaped stand-ins for the exact one.
-    full_stand = _stand_ins(bound, True)
-    return func(*full_stand.args, **full_stand.kwargs)
+def _path(op: str, plan, where: arrays.Home) -> str:
+    """'host' for host memory (but 'native' for wide float32 PyTorch convolutions), else 'native'."""
+    path = _FORCED
+    if path is None and not arrays.on_cpu(where):
+        path = "native"
+    elif path is None:
+        wide = op == "correlate" and plan.groups == 1 and plan.images[3] * plan.kernels[3] >= CPU_NATIVE_WEIGHTS
+        path = "native" if where.library == "torch" and wide and plan.dtype == np.float32 else "host"
+    return "native" if path == "host" and where.traced else path  # tracers have no values to copy
 
 
-def _batch(value):
-    """The leading length of an array-like (``None`` if it has none or is not rectangular)."""
-    shape = getattr(value, "shape", None)
-    if shape is None:
-        try:
-            shape = np.shape(value)
-        except ValueError:  # ragged nested lists: the checks say so
-            return None
-    return tuple(shape)[:1] or None
+def _run(op: str, plan, named: dict, *extra):
+    """``op`` on the arrays ``named`` (in the operation's order): on the host by NumPy, else off it."""
+    where = _home_of(named)
+    path = _path(op, plan, where)
+    if path != "host" or where.library == "jax":
+        arrays.library_dtype(where, plan.dtype)  # e.g. float64 without JAX's x64 mode: refused before any work
+    if path == "host":
+        host = [arrays.to_numpy(v, where) if _foreign(v) else v for v in named.values()]
+        result = getattr(numpy_backend, op)(plan, *host, *extra)
+        if isinstance(result, tuple):
+            return tuple(None if part is None else arrays.from_numpy(part, where) for part in result)
+        return arrays.from_numpy(result, where)
+    values = {name: value if _foreign(value) else arrays.to_library(value, where) for name, value in named.items()}
+    return off_host(op, plan, values, where, path)
 
 
-def _check_result_dtypes(result, where: arrays.Home) -> None:
-    for part in result if isinstance(result, tuple) else (result,):
-        arrays.library_dtype(where, part.dtype)
+def correlate(plan, images, kernels):
+    return _run("correlate", plan, {"images": images, "kernels": kernels})
 
 
-def _library_value(value, where: arrays.Home):
-    """An array argument in the call's library: foreign ones as given, NumPy values converted."""
-    if _is_foreign(value):
-        return value
-    return arrays.to_library(value, where)
+def pool(plan, images):
+    return _run("pool", plan, {"images": images})
 
 
-def _on_host(func, bound, where: arrays.Home):
-    """The NumPy engine on zero-copy views; the result back in the caller's library."""
-    host = inspect.BoundArguments(bound.signature, bound.arguments.copy())
-    for name in _present(bound):
-        value = bound.arguments[name]
-        if _is_foreign(value):
-            arrays.numpy_dtype(value, name)  # a dtype NumPy lacks (bfloat16) is refused in convpool's words
-            host.arguments[name] = arrays.to_numpy(value, where)
-    result = func(*host.args, **host.kwargs)
-    if isinstance(result, tuple):
-        return tuple(arrays.from_numpy(part, where) for part in result)
-    return arrays.from_numpy(result, where)
+def correlate_backward(plan, grad, images, kernels, wrt: str = "both"):
+    """Both gradients off the host (the other dropped); on the host only the one asked for."""
+    named = {"grad_output": grad, "images": images, "kernels": kernels}
+    grads = _run("correlate_backward", plan, named, wrt)
+    return (grads[0] if wrt != "kernels" else None), (grads[1] if wrt != "images" else None)
+
+
+def pool_backward(plan, grad, images):
+    return _run("pool_backward", plan, {"grad_output": grad, "images": images})
+
+
+def transpose(plan, images, kernels):
+    return _run("transpose", plan, {"images": images, "kernels": kernels})
+
+
+def transpose_backward(plan, grad, images, kernels):
+    return _run("transpose_backward", plan, {"grad_output": grad, "images": images, "kernels": kernels})
