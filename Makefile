@@ -12,7 +12,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 # its own so that `make test` stays lean; .ci/run runs both.
 JAX    := jax==0.10.2
 
-.PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-train bench-dask bench-arrays \
+.PHONY: demo test test-fast test-xp lint setup setup-test setup-bench bench bench-quick bench-small bench-backward bench-train bench-dask bench-arrays \
 	bench-memory example test-numpy-min clean setup-docs docs browser test-browser
 
 $(BIN)/python:
@@ -34,6 +34,11 @@ demo: setup
 lint: setup-test
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/python tools/check_imports.py src/convpool
+
+# The NumPy-only core in about a minute: no Dask, other array libraries, command line, figures or browser.
+test-fast: setup-test
+	$(BIN)/python -m pytest -q -m "not dask and not xp and not cli and not plot and not browser and not slow"
 
 test: setup-test lint
 	$(BIN)/python -m pytest
@@ -88,6 +93,10 @@ bench-quick: setup-bench
 bench-backward: $(BIN)/python
 	$(BIN)/pip install -q -e .
 	$(BIN)/python benchmarks/bench_backward.py
+
+# Small calls (tiny arrays, the LeNet-5 layers at batch 32) against PyTorch, per call (docs/performance.md).
+bench-small: setup-test
+	$(BIN)/python benchmarks/bench_small.py
 
 # Training steps of examples/cnn_digits.py's CNN and a depthwise-separable twin against PyTorch (docs/gradients.md).
 bench-train: setup-test

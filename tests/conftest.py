@@ -16,6 +16,23 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "convpool"))
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+#: What each test module needs beyond NumPy, as markers (``make test-fast`` deselects them all).
+NEEDS = {
+    "dask": ("test_dask", "test_distributed", "test_dask_cli"),
+    "xp": ("test_xp", "test_conventions"),
+    "cli": ("test_cli", "test_checker", "test_dask_cli", "test_imageio", "test_tasks", "test_readme", "test_package"),
+    "plot": ("test_plot", "test_learn", "test_explain", "test_demo", "test_examples"),
+    "browser": ("test_explorer_browser",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.path.stem
+        for marker, prefixes in NEEDS.items():
+            if module.startswith(prefixes):
+                item.add_marker(getattr(pytest.mark, marker))
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:

@@ -20,6 +20,7 @@ import numpy as np
 MOST = 512
 
 _ATOMS = frozenset({int, float, str, bool, type(None), np.dtype})
+_INTS = frozenset({int})
 
 
 class _UnkeyableError(Exception):
@@ -31,6 +32,8 @@ def _key(value):
     if kind in _ATOMS or isinstance(value, np.dtype):
         return kind, value
     if kind is tuple or kind is list:
+        if set(map(type, value)) <= _INTS:  # a shape or a pair of ints (the common case), checked in C
+            return kind, value
         return kind, tuple(map(_key, value))
     if isinstance(value, np.generic) or (kind is type and issubclass(value, np.generic)):
         return kind, value

@@ -256,6 +256,16 @@ def band(g: AxisGeometry, lo: int, hi: int) -> tuple[slice, AxisGeometry]:
     return slice(start, stop), AxisGeometry(stop - start, g.kernel, g.stride, g.dilation, before, after, hi - lo)
 
 
+def source_cells(g: AxisGeometry, pad_mode: str) -> np.ndarray:
+    """The input cell each padded cell copies, shape ``(before + size + after,)``, for a pad mode other than constant.
+
+    ``np.pad(np.arange(size), (before, after), mode)``: NumPy's own rule for
+    ``edge``, ``reflect``, ``symmetric`` and ``wrap``, exact for every width.
+    Padding reads through it, and its adjoint (the gradient fold) adds back along it.
+    """
+    return np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
+
+
 def bands(g: AxisGeometry, most: int) -> list[tuple[int, int]]:
     """Output ranges ``[lo, hi)`` of at most ``most`` outputs each, covering ``[0, out)``."""
     most = max(1, most)

@@ -64,16 +64,21 @@ def array_meta(shape, dtype, name: str, ndim: int, layout: str, hints: dict[int,
         )
 
 
+def grad_tensor_message(name: str) -> str:
+    """What to do with a tensor that records gradients: the one wording for every door."""
+    return (
+        f"{name} is a torch tensor with requires_grad=True; convpool records no autograd graph: pass "
+        f"{name}.detach() (its backward passes are convolve_backward and pool_backward)"
+    )
+
+
 def _refuse_grad_tensor(value, name: str) -> None:
     """A PyTorch tensor that records gradients cannot become a NumPy array: say what to do.
 
     Recognised by its class's module and attribute, so torch is never imported here.
     """
     if type(value).__module__.split(".")[0] == "torch" and getattr(value, "requires_grad", False) is True:
-        raise TypeError(
-            f"{name} is a torch tensor with requires_grad=True, which NumPy cannot read; pass {name}.detach() "
-            "(convpool records no autograd graph: its backward passes are convolve_backward and pool_backward)"
-        )
+        raise TypeError(grad_tensor_message(name))
 
 
 def nonempty(shape, name: str, layout: str, axes) -> None:
@@ -194,13 +199,18 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
         )
 
 
-def groups(groups, images_shape, kernels_shape) -> int:
-    """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(kh, kw, c // groups, nc)``."""
+def group_count(groups) -> int:
+    """``groups``: an int ``>= 1``."""
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
         raise TypeError(f"groups must be an int, got {groups!r}")
-    groups = int(groups)
     if groups < 1:
         raise ValueError(f"groups must be >= 1, got {groups}")
+    return int(groups)
+
+
+def groups(groups, images_shape, kernels_shape) -> int:
+    """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(kh, kw, c // groups, nc)``."""
+    groups = group_count(groups)
     if groups == 1:
         channels_match(images_shape[3], kernels_shape[2], images_shape, kernels_shape, "kernels")
         return groups

@@ -90,10 +90,7 @@ def transpose_plan(
 
 def _groups(groups, images_shape, kernels_shape) -> int:
     """``groups`` an int ``>= 1`` dividing ``nc``; the kernels' ``nc`` equal to the images' channels."""
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
-        raise TypeError(f"groups must be an int, got {groups!r}")
-    if groups < 1:
-        raise ValueError(f"groups must be >= 1, got {groups}")
+    groups = check.group_count(groups)
     nc = kernels_shape[3]
     if images_shape[3] != nc:
         raise ValueError(

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..._plan._shapes import AxisGeometry, band
+from ..._plan._shapes import AxisGeometry, band, source_cells
 
 
 class AxisBand(NamedTuple):
@@ -76,7 +76,7 @@ def axis_bands(chunks: tuple[int, ...], g: AxisGeometry, pad_mode: str) -> list[
     bounds = np.cumsum((0, *chunks))
     index_map = None
     if pad_mode != "constant":
-        index_map = np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
+        index_map = source_cells(g, pad_mode)
     result = []
     for lo, hi in output_ranges(chunks, g):
         if index_map is None:

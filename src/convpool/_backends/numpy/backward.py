@@ -11,8 +11,8 @@ import numpy as np
 
 from ..._plan._shapes import average_divisor
 from ..._plan.plans import ConvPlan, PoolPlan
-from . import small
-from .blocking import BLOCK_BYTES, batch_blocks
+from . import pooling, small
+from .blocking import batch_blocks
 from .conv_grad import images_grad, kernels_grad
 from .fold import fold_padding
 from .grouped import dense_kernels, depthwise_backward, group_diagonal
@@ -21,8 +21,8 @@ from .pool_grad import spread_grad, tiles_exactly, winner_grad
 from .pooling import pool_windows
 from .threads import resolve_threads, run_blocks
 
-#: Working set of one block of the pooling backward pass (the engine's default).
-POOL_BLOCK_BYTES = BLOCK_BYTES
+#: Working set of one block of the pooling backward pass: the forward's budget.
+POOL_BLOCK_BYTES = pooling.POOL_BLOCK_BYTES
 
 
 def correlate_backward(plan: ConvPlan, grad, images, kernels, wrt: str = "both"):

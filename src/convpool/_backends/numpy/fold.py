@@ -6,7 +6,7 @@ from itertools import chain
 
 import numpy as np
 
-from ..._plan._shapes import AxisGeometry
+from ..._plan._shapes import AxisGeometry, source_cells
 
 
 def fold_padding(grad_padded: np.ndarray, geometry, pad_mode: str) -> np.ndarray:
@@ -36,7 +36,7 @@ def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: st
     result = grad_padded[tuple(inner)]
     if pad_mode == "constant" or g.before + g.after == 0:
         return result
-    source = np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
+    source = source_cells(g, pad_mode)
     here = [slice(None)] * grad_padded.ndim
     there = [slice(None)] * grad_padded.ndim
     # Padded cells lie outside ``result``'s slice, so adding them into it in place is safe.

@@ -16,15 +16,15 @@ import numpy as np
 
 from ..._plan._shapes import average_divisor, band
 from . import tiles
-from .blocking import batch_blocks
+from .blocking import BLOCK_BYTES, batch_blocks
 from .scratch import scratch
 from .taps import lead_tap, tap_span
 from .threads import resolve_threads, run_blocks
 
 _REDUCE = {"max": np.maximum, "min": np.minimum, "avg": np.add, "sum": np.add}
 
-#: Working set one pooling block (or band of rows) aims for (1-8 MiB measured; 4 MiB kept).
-POOL_BLOCK_BYTES = 4 * 1024 * 1024
+#: Working set one pooling block (or band of rows) aims for: the engine's block budget (1-8 MiB measured).
+POOL_BLOCK_BYTES = BLOCK_BYTES
 
 
 def neutral_fill(dtype: np.dtype, mode: str):

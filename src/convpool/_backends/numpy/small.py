@@ -22,7 +22,6 @@ from numpy.lib.stride_tricks import as_strided
 from ..._plan._shapes import average_divisor
 from .blocking import pad_block, tap_view
 from .fold import fold_padding
-from .gemm import im2col
 from .pooling import neutral_fill
 
 
@@ -50,11 +49,8 @@ def _columns(plan, images: np.ndarray) -> np.ndarray:
     """The im2col matrix ``(m * oh * ow, kh * kw * c)`` of the padded images, in the plan's dtype."""
     x = pad_block(images, plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype)
     kh, kw, c = plan.kernels[:3]
-    if c > 1:
-        return windows(x, plan.geometry, (kh, kw)).reshape(-1, kh * kw * c)  # the one copy
-    cols = np.empty((*plan.out[:3], kh, kw, 1), plan.dtype)
-    im2col(cols, x, plan.geometry)  # one channel: a copy per tap beats one copy of single values
-    return cols.reshape(-1, kh * kw)
+    # one copy, also for one channel: at these sizes it beats a copy per tap (the engine's choice for c == 1)
+    return windows(x, plan.geometry, (kh, kw)).reshape(-1, kh * kw * c)
 
 
 @_quiet

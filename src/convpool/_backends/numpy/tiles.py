@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..._plan._shapes import AxisGeometry, band, bands
+from ..._plan._shapes import AxisGeometry, band, bands, source_cells
 from .threads import run_blocks
 
 #: An image is tiled when the working set of computing it whole would exceed
@@ -73,7 +73,7 @@ def pad_maps(geometry, pad_mode: str) -> tuple:
     """Per axis, the padded axis's source cell for each padded cell (``None`` for ``constant``)."""
     if pad_mode == "constant":
         return None, None
-    return tuple(np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode) for g in geometry)
+    return tuple(source_cells(g, pad_mode) for g in geometry)
 
 
 def axis_source(g: AxisGeometry, lo: int, hi: int, source) -> tuple:

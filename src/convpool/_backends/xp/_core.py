@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._plan._shapes import average_divisor
+from ..._plan._shapes import average_divisor, source_cells
+from ..numpy.blocking import batch_blocks
 from ..numpy.pooling import neutral_fill
 
 #: Bytes of working memory per batch block (padded block, one tap's product,
@@ -29,12 +30,6 @@ def constant(where, values: np.ndarray, dtype=None):
     xp = where.xp
     array = xp.asarray(values) if where.device is None else xp.asarray(values, device=where.device)
     return array if dtype is None else xp.astype(array, dtype)
-
-
-def batch_blocks(m: int, per_image: int, budget: int = BLOCK_BYTES) -> list[slice]:
-    """Slices of the batch of about ``budget`` bytes each (at least one image)."""
-    step = max(1, budget // max(per_image, 1))
-    return [slice(lo, min(lo + step, m)) for lo in range(0, m, step)]
 
 
 def join(where, parts: list, axis: int = 0):
@@ -65,7 +60,7 @@ def pad(where, x, geometry, mode: str, fill):
                     parts.append(xp.full(tuple(shape), fill, dtype=x.dtype, device=where.device))
             x = xp.concat(parts, axis=axis)
         else:
-            source = np.pad(np.arange(g.size), (g.before, g.after), mode=mode).astype(np.int32)
+            source = source_cells(g, mode).astype(np.int32)
             x = xp.take(x, constant(where, source), axis=axis)
     return x
 
@@ -99,7 +94,7 @@ def correlate(where, images, kernels, geometry, mode: str, fill, dtype: np.dtype
         return xp.zeros((0, gh.out, gw.out, nc), dtype=lib, device=where.device)
     per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (c + 2 * nc)) * dtype.itemsize
     parts = []
-    for rows in batch_blocks(m, per_image):
+    for rows in batch_blocks(m, per_image, BLOCK_BYTES):
         padded = pad(where, xp.astype(images[rows, ...], lib, copy=False), geometry, mode, fill)
         total = None
         for a in range(kh):
@@ -157,7 +152,7 @@ def pool(where, images, geometry, mode: str, count_include_pad: bool, dtype: np.
     if mode == "avg":
         divisor = constant(where, average_divisor(geometry, count_include_pad), lib)
     parts = []
-    for rows in batch_blocks(m, per_image):
+    for rows in batch_blocks(m, per_image, BLOCK_BYTES):
         block = xp.astype(images[rows, ...], lib, copy=False)
         result = window_reduce(where, pad(where, block, geometry, "constant", fill), geometry, mode)
         parts.append(result / divisor if divisor is not None else result)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._plan._shapes import AxisGeometry, average_divisor, axis_geometry
+from ..._plan._shapes import AxisGeometry, average_divisor, axis_geometry, source_cells
 from ..numpy.pool_grad import real_taps
 from . import _core
-from ._core import batch_blocks, constant, join, library_dtype, pad, tap
+from ._core import BLOCK_BYTES, batch_blocks, constant, join, library_dtype, pad, tap
 from .arrays import numpy_dtype
 
 
@@ -65,7 +65,7 @@ def fold(where, grad_padded, geometry, mode: str):
         index[axis] = slice(g.before, g.before + g.size)
         result = grad_padded[tuple(index)]
         if mode != "constant" and g.before + g.after:
-            source = np.pad(np.arange(g.size), (g.before, g.after), mode=mode)
+            source = source_cells(g, mode)
             copies = [[] for _ in range(g.size)]
             for p in (*range(g.before), *range(g.before + g.size, g.padded)):
                 copies[source[p]].append(p)
@@ -104,7 +104,7 @@ def convolve_backward(where, grad, images, kernels, geometry, mode: str, fill, d
     per_image = (3 * gh.padded * gw.padded * c + gh.out * gw.out * (c + nc) * gh.stride * gw.stride) * dtype.itemsize
     grad_kernels = xp.zeros((kh, kw, c, nc), dtype=lib, device=where.device)
     parts = []
-    for rows in batch_blocks(images.shape[0], per_image):
+    for rows in batch_blocks(images.shape[0], per_image, BLOCK_BYTES):
         g = xp.astype(grad[rows, ...], lib, copy=False)
         padded = pad(where, xp.astype(images[rows, ...], lib, copy=False), geometry, mode, fill)
         flat = xp.reshape(g, (-1, nc))
@@ -146,7 +146,7 @@ def pool_backward(where, grad, images, geometry, mode: str, include: bool, dtype
     divisor = constant(where, average_divisor(geometry, include), lib) if mode == "avg" else None
     per_image = (gh.kernel * gw.kernel + 3) * gh.padded * gw.padded * c * max(dtype.itemsize, 8)
     parts = []
-    for rows in batch_blocks(images.shape[0], per_image):
+    for rows in batch_blocks(images.shape[0], per_image, BLOCK_BYTES):
         g = xp.astype(grad[rows, ...], lib, copy=False)
         if divisor is not None:
             g = g / divisor

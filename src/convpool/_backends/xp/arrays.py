@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..._plan.checks import grad_tensor_message
+
 # The dtypes NumPy and the standard share, by name (float16 is not in the
 # standard but PyTorch, JAX and CuPy have it and convpool accepts it).
 _DTYPE_NAMES = (
@@ -143,11 +145,8 @@ def library_dtype(where: Home, dtype: np.dtype, name: str = "the result"):
 
 def refuse_autograd(value, name: str) -> None:
     """A PyTorch tensor that records gradients is refused: convpool's results would drop them silently."""
-    if getattr(value, "requires_grad", False):
-        raise TypeError(
-            f"{name} is a torch tensor with requires_grad=True; convpool does not record autograd graphs: "
-            f"pass {name}.detach() (and use convpool.convolve_backward / pool_backward for gradients)"
-        )
+    if getattr(value, "requires_grad", False) is True:
+        raise TypeError(grad_tensor_message(name))
 
 
 def to_numpy(value, where: Home) -> np.ndarray:
