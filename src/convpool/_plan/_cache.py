@@ -33,7 +33,7 @@ def _key(value):
         return kind, value
     if kind is tuple or kind is list:
         if set(map(type, value)) <= _INTS:  # a shape or a pair of ints (the common case), checked in C
-            return kind, value
+            return kind, tuple(value)
         return kind, tuple(map(_key, value))
     if isinstance(value, np.generic) or (kind is type and issubclass(value, np.generic)):
         return kind, value
@@ -58,7 +58,7 @@ def cached(build: Callable) -> Callable:
                 pass
             return found
         made = plans[key] = build(*args, **kwargs)
-        if len(plans) > MOST:
+        while len(plans) > MOST:
             plans.popitem(last=False)
         return made
 
