@@ -3,9 +3,10 @@
 A plan depends on its arguments' values *and types*: ``stride=True`` is a
 ``TypeError`` where ``stride=1`` is valid, though ``True == 1``. So the key is
 taken only from plain Python and NumPy values (ints, floats, strings, bools,
-None, dtypes, tuples and lists of them), each with its type; any other
-argument (a user's object, an array) is planned afresh every call. Errors
-are never cached: a call that raises is checked again next time.
+None, dtypes, NumPy scalars, tuples and lists of them), as their ``repr``,
+which carries their type; any other argument (a user's object, an array) is
+planned afresh every call. Errors are never cached: a call that raises is
+checked again next time.
 """
 
 from __future__ import annotations
@@ -19,25 +20,30 @@ import numpy as np
 #: Plans kept; the least recently used is dropped first.
 MOST = 512
 
-_ATOMS = frozenset({int, float, str, bool, type(None), np.dtype})
-_INTS = frozenset({int})
+_ATOMS = frozenset({int, float, str, bool, type(None)})
 
 
 class _UnkeyableError(Exception):
     pass
 
 
-def _key(value):
+def _plain(value) -> bool:
+    """Whether ``value`` is a plain value (or a tuple or list of them) whose ``repr`` says what it is."""
     kind = type(value)
-    if kind in _ATOMS or isinstance(value, np.dtype):
-        return kind, value
+    if kind in _ATOMS or isinstance(value, (np.dtype, np.generic)):
+        return True
     if kind is tuple or kind is list:
-        if set(map(type, value)) <= _INTS:  # a shape or a pair of ints (the common case), checked in C
-            return kind, tuple(value)
-        return kind, tuple(map(_key, value))
-    if isinstance(value, np.generic) or (kind is type and issubclass(value, np.generic)):
-        return kind, value
-    raise _UnkeyableError
+        return all(map(_plain, value))
+    return kind is type and issubclass(value, np.generic)  # dtype=np.float32
+
+
+def _key(values: tuple) -> str:
+    """The key of plain arguments: their ``repr``, which tells ``True`` from ``1``, ``1.0`` from ``1``
+    and a list from a tuple; anything else raises :class:`_UnkeyableError`."""
+    for value in values:
+        if type(value) not in _ATOMS and not _plain(value):
+            raise _UnkeyableError
+    return repr(values)
 
 
 def cached(build: Callable) -> Callable:

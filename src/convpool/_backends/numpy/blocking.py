@@ -35,9 +35,18 @@ def pad_block(block, geometry, mode: str, value, dtype):
     if mode == "constant":  # what np.pad does, without its ~50 us of argument handling (many small blocks)
         (top, bottom), (left, right) = widths[1], widths[2]
         b, h, w, c = block.shape
-        out = np.empty((b, top + h + bottom, left + w + right, c), dtype=block.dtype)
-        for edge in (out[:, :top], out[:, top + h :], out[:, top : top + h, :left], out[:, top : top + h, left + w :]):
-            edge.fill(value)
+        shape = (b, top + h + bottom, left + w + right, c)
+        if value == 0:  # zeroed memory comes cheaper than four fills
+            out = np.zeros(shape, dtype=block.dtype)
+        else:
+            out = np.empty(shape, dtype=block.dtype)
+            for edge in (
+                out[:, :top],
+                out[:, top + h :],
+                out[:, top : top + h, :left],
+                out[:, top : top + h, left + w :],
+            ):
+                edge.fill(value)
         out[:, top : top + h, left : left + w] = block
         return out
     return np.pad(block, widths, mode=mode)

@@ -42,6 +42,10 @@ def windows(x: np.ndarray, geometry, kernel: tuple[int, int]) -> np.ndarray:
     s0, s1, s2, s3 = x.strides
     shape = (x.shape[0], gh.out, gw.out, kernel[0], kernel[1], x.shape[3])
     strides = (s0, s1 * gh.stride, s2 * gw.stride, s1 * gh.dilation, s2 * gw.dilation, s3)
+    if x.flags.c_contiguous and x.size:  # a view straight on its buffer: as_strided costs ~10 us per call
+        view = np.ndarray(shape, x.dtype, buffer=x, strides=strides)
+        view.flags.writeable = False
+        return view
     return as_strided(x, shape, strides, writeable=False)
 
 
