@@ -66,6 +66,8 @@ def correlate(plan, images: np.ndarray, kernels: np.ndarray) -> np.ndarray:
 
 def _add_taps(target: np.ndarray, parts: np.ndarray, geometry) -> None:
     """``target[tap (a, b) of every window] += parts[:, :, :, a, b]``: the adjoint of :func:`windows`."""
+    if target.shape[3] == 1:  # one channel: drop the axis, so that NumPy's inner loops run along rows, not over 1
+        target, parts = target[..., 0], parts[..., 0]
     for a in range(parts.shape[3]):
         for b in range(parts.shape[4]):
             tap_view(target, geometry, a, b)[...] += parts[:, :, :, a, b]
