@@ -90,24 +90,40 @@ def correlate_backward(plan, grad: np.ndarray, images: np.ndarray, kernels: np.n
     return grad_images, grad_kernels
 
 
+_REDUCE = {"max": np.maximum, "min": np.minimum, "avg": np.add, "sum": np.add}
+
+
 @_quiet
 def pool(plan, images: np.ndarray) -> np.ndarray:
-    """One reduction over the window axes; averages divide by the plan's window counts."""
+    """The window's taps folded in one by one with ``maximum``/``minimum``/``add``; averages divided by the counts.
+
+    Each step reads one strided tap view of the padded images: ``kh * kw - 1``
+    passes over the output, far cheaper than reducing over a 6-D window view.
+    """
     fill = neutral_fill(np.dtype(plan.dtype), plan.mode)
     x = pad_block(images, plan.geometry, "constant", fill, plan.dtype)
-    view = windows(x, plan.geometry, tuple(g.kernel for g in plan.geometry))
-    if plan.mode in ("max", "min"):
-        return (np.max if plan.mode == "max" else np.min)(view, axis=(3, 4))
-    total = view.sum(axis=(3, 4))
-    if plan.mode == "sum":
-        return total
-    total /= average_divisor(plan.geometry, plan.count_include_pad).astype(plan.dtype)
-    return total
+    gh, gw = plan.geometry
+    reduce = _REDUCE[plan.mode]
+    out = np.array(tap_view(x, plan.geometry, 0, 0))
+    for a in range(gh.kernel):
+        for b in range(gw.kernel):
+            if a or b:
+                reduce(out, tap_view(x, plan.geometry, a, b), out=out)
+    if plan.mode == "avg":
+        out /= average_divisor(plan.geometry, plan.count_include_pad).astype(plan.dtype)
+    return out
+
+
+#: The pooling gradient here gathers every window (a copy of the window view): worth it for tiny calls only.
+POOL_BACKWARD_BYTES = 64 * 1024
 
 
 def pool_backward_supported(plan) -> bool:
-    """Max and min need the winner among real cells only: here without padding; averages and sums always."""
-    return plan.mode in ("avg", "sum") or all(g.before == g.after == 0 for g in plan.geometry)
+    """Tiny calls; max and min only without padding (the winner must be a real cell), averages and sums always."""
+    gh, gw = plan.geometry
+    gathered = plan.out[0] * gh.out * gw.out * gh.kernel * gw.kernel * plan.out[3] * plan.dtype.itemsize
+    unpadded = all(g.before == g.after == 0 for g in plan.geometry)
+    return gathered <= POOL_BACKWARD_BYTES and (plan.mode in ("avg", "sum") or unpadded)
 
 
 @_quiet
