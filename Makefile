@@ -13,7 +13,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 JAX    := jax==0.10.2
 
 .PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-train bench-dask bench-arrays \
-	bench-memory example test-numpy-min clean setup-docs docs browser test-browser
+	bench-memory example test-numpy-min test-python-min clean setup-docs docs browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,5 +115,18 @@ test-numpy-min:
 	.venv-numpy-min/bin/pip install -q --no-deps -e .
 	.venv-numpy-min/bin/python -m pytest -q -p no:cacheprovider
 
+# The oldest Python we claim (pyproject: requires-python), the whole suite in a venv of its own.
+# Found on PATH or through pyenv; no interpreter at hand is an error, not a silent pass.
+PYTHON_MIN := 3.10
+# (pyenv's shim answers to a version it does not have selected: each candidate must run)
+PYTHON_MIN_BIN = $(shell for p in python$(PYTHON_MIN) $$(pyenv root 2>/dev/null)/versions/$(PYTHON_MIN).*/bin/python$(PYTHON_MIN); \
+	do $$p -c '' 2>/dev/null && echo $$p && break; done)
+test-python-min:
+	@test -n "$(PYTHON_MIN_BIN)" || (echo "no python$(PYTHON_MIN) on PATH or in pyenv" && exit 1)
+	$(PYTHON_MIN_BIN) -m venv .venv-python-min
+	.venv-python-min/bin/pip install -q --upgrade pip
+	.venv-python-min/bin/pip install -q -e '.[test,cli]'
+	.venv-python-min/bin/python -m pytest -q -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) .venv-numpy-min build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra
+	rm -rf $(VENV) .venv-numpy-min .venv-python-min build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra
