@@ -39,13 +39,21 @@ SDIST_SUBSET = [
 ]
 
 
+#: What a working copy holds besides its sources (.gitignore): venvs, build output, caches.
+_NOT_SOURCE = (".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
+
+
 @pytest.fixture(scope="session")
 def dists(tmp_path_factory) -> tuple[Path, Path]:
     """The sdist and the wheel (built from that sdist, as ``python -m build`` does)."""
     pytest.importorskip("build", reason="the build package is in the [test] extra")
     out = tmp_path_factory.mktemp("dist")
+    # from a clean copy, as from a fresh clone: a leftover *.egg-info/SOURCES.txt would add files
+    # to the sdist that MANIFEST.in does not name (and hide a file that it fails to name)
+    source = tmp_path_factory.mktemp("source") / "convpool"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
     proc = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], capture_output=True, text=True
+        [sys.executable, "-m", "build", "--outdir", str(out), str(source)], capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (sdist,), (wheel,) = out.glob("*.tar.gz"), out.glob("*.whl")
