@@ -13,7 +13,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 JAX    := jax==0.10.2
 
 .PHONY: demo test test-xp lint setup setup-test setup-bench bench bench-quick bench-backward bench-train bench-dask bench-arrays \
-	bench-memory example test-numpy-min test-python-min clean setup-docs docs browser test-browser
+	bench-memory example test-numpy-min test-python-min clean setup-docs docs docs-alone browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ docs: setup-docs
 	$(BIN)/python -m sphinx -b html -W --keep-going -q docs build/docs/html
 	$(BIN)/python tools/check_docs_offline.py build/docs/html
 	@echo "site: build/docs/html/index.html"
+
+# The [docs] extra alone builds the site (pip install 'convpool[docs]', nothing else): a venv of its own.
+docs-alone:
+	$(PYTHON) -m venv .venv-docs
+	.venv-docs/bin/pip install -q --upgrade pip
+	.venv-docs/bin/pip install -q '.[docs]'
+	rm -rf build/docs-alone docs/auto_learn docs/generated docs/_extra
+	.venv-docs/bin/python -m sphinx -b html -W --keep-going -q docs build/docs-alone/html
 
 # The explorer page in a real browser: Debian's chromium + chromium-driver, installed
 # here when missing (needs root and the Debian registry; otherwise the test skips, saying why).
@@ -129,4 +137,4 @@ test-python-min:
 	.venv-python-min/bin/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .venv-numpy-min .venv-python-min build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra
+	rm -rf $(VENV) .venv-numpy-min .venv-python-min .venv-docs build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra
