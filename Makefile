@@ -123,17 +123,18 @@ test-numpy-min:
 	.venv-numpy-min/bin/pip install -q --no-deps -e .
 	.venv-numpy-min/bin/python -m pytest -q -p no:cacheprovider
 
-# The oldest Python we claim (pyproject: requires-python), the whole suite in a venv of its own.
-# Found on PATH or through pyenv; no interpreter at hand is an error, not a silent pass.
+# The oldest Python and Pillow we claim (pyproject: requires-python, Pillow>=10.3): the whole suite in a
+# venv of their own. Python comes from PATH or pyenv (whose shim answers to versions it has not selected,
+# so each candidate must run); none at hand is an error, not a silent pass.
 PYTHON_MIN := 3.10
-# (pyenv's shim answers to a version it does not have selected: each candidate must run)
+PILLOW_MIN := 10.3.0
 PYTHON_MIN_BIN = $(shell for p in python$(PYTHON_MIN) $$(pyenv root 2>/dev/null)/versions/$(PYTHON_MIN).*/bin/python$(PYTHON_MIN); \
 	do $$p -c '' 2>/dev/null && echo $$p && break; done)
 test-python-min:
 	@test -n "$(PYTHON_MIN_BIN)" || (echo "no python$(PYTHON_MIN) on PATH or in pyenv" && exit 1)
 	$(PYTHON_MIN_BIN) -m venv .venv-python-min
 	.venv-python-min/bin/pip install -q --upgrade pip
-	.venv-python-min/bin/pip install -q -e '.[test,cli]'
+	.venv-python-min/bin/pip install -q -e '.[test,cli]' 'Pillow==$(PILLOW_MIN)'
 	.venv-python-min/bin/python -m pytest -q -p no:cacheprovider
 
 clean:

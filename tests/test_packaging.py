@@ -111,7 +111,12 @@ def test_classifiers_are_real_and_name_the_tested_pythons(dists):
     # the floor claimed is the oldest Python listed, and the one `make test-python-min` runs
     floor = "{}.{}".format(*pythons[0])
     assert meta["Requires-Python"] == f">={floor}"
-    assert f"PYTHON_MIN := {floor}" in (ROOT / "Makefile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"PYTHON_MIN := {floor}" in makefile
+    # the oldest Pillow admitted is the one that suite runs with, in every extra that names Pillow
+    pillow_min = re.search(r"^PILLOW_MIN := (\d+\.\d+)\.0$", makefile, re.M).group(1)
+    pillows = {r.split(";")[0].lower() for r in meta.get_all("Requires-Dist") if r.lower().startswith("pillow")}
+    assert pillows == {f"pillow>={pillow_min}"}, pillows
 
 
 def test_version_has_one_home_and_the_citation_and_changelog_follow_it(dists):
