@@ -248,16 +248,28 @@ def _run_without(python: Path | str, extra: str, tmp_path: Path, block: bool) ->
     return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
 
 
-def _assert_one_line_naming(proc: subprocess.CompletedProcess, extra: str) -> None:
+def _assert_one_line_naming(proc: subprocess.CompletedProcess, extra: str, package: str | None = None) -> None:
     message = proc.stderr.strip()
     assert proc.returncode != 0 and "\n" not in message, message  # one line: no traceback
     assert f"pip install 'convpool[{extra}]'" in message, message
-    assert EXTRAS[extra][1].lower() in message.lower(), message  # the missing package, by its pip name
+    package = package or EXTRAS[extra][1]
+    assert package.lower() in message.lower(), message  # the missing package, by its pip name
 
 
 @pytest.mark.parametrize("extra", sorted(EXTRAS))
 def test_a_blocked_optional_module_names_its_extra_in_one_line(extra, tmp_path):
     _assert_one_line_naming(_run_without(sys.executable, extra, tmp_path, block=True), extra)
+
+
+def test_a_cluster_without_distributed_names_the_dask_extra(tmp_path):
+    """dask installed but not distributed (a partial install): ``--workers`` still says which extra."""
+    pytest.importorskip("dask.array")
+    code = _ZARR_OUTPUT.replace('"out.zarr"]', '"out.zarr", "--workers", "1"]')
+    proc = subprocess.run(
+        [sys.executable, "-c", _RUNNER, code, "distributed"], cwd=tmp_path, capture_output=True, text=True
+    )
+    _assert_one_line_naming(proc, "dask", "distributed")
+    assert "--workers" in proc.stderr
 
 
 def test_each_extra_named_holds_the_package_it_is_named_for(dists):
