@@ -12,8 +12,8 @@ LINTED := src tests tasks tools benchmarks examples docs
 # its own so that `make test` stays lean; .ci/run runs both.
 JAX    := jax==0.10.2
 
-.PHONY: demo test test-fast test-xp lint setup setup-test setup-bench bench bench-quick bench-small bench-backward bench-train bench-dask bench-arrays \
-	bench-memory example test-numpy-min clean setup-docs docs browser test-browser
+.PHONY: demo test test-fast test-xp lint setup setup-test setup-bench bench bench-quick bench-small bench-backward bench-train \
+	bench-dask bench-arrays bench-memory example test-numpy-min test-python-min clean setup-docs docs docs-alone browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ docs: setup-docs
 	$(BIN)/python -m sphinx -b html -W --keep-going -q docs build/docs/html
 	$(BIN)/python tools/check_docs_offline.py build/docs/html
 	@echo "site: build/docs/html/index.html"
+
+# The [docs] extra alone builds the site (pip install 'convpool[docs]', nothing else): a venv of its own.
+docs-alone:
+	$(PYTHON) -m venv .venv-docs
+	.venv-docs/bin/pip install -q --upgrade pip
+	.venv-docs/bin/pip install -q '.[docs]'
+	rm -rf build/docs-alone docs/auto_learn docs/generated docs/_extra
+	.venv-docs/bin/python -m sphinx -b html -W --keep-going -q docs build/docs-alone/html
 
 # The explorer page in a real browser: Debian's chromium + chromium-driver, installed
 # here when missing (needs root and the Debian registry; otherwise the test skips, saying why).
@@ -124,5 +132,19 @@ test-numpy-min:
 	.venv-numpy-min/bin/pip install -q --no-deps -e .
 	.venv-numpy-min/bin/python -m pytest -q -p no:cacheprovider
 
+# The oldest Python and Pillow we claim (pyproject: requires-python, Pillow>=10.3): the whole suite in a
+# venv of their own. Python comes from PATH or pyenv (whose shim answers to versions it has not selected,
+# so each candidate must run); none at hand is an error, not a silent pass.
+PYTHON_MIN := 3.10
+PILLOW_MIN := 10.3.0
+PYTHON_MIN_BIN = $(shell for p in python$(PYTHON_MIN) $$(pyenv root 2>/dev/null)/versions/$(PYTHON_MIN).*/bin/python$(PYTHON_MIN); \
+	do $$p -c '' 2>/dev/null && echo $$p && break; done)
+test-python-min:
+	@test -n "$(PYTHON_MIN_BIN)" || (echo "no python$(PYTHON_MIN) on PATH or in pyenv" && exit 1)
+	$(PYTHON_MIN_BIN) -m venv .venv-python-min
+	.venv-python-min/bin/pip install -q --upgrade pip
+	.venv-python-min/bin/pip install -q -e '.[test,cli]' 'Pillow==$(PILLOW_MIN)'
+	.venv-python-min/bin/python -m pytest -q -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) .venv-numpy-min build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra
+	rm -rf $(VENV) .venv-numpy-min .venv-python-min .venv-docs build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra

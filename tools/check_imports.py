@@ -12,7 +12,7 @@ bottom (a module may import its own layer and those below, never above)::
     convpool._api        public functions: reshapes, a plan, a backend
     convpool._backends   numpy, dask, xp: the six operations on a plan
     convpool._plan       checks, shapes, plans (NumPy only)
-    convpool._exits      exit statuses, shared by the command line and the checker
+    convpool._exits, convpool._optional   exit statuses; optional imports that name their extra
 
 A cycle is reported once, as the modules it runs through.
 """
@@ -26,6 +26,7 @@ from pathlib import Path
 #: (prefix, layer): lower numbers sit lower. The longest matching prefix decides a module's layer.
 LAYERS = {
     "convpool._exits": 0,
+    "convpool._optional": 0,
     "convpool._plan": 1,
     "convpool._backends": 2,
     "convpool._api": 3,

@@ -103,7 +103,7 @@ class Board:
                 linewidth=0.7,
             )
         )
-        if not real and hasattr(patch, "set_hatch_linewidth"):  # matplotlib >= 3.10: thin, light hatching
+        if not real and hasattr(patch, "set_hatchcolor"):  # matplotlib >= 3.11: thin, light hatching
             patch.set_hatch_linewidth(0.4)
             patch.set_hatchcolor("#b8b8b8")
         dark = real and face != "white" and _luminance(face) < 0.5

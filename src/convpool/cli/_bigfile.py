@@ -25,6 +25,7 @@ import numpy as np
 
 from .._exits import UsageError
 from .._files import remove_stale_temps, temp_prefix
+from .._optional import optional
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -86,7 +87,7 @@ def _scheduler(args: argparse.Namespace):
     if args.workers is None and not args.scheduler:
         yield None
         return
-    import distributed
+    distributed = optional("distributed", extra="dask", purpose="--workers or --scheduler")
 
     if args.scheduler:
         try:
@@ -116,7 +117,7 @@ class NpyStack:
 
 def read(src: Path):
     """The input as a dask array ``(m, h, w, c)`` and whether it had no channel axis."""
-    import dask.array as da
+    da = optional("dask.array", extra="dask", purpose="a Zarr store or Dask cluster")
 
     src = src.absolute()  # workers of a cluster may run in another folder
     if not src.exists():
@@ -127,7 +128,7 @@ def read(src: Path):
         stack = NpyStack(src)
         array = da.from_array(stack, chunks=_npy_chunks(stack.shape, stack.dtype.itemsize), lock=False, fancy=False)
     else:
-        import zarr
+        zarr = optional("zarr", extra="dask", purpose="a Zarr store")
 
         array = da.from_zarr(zarr.open_array(str(src), mode="r"))
     if array.dtype.kind not in "biuf" or array.ndim not in (3, 4):
@@ -156,7 +157,7 @@ def _regular(result):
 
 
 def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -> None:
-    import dask.array as da
+    da = optional("dask.array", extra="dask", purpose="a Zarr store or Dask cluster")
 
     if dst.exists() and not args.force:
         raise FileExistsError(f"{dst} exists; pass --force to overwrite it")

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..._optional import optional
 from ..._plan.checks import grad_tensor_message
 
 # The dtypes NumPy and the standard share, by name (float16 is not in the
@@ -73,10 +74,10 @@ def home(value, name: str) -> Home:
     """The :class:`Home` of an array of another library."""
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):  # the common case, kept cheap
-        from array_api_compat import torch as xp
+        xp = optional("array_api_compat.torch", extra="arrays", purpose=f"{name}, a torch tensor,")
 
         return Home(xp, value.device, "torch", False)
-    import array_api_compat
+    array_api_compat = optional("array_api_compat", extra="arrays", purpose=f"{name} ({type(value).__module__})")
 
     xp = namespace(value, name)
     library = type(value).__module__.split(".")[0]
