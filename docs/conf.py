@@ -51,7 +51,7 @@ myst_heading_anchors = 3
 suppress_warnings = ["myst.xref_missing"]
 
 # sphinx-gallery: every learning page is a script run at build time; its figures come
-# from convpool.plot_learn, drawn from values convpool computed.
+# from convpool.plot.learn, drawn from values convpool computed.
 sphinx_gallery_conf = {
     "examples_dirs": ["learn"],
     "gallery_dirs": ["auto_learn"],

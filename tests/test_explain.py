@@ -119,7 +119,7 @@ def test_max_pooling_frames_of_a_photo_patch_show_the_pooled_pixels():
     ("value", "text"), [(2.0, "2"), (-1.0, "-1"), (0.0585, ".059"), (-0.25, "-.25"), (0.00292, ".0029"), (1.5, "1.5")]
 )
 def test_weights_in_the_cells_are_short(value, text):
-    assert plot._weight(value) == text
+    assert plot._mpl._weight(value) == text
 
 
 def _board_grid(board, name):
@@ -129,7 +129,7 @@ def _board_grid(board, name):
 
 
 def _view(*argv):
-    from convpool.plot_learn import channel_sum
+    from convpool.plot.learn import channel_sum
 
     args = build_parser().parse_args(["explain", *argv, "-o", "unused.gif", "--channels-view", "v.png"])
     scene, _, (planes, kernel) = explain_cli.scene_for(args)

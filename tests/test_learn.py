@@ -6,7 +6,7 @@ from _reference import conv_ref, pool_ref
 from numpy.testing import assert_array_equal
 
 pytest.importorskip("matplotlib")
-from convpool import plot_learn  # noqa: E402  (after the skip: needs matplotlib)
+from convpool.plot import learn as plot_learn  # noqa: E402  (after the skip: needs matplotlib)
 
 
 def _shown(board, name) -> dict:
@@ -139,7 +139,8 @@ def test_image_row_one_scale_per_row_and_true_relative_sizes():
 
 
 def test_demo_figure_true_sizes_one_scale_per_row_and_convpools_results():
-    from convpool import demo, plot_demo
+    from convpool import demo
+    from convpool.plot import demo as plot_demo
 
     runs = demo.run_tasks()
     fig = plot_demo.figure(runs)

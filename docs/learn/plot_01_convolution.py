@@ -8,13 +8,14 @@ under it and adds the products up: that sum is **one** number of the output.
 Then the kernel moves one step and does it again.
 
 Every number in the pictures below was computed by convpool; the pictures are
-drawn by ``convpool.plot_learn`` when this page is built.
+drawn by ``convpool.plot.learn`` when this page is built.
 """
 
 import numpy as np
 
 import convpool
-from convpool import data, plot_learn
+from convpool import data
+from convpool.plot import learn as plot_learn
 
 x = np.array(
     [

@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import convpool
-from convpool import data, kernels, plot, plot_learn
+from convpool import data, kernels, plot
+from convpool.plot import learn as plot_learn
 
 names = ["box", "gaussian", "sharpen", "sobel_x", "sobel_y", "laplacian"]
 bank = {name: kernels.get(name) for name in names}

@@ -12,7 +12,8 @@ the input before the window slides. In these pictures padding cells are
 import numpy as np
 
 import convpool
-from convpool import data, plot_learn
+from convpool import data
+from convpool.plot import learn as plot_learn
 
 # %%
 # How often is each input cell used?

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 
 import convpool
-from convpool import plot_learn
+from convpool.plot import learn as plot_learn
 
 x = np.array([[3, 1, 0, 2, 4], [1, 5, 2, 0, 1], [0, 2, 6, 1, 0], [2, 0, 1, 3, 2], [4, 1, 0, 2, 5]])
 k = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]])

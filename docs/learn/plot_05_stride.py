@@ -19,7 +19,8 @@ window position. With stride 3 the last cell (crossed out) is **never read**:
 import numpy as np
 
 import convpool
-from convpool import data, plot_learn
+from convpool import data
+from convpool.plot import learn as plot_learn
 
 plot_learn.stride_strips(7, 3, (1, 2, 3)).finish()
 

@@ -12,7 +12,8 @@ up** into **one** output map.
 import numpy as np
 
 import convpool
-from convpool import data, plot_learn
+from convpool import data
+from convpool.plot import learn as plot_learn
 
 photo = data.rgb_batch(1)[0]
 planes = [photo[:, :, c].astype(np.float64) for c in range(3)]

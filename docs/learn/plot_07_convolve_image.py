@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 import convpool
-from convpool import data, kernels, plot_learn
+from convpool import data, kernels
+from convpool.plot import learn as plot_learn
 
 photo = data.photo("chelsea")[40:168, 60:188]  # (128, 128, 3) uint8
 gray = photo.astype(np.float64).mean(axis=2)

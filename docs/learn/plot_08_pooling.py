@@ -15,7 +15,7 @@ colour, and for max pooling the **winning** cell is circled.
 import numpy as np
 
 import convpool
-from convpool import plot_learn
+from convpool.plot import learn as plot_learn
 
 x = np.array(
     [

@@ -12,7 +12,8 @@ give ``(128 - 3) // 2 + 1 = 63``.
 import numpy as np
 
 import convpool
-from convpool import data, plot_learn
+from convpool import data
+from convpool.plot import learn as plot_learn
 
 photo = data.photo("chelsea")[40:168, 60:188]
 results, titles = [], []

@@ -17,7 +17,8 @@ import html
 import numpy as np
 
 import convpool
-from convpool import conventions, plot_learn
+from convpool import conventions
+from convpool.plot import learn as plot_learn
 
 # sphinx_gallery_start_ignore
 # (hidden on the page: a plain HTML table of rows that convpool.conventions computed)

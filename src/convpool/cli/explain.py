@@ -259,8 +259,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_view(args: argparse.Namespace, view) -> None:
     """The channels view: each plane times its kernel slice, the partial maps, and their sum."""
     from .._files import atomic_write
-    from ..plot import _pyplot
-    from ..plot_learn import channel_sum
+    from ..plot._mpl import _pyplot
+    from ..plot.learn import channel_sum
 
     planes, kernel = view
     # random digits are no colours: their planes are called "channel c", a photo's red, green, blue

@@ -4,14 +4,14 @@
 input and its 3x3 output are drawn at their true relative size. Every cell shows
 its number; padding cells are hatched (not told apart by colour alone); the
 numbers' Text artists are kept by grid and cell so tests can read back what a
-figure shows. The figures of :mod:`convpool.plot_learn` are built on it.
+figure shows. The figures of :mod:`convpool.plot.learn` are built on it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .plot import _num, _pyplot
+from ._mpl import _num, _pyplot
 
 __all__ = ["WINDOW_COLOURS", "Board"]
 

@@ -6,7 +6,7 @@ its own, so a test can read the numbers back from the figure's text and compare
 them with convpool's output. The pages of the documentation's *Learn* section
 call these functions.
 
-The grids are drawn on a :class:`convpool.plot_board.Board` (one unit per
+The grids are drawn on a :class:`convpool.plot.board.Board` (one unit per
 cell, true relative sizes, hatched padding); photos and maps by
 :func:`image_row` (true relative sizes, one colour scale and colour bar).
 """
@@ -17,8 +17,8 @@ import numpy as np
 
 import convpool
 
-from .plot import _pyplot
-from .plot_board import WINDOW_COLOURS, Board
+from ._mpl import _pyplot
+from .board import WINDOW_COLOURS, Board
 
 __all__ = [
     "Board",
@@ -44,7 +44,7 @@ def padded_by_convpool(x, pad, pad_mode: str = "constant") -> np.ndarray:
 
     Examples
     --------
-    >>> from convpool.plot_learn import padded_by_convpool
+    >>> from convpool.plot.learn import padded_by_convpool
     >>> padded_by_convpool([[1, 2, 3, 4]], ((0, 0), (2, 2)), "reflect")
     array([[3., 2., 1., 2., 3., 4., 3., 2.]])
     """
@@ -60,7 +60,7 @@ def use_counts(shape, kernel_shape, stride=1, padding="valid", dilation=1) -> np
 
     Examples
     --------
-    >>> from convpool.plot_learn import use_counts
+    >>> from convpool.plot.learn import use_counts
     >>> use_counts((1, 7), (1, 3), stride=3)  # the last cell is never read
     array([[1., 1., 1., 1., 1., 1., 0.]])
     """
