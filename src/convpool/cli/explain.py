@@ -188,7 +188,12 @@ def scene_for(args: argparse.Namespace):
     values, kernel, result = _compute(args, values, weights, size, kshape)
     named = None if weights is None else args.kernel
     view = _channels(args, values, kernel, planes)
-    scene = plot.ExplainScene(values, kernel, geometry, result, args.mode, source=where, kernel_name=named)
+    # with the channels view, the animated plane is one of several: its map is a partial map (the view's
+    # sum of all of them is the output), and the frames say so
+    name = "output" if view is None else f"partial map of channel {args.channel or 0}"
+    scene = plot.ExplainScene(
+        values, kernel, geometry, result, args.mode, source=where, kernel_name=named, output_name=name
+    )
     return scene, geometry, view
 
 

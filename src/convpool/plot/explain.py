@@ -29,6 +29,9 @@ class ExplainScene:
         Where the input comes from (e.g. ``sample:camera[100:105, 120:125]``), written above the arithmetic.
     kernel_name : str, optional
         The kernel's name (e.g. ``sobel_x``), written above the arithmetic.
+    output_name : str, optional
+        What the right-hand grid is called (default ``output``); a multi-channel
+        input's one plane gives a *partial* map, and says so.
 
     Kernel weights in the window's corners are rounded to 2 significant digits
     (``x.059``) to fit a cell; the arithmetic underneath uses 3.
@@ -46,8 +49,11 @@ class ExplainScene:
         *,
         source: str | None = None,
         kernel_name: str | None = None,
+        output_name: str = "output",
     ) -> None:
         self.source = source or "input"
+        self.output_name = output_name
+        self.symbol = "out" if output_name == "output" else "partial"
         self.kernel_name = kernel_name
         self.values = np.asarray(values)
         self.kernel = None if kernel is None else np.asarray(kernel)
@@ -129,7 +135,7 @@ class ExplainScene:
             else "no padding"
         )
         ax.text(0, 0.45, f"input {gh.size}x{gw.size} ({pad_note})", fontsize=8, va="center")
-        ax.text(self.out_left, 0.45, f"output {oh}x{ow}, {self._steps_note()}", fontsize=8, va="center")
+        ax.text(self.out_left, 0.45, f"{self.output_name} {oh}x{ow}, {self._steps_note()}", fontsize=8, va="center")
         self._indices(top)
         taps = gh.kernel * gw.kernel
         self.tap_patches = [
@@ -173,7 +179,7 @@ class ExplainScene:
         ]
 
     def formula(self, step: int) -> str:
-        """The arithmetic of output cell ``step``, e.g. ``out[0, 1] = 1*2 + 0*3 + ... = 7``."""
+        """The arithmetic of output cell ``step``: ``out[0, 1] = 1*2 + 0*3 + ... = 7`` (``partial[..]`` for a plane)."""
         i, j = divmod(step, self.gw.out)
         terms, weights = [], []
         for (r, c), (a, b) in zip(self.taps(step), np.ndindex(self.gh.kernel, self.gw.kernel), strict=True):
@@ -190,7 +196,7 @@ class ExplainScene:
             body = " + ".join(shown)
         else:
             body = f"{self.mode}({', '.join(shown)})"
-        return f"out[{i}, {j}] = {body} = {_num(self.result[i, j])}"
+        return f"{self.symbol}[{i}, {j}] = {body} = {_num(self.result[i, j])}"
 
     def caption_text(self, step: int) -> str:
         """:meth:`formula` wrapped to the figure width, after the kernel's name if it has one."""
