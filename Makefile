@@ -59,7 +59,7 @@ docs: setup-docs
 	$(BIN)/python tools/check_docs_offline.py build/docs/html
 	@echo "site: build/docs/html/index.html"
 
-# The explorer page in a real browser: Debian's chromium + chromium-driver, installed
+# The explorer and the built Learn pages in a real browser: Debian's chromium + chromium-driver, installed
 # here when missing (needs root and the Debian registry; otherwise the test skips, saying why).
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
@@ -69,8 +69,8 @@ browser:
 		echo "chromium could not be installed: the browser test will skip"; \
 	else echo "no chromium and no root to apt-get it: the browser test will skip"; fi
 
-test-browser: setup-docs browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py
+test-browser: docs browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py tests/test_learn_browser.py
 
 # Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
 setup-bench: setup-test

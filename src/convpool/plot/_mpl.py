@@ -51,3 +51,9 @@ def _weight(value) -> str:
         return str(int(v))
     text = f"{v:.2g}"
     return text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
+
+
+def _describe(fig, text: str | None) -> None:
+    """Give ``fig`` an alt text: an invisible suptitle, which is what sphinx-gallery writes as the image's alt."""
+    if text:
+        fig.suptitle(text, visible=False)
