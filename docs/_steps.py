@@ -125,3 +125,25 @@ def steps(x, kernel=None, *, mode="conv", padding="valid", stride=1, dilation=1,
         "modes": ["conv"] if channels else ["conv", "max", "avg"],
     }
     return Steps(config)
+
+
+#: The bank's kernels the playground offers (its 3x3 ones).
+PLAYGROUND_KERNELS = ("sharpen", "identity", "box", "gaussian", "sobel_x", "sobel_y", "laplacian", "emboss", "outline")
+
+
+class Playground(Steps):
+    """The kernel playground: ``_repr_html_`` is a ``div`` read by ``_static/convpool-playground.js``."""
+
+    def _repr_html_(self) -> str:
+        text = html.escape(json.dumps(self.config, separators=(",", ":")), quote=True)
+        fallback = "<noscript>The playground needs JavaScript.</noscript>"
+        return f'<div class="cp-playground" data-config="{text}">{fallback}</div>'
+
+
+def playground(photo) -> Playground:
+    """A playground on ``photo`` (2-D, 0..255): the bank's 3x3 kernels, and convpool's 'same' padding for 3x3."""
+    photo = np.asarray(photo)
+    named = {name: kernels.get(name) for name in PLAYGROUND_KERNELS}
+    named = {name: k.tolist() for name, k in named.items() if k.shape == (3, 3)}
+    (top, _), (left, _) = convpool.conv_padding(photo.shape, (3, 3), padding="same")
+    return Playground({"photo": photo.astype(int).tolist(), "kernels": named, "before": [top, left]})

@@ -112,6 +112,7 @@ def _learn_scripts(app, pagename, templatename, context, doctree):
     if pagename.startswith("auto_learn/"):
         app.add_js_file("convpool-geometry.js")
         app.add_js_file("convpool-steps.js")
+        app.add_js_file("convpool-playground.js")
 
 
 # a code block with nothing left to show once its plotting lines are hidden (sphinx_gallery_start_ignore):

@@ -98,15 +98,37 @@ def test_every_learn_figure_is_shown_at_least_at_0_6_of_its_size_at_1280_px_with
     assert small == [], f"figures shown below {MIN_SCALE} of their size at 1280 px: {small}"
 
 
+# The page's width, and the elements whose right edge passes the screen's without a box of the page's own
+# content that scrolls sideways around them (a code block, a wide table, a widget's grid): the theme's outer
+# containers clip what passes them, so the page's scrollWidth alone would miss it.
+STICKING_OUT = """
+const top = document.querySelector("article") || document.body, out = [];
+for (const e of top.querySelectorAll("*")) {
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.right <= innerWidth + 1) continue;
+  let p = e.parentElement, scrolls = false;
+  for (; p && p !== top.parentElement; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX;
+    if ((o === "auto" || o === "scroll") && p.getBoundingClientRect().right <= innerWidth + 1) {
+      scrolls = true;
+      break;
+    }
+  }
+  if (!scrolls) out.push(`${e.tagName.toLowerCase()}.${e.className} right=${Math.round(r.right)}`);
+}
+return [document.documentElement.scrollWidth, out.slice(0, 5)];
+"""
+
+
 @pytest.mark.parametrize("screen", [390, 1280])
 def test_no_learn_page_nor_the_explorer_is_wider_than_the_screen(browser, screen):
     wide = []
     for page in [*_pages(), SITE / "explorer.html"]:
         _viewport(browser, screen, 844)
         _open(browser, page)
-        width = browser.execute_script("return document.documentElement.scrollWidth")
-        if width > screen:
-            wide.append((page.name, width))
+        width, sticking_out = browser.execute_script(STICKING_OUT)
+        if width > screen or sticking_out:
+            wide.append((page.name, width, sticking_out))
         if screen == 390:
             _shot(browser, page.stem)
     assert wide == [], f"pages wider than {screen} px (scrollWidth): {wide}"
@@ -283,3 +305,52 @@ def test_the_exercises_28x28_digit_goes_through_the_widget(browser, h, k, s):
     expected = _convpool(config["inputs"][name], config["kernels"]["sobel_x"], {**settings, "dilation": 1})
     assert expected.shape == (-(-h // s),) * 2
     _same_numbers(shown["out"], expected, settings)
+
+
+# --- the kernel playground: its filtered photo is convpool.kernels.apply's -------------------------------------
+
+PLAY = """
+const [name, weights, pixels] = arguments;
+const root = document.querySelector("div.cp-playground"), pg = root.cpPlayground;
+if (name) { pg.select.value = name; pg.select.dispatchEvent(new Event("change")); }
+for (const [n, v] of (weights || []).entries()) {
+  pg.cells[n].value = String(v);
+  pg.cells[n].dispatchEvent(new Event("input"));
+}
+const canvas = pg.after.canvas, rect = canvas.getBoundingClientRect(), ctx = canvas.getContext("2d");
+return pixels.map(([i, j]) => {
+  const x = rect.left + (j + 0.5) * rect.width / canvas.width, y = rect.top + (i + 0.5) * rect.height / canvas.height;
+  canvas.dispatchEvent(new MouseEvent("mousemove", {clientX: x, clientY: y, bubbles: true}));
+  const text = root.querySelector(".cp-pg-readout").textContent;
+  return [text, ctx.getImageData(j, i, 1, 1).data[0]];
+});
+"""
+
+
+def test_the_playground_filters_the_photo_as_convpool_kernels_apply(browser):
+    page = next((p for p in _pages() if "playground" in p.name), None)
+    assert page is not None, "no kernel playground page"
+    _viewport(browser, 1280, 900)
+    _open(browser, page)
+    config = json.loads(browser.execute_script("return document.querySelector('div.cp-playground').dataset.config"))
+    photo = np.asarray(config["photo"], dtype=np.float64)
+    h, w = photo.shape
+    rng = np.random.default_rng(13)
+    # corners and edges (where the padding is read) and random pixels inside
+    pixels = [(0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1), (0, 5), (7, w - 1)]
+    pixels += [tuple(int(v) for v in rng.integers(0, (h, w))) for _ in range(14)]
+    custom = [0.5, -1, 0, 2, 1.25, -0.5, 0, 0, -1]
+    cases = [(name, None) for name in ("sharpen", "sobel_x", "box", "identity")] + [(None, custom)]
+    for name, weights in cases:
+        kernel = np.asarray(config["kernels"][name] if name else custom, dtype=np.float64).reshape(3, 3)
+        expected = convpool.kernels.apply(photo[None, :, :, None], kernel)[0, :, :, 0]
+        shown = browser.execute_script(PLAY, name, weights, pixels)
+        for (i, j), (text, grey) in zip(pixels, shown, strict=True):
+            assert text.startswith(f"out[{i}, {j}] = "), (name, text)
+            value = float(text.rsplit("= ", 1)[1])
+            assert value == pytest.approx(expected[i, j], rel=6e-4, abs=1e-9), (name, i, j, text)
+            if abs(kernel.sum() - 1) < 1e-9:  # pixel values: drawn on the 0..255 scale, clipped
+                assert abs(grey - np.clip(expected[i, j], 0, 255)) <= 1, (name, i, j, grey)
+            else:  # changes: 0 is mid grey, the largest |value| black or white
+                top = np.abs(expected).max()
+                assert abs(grey - (127.5 + 127.5 * expected[i, j] / top)) <= 1, (name, i, j, grey)

@@ -94,16 +94,12 @@ fig.suptitle(
 # convolution with 16 kernels, a bias, ReLU, 2x2 max pooling, a second
 # convolution with 32 kernels, ReLU, pooling, and a dense layer. Six passes
 # over the 1437 training images take a few seconds here:
-
-# sphinx_gallery_start_ignore
 x_train, x_test, y_train, y_test = cnn_digits.load_digits_split(0)
-params = cnn_digits.init_params(np.random.default_rng(0), x_train.shape[1:])
-train_losses = cnn_digits.train(
-    params, x_train, y_train, epochs=6, batch_size=32, lr=0.05, momentum=0.9, decay=1e-4, seed=0, quiet=True
-)
+params = cnn_digits.init_params(np.random.default_rng(0), x_train.shape[1:])  # random kernels
+settings = {"epochs": 6, "batch_size": 32, "lr": 0.05, "momentum": 0.9, "decay": 1e-4, "seed": 0, "quiet": True}
+cnn_digits.train(params, x_train, y_train, **settings)  # mini-batch SGD on convpool's gradients
 accuracy = np.mean(cnn_digits.predict(params, x_test) == y_test)
 print(f"test accuracy after 6 epochs: {accuracy:.1%} ({len(x_test)} digits it never saw)")
-# sphinx_gallery_end_ignore
 
 # %%
 # Its 16 first-layer kernels, learned from random numbers, beside the
