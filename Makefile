@@ -69,7 +69,9 @@ browser:
 		echo "chromium could not be installed: the browser test will skip"; \
 	else echo "no chromium and no root to apt-get it: the browser test will skip"; fi
 
-test-browser: docs browser
+# The Learn pages are tested as built: the site is built first unless it is there (.ci/run builds it just before).
+test-browser: setup-docs browser
+	@test -f build/docs/html/auto_learn/plot_01_convolution.html || $(MAKE) docs
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py tests/test_learn_browser.py
 
 # Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).

@@ -152,6 +152,25 @@ def test_learn_pages_show_no_download_banner_and_no_plotting_scaffolding(browser
             ".map(e => Math.round(e.getBoundingClientRect().top))"
         )
         assert tops and max(tops) - min(tops) < 10, (page.name, tops)  # a second row would sit ~40 px lower
+        # and the search box sits on that row too: the header is one row high (80 px; two rows measure about 105 px)
+        header = browser.execute_script("return document.querySelector('.bd-header').getBoundingClientRect().height")
+        assert header < 95, (page.name, header)
+
+
+def test_a_click_shows_a_figure_at_its_full_size_and_a_second_click_closes_it(browser):
+    _viewport(browser, 390, 844)
+    _open(browser, _pages()[0])
+    shown = browser.execute_script(
+        """const img = document.querySelector("article img.sphx-glr-single-img");
+        const small = img.getBoundingClientRect().width;
+        img.click();
+        const big = document.querySelector(".cp-zoom img");
+        const result = [small, img.naturalWidth, big.getBoundingClientRect().width];
+        document.querySelector(".cp-zoom").click();
+        return [...result, document.querySelectorAll(".cp-zoom").length];"""
+    )
+    small, natural, zoomed, left = shown
+    assert small < natural and zoomed == pytest.approx(natural, abs=1) and left == 0
 
 
 # --- the step-through widgets: every number shown is convpool's ------------------------------------------------
