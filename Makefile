@@ -72,7 +72,7 @@ docs-alone:
 	rm -rf build/docs-alone docs/auto_learn docs/generated docs/_extra
 	.venv-docs/bin/python -m sphinx -b html -W --keep-going -q docs build/docs-alone/html
 
-# The explorer page in a real browser: Debian's chromium + chromium-driver, installed
+# The explorer and the built Learn pages in a real browser: Debian's chromium + chromium-driver, installed
 # here when missing (needs root and the Debian registry; otherwise the test skips, saying why).
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
@@ -82,8 +82,10 @@ browser:
 		echo "chromium could not be installed: the browser test will skip"; \
 	else echo "no chromium and no root to apt-get it: the browser test will skip"; fi
 
+# The Learn pages are tested as built: the site is built first unless it is there (.ci/run builds it just before).
 test-browser: setup-docs browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py
+	@test -f build/docs/html/auto_learn/plot_01_convolution.html || $(MAKE) docs
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py tests/test_learn_browser.py
 
 # Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
 setup-bench: setup-test

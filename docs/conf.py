@@ -8,6 +8,7 @@ the build if a page still points at a CDN.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ myst_heading_anchors = 3
 suppress_warnings = ["myst.xref_missing"]
 
 # sphinx-gallery: every learning page is a script run at build time; its figures come
-# from convpool.plot_learn, drawn from values convpool computed.
+# from convpool.plot.learn, drawn from values convpool computed.
 sphinx_gallery_conf = {
     "examples_dirs": ["learn"],
     "gallery_dirs": ["auto_learn"],
@@ -68,12 +69,18 @@ sphinx_gallery_conf = {
     "min_reported_time": 3600,  # no timing lines in the pages
     # its timing pages load jQuery and DataTables from CDNs
     "write_computation_times": False,
+    # every figure also at twice the pixels, for sharp text on high-density screens and when zoomed
+    "image_srcset": ["2x"],
 }
 
 html_theme = "pydata_sphinx_theme"
 html_title = "convpool"
 html_static_path = ["_static"]
 html_css_files = ["convpool.css"]
+html_js_files = ["convpool-zoom.js"]
+# Learn pages: no side bars, so the figures get the page's whole width (see convpool.css)
+LEARN_PAGES = [f"auto_learn/{p.stem}" for p in sorted((HERE / "learn").glob("plot_*.py"))]
+html_sidebars = {name: [] for name in LEARN_PAGES}
 html_extra_path = ["_extra"]  # the explorer: a standalone page copied as is
 html_theme_options = {
     "navigation_with_keys": False,
@@ -82,7 +89,10 @@ html_theme_options = {
     "navbar_end": ["navbar-icon-links"],
     "footer_start": ["copyright"],
     "footer_end": [],
-    "secondary_sidebar_items": ["page-toc"],
+    # (page names, not a second wildcard: Sphinx warns when two wildcards match one page)
+    "secondary_sidebar_items": {"**": ["page-toc"], **{name: [] for name in LEARN_PAGES}},
+    # the top navigation on one row: the first few sections, the rest under "More"
+    "header_links_before_dropdown": 3,
 }
 html_show_sourcelink = False
 html_copy_source = False
@@ -97,9 +107,32 @@ def _check_explorer(app, exception):
         raise RuntimeError(f"{page} is not the explorer page with convpool's table")
 
 
+def _learn_scripts(app, pagename, templatename, context, doctree):
+    """The step-through widget and its geometry table, on the Learn pages only."""
+    if pagename.startswith("auto_learn/"):
+        app.add_js_file("convpool-geometry.js")
+        app.add_js_file("convpool-steps.js")
+        app.add_js_file("convpool-playground.js")
+
+
+# a code block with nothing left to show once its plotting lines are hidden (sphinx_gallery_start_ignore):
+# the directive, its options, and blank lines up to the next unindented line
+EMPTY_CODE = re.compile(r"^\.\. code-block:: Python\n(?:   :[\w-]+:.*\n)*(?:[ \t]*\n)*(?=\S)", re.M)
+
+
+def _drop_hidden_code(app, docname, source):
+    """A Learn page's code block whose lines are all plotting goes, rather than show as an empty box."""
+    if docname.startswith("auto_learn/"):
+        source[0] = EMPTY_CODE.sub("", source[0])
+
+
 def setup(app):
-    """Write the explorer page's data (computed by convpool) before the build reads sources."""
+    """Write the explorer page and the widget's geometry (computed by convpool) before the build reads sources."""
     import _explorer
+    import _steps
 
     _explorer.build(HERE / "_extra")
+    _steps.geometry_js(HERE / "_extra")
     app.connect("build-finished", _check_explorer)
+    app.connect("html-page-context", _learn_scripts)
+    app.connect("source-read", _drop_hidden_code)

@@ -119,7 +119,7 @@ def test_max_pooling_frames_of_a_photo_patch_show_the_pooled_pixels():
     ("value", "text"), [(2.0, "2"), (-1.0, "-1"), (0.0585, ".059"), (-0.25, "-.25"), (0.00292, ".0029"), (1.5, "1.5")]
 )
 def test_weights_in_the_cells_are_short(value, text):
-    assert plot._weight(value) == text
+    assert plot._mpl._weight(value) == text
 
 
 def _board_grid(board, name):
@@ -129,7 +129,7 @@ def _board_grid(board, name):
 
 
 def _view(*argv):
-    from convpool.plot_learn import channel_sum
+    from convpool.plot.learn import channel_sum
 
     args = build_parser().parse_args(["explain", *argv, "-o", "unused.gif", "--channels-view", "v.png"])
     scene, _, (planes, kernel) = explain_cli.scene_for(args)
@@ -230,3 +230,29 @@ def test_bad_options_say_one_line_and_write_nothing(tmp_path, args, message):
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def _labels(scene):
+    scene.draw(0)
+    return [t.get_text() for t in scene.ax.texts]
+
+
+def test_the_animated_plane_of_a_channels_view_is_called_a_partial_map_not_the_output():
+    # one plane's convolution is a partial map: the GIF must not call it "output" beside a view whose sum is
+    args = build_parser().parse_args(
+        ["explain", "--input", "sample:chelsea", "--size", "4", "--kernel", "sobel_x", "--channel", "1",
+         "-o", "unused.gif", "--channels-view", "v.png"]
+    )  # fmt: skip
+    scene, _, _ = explain_cli.scene_for(args)
+    try:
+        labels = _labels(scene)
+        assert any(t.startswith("partial map of channel 1 2x2, stride 1x1") for t in labels), labels
+        assert not any(t.startswith("output") for t in labels)
+        assert scene.formula(0).startswith("partial[0, 0] = ")
+    finally:
+        scene.close()
+    alone = _scene("--input", "sample:chelsea", "--size", "4", "--kernel", "sobel_x")
+    try:
+        assert any(t.startswith("output 2x2") for t in _labels(alone)) and alone.formula(0).startswith("out[0, 0] = ")
+    finally:
+        alone.close()

@@ -129,8 +129,15 @@ def test_real_typing_and_the_other_conventions(page):
         box.clear()
         box.send_keys(text)
     Select(page.find_element(By.ID, "padding")).select_by_value("same")
-    # 28 is past the table (sizes up to 12): the page says so rather than guessing
+    # the exercise's own case: 28x28 with a 3x3 kernel and 'same' padding stays 28x28
+    assert _shown(page, "output") == "28 x 28" and _shown(page, "error") == ""
+    # 33 is past the table (sizes up to 32): the page says so rather than guessing, and shows nothing stale
+    box = page.find_element(By.ID, "h")
+    box.clear()
+    box.send_keys("33")
     assert _shown(page, "output") == "?" and "outside the precomputed table" in _shown(page, "error")
+    assert _shown(page, "call") == _shown(page, "arith") == _shown(page, "pad-split") == ""
+    assert page.find_elements(By.CSS_SELECTOR, "#input-grid .cell, #output-grid .cell, #conventions td") == []
     for element_id in ("h", "w"):
         box = page.find_element(By.ID, element_id)
         box.clear()
@@ -164,3 +171,76 @@ def test_nothing_loaded_from_the_network_and_a_screenshot(page, tmp_path):
     assert pixels.shape[1] >= 1000 and pixels.std() > 10  # a drawn page, not a blank one
     # the window taps are drawn: 4x3 of them, inside the grid of the padded input
     assert len(page.find_elements(By.CSS_SELECTOR, "#input-grid .cell.tap")) == 12
+
+
+READ_VALUES = """
+const texts = (sel) => [...document.querySelectorAll(sel)].map(c => c.textContent);
+return [texts("#input-grid .cell.in"), texts("#output-grid .cell"), document.getElementById("arith").textContent,
+        document.getElementById("error").textContent];
+"""
+
+
+def _values_expected(values, settings):
+    """convpool's output for the explorer's setting, or None where convpool refuses it."""
+    h, w, kh, kw = (settings[key] for key in ("h", "w", "kh", "kw"))
+    x = np.asarray(values[settings["values"]], dtype=np.float64)[:h, :w][None, :, :, None]
+    word = settings["padding"]
+    pads = (
+        ((settings["top"], settings["bottom"]), (settings["left"], settings["right"])) if word == "explicit" else word
+    )
+    try:
+        if settings["op"] == "conv":
+            k = np.ones((kh, kw))
+            if settings["weights"] == "edge" and kw > 1:  # +1 in the left column, -1 in the right one
+                k[:, 1:-1], k[:, -1] = 0, -1
+            out = convpool.convolve(x, k[:, :, None, None], pads, settings["stride"], dilation=settings["dilation"])
+        else:
+            out = convpool.pool(x, kh, settings["stride"], settings["op"], padding=pads, dilation=settings["dilation"])
+    except ValueError:
+        return None, x[0, :, :, 0]
+    return out[0, :, :, 0], x[0, :, :, 0]
+
+
+def test_the_values_shown_are_convpools_over_a_grid_of_settings_up_to_32x32(page):
+    values = page.execute_script("return VALUES")
+    rng = np.random.default_rng(1)
+    checked = refused = 0
+    for _ in range(90):
+        op = ["conv", "max", "avg"][rng.integers(3)]
+        kh = int(rng.integers(1, 6))
+        settings = {
+            "h": int(rng.integers(1, 33)), "w": int(rng.integers(1, 33)), "kh": kh,
+            "kw": kh if op != "conv" else int(rng.integers(1, 6)), "op": op,
+            "values": ["digits", "digit", "photo"][rng.integers(3)], "weights": ["ones", "edge"][rng.integers(2)],
+            "padding": ["valid", "same", "full", "explicit"][rng.integers(4)],
+            "top": int(rng.integers(0, 4)), "bottom": int(rng.integers(0, 4)),
+            "left": int(rng.integers(0, 4)), "right": int(rng.integers(0, 4)),
+            "stride": int(rng.integers(1, 4)), "dilation": int(rng.integers(1, 3)), "wi": 0, "wj": 0,
+        }  # fmt: skip
+        _set(page, **settings)
+        inputs, outputs, arith, error = page.execute_script(READ_VALUES)
+        expected, x = _values_expected(values, settings)
+        case = settings
+        if expected is None:
+            assert error and outputs == [] and arith == "", case  # refused, and nothing stale shown
+            refused += 1
+            continue
+        assert [float(t) for t in inputs] == x.ravel().tolist(), case  # the input's values, row by row
+        got = np.array([float(t) for t in outputs]).reshape(expected.shape)
+        np.testing.assert_allclose(got, expected, rtol=6e-4, err_msg=str(case))
+        assert arith.startswith("out[0, 0] = ") and float(arith.rsplit("= ", 1)[1]) == pytest.approx(
+            expected[0, 0], rel=6e-4
+        ), case
+        checked += 1
+    assert checked > 50 and refused > 3, (checked, refused)
+
+
+def test_the_explorer_fits_a_390_px_phone(page):
+    page.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    )
+    try:
+        _set(page, h=28, w=28, kh=3, kw=3, stride=1, dilation=1, padding="same", op="conv", values="digit")
+        assert page.execute_script("return document.documentElement.scrollWidth") <= 390
+    finally:
+        page.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -6,7 +6,7 @@ from _reference import conv_ref, pool_ref
 from numpy.testing import assert_array_equal
 
 pytest.importorskip("matplotlib")
-from convpool import plot_learn  # noqa: E402  (after the skip: needs matplotlib)
+from convpool.plot import learn as plot_learn  # noqa: E402  (after the skip: needs matplotlib)
 
 
 def _shown(board, name) -> dict:
@@ -139,7 +139,8 @@ def test_image_row_one_scale_per_row_and_true_relative_sizes():
 
 
 def test_demo_figure_true_sizes_one_scale_per_row_and_convpools_results():
-    from convpool import demo, plot_demo
+    from convpool import demo
+    from convpool.plot import demo as plot_demo
 
     runs = demo.run_tasks()
     fig = plot_demo.figure(runs)
@@ -188,3 +189,30 @@ def test_explain_frames_say_stride_show_indices_and_hold_the_last_frame(tmp_path
             gif.seek(index)
             durations.append(gif.info["duration"])
     assert count == 9 and durations == [250] * 8 + [1000]
+
+
+def test_alt_texts_say_what_a_figure_shows_and_draw_nothing():
+    # sphinx-gallery writes a figure's suptitle as the image's alt text: the figures give one in words,
+    # with convpool's numbers, and it is invisible (the picture is the same with it or without it)
+    x = np.arange(25).reshape(5, 5) % 7
+    k = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+    out = conv_ref(x[None, :, :, None].astype(float), k[:, :, None, None].astype(float), "same", 2)[0, :, :, 0]
+    board = plot_learn.conv_step(x, k, (1, 2), padding="same", stride=2)
+    fig = board.finish()
+    alt = fig._suptitle.get_text()
+    assert f"sum {plot_learn._num(out[1, 2])} " in alt and "top 1, bottom 1, left 1, right 1" in alt
+    assert "3x3 output" in alt and not fig._suptitle.get_visible()
+    fig.canvas.draw()
+    with_alt = np.asarray(fig.canvas.buffer_rgba()).copy()
+    fig._suptitle.remove()
+    fig.canvas.draw()
+    assert np.array_equal(with_alt, np.asarray(fig.canvas.buffer_rgba()))
+    row = plot_learn.image_row([np.zeros((4, 4)), np.ones((2, 2))], ["a", "b"], alt="two squares")
+    assert row._suptitle.get_text() == "two squares" and not row._suptitle.get_visible()
+
+
+def test_image_row_limits_fix_the_colour_scale():
+    # sum-to-1 kernels are drawn on the 0..255 scale whatever their own range (page 2's sharpen)
+    fig = plot_learn.image_row([np.full((3, 3), 40.0), np.full((3, 3), 90.0)], ["a", "b"], limits=(0, 255))
+    norms = {(ax.images[0].norm.vmin, ax.images[0].norm.vmax) for ax in fig.axes if ax.images}
+    assert norms == {(0.0, 255.0)}

@@ -9,15 +9,20 @@ computes without doing the convolution::
     out = (n + before + after - k) // s + 1     (per axis)
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 
 import convpool
-from convpool import data, kernels, plot_learn
+from convpool import data, kernels
+
+# sphinx_gallery_start_ignore
+# isort: split
+# (hidden on the page: the drawing code; every figure shows numbers convpool computed)
+import _steps
+
+from convpool.cli import main as convpool_cli
+from convpool.plot import learn as plot_learn
+
+# sphinx_gallery_end_ignore
 
 photo = data.photo("chelsea")[40:168, 60:188]  # (128, 128, 3) uint8
 gray = photo.astype(np.float64).mean(axis=2)
@@ -30,19 +35,33 @@ for padding, stride in cases:
     assert out.shape[1:3] == shape
     maps.append(out[0, :, :, 0])
     titles.append(f"'{padding}', stride {stride}\n{shape[0]}x{shape[1]}")
-plot_learn.image_row([gray, *maps], ["gray photo 128x128", *titles], scale="outputs", label="sobel_x response")
+# sphinx_gallery_start_ignore
+plot_learn.image_row(
+    [gray, *maps[:2]],
+    ["gray photo 128x128", *titles[:2]],
+    scale="outputs",
+    label="sobel_x response",
+    height=2.6,
+    alt="A gray photo and its sobel_x maps with 'valid' (126x126) and 'same' (128x128) padding",
+)
+plot_learn.image_row(
+    maps[2:],
+    titles[2:],
+    label="sobel_x response",
+    height=2.6,
+    alt="Its sobel_x maps at stride 2 (63x63) and stride 3 with 'same' padding (43x43), true relative sizes",
+)
+# sphinx_gallery_end_ignore
 
 # %%
 # The command line shows the same arithmetic with the numbers filled in, here
 # for the last case (``'same'``, stride 3)::
 #
 #     convpool shape --input 128x128 --kernel 3x3 --padding same --stride 3
-env = dict(os.environ, PYTHONPATH=str(Path(convpool.__file__).parents[1]))  # the convpool being documented
-command = ["shape", "--input", "128x128", "--kernel", "3x3", "--padding", "same", "--stride", "3"]
-shown = subprocess.run(
-    [sys.executable, "-m", "convpool", *command], env=env, capture_output=True, text=True, check=True
-)
-print(shown.stdout)
+
+# sphinx_gallery_start_ignore
+convpool_cli(["shape", "--input", "128x128", "--kernel", "3x3", "--padding", "same", "--stride", "3"])
+# sphinx_gallery_end_ignore
 
 # %%
 # Multi-channel and multi-kernel: the colour photo ``(128, 128, 3)`` with two
@@ -50,12 +69,16 @@ print(shown.stdout)
 bank = np.stack([np.stack([sobel] * 3, axis=2), np.stack([sobel.T] * 3, axis=2)], axis=3)
 both = convpool.convolve(photo[None], bank, padding="valid")[0]
 print(photo.shape, "*", bank.shape, "->", both.shape)
+# sphinx_gallery_start_ignore
 plot_learn.image_row(
     [photo, both[:, :, 0], both[:, :, 1]],
     ["photo (128, 128, 3)", "map 0 (126, 126)", "map 1 (126, 126)"],
     scale="outputs",
     label="response",
+    height=2.6,
+    alt="A colour photo and the two maps of a (3, 3, 3, 2) kernel bank: vertical and horizontal edges",
 )
+# sphinx_gallery_end_ignore
 
 # %%
 # The loop over output cells
@@ -82,3 +105,14 @@ windows = np.lib.stride_tricks.sliding_window_view(small, (3, 3))  # (18, 18, 3,
 columns = windows.reshape(-1, 9)
 print("im2col matrix", columns.shape)
 print("im2col == convpool:", np.allclose((columns @ sobel.ravel()).reshape(18, 18), fast))
+
+# %%
+# Step through it yourself
+# ------------------------
+#
+# A 12x12 piece of the gray photo (rounded to whole numbers) and ``sobel_x``,
+# ``'same'`` padding, stride 3, the last case above on a small scale.
+piece = np.rint(gray[40:52, 40:52]).astype(int)
+# sphinx_gallery_start_ignore
+_steps.steps(piece, sobel, padding="same", stride=3)
+# sphinx_gallery_end_ignore

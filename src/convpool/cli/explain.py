@@ -188,7 +188,12 @@ def scene_for(args: argparse.Namespace):
     values, kernel, result = _compute(args, values, weights, size, kshape)
     named = None if weights is None else args.kernel
     view = _channels(args, values, kernel, planes)
-    scene = plot.ExplainScene(values, kernel, geometry, result, args.mode, source=where, kernel_name=named)
+    # with the channels view, the animated plane is one of several: its map is a partial map (the view's
+    # sum of all of them is the output), and the frames say so
+    name = "output" if view is None else f"partial map of channel {args.channel or 0}"
+    scene = plot.ExplainScene(
+        values, kernel, geometry, result, args.mode, source=where, kernel_name=named, output_name=name
+    )
     return scene, geometry, view
 
 
@@ -259,8 +264,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_view(args: argparse.Namespace, view) -> None:
     """The channels view: each plane times its kernel slice, the partial maps, and their sum."""
     from .._files import atomic_write
-    from ..plot import _pyplot
-    from ..plot_learn import channel_sum
+    from ..plot._mpl import _pyplot
+    from ..plot.learn import channel_sum
 
     planes, kernel = view
     # random digits are no colours: their planes are called "channel c", a photo's red, green, blue

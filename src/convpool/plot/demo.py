@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plot import _pyplot
+from ._mpl import _pyplot
 
 INCH_PER_PIXEL = 0.07
 GAP = 0.45  # inches between panels

@@ -6,7 +6,7 @@ its own, so a test can read the numbers back from the figure's text and compare
 them with convpool's output. The pages of the documentation's *Learn* section
 call these functions.
 
-The grids are drawn on a :class:`convpool.plot_board.Board` (one unit per
+The grids are drawn on a :class:`convpool.plot.board.Board` (one unit per
 cell, true relative sizes, hatched padding); photos and maps by
 :func:`image_row` (true relative sizes, one colour scale and colour bar).
 """
@@ -17,8 +17,8 @@ import numpy as np
 
 import convpool
 
-from .plot import _pyplot
-from .plot_board import WINDOW_COLOURS, Board
+from ._mpl import _describe, _num, _pyplot
+from .board import WINDOW_COLOURS, Board
 
 __all__ = [
     "Board",
@@ -44,7 +44,7 @@ def padded_by_convpool(x, pad, pad_mode: str = "constant") -> np.ndarray:
 
     Examples
     --------
-    >>> from convpool.plot_learn import padded_by_convpool
+    >>> from convpool.plot.learn import padded_by_convpool
     >>> padded_by_convpool([[1, 2, 3, 4]], ((0, 0), (2, 2)), "reflect")
     array([[3., 2., 1., 2., 3., 4., 3., 2.]])
     """
@@ -60,7 +60,7 @@ def use_counts(shape, kernel_shape, stride=1, padding="valid", dilation=1) -> np
 
     Examples
     --------
-    >>> from convpool.plot_learn import use_counts
+    >>> from convpool.plot.learn import use_counts
     >>> use_counts((1, 7), (1, 3), stride=3)  # the last cell is never read
     array([[1., 1., 1., 1., 1., 1., 0.]])
     """
@@ -110,7 +110,17 @@ def conv_step(x, kernel, cell=(0, 0), *, padding="valid", stride=1, board=None, 
     board.word("sum ->", mid, size=12)
     board.grid("output", out, y=mid - out.shape[0] / 2, title=f"output {gh.out}x{gw.out}")
     board.outline("output", i, j)
+    board.alt = (
+        f"Output cell ({i}, {j}) of a {k.shape[0]}x{k.shape[1]} kernel over a {gh.size}x{gw.size} input "
+        f"(padding {_pads_words(pads)}, stride {gh.stride}): the window framed on the input, times the kernel, "
+        f"the products, and their sum {_num(out[i, j])} framed in the {gh.out}x{gw.out} output"
+    )
     return board
+
+
+def _pads_words(pads) -> str:
+    (t, b), (left, r) = pads
+    return "none" if t == b == left == r == 0 else f"top {t}, bottom {b}, left {left}, right {r}"
 
 
 def channel_sum(x, kernel, *, padding="valid", stride=1, dilation=1, names=("red", "green", "blue")):
@@ -151,6 +161,11 @@ def channel_sum(x, kernel, *, padding="valid", stride=1, dilation=1, names=("red
     middle = (x.shape[2] * (h + 1.6) - 1.6) / 2
     board.word("add up ->", middle, size=12)
     board.grid("sum", total, y=middle - total.shape[0] / 2, title="output (one map)")
+    board.alt = (
+        f"A {x.shape[0]}x{x.shape[1]} input with {x.shape[2]} channels: each channel convolved with its own "
+        f"{k.shape[0]}x{k.shape[1]} kernel slice gives a partial map, and the {x.shape[2]} partial maps add up to "
+        f"the one {total.shape[0]}x{total.shape[1]} output map"
+    )
     return board
 
 
@@ -190,6 +205,11 @@ def pool_windows(x, size=2, stride=2, mode: str = "max", *, padding="valid", boa
             x0, y0 = board.origins["input"]
             centre = (x0 + c0 + b + gw.before + 0.5, y0 + r0 + a + gh.before + 0.5)
             board.ax.add_patch(Circle(centre, 0.4, fill=False, edgecolor=colour, linewidth=2.2, zorder=4))
+    board.alt = (
+        f"{mode} pooling of a {gh.size}x{gw.size} input with {gh.kernel}x{gw.kernel} windows, stride {gh.stride}"
+        f" (padding {_pads_words(pads)}): each window framed in its own colour, and the output cell it gives, "
+        f"{gh.out}x{gw.out} in all" + (", the winning cell of each window circled" if mode in ("max", "min") else "")
+    )
     return board
 
 
@@ -224,10 +244,13 @@ def stride_strips(size: int, kernel: int, strides=(1, 2, 3), *, padding="valid")
         board.note(text, g.padded + 0.6, y + 0.5, va="center")
         board._grow(0, g.padded, y, y + 2.5)
         y += 3.2
+    board.alt = f"A row of {size} cells under a window of {kernel} at strides " + ", ".join(
+        f"{s} ({len(board.unread[s])} cells never read)" for s in strides
+    )
     return board
 
 
-def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "value", height: float = 2.2):
+def image_row(images, titles, *, cmap="gray", scale="row", label="value", height: float = 2.2, alt=None, limits=None):
     """Images side by side at their true relative size, with one colour scale and one colour bar.
 
     Parameters
@@ -241,6 +264,9 @@ def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "
         sharing one, with its colour bar; ``'each'``: every image its own
         (titles should then say its range).
     height : float, inches of the tallest image (the others are centred on its middle)
+    alt : str, optional, what the row shows in words (the image's alt text; the titles are added to it)
+    limits : (float, float), optional
+        The shared colour scale's ends (e.g. ``(0, 255)`` for pixel values), instead of the row's min and max.
 
     Returns
     -------
@@ -257,6 +283,8 @@ def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "
     # signed values: zero sits in the middle of the scale (mid grey, or white in a diverging map)
     top = max(abs(lo), abs(hi))
     norm = Normalize(-top, top) if lo < 0 < hi else Normalize(lo, hi if hi > lo else lo + 1)
+    if limits is not None:
+        norm = Normalize(*limits)
     per_pixel = height / max(im.shape[0] for im in images)
     widths = [im.shape[1] * per_pixel for im in images]
     gap, bar = 0.35, (0.9 if scale != "each" and gray else 0.0)
@@ -278,4 +306,5 @@ def image_row(images, titles, *, cmap="gray", scale: str = "row", label: str = "
         from matplotlib.cm import ScalarMappable
 
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax).set_label(label, fontsize=8)
+    _describe(fig, alt or f"{len(images)} images side by side at their true relative size")
     return fig

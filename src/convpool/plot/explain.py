@@ -1,4 +1,4 @@
-"""Figures (matplotlib, an optional extra: ``pip install convpool[plot]``)."""
+"""The window animation of ``convpool explain``: one convolution or pooling, step by step (matplotlib, optional)."""
 
 from __future__ import annotations
 
@@ -6,139 +6,7 @@ import textwrap
 
 import numpy as np
 
-
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("convpool's figures need matplotlib: pip install 'convpool[plot]'") from exc
-    return plt
-
-
-def _show(ax, image: np.ndarray, title: str) -> None:
-    """Draw one image: RGB uint8 as is, anything else as a gray heat map."""
-    if image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8:
-        ax.imshow(image)
-    elif image.ndim == 3 and image.shape[2] == 3:
-        lo, hi = float(image.min()), float(image.max())
-        ax.imshow((image - lo) / (hi - lo or 1))
-    else:
-        ax.imshow(image, cmap="gray")
-    ax.set_title(title, fontsize=8)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def tasks_figure(runs, path) -> None:
-    """One row per task: an input image, then its result maps (see :mod:`convpool.plot_demo`).
-
-    Parameters
-    ----------
-    runs : list of convpool.demo.TaskRun
-    path : str or Path, PNG file to write
-    """
-    from .plot_demo import tasks_figure as draw
-
-    draw(runs, path)
-
-
-def _save(fig, path) -> None:
-    """Write a figure as PNG through a temporary file (``path`` may be a temporary name)."""
-    plt = _pyplot()
-    fig.savefig(path, format="png", dpi=80)
-    plt.close(fig)
-
-
-def before_after(before, after, path, *, titles=("input", "output"), limit: int = 8) -> None:
-    """Side-by-side grid of a batch: inputs on the top row, results below.
-
-    Parameters
-    ----------
-    before : array_like, shape (m, h, w) or (m, h, w, c)
-    after : array_like, shape (m, oh, ow) or (m, oh, ow, c)
-    path : str or Path, PNG file to write
-    titles : (str, str), labels of the two rows
-    limit : int, at most this many images (the first ones)
-    """
-    plt = _pyplot()
-    before, after = np.asarray(before), np.asarray(after)
-    m = min(len(before), len(after), limit)
-    fig, axes = plt.subplots(2, max(m, 1), figsize=(2.0 * max(m, 1), 4.4), squeeze=False)
-    for col in range(m):
-        for row, (batch, title) in enumerate(zip((before, after), titles, strict=True)):
-            image = batch[col]
-            if image.ndim == 3 and image.shape[2] == 1:
-                image = image[..., 0]
-            _show(axes[row][col], image, f"{title} {col} {image.shape}")
-    fig.tight_layout()
-    _save(fig, path)
-
-
-def kernel_heatmap(kernel, ax=None, *, title: str | None = None, path=None):
-    """A 2-D kernel as a heat map with its numbers written in the cells.
-
-    Colours are centred on zero (blue negative, red positive), so a kernel's
-    sign pattern reads at a glance. Draws on ``ax`` (a new figure if ``None``);
-    writes ``path`` (PNG) if given. Returns the axes.
-    """
-    plt = _pyplot()
-    k = np.asarray(kernel, dtype=np.float64)
-    if k.ndim != 2:
-        raise ValueError(f"kernel must be 2-D (kh, kw) to draw, got shape {k.shape}")
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(0.5 * k.shape[1] + 1, 0.5 * k.shape[0] + 1))
-    top = float(np.abs(k).max()) or 1.0
-    ax.imshow(k, cmap="coolwarm", vmin=-top, vmax=top)
-    if k.size <= 81:  # numbers stay legible up to 9 x 9
-        size = 8 if max(k.shape) <= 3 else 5
-        for (a, b), v in np.ndenumerate(k):
-            ax.text(b, a, f"{v:.2g}", ha="center", va="center", fontsize=size)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=8)
-    if own and path is not None:
-        ax.figure.tight_layout()
-        _save(ax.figure, path)
-    return ax
-
-
-def kernel_gallery(image, named_results, named_kernels, path, *, cols: int = 4) -> None:
-    """Every kernel next to what it does to ``image``.
-
-    Parameters
-    ----------
-    image : ndarray, shape (h, w) or (h, w, 3), the original
-    named_results : dict name -> ndarray (h', w') or (h', w', 3) of uint8, each filtered image
-    named_kernels : dict name -> ndarray, the kernels (2-D drawn as heat maps; others by shape)
-    path : str or Path, PNG file to write
-    cols : int, kernels per row (each takes a heat map and an image)
-    """
-    plt = _pyplot()
-    entries = [("original", None, image), *((n, named_kernels[n], named_results[n]) for n in named_results)]
-    rows = -(-len(entries) // cols)
-    fig, axes = plt.subplots(rows, 2 * cols, figsize=(3.2 * cols, 1.7 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for index, (name, kernel, result) in enumerate(entries):
-        row, col = divmod(index, cols)
-        left, right = axes[row][2 * col], axes[row][2 * col + 1]
-        if kernel is not None and np.ndim(kernel) == 2:
-            left.axis("on")
-            kernel_heatmap(kernel, left)
-        elif kernel is not None:
-            left.text(0.5, 0.5, f"shape\n{np.shape(kernel)}", ha="center", va="center", fontsize=8)
-        right.axis("on")
-        _show(right, result, name)
-    fig.tight_layout()
-    _save(fig, path)
-
-
-# --- the window animation of `convpool explain` -------------------------------------------------
+from ._mpl import _num, _pyplot, _weight
 
 
 class ExplainScene:
@@ -161,6 +29,9 @@ class ExplainScene:
         Where the input comes from (e.g. ``sample:camera[100:105, 120:125]``), written above the arithmetic.
     kernel_name : str, optional
         The kernel's name (e.g. ``sobel_x``), written above the arithmetic.
+    output_name : str, optional
+        What the right-hand grid is called (default ``output``); a multi-channel
+        input's one plane gives a *partial* map, and says so.
 
     Kernel weights in the window's corners are rounded to 2 significant digits
     (``x.059``) to fit a cell; the arithmetic underneath uses 3.
@@ -178,8 +49,11 @@ class ExplainScene:
         *,
         source: str | None = None,
         kernel_name: str | None = None,
+        output_name: str = "output",
     ) -> None:
         self.source = source or "input"
+        self.output_name = output_name
+        self.symbol = "out" if output_name == "output" else "partial"
         self.kernel_name = kernel_name
         self.values = np.asarray(values)
         self.kernel = None if kernel is None else np.asarray(kernel)
@@ -261,7 +135,7 @@ class ExplainScene:
             else "no padding"
         )
         ax.text(0, 0.45, f"input {gh.size}x{gw.size} ({pad_note})", fontsize=8, va="center")
-        ax.text(self.out_left, 0.45, f"output {oh}x{ow}, {self._steps_note()}", fontsize=8, va="center")
+        ax.text(self.out_left, 0.45, f"{self.output_name} {oh}x{ow}, {self._steps_note()}", fontsize=8, va="center")
         self._indices(top)
         taps = gh.kernel * gw.kernel
         self.tap_patches = [
@@ -305,7 +179,7 @@ class ExplainScene:
         ]
 
     def formula(self, step: int) -> str:
-        """The arithmetic of output cell ``step``, e.g. ``out[0, 1] = 1*2 + 0*3 + ... = 7``."""
+        """The arithmetic of output cell ``step``: ``out[0, 1] = 1*2 + 0*3 + ... = 7`` (``partial[..]`` for a plane)."""
         i, j = divmod(step, self.gw.out)
         terms, weights = [], []
         for (r, c), (a, b) in zip(self.taps(step), np.ndindex(self.gh.kernel, self.gw.kernel), strict=True):
@@ -322,7 +196,7 @@ class ExplainScene:
             body = " + ".join(shown)
         else:
             body = f"{self.mode}({', '.join(shown)})"
-        return f"out[{i}, {j}] = {body} = {_num(self.result[i, j])}"
+        return f"{self.symbol}[{i}, {j}] = {body} = {_num(self.result[i, j])}"
 
     def caption_text(self, step: int) -> str:
         """:meth:`formula` wrapped to the figure width, after the kernel's name if it has one."""
@@ -355,22 +229,6 @@ class ExplainScene:
     def close(self) -> None:
         """Release the figure."""
         _pyplot().close(self.fig)
-
-
-def _num(value) -> str:
-    """A grid number: integers without a decimal point, others to 3 significant digits."""
-    v = float(value)
-    return str(int(v)) if v.is_integer() else f"{v:.3g}"
-
-
-def _weight(value) -> str:
-    """A kernel weight short enough for a cell corner: integers as they are, others to 2 significant
-    digits without the leading zero (``0.0585`` -> ``.059``, ``-0.25`` -> ``-.25``)."""
-    v = float(value)
-    if v.is_integer():
-        return str(int(v))
-    text = f"{v:.2g}"
-    return text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
 
 
 def explain_gif(scene: ExplainScene, path, *, fps: float = 2.0) -> int:

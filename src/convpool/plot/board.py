@@ -4,14 +4,14 @@
 input and its 3x3 output are drawn at their true relative size. Every cell shows
 its number; padding cells are hatched (not told apart by colour alone); the
 numbers' Text artists are kept by grid and cell so tests can read back what a
-figure shows. The figures of :mod:`convpool.plot_learn` are built on it.
+figure shows. The figures of :mod:`convpool.plot.learn` are built on it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .plot import _num, _pyplot
+from ._mpl import _describe, _num, _pyplot
 
 __all__ = ["WINDOW_COLOURS", "Board"]
 
@@ -44,6 +44,7 @@ class Board:
         self.ax.axis("off")
         self.cell = cell
         self.cursor = 0.0
+        self.alt: str | None = None  # what the finished figure shows, in words (its alt text)
         self.texts: dict[str, dict[tuple[int, int], object]] = {}
         self.origins: dict[str, tuple[float, float]] = {}
         self.pads: dict[str, tuple[int, int]] = {}
@@ -149,8 +150,12 @@ class Board:
         bar = self.fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=self.ax, shrink=0.8, pad=0.02)
         bar.set_label(label, fontsize=8)
 
-    def finish(self, path=None):
-        """Fit the axes to what was drawn, size the figure at ``cell`` inches per unit; save ``path`` if given."""
+    def finish(self, path=None, *, alt: str | None = None):
+        """Fit the axes to what was drawn, size the figure at ``cell`` inches per unit; save ``path`` if given.
+
+        ``alt`` (or the board's own :attr:`alt`) says in words what the figure shows: the alt text of its image.
+        """
+        _describe(self.fig, alt or self.alt)
         x0, x1, y0, y1 = self._extent
         self.ax.set_xlim(x0 - 0.3, x1 + 0.3)
         self.ax.set_ylim(y1 + 0.3, y0 - 0.3)
