@@ -34,8 +34,7 @@ import numpy as np
 
 from . import exercise
 from ._api import conv
-from ._api.dispatch import backend_for
-from ._plan import checks as check
+from ._api.dispatch import backend_for, prepared
 
 __all__ = [
     "BANK",
@@ -373,9 +372,8 @@ def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarra
     True
     """
     door = backend_for(images)
-    images, kernel = door.prepare(images, "images", "(m, h, w, c)"), door.prepare(kernel, "kernel", "(kh, kw)")
-    (shape, dtype), (kernel_shape, kernel_dtype) = door.meta(images), door.meta(kernel)
-    check.array_meta(shape, dtype, "images", 4, "(m, h, w, c)")
-    check.array_meta(kernel_shape, kernel_dtype, "kernel", 2, "(kh, kw)")
+    images, shape, kernel, kernel_shape = prepared(
+        door, (images, "images", 4, "(m, h, w, c)"), (kernel, "kernel", 2, "(kh, kw)")
+    )
     bank = door.broadcast(door.add_axis(door.add_axis(kernel)), (*kernel_shape, 1, shape[3]))
     return conv.convolve(images, bank, padding, stride, groups=shape[3], **options)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._plan import checks as check
 from .._plan.plans import conv_plan
-from .dispatch import backend_for
+from .dispatch import backend_for, prepared
 
 __all__ = [
     "convolve",
@@ -175,10 +175,9 @@ def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=No
     (2, 3, 3)
     """
     door = backend_for(images)
-    images, kernel = door.prepare(images, "images", _IMAGES4), door.prepare(kernel, "kernel", "(kh, kw, c)")
-    (images_shape, images_dtype), (kernel_shape, kernel_dtype) = door.meta(images), door.meta(kernel)
-    check.array_meta(images_shape, images_dtype, "images", 4, _IMAGES4)
-    check.array_meta(kernel_shape, kernel_dtype, "kernel", 3, "(kh, kw, c)")
+    images, images_shape, kernel, kernel_shape = prepared(
+        door, (images, "images", 4, _IMAGES4), (kernel, "kernel", 3, "(kh, kw, c)")
+    )
     check.nonempty(kernel_shape, "kernel", "kh, kw, c", (0, 1, 2))
     check.channels_match(images_shape[3], kernel_shape[2], images_shape, kernel_shape, "kernel")
     return convolve(images, door.add_axis(kernel), padding, stride, dtype=dtype, **options)[..., 0]
@@ -213,10 +212,9 @@ def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=N
     (1, 13, 13)
     """
     door = backend_for(images)
-    images, kernel = door.prepare(images, "images", _IMAGES3), door.prepare(kernel, "kernel", "(kh, kw)")
-    (images_shape, images_dtype), (kernel_shape, kernel_dtype) = door.meta(images), door.meta(kernel)
-    check.array_meta(images_shape, images_dtype, "images", 3, _IMAGES3)
-    check.array_meta(kernel_shape, kernel_dtype, "kernel", 2, "(kh, kw)")
+    images, images_shape, kernel, kernel_shape = prepared(
+        door, (images, "images", 3, _IMAGES3), (kernel, "kernel", 2, "(kh, kw)")
+    )
     check.nonempty(images_shape, "images", "h, w", (1, 2))
     check.nonempty(kernel_shape, "kernel", "kh, kw", (0, 1))
     kernels = door.add_axis(door.add_axis(kernel))

@@ -19,8 +19,9 @@ from types import ModuleType
 import numpy as np
 
 from .._backends import numpy as numpy_backend
+from .._plan import checks as check
 
-__all__ = ["WRT", "backend_for", "check_wrt", "is_dask", "is_foreign"]
+__all__ = ["WRT", "backend_for", "check_wrt", "is_dask", "is_foreign", "prepared"]
 
 #: Libraries whose arrays go to the array-API backend, by top-level module.
 #: PyTorch tensors have no ``__array_namespace__``; JAX arrays live in ``jaxlib``.
@@ -68,3 +69,17 @@ def check_wrt(wrt) -> str:
     if not isinstance(wrt, str) or wrt not in WRT:
         raise ValueError(f"wrt must be one of {', '.join(map(repr, WRT))}, got {wrt!r}")
     return wrt
+
+
+def prepared(door: ModuleType, *specs) -> list:
+    """Each ``(value, name, ndim, layout)`` through ``door``, checked numeric with ``ndim`` axes, in order.
+
+    Returns ``[array, shape, array, shape, ...]``: the forms of ``convolve`` check their own ranks this way.
+    """
+    found: list = []
+    for value, name, ndim, layout in specs:
+        array = door.prepare(value, name, layout)
+        shape, dtype = door.meta(array)
+        check.array_meta(shape, dtype, name, ndim, layout)
+        found += [array, shape]
+    return found
