@@ -1,32 +1,13 @@
 """Backward passes: gradients of :func:`convolve` and :func:`pool` for training CNNs.
 
-Both are built on the forward machinery (one engine behind every door):
-
-* ``grad_images`` of a stride-1 convolution is itself a convolution (the
-  forward :func:`~convpool.convolve`, so a faster engine speeds it up too) of
-  ``grad_output`` with the spatially flipped, channel-transposed kernels under
-  ``'full'`` padding, cropped to the input's cells when the padding is
-  constant; for larger strides it is the exact transpose of the engine's tap
-  loop (each tap's ``grad_output @ kernels[a, b].T`` added into the same
-  strided :func:`~convpool._backends.numpy.blocking.tap_view` the forward pass read).
-* ``grad_kernels`` per tap ``(a, b)`` is ``view(a, b).reshape(-1, c).T @
-  grad_output.reshape(-1, nc)``, block by block over the batch: for a few
-  channels at stride 1 as dot products on the engine's flattened planes
-  (:func:`~convpool._backends.numpy.direct.planar`) on its thread pool, for many
-  channels one im2col GEMM per block.
-* The gradient with respect to the *padded* images is folded back onto the
-  source cells with the exact adjoint of :func:`numpy.pad`'s ``pad_mode``.
-* Pooling, block by block on the engine's thread pool: average and sum spread
-  each window's gradient over its taps with the same tap views; max and min
-  compare every tap with the block's forward result from the engine's
-  :func:`~convpool._backends.numpy.pool_windows` and hand the gradient to the first
-  winner in row-major window order.
-
-Working memory beyond the results is bounded as in the forward pass: the
-batch goes through in blocks (:func:`~convpool._backends.numpy.blocking.batch_blocks`;
-a few MiB for the tap loops, :data:`IM2COL_BLOCK_BYTES` for an im2col kernel
-gradient, :data:`CONVOLVE_CALL_BYTES` per convolve call whose result needs
-folding), never as a whole im2col matrix.
+Each builds the forward call's plan (with ``grad_output``'s shape and dtype)
+and hands it to the backend's ``correlate_backward`` or ``pool_backward``.
+How the NumPy backend computes them (the stride-1 input gradient as a
+forward convolution with flipped kernels, tap-loop transposes, im2col GEMMs
+for the kernel gradient, the exact adjoint of each ``pad_mode``, first-winner
+max pooling) is told in :mod:`convpool._backends.numpy.backward` and
+``docs/gradients.md``; working memory stays bounded by batch blocks, as in the
+forward pass.
 """
 
 from __future__ import annotations

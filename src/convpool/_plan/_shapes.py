@@ -2,7 +2,7 @@
 
 Every size in convpool comes from :func:`output_size`; every padding word is
 turned into per-side pairs by :func:`resolve_padding`. Nothing here validates
-types: callers pass checked integers (see ``_validate``).
+types: callers pass checked integers (see ``checks``).
 """
 
 from __future__ import annotations

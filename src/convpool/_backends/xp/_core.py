@@ -106,7 +106,7 @@ def correlate(where, images, kernels, geometry, mode: str, fill, dtype: np.dtype
 
 
 def library_dtype(where, dtype: np.dtype):
-    """The namespace's dtype of NumPy's name (checked to exist by the adapter)."""
+    """The namespace's dtype of NumPy's name (checked to exist before any work, see ``arrays.library_dtype``)."""
     return getattr(where.xp, dtype.name)
 
 
