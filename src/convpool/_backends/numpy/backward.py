@@ -27,7 +27,7 @@ POOL_BLOCK_BYTES = pooling.POOL_BLOCK_BYTES
 
 def correlate_backward(plan: ConvPlan, grad, images, kernels, wrt: str = "both"):
     """``(grad_images, grad_kernels)`` of ``correlate``; the one ``wrt`` does not ask for is ``None``."""
-    if plan.small:
+    if plan.small_backward:
         return small.correlate_backward(plan, grad, images, kernels, wrt)
     geometry, mode, fill, dtype = plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype
     if plan.groups != 1:
