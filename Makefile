@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # an unpinned torch would pull GBs of CUDA packages from the registry.
 TORCH  := torch==2.13.0
 LINTED := src tests tasks tools benchmarks examples docs
-# JAX for the JAX cases of tests/test_xp.py and test_conventions.py (about 380 MB installed), in a target of
+# JAX for the JAX cases of tests/backends/test_xp.py and test_conventions.py (about 380 MB installed), in a target of
 # its own so that `make test` stays lean; .ci/run runs both.
 JAX    := jax==0.10.2
 
@@ -46,7 +46,7 @@ test: setup-test lint
 # Arrays of other libraries (docs/arrays.md): the xp tests with JAX installed too.
 test-xp: setup-test
 	$(BIN)/pip install -q -e '.[arrays]' $(JAX)
-	$(BIN)/python -m pytest tests/test_xp.py tests/test_conventions.py -q
+	$(BIN)/python -m pytest tests/backends/test_xp.py tests/api/test_conventions.py -q
 
 # torch tensors vs NumPy arrays in (CPU); convpool vs cuDNN where CUDA is there (docs/arrays.md).
 bench-arrays: setup-test

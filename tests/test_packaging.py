@@ -32,8 +32,8 @@ NOT_IN_SDIST = {".ci/run", ".gitignore"}
 #: What the sdist's own test run covers: the files that used to be missing from it (the naive
 #: reference, conftest files, checker cases, the spec's main files, tasks/) and a quick core.
 SDIST_SUBSET = [
-    "tests/test_shapes.py",
-    "tests/test_conv.py::test_seven_functions_match_reference",
+    "tests/api/test_shapes.py",
+    "tests/api/test_conv.py::test_seven_functions_match_reference",
     "tests/test_checker.py::test_correct_solutions_pass_everything",
     "tests/test_tasks.py::test_main_files_on_small_data",
 ]

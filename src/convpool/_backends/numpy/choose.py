@@ -25,7 +25,7 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
     Independent of the kernel size: best for large kernels.
 
 The constants are rough (a factor of two either way changes few choices);
-``benchmarks/`` re-measures them and ``tests/test_methods.py`` pins the choices.
+``benchmarks/`` re-measures them and ``tests/backends/test_methods.py`` pins the choices.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def axpy(dst: np.ndarray, src: np.ndarray, weight, first: bool, scratch: np.ndar
             np.copyto(dst, src, casting="unsafe")
         elif weight == -1:
             # not np.negative: NumPy 2.4 writes wrong values through np.negative(out=) on some
-            # strided views with a length-1 axis (tests/test_methods.py pins the case)
+            # strided views with a length-1 axis (tests/backends/test_methods.py pins the case)
             np.multiply(src, -1, out=dst, casting="unsafe")
         else:
             np.multiply(src, weight, out=dst, casting="unsafe")

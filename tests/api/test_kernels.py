@@ -168,7 +168,7 @@ def test_bank_returns_fresh_arrays():
 
 @pytest.mark.parametrize(("main", "name"), [(0, "spec_edge"), (4, "spec_sharpen"), (5, "spec_kernels")])
 def test_spec_kernels_are_the_ones_in_the_spec_main_files(main, name):
-    text = (Path(__file__).parent / "spec_mains" / f"{main}-main.py").read_text()
+    text = (Path(__file__).parents[1] / "spec_mains" / f"{main}-main.py").read_text()
     literal = re.search(r"kernels? = (np\.array\(.*?\))\n", text, re.S).group(1)
     np.testing.assert_array_equal(getattr(kernels, name)(), eval(literal, {"np": np}))
 

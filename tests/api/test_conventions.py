@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 import convpool
 from convpool import conventions
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # (n, k, s) -> (before, after) written out by hand from each rule's definition

@@ -82,7 +82,7 @@ KC = RNG.standard_normal((3, 3, 3))
 DEPTHWISE = RNG.standard_normal((3, 3, 1, 6))
 
 #: (name, function, batch arguments (wrapped), other arguments, keyword arguments); off the host the transposed
-#: convolution is refused (tests/test_transpose.py), so it runs on the host backends only.
+#: convolution is refused (tests/api/test_transpose.py), so it runs on the host backends only.
 CALLS = [
     ("convolve", convpool.convolve, (X,), (K, "same", 2), {"pad_mode": "reflect"}),
     ("convolve groups", convpool.convolve, (X,), (DEPTHWISE, "valid"), {"groups": 3}),
@@ -124,7 +124,7 @@ def test_backward_calls(backend):
 
 def test_transposed_convolution_on_the_host_backends(backend):
     if backend.name == "strict-device1":
-        pytest.skip("off the host the transposed convolution is refused (tests/test_transpose.py)")
+        pytest.skip("off the host the transposed convolution is refused (tests/api/test_transpose.py)")
     y = convpool.convolve(X, K, "same", 2)
     want = convpool.convolve_transpose(y, K, "same", 2, output_shape=(9, 8))
     got = backend.back(convpool.convolve_transpose(backend.wrap(y), K, "same", 2, output_shape=(9, 8)))

@@ -83,7 +83,7 @@ def test_the_command_line_on_a_running_cluster(client, tmp_path):
     zarr = pytest.importorskip("zarr")
     x = np.random.default_rng(14).random((4, 30, 26)).astype(np.float32)
     zarr.open_array(tmp_path / "in.zarr", mode="w", shape=x.shape, chunks=(2, 16, 16), dtype=x.dtype)[:] = x
-    src = Path(__file__).resolve().parents[1] / "src"
+    src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     argv = ["pool", "in.zarr", "--size", "3", "--stride", "2", "--mode", "avg", "--padding", "same"]
     argv += ["-o", "out.zarr", "--scheduler", client.scheduler.address]

@@ -20,7 +20,7 @@ from convpool import convolve, convolve_backward, pool, pool_backward
 from convpool._api import dispatch
 from convpool._plan import plans
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SIX = ("correlate", "pool", "correlate_backward", "pool_backward", "transpose", "transpose_backward")
 
 

@@ -488,7 +488,7 @@ def test_cpu_tensors_take_torch_conv2d_only_for_wide_float32_convolutions(rng):
 def test_readme_example_runs_and_its_comments_are_true():
     torch = pytest.importorskip("torch")
     jax = _jax()
-    readme = Path(__file__).resolve().parents[1] / "README.md"
+    readme = Path(__file__).resolve().parents[2] / "README.md"
     block = re.search(r"## PyTorch, JAX and other array libraries\n.*?```python\n(.*?)```", readme.read_text(), re.S)
     namespace: dict = {}
     exec(block.group(1), namespace)
