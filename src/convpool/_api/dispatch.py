@@ -13,36 +13,15 @@ library (``sys.modules``), so nothing is imported to find out.
 
 from __future__ import annotations
 
-import sys
 from types import ModuleType
 
 import numpy as np
 
+from .._backends import is_dask, is_foreign
 from .._backends import numpy as numpy_backend
 from .._plan import checks as check
 
 __all__ = ["WRT", "backend_for", "check_wrt", "is_dask", "is_foreign", "prepared"]
-
-#: Libraries whose arrays go to the array-API backend, by top-level module.
-#: PyTorch tensors have no ``__array_namespace__``; JAX arrays live in ``jaxlib``.
-_ARRAY_LIBRARIES = ("torch", "jax", "jaxlib", "cupy", "array_api_strict")
-
-
-def is_dask(value) -> bool:
-    dask_array = sys.modules.get("dask.array")
-    return dask_array is not None and isinstance(value, dask_array.Array)
-
-
-def is_foreign(value) -> bool:
-    """An array of another library: NumPy's own arrays, scalars and Python values are not.
-
-    Recognised by its type alone (``__array_namespace__`` or a known library's module).
-    """
-    kind = type(value)
-    if issubclass(kind, (np.ndarray, np.generic)):
-        return False
-    root = kind.__module__.split(".")[0]
-    return hasattr(kind, "__array_namespace__") or (root in _ARRAY_LIBRARIES and root in sys.modules)
 
 
 def backend_for(*batches) -> ModuleType:

@@ -29,6 +29,7 @@ import contextlib
 import numpy as np
 
 from ..._plan import checks as check
+from .. import is_foreign
 from .. import numpy as numpy_backend
 from . import arrays
 from ._run import off_host
@@ -59,7 +60,7 @@ def forced(path: str):
 
 
 def _foreign(value) -> bool:
-    return not isinstance(value, (np.ndarray, np.generic)) and hasattr(value, "shape") and hasattr(value, "dtype")
+    return is_foreign(value)
 
 
 def prepare(value, name: str, layout: str):
