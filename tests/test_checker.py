@@ -6,6 +6,7 @@ student-style files in checker_cases/good/ and convpool's own tasks/ were
 written to the spec; they must pass everything.
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from convpool.checker import check_path
 from convpool.checker.rules import check_imports, check_loops, check_np_convolve
 from convpool.checker.run import Options, check_files, find_files, main
+from convpool.checker.sandbox import containment
 from convpool.exercise import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +95,9 @@ def test_the_issue_same_formula_is_named_with_its_output_size(wrong_reports):
 
 @pytest.mark.parametrize("folder", [CASES / "good", ROOT / "tasks"], ids=["student-style", "convpool-tasks"])
 def test_correct_solutions_pass_everything(folder):
-    reports, missing = check_path(folder, options=QUICK)
+    # convpool's own tasks/ import convpool: they are checked as the reference (--reference), a student's never
+    options = dataclasses.replace(QUICK, reference=folder.name == "tasks")
+    reports, missing = check_path(folder, options=options)
     assert missing == [] and [r.task.number for r in reports] == list(range(7))
     for r in reports:
         assert r.ok, (r.file, [d.id for d in r.verdict.diagnoses], r.violations)
@@ -130,7 +134,7 @@ def _cli(*args):
 
 
 def test_cli_pass_with_timing_fail_as_json_and_usage_errors(tmp_path):
-    done = _cli(ROOT / "tasks", "--task", "6", "--timing-batch", "64")
+    done = _cli(ROOT / "tasks", "--task", "6", "--timing-batch", "64", "--reference")
     assert done.returncode == 0, done.stderr
     assert "6-pool.py  pool  PASS" in done.stdout and "64 of its 10000 images timed" in done.stdout
     done = _cli(CASES / "wrong" / "flipped_kernel.py", "--json", "--no-timing")
@@ -200,7 +204,8 @@ def test_imports_allowed_and_forbidden():
     assert found == [(2, "import"), (3, "import"), (4, "import")]
     # convpool's own tasks/: the convpool import and its path set-up fallback
     fallback = "try:\n    from convpool import pool\nexcept ImportError:\n    import sys\n"
-    assert check_imports(_parse(fallback), "f.py") == []
+    assert check_imports(_parse(fallback), "f.py", reference=True) == []
+    assert [(v.line, v.rule) for v in check_imports(_parse(fallback), "f.py")] == [(2, "convpool"), (4, "import")]
     no_convpool = "try:\n    import os\nexcept ImportError:\n    import sys\n"
     assert [v.line for v in check_imports(_parse(no_convpool), "f.py")] == [2, 4]
 
@@ -209,9 +214,21 @@ def test_student_code_never_runs_in_this_process(tmp_path):
     marker = tmp_path / "ran.txt"
     student = tmp_path / "0-convolve_grayscale_valid.py"
     source = (CASES / "good" / "0-convolve_grayscale_valid.py").read_text()
-    student.write_text(source + f"\nimport os\nopen({str(marker)!r}, 'a').write(str(os.getpid()) + '\\n')\n")
-    check_path(tmp_path, options=QUICK)
-    assert marker.read_text().split() and str(os.getpid()) not in marker.read_text().split()
+    # the function is right only where it does not run in this (the checker's) process
+    wrapper = (
+        "\nimport os\n_right = convolve_grayscale_valid\n\n\n"
+        "def convolve_grayscale_valid(images, kernel):\n"
+        f'    """Right, except in process {os.getpid()}."""\n'
+        f"    return _right(images, kernel) + (os.getpid() == {os.getpid()})\n\n\n"
+        f"try:\n    open({str(marker)!r}, 'a').write(str(os.getpid()))\nexcept OSError:\n    pass\n"
+    )
+    student.write_text(source + wrapper)
+    (report,), _ = check_path(tmp_path, options=QUICK)
+    assert report.verdict.ok, [d.id for d in report.verdict.diagnoses]
+    if containment() == "namespaces":
+        assert not marker.exists()  # every mount but the child's own folder is read-only
+    else:
+        assert marker.read_text() and marker.read_text() != str(os.getpid())
 
 
 def test_files_that_do_not_import_or_lack_the_function(tmp_path):

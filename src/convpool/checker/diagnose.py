@@ -9,15 +9,13 @@ result on every case where it applies, and explains the first failure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..exercise import Task
 from . import explain
 from .cases import Case
+from .findings import Diagnosis, Outcome, Run, Verdict
 from .mistakes import candidates
-from .sandbox import Outcome, Run
 
 #: Outcomes of a call that are failures in themselves, and their diagnosis ids.
 _OUTCOME_IDS = {
@@ -27,33 +25,8 @@ _OUTCOME_IDS = {
     "raised": "raised",
     "not-array": "not-an-array",
     "not-numeric": "not-an-array",
+    "tampered": "tampered",
 }
-
-
-@dataclass
-class Diagnosis:
-    """One finding: its id (an anchor of docs/check.md), what happened, and how to fix it."""
-
-    id: str
-    title: str
-    detail: str
-    fix: str
-    also: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Verdict:
-    """Correctness of one task: how many cases agreed, the first failure and the diagnoses."""
-
-    cases: int
-    passed: int
-    failure: int | None = None
-    reason: str = ""
-    diagnoses: list[Diagnosis] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and not self.diagnoses
 
 
 def close(received: np.ndarray, expected: np.ndarray) -> bool:

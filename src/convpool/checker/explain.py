@@ -10,6 +10,7 @@ import numpy as np
 
 from ..exercise import Task
 from .cases import Case
+from .findings import Diagnosis
 from .mistakes import SAME_FORMULAS, general
 
 DOCS = "docs/check.md"
@@ -78,6 +79,11 @@ CATALOGUE = {
     "raised": (
         "the call raised an exception",
         "the traceback shows where; run the case yourself (the call is written out above)",
+    ),
+    "tampered": (
+        "the checker's pipe got a message its harness never sends",
+        "the file's code wrote to the checker's own pipe or changed its harness: remove that code; "
+        "results are read only from what the function returns",
     ),
     "not-an-array": ("the result is not a numeric numpy.ndarray", "return a numpy.ndarray of numbers"),
     "import-failed": ("the file could not be imported", "run `python3 -c \"__import__('FILE')\"` to see why"),
@@ -164,7 +170,7 @@ def _pool_detail(key: str, case: Case, expected, received) -> str:
 
 def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -> str:
     received = outcome.output if outcome is not None else None
-    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory"):
+    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory", "tampered"):
         return (outcome.message if outcome is not None else "") or f"{key} on this case"
     if key in SAME_FORMULAS:
         return _same_detail(key, task, case, received)
@@ -177,8 +183,6 @@ def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -
 
 def diagnosis(key: str, task: Task, case: Case, expected, outcome, variant: str = ""):
     """The :class:`~.diagnose.Diagnosis` ``key`` on the failing ``case``."""
-    from .diagnose import Diagnosis
-
     title, fix = CATALOGUE[key]
     return Diagnosis(key, title, _detail(key, task, case, expected, outcome, variant), fix)
 
@@ -189,8 +193,6 @@ _ARG_NAMES = {"pool": ("images", "kernel_shape", "stride"), "bank": ("images", "
 
 def modified(task: Task, case: Case, indices: list[int]):
     """The 'input-modified' diagnosis naming the arguments that changed."""
-    from .diagnose import Diagnosis
-
     names = _ARG_NAMES.get(task.kind, ("images", "kernel", "padding"))
     which = ", ".join(names[i] if i < len(names) else f"argument {i}" for i in indices)
     title, fix = CATALOGUE["input-modified"]

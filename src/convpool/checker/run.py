@@ -15,8 +15,9 @@ from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ..exercise import TASKS, Task, by_filename, by_function
 from . import explain, report, rules
 from .cases import battery, expected
-from .diagnose import Verdict, judge
-from .sandbox import Run, run_cases
+from .diagnose import judge
+from .findings import Diagnosis, Run, Verdict
+from .sandbox import run_cases
 from .timing import measure, timing_case
 
 
@@ -28,17 +29,19 @@ class Options:
     memory_mb: int = 1024
     timing: bool = True
     timing_batch: int | None = None
+    #: convpool's own tasks/ (they import convpool): allowed to import it, in the child and by the rules
+    reference: bool = False
 
 
 def _import_verdict(run: Run, n: int, function: str) -> Verdict | None:
     """A verdict when the file could not even be imported, or lacks the function."""
     if run.import_status == "ok":
         return None
-    key = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed"}.get(run.import_status)
+    key = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed", "tampered": "tampered"}.get(
+        run.import_status
+    )
     title, fix = explain.CATALOGUE[key or "import-failed"]
     detail = run.import_message if run.import_status != "missing" else f"no callable named {function}"
-    from .diagnose import Diagnosis
-
     return Verdict(n, 0, diagnoses=[Diagnosis(key or "import-failed", title, detail, fix)])
 
 
@@ -72,7 +75,7 @@ class _Plan:
 
 
 def _plan(task: Task, path: Path, options: Options) -> _Plan:
-    violations, tree = rules.check(path, task)
+    violations, tree = rules.check(path, task, options.reference)
     cases = battery(task)
     timed = timing_case(task, options.timing_batch) if options.timing else None
     return _Plan(task, path, violations, tree, cases, [expected(task, c) for c in cases], timed)
@@ -80,7 +83,7 @@ def _plan(task: Task, path: Path, options: Options) -> _Plan:
 
 def _run(plan: _Plan, options: Options) -> Run:
     cases = plan.cases + ([plan.timed] if plan.timed else [])
-    return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb)
+    return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb, options.reference)
 
 
 def _finish(plan: _Plan, run: Run) -> report.TaskReport:
@@ -206,6 +209,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="M",
         help="images timed (default 512 or 256)",
     )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="check convpool's own tasks/ (they may import convpool; a student's file may not)",
+    )
     return parser
 
 
@@ -217,8 +225,8 @@ _DESCRIPTION = textwrap.fill(
     90,
 )
 _EPILOG = (
-    "examples:\n  convpool check tasks/\n  convpool check my_solutions/ --task 1\n"
-    "  convpool check 6-pool.py --json\n\n"
+    "examples:\n  convpool check my_solutions/\n  convpool check my_solutions/ --task 1\n"
+    "  convpool check 6-pool.py --json\n  convpool check tasks/ --reference   (convpool's own solutions)\n\n"
     "exit status:\n  0   every checked task passes\n  1   some task fails\n  2   usage error"
 )
 
@@ -239,7 +247,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run_args(args: argparse.Namespace) -> int:
     """Run the check the parsed arguments ask for; print the report; return the exit status."""
-    options = Options(args.timeout, args.memory, not args.no_timing, args.timing_batch)
+    options = Options(args.timeout, args.memory, not args.no_timing, args.timing_batch, args.reference)
     try:
         reports, missing = check_path(args.path, args.task, options)
     except UsageError as exc:
