@@ -17,6 +17,7 @@ disk:
 Timing, comparison and every check are the parent's: nothing here is trusted.
 """
 
+import errno
 import os
 import resource
 import sys
@@ -113,7 +114,10 @@ def _call(np, func, header, arrays):
     except MemoryError:
         return {"status": "memory", "message": f"MemoryError with the memory capped at {_LIMITS[0] >> 20} MiB"}, []
     except BaseException as exc:  # the student's error, SystemExit included, is a result
-        return {"status": "raised", "message": _error_text(exc, _LIMITS[1])}, []
+        message = _error_text(exc, _LIMITS[1])
+        if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+            message += f"\n(the function wrote more than {MAX_OUTPUT >> 20} MiB to stdout and stderr: print less)"
+        return {"status": "raised", "message": message}, []
     if not isinstance(out, np.ndarray):
         return {"status": "not-array", "message": f"returned {type(out).__name__}, not a numpy.ndarray"}, inputs
     if out.dtype.kind not in "biuf" or out.dtype.fields is not None:

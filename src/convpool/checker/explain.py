@@ -85,6 +85,10 @@ CATALOGUE = {
         "the file's code wrote to the checker's own pipe or changed its harness: remove that code; "
         "results are read only from what the function returns",
     ),
+    "checker-error": (
+        "the checker itself failed on this file",
+        "this is a bug of convpool check: please report it with the file (the other files were checked)",
+    ),
     "not-an-array": ("the result is not a numeric numpy.ndarray", "return a numpy.ndarray of numbers"),
     "import-failed": ("the file could not be imported", "run `python3 -c \"__import__('FILE')\"` to see why"),
     "missing-function": ("the file does not define the task's function", "define it with the spec's name"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,6 +136,19 @@ def _timing_lines(t: Timing | None) -> list[str]:
     return [head, f"    yours {_seconds(t, t.student)}; {cp}; yours takes {t.ratio:.1f}x convpool's time"]
 
 
+#: Characters a terminal acts on (escape sequences, carriage returns, bells, bidirectional overrides): never printed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    r"""``text`` without the characters a terminal would act on (newlines and tabs stay).
+
+    >>> clean("\x1b[32mPASS\x1b[0m\r")
+    '[32mPASS[0m'
+    """
+    return _CONTROL.sub("", text)
+
+
 def task_text(r: TaskReport) -> str:
     """One task's block."""
     head = f"{r.file}  {r.task.function}  {'PASS' if r.ok else 'FAIL'}"
@@ -163,7 +177,7 @@ def text(path: str, reports: list[TaskReport], missing: list[str]) -> str:
         blocks.append("not found (not checked): " + ", ".join(missing))
     failed = sum(not r.ok for r in reports)
     blocks.append(f"summary: {len(reports) - failed} passed, {failed} failed")
-    return "\n\n".join(blocks)
+    return clean("\n\n".join(blocks))  # what a student's file wrote (its errors, its names) reaches no terminal
 
 
 def _jsonable(a):

@@ -37,9 +37,8 @@ def _import_verdict(run: Run, n: int, function: str) -> Verdict | None:
     """A verdict when the file could not even be imported, or lacks the function."""
     if run.import_status == "ok":
         return None
-    key = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed", "tampered": "tampered"}.get(
-        run.import_status
-    )
+    keys = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed", "tampered": "tampered"}
+    key = keys.get(run.import_status) or ("checker-error" if run.import_status == "checker-error" else None)
     title, fix = explain.CATALOGUE[key or "import-failed"]
     detail = run.import_message if run.import_status != "missing" else f"no callable named {function}"
     return Verdict(n, 0, diagnoses=[Diagnosis(key or "import-failed", title, detail, fix)])
@@ -75,7 +74,10 @@ class _Plan:
 
 
 def _plan(task: Task, path: Path, options: Options) -> _Plan:
-    violations, tree = rules.check(path, task, options.reference)
+    try:
+        violations, tree = rules.check(path, task, options.reference)
+    except (OSError, UnicodeError) as exc:
+        violations, tree = [rules.Violation(path.name, 0, "syntax", f"the file cannot be read: {exc}")], None
     cases = battery(task)
     timed = timing_case(task, options.timing_batch) if options.timing else None
     return _Plan(task, path, violations, tree, cases, [expected(task, c) for c in cases], timed)
@@ -83,7 +85,10 @@ def _plan(task: Task, path: Path, options: Options) -> _Plan:
 
 def _run(plan: _Plan, options: Options) -> Run:
     cases = plan.cases + ([plan.timed] if plan.timed else [])
-    return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb, options.reference)
+    try:
+        return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb, options.reference)
+    except Exception as exc:  # one file must never stop the report of the others
+        return Run("checker-error", _checker_error(exc))
 
 
 def _finish(plan: _Plan, run: Run) -> report.TaskReport:
@@ -118,7 +123,20 @@ def check_files(pairs: list[tuple[Task, Path]], options: Options) -> list[report
     workers = 1 if options.timing else max(1, min(len(plans), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
         runs = list(pool.map(lambda plan: _run(plan, options), plans))
-    return [_finish(plan, run) for plan, run in zip(plans, runs, strict=True)]
+    return [_finish_guarded(plan, run) for plan, run in zip(plans, runs, strict=True)]
+
+
+def _checker_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:500]}"
+
+
+def _finish_guarded(plan: _Plan, run: Run) -> report.TaskReport:
+    """:func:`_finish`, and where the checker itself fails on this file, a report that says so (the others go on)."""
+    try:
+        return _finish(plan, run)
+    except Exception as exc:  # one file must never stop the report of the others
+        verdict = _import_verdict(Run("checker-error", _checker_error(exc)), len(plan.cases), plan.task.function)
+        return report.TaskReport(plan.task, plan.path.name, verdict, plan.violations)
 
 
 def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:

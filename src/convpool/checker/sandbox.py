@@ -43,7 +43,8 @@ MAX_SOURCES, MAX_SOURCE_BYTES = 200, 1 << 20
 #: What the child's shell does inside its namespaces before it runs Python as an unprivileged user:
 #: its folder stays writable, convpool's package is covered by an empty folder, every other mount
 #: becomes read-only (the folder is entered anew: the old working directory is the read-only one),
-#: and a nested user namespace drops the capabilities that could undo it.
+#: a new session keeps the child's signals to "its process group" off the ``unshare`` outside, and a
+#: nested user namespace drops the capabilities that could undo it all.
 _SANDBOX_SH = r"""
 set -e
 work=$1 hide=$2 empty=$3
@@ -55,7 +56,7 @@ awk '{print $5, $6}' /proc/self/mountinfo | while read -r point options; do
   mount -o "remount,bind,$(echo "$options" | sed 's/^rw/ro/; s/,rw/,ro/')" "$point" 2>/dev/null || true
 done
 cd "$work"
-exec unshare --user "$@"
+exec setsid unshare --user "$@"
 """
 
 _UNSHARE = ["--user", "--map-root-user", "--mount", "--pid", "--fork", "--net", "--kill-child", "--mount-proc"]
@@ -67,10 +68,14 @@ def _wrap(work: Path, empty: Path, command: list[str], reference: bool = False) 
     return ["unshare", *_UNSHARE, "sh", "-c", _SANDBOX_SH, "sh", str(work), hide, str(empty), *command]
 
 
+#: Set to ``off``, the child runs without namespaces even where they work (to test that containment).
+SANDBOX_VARIABLE = "CONVPOOL_CHECK_SANDBOX"
+
+
 @functools.cache
 def containment() -> str:
     """``'namespaces'`` when this machine lets the child run in the sandbox above, else ``'session'``."""
-    if shutil.which("unshare") is None or sys.platform != "linux":
+    if shutil.which("unshare") is None or sys.platform != "linux" or os.environ.get(SANDBOX_VARIABLE) == "off":
         return "session"
     with tempfile.TemporaryDirectory(prefix="convpool-probe-") as tmp:
         work, empty = Path(tmp, "work"), Path(tmp, "empty")
@@ -84,11 +89,31 @@ def containment() -> str:
         return "namespaces" if done.returncode == 0 and (work / "ok").exists() else "session"
 
 
-def _child_env() -> dict:
+#: The variable that marks every process a child starts (they inherit it), to find leftovers without namespaces.
+TOKEN = "CONVPOOL_CHECK_RUN"
+
+
+def _child_env(token: str) -> dict:
     keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
     # one BLAS thread: the memory cap counts every thread's stack, and timings compare like with like
     threads = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-    return {**keep, **threads, "HOME": "/nonexistent", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    return {**keep, **threads, "HOME": "/nonexistent", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", TOKEN: token}
+
+
+def _reap(token: str) -> None:
+    """Kill what a child left behind outside its process group (``setsid``), found by the variable it inherited.
+
+    Needed only without namespaces, where the kernel does not end them with the child.
+    """
+    mark = f"{TOKEN}={token}".encode()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                found = entry.isdigit() and mark in f.read().split(b"\0")
+            if found and int(entry) != os.getpid():
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
 
 def _copy_sources(path: Path, src: Path) -> Path:
@@ -141,8 +166,8 @@ def _returncode(proc: subprocess.Popen) -> int | None:
 class _Child:
     """The two ends of the pipes this process holds, and the child process."""
 
-    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int):
-        self.proc, self.to_child, self.from_child = proc, to_child, from_child
+    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str):
+        self.proc, self.to_child, self.from_child, self.token = proc, to_child, from_child, token
 
     def broken(self, exc: Exception) -> Outcome:
         """The outcome when a message did not come: a timeout, a death, or a message that broke the format."""
@@ -205,6 +230,7 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
     """Start the child, contained as :func:`containment` allows, with its two pipes (convpool for ``reference``)."""
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
+    token = os.urandom(8).hex()
     command = [sys.executable, "-I", "-B", "-c", _code(), str(to_r), str(from_w), str(module), function]
     command += [str(memory_mb << 20), "1" if reference else "0"]
     if containment() == "namespaces":
@@ -213,7 +239,7 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
         proc = subprocess.Popen(
             command,
             cwd=work,
-            env=_child_env(),
+            env=_child_env(token),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -225,7 +251,7 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
         os.close(from_w)
     for fd in (to_w, from_r):
         os.set_blocking(fd, False)
-    return _Child(proc, to_w, from_r)
+    return _Child(proc, to_w, from_r, token)
 
 
 def _import(child: _Child, timeout: float) -> Run:
@@ -306,6 +332,8 @@ def run_cases(
         finally:
             os.close(child.to_child)
             _kill(child.proc)
+            if containment() != "namespaces":
+                _reap(child.token)
             os.close(child.from_child)
         run.log = _tail(Path(tmp, "log.txt"))
         return run

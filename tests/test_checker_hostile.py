@@ -1,0 +1,160 @@
+"""``convpool check`` on hostile files: each gets its own FAIL, the other files are still reported, nothing escapes.
+
+Every file of checker_cases/hostile/ attacks the checker one way (its module
+docstring says how). They are checked two folders at a time through the CLI,
+in a process of its own session (a file that signals its parent's group
+reaches no further), with small caps: 3 s per call, 256 MiB. The oracle per
+file is the finding its attack must produce; beside them, a correct 6-pool.py
+must still PASS in the same folder.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convpool.checker.sandbox import containment
+from convpool.exercise import TASKS
+
+CASES = Path(__file__).resolve().parent / "checker_cases"
+
+#: hostile file -> (task number, findings of which at least one must appear: diagnosis or rule ids).
+HOSTILE_A = {
+    "forged_results": (0, {"raised", "tampered"}),
+    "imports_convpool": (1, {"convpool"}),
+    "builtins_import": (2, {"dynamic-code"}),
+    "exec_loops": (3, {"loops"}),
+    "kills_parent": (4, {"import"}),
+    "fork_leftovers": (5, {"import"}),
+}
+HOSTILE_B = {
+    "patches_numpy": (0, {"input-modified"}),
+    "output_flood": (1, {"raised"}),
+    "ansi_codes": (2, {"raised"}),
+    "deep_expression": (3, {"syntax"}),
+    "deep_not": (4, {"syntax"}),
+    "terms_parent": (5, {"import"}),
+}
+
+#: The markers fork_leftovers.py gives its leftovers (sleep's argument).
+LEFTOVERS = (b"987651", b"987652")
+
+
+def _generated(name: str) -> str | None:
+    """The files too big to keep in the repository: a 200,000-term sum, 100,000 nested `not`."""
+    head = '#!/usr/bin/env python3\n"""Hostile on purpose: an expression too deep to read."""\n'
+    if name == "deep_expression":
+        return head + "X = " + " + ".join(["1"] * 200_000) + "\n"
+    if name == "deep_not":
+        return head + "X = " + "not " * 100_000 + "1\n"
+    return None
+
+
+def _folder(tmp_path: Path, files: dict) -> Path:
+    folder = tmp_path / "student"
+    folder.mkdir()
+    for name, (task, _) in files.items():
+        target = folder / TASKS[task].filename
+        text = _generated(name)
+        if text is None:
+            shutil.copy2(CASES / "hostile" / f"{name}.py", target)
+        else:
+            target.write_text(text)
+            target.chmod(0o755)
+    shutil.copy2(CASES / "good" / "6-pool.py", folder / "6-pool.py")
+    return folder
+
+
+def _tree(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))}
+
+
+def _leftovers() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if args[:1] == [b"sleep"] and any(m in args for m in LEFTOVERS):
+            found.append(int(entry))
+    return found
+
+
+def _limits():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))  # the checker and its children stay bounded
+
+
+def _check(folder: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    done = subprocess.run(
+        [sys.executable, "-m", "convpool", "check", str(folder), "--json", "--no-timing", "--timeout", "3"]
+        + ["--memory", "256"],
+        capture_output=True,
+        timeout=300,
+        start_new_session=True,  # a file that signals its parent's process group does not reach pytest
+        preexec_fn=_limits,
+        cwd=folder.parent,
+    )
+    return done, json.loads(done.stdout) if done.stdout.strip().startswith(b"{") else {}
+
+
+@pytest.mark.parametrize("files", [HOSTILE_A, HOSTILE_B], ids=["forge-import-builtins-exec-kill-fork", "patch-flood"])
+def test_each_hostile_file_fails_on_its_own_and_the_others_are_reported(tmp_path, files):
+    if containment() != "namespaces" and any(n in files for n in ("kills_parent", "terms_parent")):
+        pytest.skip("without namespaces a child of the same user can signal the checker (docs/check.md)")
+    folder = _folder(tmp_path, files)
+    outside = set(os.listdir(tmp_path))
+    before = _tree(folder)
+    done, report = _check(folder)
+    assert done.returncode == 1, done.stderr[-2000:]
+    tasks = {t["task"]: t for t in report["tasks"]}
+    assert sorted(tasks) == sorted([n for n, _ in files.values()] + [6])
+    assert tasks[6]["status"] == "pass", tasks[6]
+    for name, (number, wanted) in files.items():
+        task = tasks[number]
+        found = {d["id"] for d in task["diagnoses"]} | {r["rule"] for r in task["rules"]}
+        assert task["status"] == "fail" and found & wanted, (name, found)
+    assert _tree(folder) == before  # nothing written next to the files
+    assert set(os.listdir(tmp_path)) == outside  # nor beside the folder
+    assert _leftovers() == []
+
+
+def test_a_forged_import_message_never_passes_and_convpool_cannot_be_imported(tmp_path):
+    folder = _folder(tmp_path, {"forged_results": (0, set()), "imports_convpool": (1, set())})
+    done, report = _check(folder)
+    tasks = {t["task"]: t for t in report["tasks"]}
+    assert tasks[0]["status"] == tasks[1]["status"] == "fail"
+    assert tasks[0]["cases_passed"] == 0
+    (imported,) = tasks[1]["diagnoses"]
+    assert imported["id"] == "import-failed" and "convpool cannot be imported" in imported["detail"]
+
+
+def test_patched_numpy_and_clock_change_nothing_in_the_parent(tmp_path):
+    """The input wiped by the call is seen (the parent compares), and the time is the parent's, not 0."""
+    from convpool.checker.run import Options, check_path
+
+    folder = _folder(tmp_path, {"patches_numpy": (0, set())})
+    (report, _), _ = check_path(folder, task=0, options=Options(timeout=3, memory_mb=256, timing_batch=64)), None
+    (r,) = report
+    assert [d.id for d in r.verdict.diagnoses] == ["input-modified"]
+    assert r.timing is not None and r.timing.student is not None and r.timing.student > 1e-5
+
+
+def test_ansi_codes_never_reach_the_terminal(tmp_path):
+    folder = _folder(tmp_path, {"ansi_codes": (2, set())})
+    done = subprocess.run(
+        [sys.executable, "-m", "convpool", "check", str(folder / "2-convolve_grayscale_padding.py"), "--no-timing"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert b"raised" in done.stdout and b"ValueError" in done.stdout
+    assert not any(c in done.stdout for c in (b"\x1b", b"\r", b"\x07"))
