@@ -33,7 +33,8 @@ WRONG = {
     "same_half_kernel": ({"same-half-kernel"}, set()),
     "same_half_kernel_minus_one": ({"same-half-kernel-minus-one"}, set()),
     "same_stride_formula_halved": ({"same-stride-formula-halved"}, set()),
-    "same_extra_before": ({"same-extra-before"}, set()),
+    "same_stride_formula_ceil": ({"same-stride-formula-ceil"}, set()),
+    "crash_after_mismatch": ({"same-plus-one", "raised"}, set()),  # the crash is never hidden by the other
     "same_floor": ({"same-floor"}, set()),
     "flipped_kernel": ({"flipped-kernel"}, set()),
     "padding_one_side": ({"padding-one-side"}, set()),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exercise import Task
-from . import explain
+from . import explain, openpoints
 from .cases import Case
 from .findings import Diagnosis, Outcome, Run, Verdict
 from .mistakes import candidates
@@ -93,14 +93,29 @@ def _reasons(expecteds, outcomes) -> list[str]:
     return [r or ("modified" if out.modified else "") for r, out in zip(reasons, outcomes, strict=True)]
 
 
+def _crash(task: Task, cases: list[Case], expecteds, outcomes, first: int) -> Diagnosis | None:
+    """A call that raised or died after the first failure: always reported, with its case, its exception and line."""
+    for i, outcome in enumerate(outcomes):
+        if i > first and outcome.status in _OUTCOME_IDS:
+            found = explain.diagnosis(_OUTCOME_IDS[outcome.status], task, cases[i], expecteds[i], outcome)
+            found.detail = f"on case {i + 1} ({cases[i].label}):\n{found.detail}"
+            return found
+    return None
+
+
 def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) -> Verdict:
-    """The verdict on one task's run (the import already succeeded)."""
+    """The verdict on one task's run (the import already succeeded).
+
+    Where the spec allows two answers (:mod:`.openpoints`) and the file follows
+    one of them on every case, its results are judged against that one.
+    """
     outcomes = run.outcomes
+    expecteds, notes = openpoints.choose(task, cases, expecteds, outcomes, close)
     reasons = _reasons(expecteds, outcomes)
     if len(outcomes) < len(cases) and all(not r for r in reasons):
         reasons.append("crashed")  # the child stopped without saying why
         outcomes = [*outcomes, Outcome("crashed", "the run stopped")]
-    verdict = Verdict(len(cases), sum(1 for r in reasons if not r))
+    verdict = Verdict(len(cases), sum(1 for r in reasons if not r), notes=notes, expecteds=expecteds)
     first = next((i for i, r in enumerate(reasons) if r), None)
     if first is not None:
         verdict.failure, verdict.reason = first, reasons[first]
@@ -110,6 +125,9 @@ def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) 
             verdict.diagnoses.append(explain.diagnosis(key, task, cases[first], expecteds[first], outcome))
         elif reasons[first] != "modified":
             verdict.diagnoses.append(recognise(task, cases, expecteds, outcomes, first))
+        crash = _crash(task, cases, expecteds, outcomes, first)
+        if crash is not None:
+            verdict.diagnoses.append(crash)
     modified = _modified(task, cases, outcomes)
     if modified is not None:
         verdict.diagnoses.append(modified)

@@ -17,8 +17,8 @@ DOCS = "docs/check.md"
 
 SAME_FIX = (
     "'same' keeps ceil(h / sh) rows: out = ceil(h / sh), P = max((out - 1) * sh + kh - h, 0), "
-    "top = P // 2, bottom = P - top (the odd row at the bottom, as TensorFlow, Keras and JAX); "
-    "the same for the width with w, kw, sw"
+    "top = P // 2, bottom = P - top (convpool's and TensorFlow's choice; the odd row on top, or P = kh - 1 "
+    "at a stride, pass too: the spec leaves them open); the same for the width with w, kw, sw"
 )
 
 #: id -> (title, fix) for every diagnosis.
@@ -27,7 +27,7 @@ CATALOGUE = {
     "same-half-kernel": ("'same' padding kh // 2 on each side", SAME_FIX),
     "same-half-kernel-minus-one": ("'same' padding (kh - 1) // 2 on each side", SAME_FIX),
     "same-stride-formula-halved": ("'same' padding ((h - 1) * sh + kh - h) // 2 on each side", SAME_FIX),
-    "same-extra-before": ("'same' padding with the odd row or column at the top or left", SAME_FIX),
+    "same-stride-formula-ceil": ("'same' padding ceil(((h - 1) * sh + kh - h) / 2) on each side", SAME_FIX),
     "same-floor": ("'same' output size h // sh (floor) instead of ceil(h / sh)", SAME_FIX),
     "flipped-kernel": (
         "flipped kernel (a true convolution)",
@@ -142,8 +142,6 @@ def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: 
         "(kernel[::-1, ::-1])",
         "padding-one-side": f"your padding goes on the {variant}: the other side is not padded "
         f"(here a {got} output instead of {want})",
-        "same-extra-before": "your 'same' padding puts the odd row (or column) at the top (or left): "
-        "top = P - P // 2, bottom = P // 2; the size is right, the values are shifted by one",
         "same-floor": f"your 'same' output is {got}: h // sh rows and w // sw columns; 'same' keeps ceil(h / sh) "
         f"and ceil(w / sw): {want} here ({stride})",
         "stride-ignored": f"your output {got} is the stride-1 result; with {stride} it is {want}",

@@ -59,6 +59,8 @@ class Verdict:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     #: notes that are not failures: an open point of the spec, and which side of it the file took
     notes: list[Diagnosis] = field(default_factory=list)
+    #: the results judged against, per case: convpool's, or those of the open-point choice the file follows
+    expecteds: list = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:

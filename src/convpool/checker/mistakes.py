@@ -89,6 +89,10 @@ SAME_FORMULAS = {
     "same-half-kernel": ("kh // 2", lambda n, k, s: k // 2),
     "same-half-kernel-minus-one": ("(kh - 1) // 2", lambda n, k, s: (k - 1) // 2),
     "same-stride-formula-halved": ("((h - 1) * sh + kh - h) // 2", lambda n, k, s: ((n - 1) * s + k - n) // 2),
+    "same-stride-formula-ceil": (
+        "ceil(((h - 1) * sh + kh - h) / 2)",
+        lambda n, k, s: -(-((n - 1) * s + k - n) // 2),
+    ),
 }
 
 
@@ -101,14 +105,6 @@ def _symmetric(formula):
         return _conv(task, g, pads)
 
     return predict
-
-
-def _extra_before(task, case, expected, received):
-    g = general(task, case)
-    if g.padding != "same":
-        return expected
-    # the odd row or column at the top or left instead of the bottom or right
-    return _conv(task, g, tuple((after, before) for before, after in _correct_pads(g)))
 
 
 def _same_floor(task, case, expected, received):
@@ -259,7 +255,6 @@ _CONV_STRIDE = [
     Candidate("stride-not-multiplied", "", _conv_stride_not_multiplied),
     Candidate("stride-swapped", "", _conv_stride_swapped),
 ]
-_EXTRA_BEFORE = [Candidate("same-extra-before", "", _extra_before)]
 _POOL = [
     Candidate("pool-ceil", "", _pool_ceil),
     Candidate("avg-over-padding", "", _avg_over_padding),
@@ -274,8 +269,8 @@ def candidates(task: Task) -> list[Candidate]:
     """The mistakes worth testing for ``task``, most specific first."""
     if task.kind == "pool":
         return _POOL
-    same = _SAME + _EXTRA_BEFORE if task.number in (1, 3, 4, 5) else []
-    if task.number == 1:  # at stride 1 the halved stride formula is (kh - 1) // 2: one mistake, one name
-        same = [c for c in same if c.id != "same-stride-formula-halved"]
+    same = _SAME if task.number in (1, 3, 4, 5) else []
+    if task.number == 1:  # at stride 1 the halved (ceil) stride formula is (kh - 1) // 2 (kh // 2): one name each
+        same = [c for c in same if c.id not in ("same-stride-formula-halved", "same-stride-formula-ceil")]
     stride = _CONV_STRIDE if task.number >= 3 else []
     return same + stride + _CONV_COMMON

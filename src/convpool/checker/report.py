@@ -119,6 +119,15 @@ def _diagnosis_lines(r: TaskReport) -> list[str]:
     return lines
 
 
+def _note_lines(r: TaskReport) -> list[str]:
+    """Open points of the spec the file decided one way: not failures, named so that a teacher sees the choice."""
+    lines = []
+    for n in r.verdict.notes:
+        lines.append(f"  note [{n.id}]: {n.title}")
+        lines += _wrapped("what", n.detail) + [f"    learn: {n.fix.removeprefix('see ')}"]
+    return lines
+
+
 def _seconds(t: Timing, seconds: float) -> str:
     return f"{seconds:.3f} s" if t.batch == t.spec_batch else f"{seconds:.3f} s -> {t.scaled(seconds):.1f} s"
 
@@ -155,12 +164,14 @@ def task_text(r: TaskReport) -> str:
     lines = [head]
     v = r.verdict
     if v.failure is None and not v.diagnoses:
-        lines.append(f"  correctness: all {v.cases} cases agree with convpool")
+        agree = "convpool (or the open point's other answer)" if v.notes else "convpool"
+        lines.append(f"  correctness: all {v.cases} cases agree with {agree}")
     else:
         lines.append(f"  correctness: {v.passed} of {v.cases} cases pass (convpool's result, inputs left as they were)")
         if r.case is not None:
             lines += _case_lines(r)
         lines += _diagnosis_lines(r)
+    lines += _note_lines(r)
     if r.violations:
         lines.append(f"  rules: {len(r.violations)} broken")
         lines += [f"    {x.file}:{x.line}: [{x.rule}] {x.message}" for x in r.violations]
@@ -193,6 +204,7 @@ def task_json(r: TaskReport) -> dict:
         {"id": d.id, "title": d.title, "detail": d.detail, "fix": d.fix, "also": d.also, "link": link(d.id)}
         for d in v.diagnoses
     ]
+    out["notes"] = [{"id": n.id, "title": n.title, "detail": n.detail, "learn": n.fix} for n in v.notes]
     if r.case is not None:
         out["failing_case"] = {
             "number": v.failure + 1,

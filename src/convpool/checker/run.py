@@ -104,7 +104,7 @@ def _finish(plan: _Plan, run: Run) -> report.TaskReport:
     result.verdict = verdict = judge(task, cases, plan.expecteds, run)
     _add_crash_log(verdict, run, plan.path)
     if verdict.failure is not None:
-        result.case, result.expected = cases[verdict.failure], plan.expecteds[verdict.failure]
+        result.case, result.expected = cases[verdict.failure], verdict.expecteds[verdict.failure]
         if verdict.failure < len(run.outcomes):
             result.received = run.outcomes[verdict.failure].output
     if plan.timed is not None and len(run.outcomes) == n and run.outcomes[-1].status != "timeout":

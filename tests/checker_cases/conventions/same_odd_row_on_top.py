@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Wrong on purpose: 'same' puts the odd padding row at the top."""
+"""An open point of the spec: the odd 'same' padding row of an even kernel at the top (passes, with a note)."""
 import numpy as np
 
 
