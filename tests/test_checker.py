@@ -34,6 +34,7 @@ WRONG = {
     "same_half_kernel_minus_one": ({"same-half-kernel-minus-one"}, set()),
     "same_stride_formula_halved": ({"same-stride-formula-halved"}, set()),
     "same_stride_formula_ceil": ({"same-stride-formula-ceil"}, set()),
+    "same_axes_swapped": ({"same-kernel-axes-swapped"}, set()),
     "crash_after_mismatch": ({"same-plus-one", "raised"}, set()),  # the crash is never hidden by the other
     "same_floor": ({"same-floor"}, set()),
     "flipped_kernel": ({"flipped-kernel"}, set()),
@@ -91,7 +92,10 @@ def test_the_issue_same_formula_is_named_with_its_output_size(wrong_reports):
     (diagnosis,) = report.verdict.diagnoses
     assert "((h - 1) * sh + kh - h) // 2 + 1" in diagnosis.title
     assert "30x30 with a 3x3 kernel" in diagnosis.detail  # 28 + 2 * 2 - 3 + 1
-    assert report.received.shape == (2, 7, 7) and report.expected.shape == (2, 5, 5)  # 5x5 image, 3x3 kernel
+    # the battery's 5x5 case, shrunk to the smallest that still fails: a 1x1 image gets 1 + 2 * 2 - 3 + 1 = 3 rows
+    assert report.shrunk_from.label == "images (2, 5, 5), kernel (3, 3), padding 'same'"
+    assert report.received.shape == (1, 3, 3) and report.expected.shape == (1, 1, 1)
+    assert "here (ph, pw) = (2, 2) and a 3x3 output" in diagnosis.detail  # said again on the shrunk case
 
 
 @pytest.mark.parametrize("folder", [CASES / "good", ROOT / "tasks"], ids=["student-style", "convpool-tasks"])

@@ -76,6 +76,7 @@ _CONV_GRID = (
     (7, 7, 5, 5, "same", (1, 1), 1, 1),
     (6, 6, 3, 4, (1, 0), (1, 1), 2, 1),
     (6, 6, 3, 4, "same", (1, 1), 1, 2),
+    (5, 8, 1, 5, "same", (1, 1), 1, 1),  # a kernel far wider than tall: kh // 2 written for kw // 2 shows
 )
 
 

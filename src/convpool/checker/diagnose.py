@@ -77,6 +77,7 @@ def recognise(task: Task, cases, expecteds, outcomes, first: int) -> Diagnosis:
     best = found[0]
     diagnosis = explain.diagnosis(best.id, task, cases[first], expecteds[first], outcomes[first], best.variant)
     diagnosis.also = [c.id for c in found[1:] if c.id != best.id]
+    diagnosis.variant = best.variant
     return diagnosis
 
 

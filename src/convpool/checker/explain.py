@@ -17,7 +17,7 @@ DOCS = "docs/check.md"
 
 SAME_FIX = (
     "'same' keeps ceil(h / sh) rows: out = ceil(h / sh), P = max((out - 1) * sh + kh - h, 0), "
-    "top = P // 2, bottom = P - top (convpool's and TensorFlow's choice; the odd row on top, or P = kh - 1 "
+    "top = P // 2, bottom = P - top (convpool's and TensorFlow's choice, though the odd row on top, or P = kh - 1 "
     "at a stride, pass too: the spec leaves them open); the same for the width with w, kw, sw"
 )
 
@@ -27,6 +27,10 @@ CATALOGUE = {
     "same-half-kernel": ("'same' padding kh // 2 on each side", SAME_FIX),
     "same-half-kernel-minus-one": ("'same' padding (kh - 1) // 2 on each side", SAME_FIX),
     "same-stride-formula-halved": ("'same' padding ((h - 1) * sh + kh - h) // 2 on each side", SAME_FIX),
+    "same-kernel-axes-swapped": (
+        "'same' padding of the rows computed from the kernel's width, and of the columns from its height",
+        "ph comes from kh = kernel.shape[0] (rows), pw from kw = kernel.shape[1] (columns); " + SAME_FIX,
+    ),
     "same-stride-formula-ceil": ("'same' padding ceil(((h - 1) * sh + kh - h) / 2) on each side", SAME_FIX),
     "same-floor": ("'same' output size h // sh (floor) instead of ceil(h / sh)", SAME_FIX),
     "flipped-kernel": (
@@ -145,6 +149,8 @@ def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: 
         "same-floor": f"your 'same' output is {got}: h // sh rows and w // sw columns; 'same' keeps ceil(h / sh) "
         f"and ceil(w / sw): {want} here ({stride})",
         "stride-ignored": f"your output {got} is the stride-1 result; with {stride} it is {want}",
+        "same-kernel-axes-swapped": f"your 'same' output is {got}: the rows padded for a kernel {g.k.shape[1]} wide, "
+        f"the columns for one {g.k.shape[0]} tall; convpool's is {want} (kernel {g.k.shape[0]}x{g.k.shape[1]})",
         "stride-swapped": f"your output {got} is the result with the two strides exchanged; with {stride} it is {want}",
         "stride-not-multiplied": f"the output size {got} is right, but output row i reads image rows i to i + kh - 1 "
         f"instead of i * sh to i * sh + kh - 1 ({stride})",

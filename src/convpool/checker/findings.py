@@ -46,6 +46,8 @@ class Diagnosis:
     detail: str
     fix: str
     also: list[str] = field(default_factory=list)
+    #: the mistake's variant (a formula, a side), to say it again on another case
+    variant: str = ""
 
 
 @dataclass

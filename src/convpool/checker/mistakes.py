@@ -118,6 +118,16 @@ def _same_floor(task, case, expected, received):
     return _conv(task, g, tuple((p // 2, p - p // 2) for p in totals), crop=outs)
 
 
+def _same_axes_swapped(task, case, expected, received):
+    g = general(task, case)
+    if g.padding != "same" or g.k.shape[0] == g.k.shape[1]:
+        return expected
+    import convpool
+
+    # the rows padded for kw and the columns for kh: kh // 2 written where kw // 2 was meant, and back
+    return _conv(task, g, convpool.conv_padding(g.x.shape[1:3], g.k.shape[1::-1], g.stride, "same"))
+
+
 # --- kernel, padding side, stride --------------------------------------------------------------------
 
 
@@ -243,6 +253,7 @@ def _pool_stride_not_multiplied(task, case, expected, received):
 
 
 _SAME = [Candidate(key, text, _symmetric(f)) for key, (text, f) in SAME_FORMULAS.items()]
+_SAME.append(Candidate("same-kernel-axes-swapped", "", _same_axes_swapped))
 _CONV_COMMON = [
     Candidate("flipped-kernel", "", _flipped),
     Candidate("padding-one-side", "top and left only", _one_side(0)),

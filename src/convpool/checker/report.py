@@ -28,6 +28,8 @@ class TaskReport:
     case: Case | None = None
     expected: np.ndarray | None = None
     received: np.ndarray | None = None
+    #: the battery's failing case, when ``case`` is its shrunk form
+    shrunk_from: Case | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,7 +83,10 @@ def _first_bad_image(r: TaskReport) -> int | None:
 
 def _case_lines(r: TaskReport) -> list[str]:
     case, lines = r.case, []
-    lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {case.label}")
+    first = r.shrunk_from or case
+    lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {first.label}")
+    if r.shrunk_from is not None:
+        lines.append(f"    shrunk to the smallest case that still fails: {case.label}")
     lines.append(f"    call: {call_text(r.task, case)}")
     n = _first_bad_image(r) if r.verdict.reason != "modified" else None
     pick = (lambda a: a) if n is None else (lambda a: a[n : n + 1])

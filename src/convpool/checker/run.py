@@ -18,6 +18,7 @@ from .cases import battery, expected
 from .diagnose import judge
 from .findings import Diagnosis, Run, Verdict
 from .sandbox import run_cases
+from .shrink import shrink
 from .timing import measure, timing_case
 
 
@@ -71,6 +72,8 @@ class _Plan:
     cases: list
     expecteds: list
     timed: object = None
+    #: the first failing case shrunk: (case, convpool's answer, the student's outcome)
+    shrunk: tuple | None = None
 
 
 def _plan(task: Task, path: Path, options: Options) -> _Plan:
@@ -86,9 +89,32 @@ def _plan(task: Task, path: Path, options: Options) -> _Plan:
 def _run(plan: _Plan, options: Options) -> Run:
     cases = plan.cases + ([plan.timed] if plan.timed else [])
     try:
-        return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb, options.reference)
+        return run_cases(
+            plan.path, plan.task.function, cases, options.timeout, options.memory_mb, options.reference, _shrinker(plan)
+        )
     except Exception as exc:  # one file must never stop the report of the others
         return Run("checker-error", _checker_error(exc))
+
+
+def _shrinker(plan: _Plan):
+    """What runs while the child still answers: the first failing case (wrong values or shape) shrunk."""
+
+    def after(run: Run, call) -> None:
+        partial = Run(run.import_status, outcomes=run.outcomes[: len(plan.cases)])
+        verdict = judge(plan.task, plan.cases, plan.expecteds, partial)
+        if verdict.failure is not None and not verdict.notes and verdict.reason in ("values", "shape", "dtype"):
+            plan.shrunk = shrink(plan.task, plan.cases[verdict.failure], verdict.reason, call)
+
+    return after
+
+
+def _show_shrunk(result: report.TaskReport, plan: _Plan) -> None:
+    """Show the shrunk case, and say the first diagnosis again on its numbers."""
+    case, answer, outcome = plan.shrunk
+    result.shrunk_from, result.case, result.expected, result.received = result.case, case, answer, outcome.output
+    first = result.verdict.diagnoses[0]
+    again = explain.diagnosis(first.id, plan.task, case, answer, outcome, first.variant)
+    first.detail = again.detail or first.detail
 
 
 def _finish(plan: _Plan, run: Run) -> report.TaskReport:
@@ -107,6 +133,8 @@ def _finish(plan: _Plan, run: Run) -> report.TaskReport:
         result.case, result.expected = cases[verdict.failure], verdict.expecteds[verdict.failure]
         if verdict.failure < len(run.outcomes):
             result.received = run.outcomes[verdict.failure].output
+        if plan.shrunk is not None and verdict.diagnoses:
+            _show_shrunk(result, plan)
     if plan.timed is not None and len(run.outcomes) == n and run.outcomes[-1].status != "timeout":
         result.timing = measure(task, plan.timed, timed_outcome)
     return result

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -302,6 +303,11 @@ def _converse(child: _Child, cases: list[Case], timeout: float) -> Run:
     return run
 
 
+def _alive(run: Run) -> bool:
+    """Whether the child still answers in step: no call timed out, died or broke the protocol."""
+    return not any(o.status in ("timeout", "crashed", "memory", "tampered") for o in run.outcomes)
+
+
 def _tail(path: Path, size: int = 4000) -> str:
     with open(path, "rb") as f:
         f.seek(max(0, f.seek(0, os.SEEK_END) - size))
@@ -309,7 +315,13 @@ def _tail(path: Path, size: int = 4000) -> str:
 
 
 def run_cases(
-    path: Path, function: str, cases: list[Case], timeout: float = 5.0, memory_mb: int = 1024, reference: bool = False
+    path: Path,
+    function: str,
+    cases: list[Case],
+    timeout: float = 5.0,
+    memory_mb: int = 1024,
+    reference: bool = False,
+    after: Callable[[Run, Callable[[Case], Outcome]], None] | None = None,
 ) -> Run:
     """Import ``function`` from the file ``path`` in a contained child process and call it on every case.
 
@@ -318,7 +330,9 @@ def run_cases(
     after loading NumPy. The run stops at the first call that times out, crashes,
     runs out of memory or breaks the protocol; the child and everything it
     started are killed at the end. Only with ``reference`` (convpool's own
-    ``tasks/``) may the child import convpool.
+    ``tasks/``) may the child import convpool. ``after(run, call)``, when
+    given, runs while the child still answers: ``call(case)`` is one more
+    call of the function (to shrink a failing case).
     """
     with tempfile.TemporaryDirectory(prefix="convpool-check-") as tmp:
         work, empty = Path(tmp, "work"), Path(tmp, "empty")
@@ -329,6 +343,8 @@ def run_cases(
             child = _start(work, empty, module, function, memory_mb, log, reference)
         try:
             run = _converse(child, cases, timeout)
+            if after is not None and run.import_status == "ok" and _alive(run):
+                after(run, lambda case: child.call(case, case.args, timeout)[0])
         finally:
             os.close(child.to_child)
             _kill(child.proc)
