@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ..exercise import TASKS, Task, by_filename, by_function
-from . import explain, report, rules
+from . import explain, htmlreport, report, rules
 from .cases import battery, expected
 from .diagnose import judge
 from .findings import Diagnosis, Run, Verdict
@@ -256,6 +256,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="images timed (default 512 or 256)",
     )
     parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the report as an HTML page, each failing case drawn (replaces only such a page)",
+    )
+    parser.add_argument(
         "--reference",
         action="store_true",
         help="check convpool's own tasks/ (they may import convpool; a student's file may not)",
@@ -294,13 +299,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run_args(args: argparse.Namespace) -> int:
     """Run the check the parsed arguments ask for; print the report; return the exit status."""
     options = Options(args.timeout, args.memory, not args.no_timing, args.timing_batch, args.reference)
+    target = Path(args.html) if args.html else None
     try:
+        if target is not None:
+            htmlreport.check_target(target)  # before any work: a bad target is a usage error
         reports, missing = check_path(args.path, args.task, options)
     except UsageError as exc:
         print(f"convpool check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     render = report.as_json if args.json else report.text
     print(render(args.path, reports, missing))
+    if target is not None:
+        htmlreport.write(target, htmlreport.page(str(args.path), reports, missing))
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
