@@ -93,15 +93,27 @@ def _grid(caption: str, a: np.ndarray | None, bad: np.ndarray | None = None) -> 
     return f'<figure><figcaption>{_text(caption)}</figcaption><table class="grid">{"".join(rows)}</table></figure>'
 
 
+def _wrong_cells(expected: np.ndarray, received: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cells to mark in each grid: those that differ where both have cells, and those only one has."""
+    h, w = min(expected.shape[0], received.shape[0]), min(expected.shape[1], received.shape[1])
+    differ = ~np.isclose(received[:h, :w].astype(np.float64), expected[:h, :w], rtol=1e-5, atol=1e-5)
+    marks = []
+    for a in (expected, received):
+        bad = np.ones(a.shape[:2], bool)
+        bad[:h, :w] = differ
+        marks.append(bad)
+    return marks[0], marks[1]
+
+
 def _drawing(r: TaskReport) -> str:
     """The failing case as grids, the differing cells marked."""
     case = r.case
     images = _plane(case.args[0], "batch")
     kernel = _plane(case.args[1], "kernel") if r.task.kind != "pool" else None
     expected, received = _plane(r.expected, "batch"), _plane(r.received, "batch")
-    bad = None
-    if expected is not None and received is not None and expected.shape == received.shape:
-        bad = ~np.isclose(received.astype(np.float64), expected, rtol=1e-5, atol=1e-5)
+    bad_expected = bad_received = None
+    if expected is not None and received is not None:
+        bad_expected, bad_received = _wrong_cells(expected, received)
     shapes = ""
     if expected is not None and received is not None and expected.shape != received.shape:
         shapes = f"<p>The sizes differ: convpool's {expected.shape[0]}x{expected.shape[1]}, yours "
@@ -110,8 +122,8 @@ def _drawing(r: TaskReport) -> str:
         _grid(f"input {case.args[0].shape}: image 0, channel 0", images),
         _grid(f"kernel {case.args[1].shape}" + (": channel 0, kernel 0" if kernel.ndim < case.args[1].ndim else ""),
               kernel) if kernel is not None else "",
-        _grid("expected (convpool)", expected, bad),
-        _grid("received (yours)", received, bad),
+        _grid("expected (convpool)", expected, bad_expected),
+        _grid("received (yours)", received, bad_received),
     ]  # fmt: skip
     return f'{shapes}<div class="grids">{"".join(parts)}</div>'
 
