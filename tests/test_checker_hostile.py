@@ -158,3 +158,57 @@ def test_ansi_codes_never_reach_the_terminal(tmp_path):
     assert done.returncode == 1
     assert b"raised" in done.stdout and b"ValueError" in done.stdout
     assert not any(c in done.stdout for c in (b"\x1b", b"\r", b"\x07"))
+
+
+def test_a_fork_bomb_meets_the_process_cap_and_leaves_nothing(tmp_path):
+    """Where cgroups can be made, the tree gets at most cgroup.PROCESSES processes; either way none survives."""
+    from convpool.checker import cgroup
+
+    folder = _folder(tmp_path, {"fork_bomb": (3, set())})
+    done, report = _check(folder)
+    tasks = {t["task"]: t for t in report["tasks"]}
+    assert tasks[3]["status"] == "fail" and tasks[6]["status"] == "pass"
+    probe = cgroup.make(1 << 30)
+    if probe is not None:
+        probe.remove()
+        (raised,) = [d for d in tasks[3]["diagnoses"] if d["id"] == "raised"]
+        assert "BlockingIOError" in raised["detail"] or "Resource temporarily unavailable" in raised["detail"]
+    assert not [p for p in os.listdir("/proc") if p.isdigit() and _is_fork_bomb(p)]
+
+
+def _is_fork_bomb(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return b"CONVPOOL_CHECK_RUN=" in f.read()
+    except OSError:
+        return False
+
+
+def test_the_memory_of_a_whole_process_tree_is_capped():
+    """Three processes of 40 MiB each in a group capped at 64 MiB: the kernel kills one, and says so."""
+    from convpool.checker import cgroup
+
+    group = cgroup.make(64 << 20)
+    if group is None:
+        pytest.skip("this machine does not let the checker make cgroups (docs/check.md)")
+    code = (
+        "import os, time\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        block = bytearray(40 << 20)\n"
+        "        time.sleep(5)\n"
+        "        os._exit(0)\n"
+        "for _ in range(3):\n"
+        "    os.wait()\n"
+    )
+    try:
+        proc = subprocess.Popen(["sh", "-c", 'read _ && exec "$@"', "sh", sys.executable, "-c", code],
+                                stdin=subprocess.PIPE)  # fmt: skip
+        group.add(proc.pid)
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+        proc.wait(60)
+        assert group.out_of_memory()
+    finally:
+        group.remove()
+    assert not any(p.exists() for p in group.paths)

@@ -126,7 +126,7 @@ def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) 
             verdict.diagnoses.append(explain.diagnosis(key, task, cases[first], expecteds[first], outcome))
         elif reasons[first] != "modified":
             verdict.diagnoses.append(recognise(task, cases, expecteds, outcomes, first))
-        crash = _crash(task, cases, expecteds, outcomes, first)
+        crash = None if outcome.status in _OUTCOME_IDS else _crash(task, cases, expecteds, outcomes, first)
         if crash is not None:
             verdict.diagnoses.append(crash)
     modified = _modified(task, cases, outcomes)

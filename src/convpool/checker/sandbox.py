@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _wire
+from . import _wire, cgroup
 from .cases import Case
 from .findings import Outcome, Run
 
@@ -37,6 +37,10 @@ CHILD = Path(__file__).with_name("_child.py")
 
 #: Seconds the child may take to start and import NumPy and the student's file, before the per-call timeout.
 IMPORT_SECONDS = 10.0
+
+#: The memory of the child's whole process tree, where cgroups can cap it: ``--memory`` plus this (MiB, for
+#: Python and NumPy themselves).
+TREE_MEMORY_MIB = 256
 
 #: Source files copied for the child (a task file may import a sibling), and their largest size.
 MAX_SOURCES, MAX_SOURCE_BYTES = 200, 1 << 20
@@ -167,8 +171,9 @@ def _returncode(proc: subprocess.Popen) -> int | None:
 class _Child:
     """The two ends of the pipes this process holds, and the child process."""
 
-    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str):
+    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str, group=None):
         self.proc, self.to_child, self.from_child, self.token = proc, to_child, from_child, token
+        self.group = group  # the child's cgroups (cgroup.Group), where they could be made
 
     def broken(self, exc: Exception) -> Outcome:
         """The outcome when a message did not come: a timeout, a death, or a message that broke the format."""
@@ -176,7 +181,10 @@ class _Child:
             return Outcome("timeout")
         if isinstance(exc, _wire.WireError) and "closed" not in str(exc) or isinstance(exc, UnicodeError):
             return Outcome("tampered", f"the checker's pipe got a message it refused: {exc}")
-        return Outcome("crashed", _death(_returncode(self.proc)))
+        death = _death(_returncode(self.proc))
+        if self.group is not None and self.group.out_of_memory():
+            return Outcome("memory", f"the call's processes together reached the tree's memory cap: {death}")
+        return Outcome("crashed", death)
 
     def call(self, case: Case, args: tuple, limit: float) -> tuple[Outcome, dict]:
         """Send one case, time it, read and check the answer; the outcome and the answer's header."""
@@ -236,12 +244,15 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
     command += [str(memory_mb << 20), "1" if reference else "0"]
     if containment() == "namespaces":
         command = _wrap(work, empty, command, reference)
+    group = cgroup.make((memory_mb + TREE_MEMORY_MIB) << 20)
+    if group is not None:  # the child waits for a line on stdin: it is in its groups before it runs anything
+        command = ["sh", "-c", 'read _ && exec "$@" </dev/null', "sh", *command]
     try:
         proc = subprocess.Popen(
             command,
             cwd=work,
             env=_child_env(token),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if group is None else subprocess.PIPE,
             stdout=log,
             stderr=log,
             pass_fds=(to_r, from_w),
@@ -252,7 +263,23 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
         os.close(from_w)
     for fd in (to_w, from_r):
         os.set_blocking(fd, False)
-    return _Child(proc, to_w, from_r, token)
+    if group is not None:
+        _enter(proc, group)
+    return _Child(proc, to_w, from_r, token, group)
+
+
+def _enter(proc: subprocess.Popen, group) -> None:
+    """Put the waiting child in its groups, then let it go (a child that cannot be put there does not run)."""
+    try:
+        group.add(proc.pid)
+        proc.stdin.write(b"go\n")
+    except OSError:
+        _kill(proc)
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
 
 
 def _import(child: _Child, timeout: float) -> Run:
@@ -348,6 +375,8 @@ def run_cases(
         finally:
             os.close(child.to_child)
             _kill(child.proc)
+            if child.group is not None:
+                child.group.remove()  # kills whatever is left in it first
             if containment() != "namespaces":
                 _reap(child.token)
             os.close(child.from_child)
