@@ -214,6 +214,7 @@ def task_json(r: TaskReport) -> dict:
         out["failing_case"] = {
             "number": v.failure + 1,
             "label": r.case.label,
+            "shrunk_from": None if r.shrunk_from is None else r.shrunk_from.label,
             "call": call_text(r.task, r.case),
             "reason": v.reason,
             "expected": _jsonable(r.expected) if r.expected is not None and r.expected.size <= 4096 else None,

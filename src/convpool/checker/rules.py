@@ -22,6 +22,9 @@ from ..exercise import Task
 
 SHEBANG = "#!/usr/bin/env python3"
 
+#: The largest task file read (the child gets copies of files up to this size too: sandbox.MAX_SOURCE_BYTES).
+MAX_BYTES = 1 << 20
+
 
 @dataclass
 class Violation:
@@ -308,6 +311,9 @@ def check(path: Path, task: Task, reference: bool = False) -> tuple[list[Violati
 
     ``reference``: convpool's own ``tasks/``, which may import convpool.
     """
+    if path.stat().st_size > MAX_BYTES:
+        message = f"the file has {path.stat().st_size} bytes; the checker reads task files of up to {MAX_BYTES}"
+        return [Violation(path.name, 0, "syntax", message)], None
     text = path.read_text(encoding="utf-8", errors="replace")
     out = check_file_form(path, text)
     try:

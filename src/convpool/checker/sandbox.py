@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _wire, cgroup
+from . import _wire, cgroup, rules
 from .cases import Case
 from .findings import Outcome, Run
 
@@ -43,7 +43,7 @@ IMPORT_SECONDS = 10.0
 TREE_MEMORY_MIB = 256
 
 #: Source files copied for the child (a task file may import a sibling), and their largest size.
-MAX_SOURCES, MAX_SOURCE_BYTES = 200, 1 << 20
+MAX_SOURCES, MAX_SOURCE_BYTES = 200, rules.MAX_BYTES
 
 #: What the child's shell does inside its namespaces before it runs Python as an unprivileged user:
 #: its folder stays writable, convpool's package is covered by an empty folder, every other mount
