@@ -124,6 +124,7 @@ def test_each_hostile_file_fails_on_its_own_and_the_others_are_reported(tmp_path
         assert task["status"] == "fail" and found & wanted, (name, found)
     assert _tree(folder) == before  # nothing written next to the files
     assert set(os.listdir(tmp_path)) == outside  # nor beside the folder
+    assert not Path("/tmp/convpool-hostile-wrote").exists()  # nor anywhere else forged_results.py tries
     assert _leftovers() == []
 
 

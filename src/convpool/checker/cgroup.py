@@ -12,6 +12,7 @@ returns None and only the per-process caps apply.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 PROCESSES = 32
 
 _ROOT = Path("/sys/fs/cgroup")
-_COUNTER = [0]
+_NUMBERS = itertools.count(1)  # next() of a count is atomic: children started side by side get distinct names
 
 
 def _own(controller: str) -> Path | None:
@@ -86,8 +87,7 @@ class Group:
 
 def make(memory_bytes: int) -> Group | None:
     """New groups capping the processes (:data:`PROCESSES`) and ``memory_bytes`` of one child, or None."""
-    _COUNTER[0] += 1
-    name = f"convpool-check-{os.getpid()}-{_COUNTER[0]}"
+    name = f"convpool-check-{os.getpid()}-{next(_NUMBERS)}"
     made: list[Path] = []
     limits = {"pids": ("pids.max", PROCESSES), "memory": ("memory.limit_in_bytes", memory_bytes)}
     try:

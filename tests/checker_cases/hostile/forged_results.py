@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile on purpose: forges the checker's messages at import, then fails every call."""
+"""Hostile on purpose: forges the checker's messages and result files at import (and writes outside), then fails."""
 import json
 import os
 
@@ -9,7 +9,7 @@ for fd in range(3, 64):
         os.write(fd, len(head).to_bytes(4, "big") + head)
     except OSError:
         pass
-for name in ("res-0.json", "import.json", "../res-0.json"):
+for name in ("res-0.json", "../res-0.json", "/tmp/convpool-hostile-wrote", os.path.dirname(__file__) + "/x"):
     try:
         with open(name, "w") as f:
             json.dump({"status": "ok"}, f)
