@@ -51,6 +51,7 @@ WRONG = {
     "exits": ({"crashed"}, {"import"}),  # so is os
     "exhausts_memory": ({"out-of-memory"}, set()),
     "raises": ({"raised"}, set()),
+    "too_big": ({"too-big"}, set()),
     "two_mistakes": ({"unrecognised"}, set()),  # no single known mistake reproduces it: none is claimed
     "too_many_loops": (set(), {"loops"}),
     "comprehension_loop": (set(), {"loops"}),

@@ -21,7 +21,11 @@ KINDS = "biuf"
 
 
 class WireError(Exception):
-    """A message that breaks the format, is over a cap, or does not arrive in time."""
+    """A message that breaks the format or is over a cap."""
+
+
+class TooBigError(WireError):
+    """A message whose arrays are over the reader's cap (refused before any of their bytes is read)."""
 
 
 def _wait(fd, events, deadline):
@@ -100,7 +104,7 @@ def _layout(entry, max_bytes):
     for d in shape:
         nbytes *= d
     if nbytes > max_bytes:
-        raise WireError(f"an array of {nbytes} bytes, over the cap of {max_bytes}")
+        raise TooBigError(f"an array of {nbytes} bytes, over the cap of {max_bytes}")
     return dtype, tuple(shape), nbytes
 
 

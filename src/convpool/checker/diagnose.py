@@ -26,6 +26,7 @@ _OUTCOME_IDS = {
     "not-array": "not-an-array",
     "not-numeric": "not-an-array",
     "tampered": "tampered",
+    "too-big": "too-big",
 }
 
 

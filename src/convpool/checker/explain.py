@@ -84,6 +84,10 @@ CATALOGUE = {
         "the call raised an exception",
         "the traceback shows where; run the case yourself (the call is written out above)",
     ),
+    "too-big": (
+        "the result is far bigger than the answer",
+        "compute the output shape from the spec: (h + 2 * ph - kh) // sh + 1 rows, and the same for the columns",
+    ),
     "tampered": (
         "the checker's pipe got a message its harness never sends",
         "the file's code wrote to the checker's own pipe or changed its harness: remove that code; "
@@ -178,7 +182,7 @@ def _pool_detail(key: str, case: Case, expected, received) -> str:
 
 def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -> str:
     received = outcome.output if outcome is not None else None
-    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory", "tampered"):
+    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory", "tampered", "too-big"):
         return (outcome.message if outcome is not None else "") or f"{key} on this case"
     if key in SAME_FORMULAS:
         return _same_detail(key, task, case, received)

@@ -16,7 +16,8 @@ import numpy as np
 @dataclass
 class Outcome:
     """What one call did: ``status`` is ``ok``, ``raised``, ``memory``, ``not-array``,
-    ``not-numeric``, ``timeout``, ``crashed`` or ``tampered`` (a message that broke the protocol)."""
+    ``not-numeric``, ``timeout``, ``crashed``, ``too-big`` (over the size cap), ``tampered`` (a message
+    that broke the protocol) or ``inconsistent`` (a timed call that did not repeat its first answer)."""
 
     status: str
     message: str = ""

@@ -179,6 +179,8 @@ class _Child:
         """The outcome when a message did not come: a timeout, a death, or a message that broke the format."""
         if isinstance(exc, TimeoutError):
             return Outcome("timeout")
+        if isinstance(exc, _wire.TooBigError):
+            return Outcome("too-big", f"the function returned {exc}: far more than the answer needs")
         if isinstance(exc, _wire.WireError) and "closed" not in str(exc) or isinstance(exc, UnicodeError):
             return Outcome("tampered", f"the checker's pipe got a message it refused: {exc}")
         death = _death(_returncode(self.proc))
@@ -308,13 +310,17 @@ def _timed(child: _Child, case: Case, limit: float) -> Outcome:
         rolled = (np.roll(case.args[0], r, axis=0), *case.args[1:])
         again, _ = child.call(case, rolled, limit)
         if again.status != "ok" or again.output.shape != first.output.shape:
-            return again if again.status != "ok" else Outcome("tampered", "a repeated call returned another shape")
+            return again if again.status != "ok" else Outcome("inconsistent", "a repeated call returned another shape")
         if not np.array_equal(again.output, np.roll(first.output, r, axis=0)):
-            return Outcome("tampered", "a repeated call on the same images, reordered, returned other values")
+            return Outcome("inconsistent", "a repeated call on the same images, reordered, returned other values")
         times.append(again.seconds)
     if times:
         first.seconds = sorted(times)[len(times) // 2]
     return first
+
+
+#: Outcomes after which the child is out of step (or gone): no more calls.
+_STOPS = ("timeout", "crashed", "memory", "tampered", "too-big")
 
 
 def _converse(child: _Child, cases: list[Case], timeout: float) -> Run:
@@ -325,14 +331,14 @@ def _converse(child: _Child, cases: list[Case], timeout: float) -> Run:
         limit = timeout if case.timeout is None else case.timeout
         outcome = _timed(child, case, limit)
         run.outcomes.append(outcome)
-        if outcome.status in ("timeout", "crashed", "memory", "tampered"):
+        if outcome.status in _STOPS:
             break
     return run
 
 
 def _alive(run: Run) -> bool:
     """Whether the child still answers in step: no call timed out, died or broke the protocol."""
-    return not any(o.status in ("timeout", "crashed", "memory", "tampered") for o in run.outcomes)
+    return not any(o.status in _STOPS for o in run.outcomes)
 
 
 def _tail(path: Path, size: int = 4000) -> str:
