@@ -264,3 +264,15 @@ def test_readme_report_is_what_check_prints(wrong_reports):
     shown = [line for line in block.splitlines() if not line.startswith(("  speed", "    yours"))]
     printed = report.text("tests/checker_cases/wrong/flipped_kernel.py", [wrong_reports["flipped_kernel"]], [])
     assert printed.splitlines() == shown
+
+
+def test_convpool_tasks_are_the_reference_only_where_they_live(tmp_path):
+    """convpool's own tasks/ pass as they are (they import convpool); the same files elsewhere are a student's."""
+    reports, _ = check_path(ROOT / "tasks", task=6, options=QUICK)
+    assert [(r.ok, r.reference) for r in reports] == [(True, True)]
+    shutil.copytree(ROOT / "tasks", tmp_path / "copy")
+    (copied,), _ = check_path(tmp_path / "copy", task=6, options=QUICK)
+    assert not copied.ok and not copied.reference
+    assert {v.rule for v in copied.violations} == {"convpool", "import"}  # and its sys.path fallback
+    (failed,) = copied.verdict.diagnoses
+    assert failed.id == "import-failed" and "convpool cannot be imported" in failed.detail

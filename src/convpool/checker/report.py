@@ -30,6 +30,8 @@ class TaskReport:
     received: np.ndarray | None = None
     #: the battery's failing case, when ``case`` is its shrunk form
     shrunk_from: Case | None = None
+    #: checked as the reference (convpool's own tasks/, which may import convpool)
+    reference: bool = False
 
     @property
     def ok(self) -> bool:
@@ -188,6 +190,8 @@ def task_text(r: TaskReport) -> str:
 def text(path: str, reports: list[TaskReport], missing: list[str]) -> str:
     """The whole report."""
     blocks = [f"convpool check {path}: {len(reports)} file(s) checked against convpool"]
+    if any(r.reference for r in reports):
+        blocks[0] += "\n(checked as the reference: convpool's own solutions, which may import convpool)"
     blocks += [task_text(r) for r in reports]
     if missing:
         blocks.append("not found (not checked): " + ", ".join(missing))
@@ -235,5 +239,6 @@ def task_json(r: TaskReport) -> dict:
 def as_json(path: str, reports: list[TaskReport], missing: list[str]) -> str:
     """The whole report as JSON."""
     doc = {"path": path, "passed": all(r.ok for r in reports), "tasks": [task_json(r) for r in reports]}
+    doc["reference"] = any(r.reference for r in reports)
     doc["not_found"] = missing
     return json.dumps(doc, indent=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import os
 import sys
 import textwrap
@@ -206,7 +207,22 @@ def check_path(
     """
     options = options or Options()
     pairs, missing = find_files(Path(path), task)
-    return check_files(pairs, options), missing
+    if own_tasks(Path(path)):
+        options = dataclasses.replace(options, reference=True)
+    reports = check_files(pairs, options)
+    for r in reports:
+        r.reference = options.reference
+    return reports, missing
+
+
+#: convpool's own solutions of the exercise, in a source checkout: always checked as the reference.
+OWN_TASKS = Path(__file__).resolve().parents[3] / "tasks"
+
+
+def own_tasks(path: Path) -> bool:
+    """Whether ``path`` is convpool's own ``tasks/`` (or a file in it), which may import convpool."""
+    target = path.resolve()
+    return OWN_TASKS.is_dir() and (target if target.is_dir() else target.parent) == OWN_TASKS
 
 
 def _task_number(text: str) -> int:
@@ -263,7 +279,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--reference",
         action="store_true",
-        help="check convpool's own tasks/ (they may import convpool; a student's file may not)",
+        help="check copies of convpool's own tasks/ as the reference (they may import convpool; a student's "
+        "file may not); convpool's tasks/ themselves always are",
     )
     return parser
 
@@ -277,7 +294,7 @@ _DESCRIPTION = textwrap.fill(
 )
 _EPILOG = (
     "examples:\n  convpool check my_solutions/\n  convpool check my_solutions/ --task 1\n"
-    "  convpool check 6-pool.py --json\n  convpool check tasks/ --reference   (convpool's own solutions)\n\n"
+    "  convpool check 6-pool.py --json\n  convpool check tasks/   (convpool's own solutions: the reference)\n\n"
     "exit status:\n  0   every checked task passes\n  1   some task fails\n  2   usage error"
 )
 
