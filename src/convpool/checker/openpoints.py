@@ -9,7 +9,8 @@ The spec's 'same' fixes the output size (``ceil(h / sh)``) but not two things:
   or the stride-1 amount (``P = kh - 1``) before taking every ``sh``-th window.
 
 A file that follows one consistent choice on *every* 'same' case of the
-battery is judged against that choice's results; the report names the choice
+battery (where it returns floats: an integer result has a mistake of its own)
+is judged against that choice's results; the report names the choice
 in a note. The paddings come from :mod:`convpool.conventions`
 (TensorFlow's is convpool's own).
 """
@@ -85,7 +86,12 @@ def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close
     """
     if not _applies(task):
         return expecteds, []
-    ok = [(i, o.output) for i, o in enumerate(outcomes) if o.status == "ok" and o.output is not None]
+    # an integer result where convpool's is floating has a mistake of its own: it does not decide the choice
+    ok = [
+        (i, o.output)
+        for i, o in enumerate(outcomes)
+        if o.status == "ok" and o.output is not None and (o.output.dtype.kind == "f" or expecteds[i].dtype.kind != "f")
+    ]
     for choice in CHOICES:
         predicted = {i: predict(task, cases[i], choice) for i, _ in ok}
         predicted = {i: p for i, p in predicted.items() if p is not None}
