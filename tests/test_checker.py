@@ -277,3 +277,11 @@ def test_convpool_tasks_are_the_reference_only_where_they_live(tmp_path):
     assert {v.rule for v in copied.violations} == {"convpool", "import"}  # and its sys.path fallback
     (failed,) = copied.verdict.diagnoses
     assert failed.id == "import-failed" and "convpool cannot be imported" in failed.detail
+
+
+def test_task_one_is_told_the_fix_without_a_stride(wrong_reports):
+    """Task 1 has no stride: its 'same' fix says kh - 1 and the open side, never sh or ceil."""
+    (diagnosis,) = wrong_reports["same_half_kernel"].verdict.diagnoses
+    assert wrong_reports["same_half_kernel"].task.number == 1
+    assert "kh - 1" in diagnosis.fix and "both pass" in diagnosis.fix
+    assert "sh" not in diagnosis.fix and "ceil" not in diagnosis.fix and "TensorFlow" not in diagnosis.fix

@@ -21,6 +21,11 @@ SAME_FIX = (
     "at a stride, pass too: the spec leaves them open); the same for the width with w, kw, sw"
 )
 
+SAME_FIX_STRIDE_ONE = (
+    "'same' keeps h rows: P = kh - 1 rows of padding in all, top = P // 2, bottom = P - top (or the odd row "
+    "on top, top = P - P // 2: the spec leaves that open, both pass); the same for the width with w, kw"
+)
+
 #: id -> (title, fix) for every diagnosis.
 CATALOGUE = {
     "same-plus-one": ("'same' padding ((h - 1) * sh + kh - h) // 2 + 1 on each side", SAME_FIX),
@@ -196,6 +201,8 @@ def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -
 def diagnosis(key: str, task: Task, case: Case, expected, outcome, variant: str = ""):
     """The :class:`~.diagnose.Diagnosis` ``key`` on the failing ``case``."""
     title, fix = CATALOGUE[key]
+    if task.number == 1 and SAME_FIX in fix:  # task 1 has no stride: say it without one
+        fix = fix.replace(SAME_FIX, SAME_FIX_STRIDE_ONE)
     return Diagnosis(key, title, _detail(key, task, case, expected, outcome, variant), fix)
 
 
