@@ -213,3 +213,23 @@ def test_the_memory_of_a_whole_process_tree_is_capped():
     finally:
         group.remove()
     assert not any(p.exists() for p in group.paths)
+
+
+def test_the_childs_folder_is_a_small_tmpfs_of_its_own(tmp_path):
+    """Writing 100 files of 1 MiB stops at 64 MiB (no space left), and nothing reaches the disk."""
+    if containment() != "namespaces":
+        pytest.skip("without namespaces the child's folder is on the disk (docs/check.md)")
+    from convpool.checker.cases import battery
+    from convpool.checker.sandbox import run_cases
+
+    student = tmp_path / "0-convolve_grayscale_valid.py"
+    student.write_text(
+        "import sys\n\nfor i in range(100):\n    try:\n"
+        "        with open(f'junk{i}', 'wb') as f:\n            f.write(b'x' * (1 << 20))\n"
+        "    except OSError as e:\n        print('stopped at', i, e.strerror, file=sys.stderr)\n        break\n\n\n"
+        "def convolve_grayscale_valid(images, kernel):\n    return images\n"
+    )
+    run = run_cases(student, "convolve_grayscale_valid", battery(TASKS[0])[:1], timeout=3, memory_mb=256)
+    assert run.import_status == "ok"
+    assert "stopped at 64 No space left on device" in run.log
+    assert sorted(p.name for p in tmp_path.iterdir()) == [student.name]

@@ -46,15 +46,16 @@ TREE_MEMORY_MIB = 256
 MAX_SOURCES, MAX_SOURCE_BYTES = 200, rules.MAX_BYTES
 
 #: What the child's shell does inside its namespaces before it runs Python as an unprivileged user:
-#: its folder stays writable, convpool's package is covered by an empty folder, every other mount
-#: becomes read-only (the folder is entered anew: the old working directory is the read-only one),
+#: its folder becomes a 64 MiB tmpfs of its own (the one writable place; nothing reaches the disk),
+#: convpool's package is covered by an empty folder, every other mount becomes read-only (the folder is
+#: entered anew: the old working directory is the read-only one),
 #: a new session keeps the child's signals to "its process group" off the ``unshare`` outside, and a
 #: nested user namespace drops the capabilities that could undo it all.
 _SANDBOX_SH = r"""
 set -e
 work=$1 hide=$2 empty=$3
 shift 3
-mount --bind "$work" "$work"
+mount -t tmpfs -o size=64m,mode=0777 convpool-check "$work"
 if [ -n "$hide" ]; then mount --bind "$empty" "$hide"; fi
 awk '{print $5, $6}' /proc/self/mountinfo | while read -r point options; do
   [ "$point" = "$work" ] && continue
@@ -86,12 +87,13 @@ def containment() -> str:
         work, empty = Path(tmp, "work"), Path(tmp, "empty")
         work.mkdir()
         empty.mkdir()
-        probe = "touch ../empty/x 2>/dev/null && exit 3; touch ok; kill -0 1 && exit 0"
+        # the outside is read-only, the own folder writable, and this shell is alone in its PID namespace
+        probe = 'touch ../empty/x 2>/dev/null && exit 3; touch ok || exit 4; [ "$$" = 1 ]'
         try:
             done = subprocess.run(_wrap(work, empty, ["sh", "-c", probe]), cwd=work, capture_output=True, timeout=20)
         except (OSError, subprocess.SubprocessError):
             return "session"
-        return "namespaces" if done.returncode == 0 and (work / "ok").exists() else "session"
+        return "namespaces" if done.returncode == 0 and not (work / "ok").exists() else "session"
 
 
 #: The variable that marks every process a child starts (they inherit it), to find leftovers without namespaces.
