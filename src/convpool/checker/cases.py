@@ -177,6 +177,16 @@ def pool_cases(task: Task) -> list[Case]:
     return cases
 
 
+def call_text(task: Task, case: Case) -> str:
+    """The call as the student would write it, arrays by name."""
+    names = ["images", "kernels" if task.kind == "bank" else "kernel", "padding"]
+    if task.kind == "pool":
+        names = ["images", "kernel_shape", "stride"]
+    args = [n if isinstance(a, np.ndarray) else repr(a) for n, a in zip(names, case.args, strict=False)]
+    args += [f"{k}={v!r}" for k, v in case.kwargs.items()]
+    return f"{task.function}({', '.join(args)})"
+
+
 def battery(task: Task) -> list[Case]:
     """Every case of ``task``, smallest first; the spec's workload last."""
     return pool_cases(task) if task.kind == "pool" else conv_cases(task)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..exercise import Task
 from . import explain, openpoints
-from .cases import Case
+from .cases import Case, call_text
 from .findings import Diagnosis, Outcome, Run, Verdict
 from .mistakes import candidates
 
@@ -100,7 +100,7 @@ def _crash(task: Task, cases: list[Case], expecteds, outcomes, first: int) -> Di
     for i, outcome in enumerate(outcomes):
         if i > first and outcome.status in _OUTCOME_IDS:
             found = explain.diagnosis(_OUTCOME_IDS[outcome.status], task, cases[i], expecteds[i], outcome)
-            found.detail = f"on case {i + 1} ({cases[i].label}):\n{found.detail}"
+            found.detail = f"on case {i + 1} ({cases[i].label}), {call_text(task, cases[i])}:\n{found.detail}"
             return found
     return None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exercise import Task
-from .cases import Case
+from .cases import Case, call_text
 from .diagnose import Verdict, close
 from .explain import link
 from .rules import Violation
@@ -58,16 +58,6 @@ def _array(a: np.ndarray, indent: str) -> str:
 
 def _value(v) -> str:
     return f"{v.shape} {v.dtype}" if isinstance(v, np.ndarray) else repr(v)
-
-
-def call_text(task: Task, case: Case) -> str:
-    """The call as the student would write it, arrays by name."""
-    names = ["images", "kernels" if task.kind == "bank" else "kernel", "padding"]
-    if task.kind == "pool":
-        names = ["images", "kernel_shape", "stride"]
-    args = [n if isinstance(a, np.ndarray) else repr(a) for n, a in zip(names, case.args, strict=False)]
-    args += [f"{k}={v!r}" for k, v in case.kwargs.items()]
-    return f"{task.function}({', '.join(args)})"
 
 
 def _first_bad_image(r: TaskReport) -> int | None:
