@@ -285,3 +285,13 @@ def test_task_one_is_told_the_fix_without_a_stride(wrong_reports):
     assert wrong_reports["same_half_kernel"].task.number == 1
     assert "kh - 1" in diagnosis.fix and "both pass" in diagnosis.fix
     assert "sh" not in diagnosis.fix and "ceil" not in diagnosis.fix and "TensorFlow" not in diagnosis.fix
+
+
+def test_check_md_example_is_what_check_prints(wrong_reports):
+    """docs/check.md's example report (the issue's 'same' formula, shrunk) is real output, its speed lines aside."""
+    from convpool.checker import report
+
+    block = (ROOT / "docs" / "check.md").read_text().split("## Example", 1)[1].split("```", 2)[1]
+    shown = [line for line in block.strip("\n").splitlines() if not line.startswith(("  speed", "    yours"))]
+    printed = report.text("tests/checker_cases/wrong/same_plus_one.py", [wrong_reports["same_plus_one"]], [])
+    assert printed.splitlines() == shown
