@@ -107,7 +107,7 @@ CATALOGUE = {
     "missing-function": ("the file does not define the task's function", "define it with the spec's name"),
     "unrecognised": (
         "the result differs from convpool's (not one of the known mistakes)",
-        "compare expected and received on the case below, cell by cell",
+        "compare expected and received on the case written out above, cell by cell (--html marks the cells that differ)",
     ),
 }
 
