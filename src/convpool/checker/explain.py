@@ -107,7 +107,8 @@ CATALOGUE = {
     "missing-function": ("the file does not define the task's function", "define it with the spec's name"),
     "unrecognised": (
         "the result differs from convpool's (not one of the known mistakes)",
-        "compare expected and received on the case written out above, cell by cell (--html marks the cells that differ)",
+        "compare expected and received on the case written out above, cell by cell "
+        "(--html marks the cells that differ)",
     ),
 }
 
