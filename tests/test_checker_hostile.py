@@ -143,8 +143,7 @@ def test_patched_numpy_and_clock_change_nothing_in_the_parent(tmp_path):
     from convpool.checker.run import Options, check_path
 
     folder = _folder(tmp_path, {"patches_numpy": (0, set())})
-    (report, _), _ = check_path(folder, task=0, options=Options(timeout=3, memory_mb=256, timing_batch=64)), None
-    (r,) = report
+    (r,), _ = check_path(folder, task=0, options=Options(timeout=3, memory_mb=256, timing_batch=64))
     assert [d.id for d in r.verdict.diagnoses] == ["input-modified"]
     assert r.timing is not None and r.timing.student is not None and r.timing.student > 1e-5
 
