@@ -295,3 +295,10 @@ def test_check_md_example_is_what_check_prints(wrong_reports):
     shown = [line for line in block.strip("\n").splitlines() if not line.startswith(("  speed", "    yours"))]
     printed = report.text("tests/checker_cases/wrong/same_plus_one.py", [wrong_reports["same_plus_one"]], [])
     assert printed.splitlines() == shown
+
+
+def test_a_single_file_too_deep_to_parse_is_a_usage_error_not_a_crash(tmp_path, capsys):
+    deep = tmp_path / "deep.py"
+    deep.write_text("X = " + "not " * 100_000 + "1\n")
+    assert main([str(deep)]) == 2
+    assert "defines none of their functions" in capsys.readouterr().err

@@ -193,7 +193,7 @@ def find_files(path: Path, task_number: int | None) -> tuple[list[tuple[Task, Pa
 def _task_of(path: Path) -> Task | None:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # a hostile file is no task's
         return None
     return by_function(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
 
