@@ -44,6 +44,8 @@ WRONG = {
     "stride_swapped": ({"stride-swapped"}, set()),
     "integer_output": ({"integer-output"}, set()),
     "integer_output_odd_row_on_top": ({"integer-output"}, set()),  # the open point decided, the mistake named
+    "flipped_kernel_odd_row_on_top": ({"flipped-kernel"}, set()),  # named under the file's own reading of 'same'
+    "stride_not_multiplied_stride_one_padding": ({"stride-not-multiplied"}, set()),
     "input_modified": ({"input-modified"}, set()),
     "pool_ceil": ({"pool-ceil"}, set()),
     "avg_over_padding": ({"avg-over-padding"}, set()),
@@ -302,3 +304,17 @@ def test_a_single_file_too_deep_to_parse_is_a_usage_error_not_a_crash(tmp_path, 
     deep.write_text("X = " + "not " * 100_000 + "1\n")
     assert main([str(deep)]) == 2
     assert "defines none of their functions" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("integer_output_odd_row_on_top", "convention-same-side"),
+        ("flipped_kernel_odd_row_on_top", "convention-same-side"),
+        ("stride_not_multiplied_stride_one_padding", "convention-same-stride"),
+    ],
+)
+def test_a_mistake_made_under_the_other_reading_of_same_is_named_with_its_note(wrong_reports, name, note):
+    report = wrong_reports[name]
+    assert [n.id for n in report.verdict.notes] == [note]
+    assert report.verdict.diagnoses[0].id != "unrecognised"

@@ -15,7 +15,7 @@ from ..exercise import Task
 from . import explain, openpoints
 from .cases import Case, call_text
 from .findings import Diagnosis, Outcome, Run, Verdict
-from .mistakes import candidates
+from .mistakes import SAME_RULE, candidates
 
 #: Outcomes of a call that are failures in themselves, and their diagnosis ids.
 _OUTCOME_IDS = {
@@ -70,9 +70,16 @@ def _matches(task: Task, cases, expecteds, outcomes, candidate, first: int) -> b
     return True
 
 
-def recognise(task: Task, cases, expecteds, outcomes, first: int) -> Diagnosis:
-    """The first known mistake that reproduces the student's results, or 'unrecognised'."""
-    found = [c for c in candidates(task) if _matches(task, cases, expecteds, outcomes, c, first)]
+def recognise(task: Task, cases, expecteds, outcomes, first: int, rule=None) -> Diagnosis:
+    """The first known mistake that reproduces the student's results, or 'unrecognised'.
+
+    ``rule``: the reading of 'same' (an :class:`.openpoints.Choice`) the mistakes are computed under.
+    """
+    token = SAME_RULE.set(rule)
+    try:
+        found = [c for c in candidates(task) if _matches(task, cases, expecteds, outcomes, c, first)]
+    finally:
+        SAME_RULE.reset(token)
     if not found:
         return explain.diagnosis("unrecognised", task, cases[first], expecteds[first], outcomes[first])
     best = found[0]
@@ -105,6 +112,20 @@ def _crash(task: Task, cases: list[Case], expecteds, outcomes, first: int) -> Di
     return None
 
 
+def _under_other_reading(task: Task, cases, outcomes, found: tuple) -> tuple:
+    """``found`` = ``(expecteds, notes, reasons, first, diagnosis)`` under convpool's reading, its diagnosis
+    'unrecognised'; the same under the first other reading of 'same' that names the mistake, or ``found``."""
+    for rule, judged, notes in openpoints.alternatives(task, cases, found[0], close):
+        reasons = _reasons(judged, outcomes)
+        first = next((i for i, r in enumerate(reasons) if r), None)
+        if first is None or outcomes[first].status in _OUTCOME_IDS or reasons[first] == "modified":
+            continue
+        mistake = recognise(task, cases, judged, outcomes, first, rule)
+        if mistake.id != "unrecognised":
+            return judged, notes, reasons, first, mistake
+    return found
+
+
 def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) -> Verdict:
     """The verdict on one task's run (the import already succeeded).
 
@@ -112,21 +133,27 @@ def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) 
     one of them on every case, its results are judged against that one.
     """
     outcomes = run.outcomes
-    expecteds, notes = openpoints.choose(task, cases, expecteds, outcomes, close)
+    expecteds, notes, rule = openpoints.choose(task, cases, expecteds, outcomes, close)
     reasons = _reasons(expecteds, outcomes)
     if len(outcomes) < len(cases) and all(not r for r in reasons):
         reasons.append("crashed")  # the child stopped without saying why
         outcomes = [*outcomes, Outcome("crashed", "the run stopped")]
-    verdict = Verdict(len(cases), sum(1 for r in reasons if not r), notes=notes, expecteds=expecteds)
     first = next((i for i, r in enumerate(reasons) if r), None)
+    mistake = None
+    if first is not None and outcomes[first].status not in _OUTCOME_IDS and reasons[first] != "modified":
+        mistake = recognise(task, cases, expecteds, outcomes, first, rule)
+        if mistake.id == "unrecognised" and rule is None:  # another mistake made under the other reading?
+            found = (expecteds, notes, reasons, first, mistake)
+            expecteds, notes, reasons, first, mistake = _under_other_reading(task, cases, outcomes, found)
+    verdict = Verdict(len(cases), sum(1 for r in reasons if not r), notes=notes, expecteds=expecteds)
     if first is not None:
         verdict.failure, verdict.reason = first, reasons[first]
         outcome = outcomes[first]
         if outcome.status in _OUTCOME_IDS:
             key = _OUTCOME_IDS[outcome.status]
             verdict.diagnoses.append(explain.diagnosis(key, task, cases[first], expecteds[first], outcome))
-        elif reasons[first] != "modified":
-            verdict.diagnoses.append(recognise(task, cases, expecteds, outcomes, first))
+        elif mistake is not None:
+            verdict.diagnoses.append(mistake)
         crash = None if outcome.status in _OUTCOME_IDS else _crash(task, cases, expecteds, outcomes, first)
         if crash is not None:
             verdict.diagnoses.append(crash)

@@ -79,13 +79,14 @@ def predict(task: Task, case: Case, choice: Choice) -> np.ndarray | None:
     return _conv(task, g, tuple(choice.pads(n, k, s) for n, k, s in g.sizes))
 
 
-def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close) -> tuple[list, list[Diagnosis]]:
-    """The expected results to judge against, and the notes: convpool's, or the one choice the file follows.
+def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close) -> tuple:
+    """``(expected results, notes, choice)`` to judge against: convpool's (choice None), or the one choice the
+    file follows.
 
     ``close(received, expected)`` says whether two results agree.
     """
     if not _applies(task):
-        return expecteds, []
+        return expecteds, [], None
     # an integer result where convpool's is floating has a mistake of its own: it does not decide the choice
     ok = [
         (i, o.output)
@@ -99,10 +100,22 @@ def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close
             continue
         differs = [i for i, p in predicted.items() if not close(p, expecteds[i])]
         if choice == CHOICES[0] or not differs:
-            return expecteds, []
+            return expecteds, [], None
         judged = [predicted.get(i, e) for i, e in enumerate(expecteds)]
-        return judged, _notes(task, cases, choice, predicted, close)
-    return expecteds, []
+        return judged, _notes(task, cases, choice, predicted, close), choice
+    return expecteds, [], None
+
+
+def alternatives(task: Task, cases: list[Case], expecteds: list, close):
+    """Each other reading that changes some case: ``(choice, its expected results, its notes)``."""
+    if not _applies(task):
+        return
+    for choice in CHOICES[1:]:
+        predicted = {i: predict(task, case, choice) for i, case in enumerate(cases)}
+        predicted = {i: p for i, p in predicted.items() if p is not None}
+        if any(not close(p, expecteds[i]) for i, p in predicted.items()):
+            judged = [predicted.get(i, e) for i, e in enumerate(expecteds)]
+            yield choice, judged, _notes(task, cases, choice, predicted, close)
 
 
 def _notes(task: Task, cases: list[Case], choice: Choice, predicted: dict, close) -> list[Diagnosis]:
