@@ -93,7 +93,7 @@ def _limits():
     resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))  # the checker and its children stay bounded
 
 
-def _check(folder: Path) -> tuple[subprocess.CompletedProcess, dict]:
+def _check(folder: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     done = subprocess.run(
         [sys.executable, "-m", "convpool", "check", str(folder), "--json", "--no-timing", "--timeout", "3"]
         + ["--memory", "256"],
@@ -102,6 +102,7 @@ def _check(folder: Path) -> tuple[subprocess.CompletedProcess, dict]:
         start_new_session=True,  # a file that signals its parent's process group does not reach pytest
         preexec_fn=_limits,
         cwd=folder.parent,
+        env=env,
     )
     return done, json.loads(done.stdout) if done.stdout.strip().startswith(b"{") else {}
 
@@ -232,3 +233,18 @@ def test_the_childs_folder_is_a_small_tmpfs_of_its_own(tmp_path):
     assert run.import_status == "ok"
     assert "stopped at 64 No space left on device" in run.log
     assert sorted(p.name for p in tmp_path.iterdir()) == [student.name]
+
+
+def test_without_namespaces_every_file_is_still_reported_and_no_process_survives(tmp_path):
+    """The fallback (its own session, the process group killed, leftovers found by their inherited token)."""
+    files = {"patches_numpy": (0, {"input-modified"}), "output_flood": (1, {"raised"})}
+    files |= {"ansi_codes": (2, {"raised"}), "fork_leftovers": (5, {"import"})}
+    folder = _folder(tmp_path, files)
+    done, report = _check(folder, env={**os.environ, "CONVPOOL_CHECK_SANDBOX": "off"})
+    assert done.returncode == 1, done.stderr[-2000:]
+    tasks = {t["task"]: t for t in report["tasks"]}
+    assert tasks[6]["status"] == "pass"
+    for name, (number, wanted) in files.items():
+        found = {d["id"] for d in tasks[number]["diagnoses"]} | {r["rule"] for r in tasks[number]["rules"]}
+        assert tasks[number]["status"] == "fail" and found & wanted, (name, found)
+    assert _leftovers() == []
