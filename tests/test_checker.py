@@ -6,6 +6,7 @@ student-style files in checker_cases/good/ and convpool's own tasks/ were
 written to the spec; they must pass everything.
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from convpool.checker import check_path
 from convpool.checker.rules import check_imports, check_loops, check_np_convolve
 from convpool.checker.run import Options, check_files, find_files, main
+from convpool.checker.sandbox import containment
 from convpool.exercise import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +33,9 @@ WRONG = {
     "same_half_kernel": ({"same-half-kernel"}, set()),
     "same_half_kernel_minus_one": ({"same-half-kernel-minus-one"}, set()),
     "same_stride_formula_halved": ({"same-stride-formula-halved"}, set()),
-    "same_extra_before": ({"same-extra-before"}, set()),
+    "same_stride_formula_ceil": ({"same-stride-formula-ceil"}, set()),
+    "same_axes_swapped": ({"same-kernel-axes-swapped"}, set()),
+    "crash_after_mismatch": ({"same-plus-one", "raised"}, set()),  # the crash is never hidden by the other
     "same_floor": ({"same-floor"}, set()),
     "flipped_kernel": ({"flipped-kernel"}, set()),
     "padding_one_side": ({"padding-one-side"}, set()),
@@ -39,6 +43,9 @@ WRONG = {
     "stride_not_multiplied": ({"stride-not-multiplied"}, set()),
     "stride_swapped": ({"stride-swapped"}, set()),
     "integer_output": ({"integer-output"}, set()),
+    "integer_output_odd_row_on_top": ({"integer-output"}, set()),  # the open point decided, the mistake named
+    "flipped_kernel_odd_row_on_top": ({"flipped-kernel"}, set()),  # named under the file's own reading of 'same'
+    "stride_not_multiplied_stride_one_padding": ({"stride-not-multiplied"}, set()),
     "input_modified": ({"input-modified"}, set()),
     "pool_ceil": ({"pool-ceil"}, set()),
     "avg_over_padding": ({"avg-over-padding"}, set()),
@@ -47,6 +54,7 @@ WRONG = {
     "exits": ({"crashed"}, {"import"}),  # so is os
     "exhausts_memory": ({"out-of-memory"}, set()),
     "raises": ({"raised"}, set()),
+    "too_big": ({"too-big"}, set()),
     "two_mistakes": ({"unrecognised"}, set()),  # no single known mistake reproduces it: none is claimed
     "too_many_loops": (set(), {"loops"}),
     "comprehension_loop": (set(), {"loops"}),
@@ -88,12 +96,17 @@ def test_the_issue_same_formula_is_named_with_its_output_size(wrong_reports):
     (diagnosis,) = report.verdict.diagnoses
     assert "((h - 1) * sh + kh - h) // 2 + 1" in diagnosis.title
     assert "30x30 with a 3x3 kernel" in diagnosis.detail  # 28 + 2 * 2 - 3 + 1
-    assert report.received.shape == (2, 7, 7) and report.expected.shape == (2, 5, 5)  # 5x5 image, 3x3 kernel
+    # the battery's 5x5 case, shrunk to the smallest that still fails: a 1x1 image gets 1 + 2 * 2 - 3 + 1 = 3 rows
+    assert report.shrunk_from.label == "images (2, 5, 5), kernel (3, 3), padding 'same'"
+    assert report.received.shape == (1, 3, 3) and report.expected.shape == (1, 1, 1)
+    assert "here (ph, pw) = (2, 2) and a 3x3 output" in diagnosis.detail  # said again on the shrunk case
 
 
 @pytest.mark.parametrize("folder", [CASES / "good", ROOT / "tasks"], ids=["student-style", "convpool-tasks"])
 def test_correct_solutions_pass_everything(folder):
-    reports, missing = check_path(folder, options=QUICK)
+    # convpool's own tasks/ import convpool: they are checked as the reference (--reference), a student's never
+    options = dataclasses.replace(QUICK, reference=folder.name == "tasks")
+    reports, missing = check_path(folder, options=options)
     assert missing == [] and [r.task.number for r in reports] == list(range(7))
     for r in reports:
         assert r.ok, (r.file, [d.id for d in r.verdict.diagnoses], r.violations)
@@ -130,7 +143,7 @@ def _cli(*args):
 
 
 def test_cli_pass_with_timing_fail_as_json_and_usage_errors(tmp_path):
-    done = _cli(ROOT / "tasks", "--task", "6", "--timing-batch", "64")
+    done = _cli(ROOT / "tasks", "--task", "6", "--timing-batch", "64", "--reference")
     assert done.returncode == 0, done.stderr
     assert "6-pool.py  pool  PASS" in done.stdout and "64 of its 10000 images timed" in done.stdout
     done = _cli(CASES / "wrong" / "flipped_kernel.py", "--json", "--no-timing")
@@ -200,7 +213,8 @@ def test_imports_allowed_and_forbidden():
     assert found == [(2, "import"), (3, "import"), (4, "import")]
     # convpool's own tasks/: the convpool import and its path set-up fallback
     fallback = "try:\n    from convpool import pool\nexcept ImportError:\n    import sys\n"
-    assert check_imports(_parse(fallback), "f.py") == []
+    assert check_imports(_parse(fallback), "f.py", reference=True) == []
+    assert [(v.line, v.rule) for v in check_imports(_parse(fallback), "f.py")] == [(2, "convpool"), (4, "import")]
     no_convpool = "try:\n    import os\nexcept ImportError:\n    import sys\n"
     assert [v.line for v in check_imports(_parse(no_convpool), "f.py")] == [2, 4]
 
@@ -209,9 +223,21 @@ def test_student_code_never_runs_in_this_process(tmp_path):
     marker = tmp_path / "ran.txt"
     student = tmp_path / "0-convolve_grayscale_valid.py"
     source = (CASES / "good" / "0-convolve_grayscale_valid.py").read_text()
-    student.write_text(source + f"\nimport os\nopen({str(marker)!r}, 'a').write(str(os.getpid()) + '\\n')\n")
-    check_path(tmp_path, options=QUICK)
-    assert marker.read_text().split() and str(os.getpid()) not in marker.read_text().split()
+    # the function is right only where it does not run in this (the checker's) process
+    wrapper = (
+        "\nimport os\n_right = convolve_grayscale_valid\n\n\n"
+        "def convolve_grayscale_valid(images, kernel):\n"
+        f'    """Right, except in process {os.getpid()}."""\n'
+        f"    return _right(images, kernel) + (os.getpid() == {os.getpid()})\n\n\n"
+        f"try:\n    open({str(marker)!r}, 'a').write(str(os.getpid()))\nexcept OSError:\n    pass\n"
+    )
+    student.write_text(source + wrapper)
+    (report,), _ = check_path(tmp_path, options=QUICK)
+    assert report.verdict.ok, [d.id for d in report.verdict.diagnoses]
+    if containment() == "namespaces":
+        assert not marker.exists()  # every mount but the child's own folder is read-only
+    else:
+        assert marker.read_text() and marker.read_text() != str(os.getpid())
 
 
 def test_files_that_do_not_import_or_lack_the_function(tmp_path):
@@ -241,3 +267,54 @@ def test_readme_report_is_what_check_prints(wrong_reports):
     shown = [line for line in block.splitlines() if not line.startswith(("  speed", "    yours"))]
     printed = report.text("tests/checker_cases/wrong/flipped_kernel.py", [wrong_reports["flipped_kernel"]], [])
     assert printed.splitlines() == shown
+
+
+def test_convpool_tasks_are_the_reference_only_where_they_live(tmp_path):
+    """convpool's own tasks/ pass as they are (they import convpool); the same files elsewhere are a student's."""
+    reports, _ = check_path(ROOT / "tasks", task=6, options=QUICK)
+    assert [(r.ok, r.reference) for r in reports] == [(True, True)]
+    shutil.copytree(ROOT / "tasks", tmp_path / "copy")
+    (copied,), _ = check_path(tmp_path / "copy", task=6, options=QUICK)
+    assert not copied.ok and not copied.reference
+    assert {v.rule for v in copied.violations} == {"convpool", "import"}  # and its sys.path fallback
+    (failed,) = copied.verdict.diagnoses
+    assert failed.id == "import-failed" and "convpool cannot be imported" in failed.detail
+
+
+def test_task_one_is_told_the_fix_without_a_stride(wrong_reports):
+    """Task 1 has no stride: its 'same' fix says kh - 1 and the open side, never sh or ceil."""
+    (diagnosis,) = wrong_reports["same_half_kernel"].verdict.diagnoses
+    assert wrong_reports["same_half_kernel"].task.number == 1
+    assert "kh - 1" in diagnosis.fix and "both pass" in diagnosis.fix
+    assert "sh" not in diagnosis.fix and "ceil" not in diagnosis.fix and "TensorFlow" not in diagnosis.fix
+
+
+def test_check_md_example_is_what_check_prints(wrong_reports):
+    """docs/check.md's example report (the issue's 'same' formula, shrunk) is real output, its speed lines aside."""
+    from convpool.checker import report
+
+    block = (ROOT / "docs" / "check.md").read_text().split("## Example", 1)[1].split("```", 2)[1]
+    shown = [line for line in block.strip("\n").splitlines() if not line.startswith(("  speed", "    yours"))]
+    printed = report.text("tests/checker_cases/wrong/same_plus_one.py", [wrong_reports["same_plus_one"]], [])
+    assert printed.splitlines() == shown
+
+
+def test_a_single_file_too_deep_to_parse_is_a_usage_error_not_a_crash(tmp_path, capsys):
+    deep = tmp_path / "deep.py"
+    deep.write_text("X = " + "not " * 100_000 + "1\n")
+    assert main([str(deep)]) == 2
+    assert "defines none of their functions" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("integer_output_odd_row_on_top", "convention-same-side"),
+        ("flipped_kernel_odd_row_on_top", "convention-same-side"),
+        ("stride_not_multiplied_stride_one_padding", "convention-same-stride"),
+    ],
+)
+def test_a_mistake_made_under_the_other_reading_of_same_is_named_with_its_note(wrong_reports, name, note):
+    report = wrong_reports[name]
+    assert [n.id for n in report.verdict.notes] == [note]
+    assert report.verdict.diagnoses[0].id != "unrecognised"

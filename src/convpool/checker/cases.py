@@ -76,6 +76,7 @@ _CONV_GRID = (
     (7, 7, 5, 5, "same", (1, 1), 1, 1),
     (6, 6, 3, 4, (1, 0), (1, 1), 2, 1),
     (6, 6, 3, 4, "same", (1, 1), 1, 2),
+    (5, 8, 1, 5, "same", (1, 1), 1, 1),  # a kernel far wider than tall: kh // 2 written for kw // 2 shows
 )
 
 
@@ -174,6 +175,16 @@ def pool_cases(task: Task) -> list[Case]:
     cases.append(Case(label, (images, (2, 2), (2, 2)), {"mode": "avg"}))
     cases.append(_spec_case(task))
     return cases
+
+
+def call_text(task: Task, case: Case) -> str:
+    """The call as the student would write it, arrays by name."""
+    names = ["images", "kernels" if task.kind == "bank" else "kernel", "padding"]
+    if task.kind == "pool":
+        names = ["images", "kernel_shape", "stride"]
+    args = [n if isinstance(a, np.ndarray) else repr(a) for n, a in zip(names, case.args, strict=False)]
+    args += [f"{k}={v!r}" for k, v in case.kwargs.items()]
+    return f"{task.function}({', '.join(args)})"
 
 
 def battery(task: Task) -> list[Case]:

@@ -9,15 +9,13 @@ result on every case where it applies, and explains the first failure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..exercise import Task
-from . import explain
-from .cases import Case
-from .mistakes import candidates
-from .sandbox import Outcome, Run
+from . import explain, openpoints
+from .cases import Case, call_text
+from .findings import Diagnosis, Outcome, Run, Verdict
+from .mistakes import SAME_RULE, candidates
 
 #: Outcomes of a call that are failures in themselves, and their diagnosis ids.
 _OUTCOME_IDS = {
@@ -27,33 +25,9 @@ _OUTCOME_IDS = {
     "raised": "raised",
     "not-array": "not-an-array",
     "not-numeric": "not-an-array",
+    "tampered": "tampered",
+    "too-big": "too-big",
 }
-
-
-@dataclass
-class Diagnosis:
-    """One finding: its id (an anchor of docs/check.md), what happened, and how to fix it."""
-
-    id: str
-    title: str
-    detail: str
-    fix: str
-    also: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Verdict:
-    """Correctness of one task: how many cases agreed, the first failure and the diagnoses."""
-
-    cases: int
-    passed: int
-    failure: int | None = None
-    reason: str = ""
-    diagnoses: list[Diagnosis] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and not self.diagnoses
 
 
 def close(received: np.ndarray, expected: np.ndarray) -> bool:
@@ -96,14 +70,22 @@ def _matches(task: Task, cases, expecteds, outcomes, candidate, first: int) -> b
     return True
 
 
-def recognise(task: Task, cases, expecteds, outcomes, first: int) -> Diagnosis:
-    """The first known mistake that reproduces the student's results, or 'unrecognised'."""
-    found = [c for c in candidates(task) if _matches(task, cases, expecteds, outcomes, c, first)]
+def recognise(task: Task, cases, expecteds, outcomes, first: int, rule=None) -> Diagnosis:
+    """The first known mistake that reproduces the student's results, or 'unrecognised'.
+
+    ``rule``: the reading of 'same' (an :class:`.openpoints.Choice`) the mistakes are computed under.
+    """
+    token = SAME_RULE.set(rule)
+    try:
+        found = [c for c in candidates(task) if _matches(task, cases, expecteds, outcomes, c, first)]
+    finally:
+        SAME_RULE.reset(token)
     if not found:
         return explain.diagnosis("unrecognised", task, cases[first], expecteds[first], outcomes[first])
     best = found[0]
     diagnosis = explain.diagnosis(best.id, task, cases[first], expecteds[first], outcomes[first], best.variant)
     diagnosis.also = [c.id for c in found[1:] if c.id != best.id]
+    diagnosis.variant = best.variant
     return diagnosis
 
 
@@ -120,23 +102,61 @@ def _reasons(expecteds, outcomes) -> list[str]:
     return [r or ("modified" if out.modified else "") for r, out in zip(reasons, outcomes, strict=True)]
 
 
+def _crash(task: Task, cases: list[Case], expecteds, outcomes, first: int) -> Diagnosis | None:
+    """A call that raised or died after the first failure: always reported, with its case, its exception and line."""
+    for i, outcome in enumerate(outcomes):
+        if i > first and outcome.status in _OUTCOME_IDS:
+            found = explain.diagnosis(_OUTCOME_IDS[outcome.status], task, cases[i], expecteds[i], outcome)
+            found.detail = f"on case {i + 1} ({cases[i].label}), {call_text(task, cases[i])}:\n{found.detail}"
+            return found
+    return None
+
+
+def _under_other_reading(task: Task, cases, outcomes, found: tuple) -> tuple:
+    """``found`` = ``(expecteds, notes, reasons, first, diagnosis)`` under convpool's reading, its diagnosis
+    'unrecognised'; the same under the first other reading of 'same' that names the mistake, or ``found``."""
+    for rule, judged, notes in openpoints.alternatives(task, cases, found[0], close):
+        reasons = _reasons(judged, outcomes)
+        first = next((i for i, r in enumerate(reasons) if r), None)
+        if first is None or outcomes[first].status in _OUTCOME_IDS or reasons[first] == "modified":
+            continue
+        mistake = recognise(task, cases, judged, outcomes, first, rule)
+        if mistake.id != "unrecognised":
+            return judged, notes, reasons, first, mistake
+    return found
+
+
 def judge(task: Task, cases: list[Case], expecteds: list[np.ndarray], run: Run) -> Verdict:
-    """The verdict on one task's run (the import already succeeded)."""
+    """The verdict on one task's run (the import already succeeded).
+
+    Where the spec allows two answers (:mod:`.openpoints`) and the file follows
+    one of them on every case, its results are judged against that one.
+    """
     outcomes = run.outcomes
+    expecteds, notes, rule = openpoints.choose(task, cases, expecteds, outcomes, close)
     reasons = _reasons(expecteds, outcomes)
     if len(outcomes) < len(cases) and all(not r for r in reasons):
         reasons.append("crashed")  # the child stopped without saying why
         outcomes = [*outcomes, Outcome("crashed", "the run stopped")]
-    verdict = Verdict(len(cases), sum(1 for r in reasons if not r))
     first = next((i for i, r in enumerate(reasons) if r), None)
+    mistake = None
+    if first is not None and outcomes[first].status not in _OUTCOME_IDS and reasons[first] != "modified":
+        mistake = recognise(task, cases, expecteds, outcomes, first, rule)
+        if mistake.id == "unrecognised" and rule is None:  # another mistake made under the other reading?
+            found = (expecteds, notes, reasons, first, mistake)
+            expecteds, notes, reasons, first, mistake = _under_other_reading(task, cases, outcomes, found)
+    verdict = Verdict(len(cases), sum(1 for r in reasons if not r), notes=notes, expecteds=expecteds)
     if first is not None:
         verdict.failure, verdict.reason = first, reasons[first]
         outcome = outcomes[first]
         if outcome.status in _OUTCOME_IDS:
             key = _OUTCOME_IDS[outcome.status]
             verdict.diagnoses.append(explain.diagnosis(key, task, cases[first], expecteds[first], outcome))
-        elif reasons[first] != "modified":
-            verdict.diagnoses.append(recognise(task, cases, expecteds, outcomes, first))
+        elif mistake is not None:
+            verdict.diagnoses.append(mistake)
+        crash = None if outcome.status in _OUTCOME_IDS else _crash(task, cases, expecteds, outcomes, first)
+        if crash is not None:
+            verdict.diagnoses.append(crash)
     modified = _modified(task, cases, outcomes)
     if modified is not None:
         verdict.diagnoses.append(modified)

@@ -10,14 +10,20 @@ import numpy as np
 
 from ..exercise import Task
 from .cases import Case
+from .findings import Diagnosis
 from .mistakes import SAME_FORMULAS, general
 
 DOCS = "docs/check.md"
 
 SAME_FIX = (
     "'same' keeps ceil(h / sh) rows: out = ceil(h / sh), P = max((out - 1) * sh + kh - h, 0), "
-    "top = P // 2, bottom = P - top (the odd row at the bottom, as TensorFlow, Keras and JAX); "
-    "the same for the width with w, kw, sw"
+    "top = P // 2, bottom = P - top (convpool's and TensorFlow's choice, though the odd row on top, or P = kh - 1 "
+    "at a stride, pass too: the spec leaves them open); the same for the width with w, kw, sw"
+)
+
+SAME_FIX_STRIDE_ONE = (
+    "'same' keeps h rows: P = kh - 1 rows of padding in all, top = P // 2, bottom = P - top (or the odd row "
+    "on top, top = P - P // 2: the spec leaves that open, both pass); the same for the width with w, kw"
 )
 
 #: id -> (title, fix) for every diagnosis.
@@ -26,7 +32,11 @@ CATALOGUE = {
     "same-half-kernel": ("'same' padding kh // 2 on each side", SAME_FIX),
     "same-half-kernel-minus-one": ("'same' padding (kh - 1) // 2 on each side", SAME_FIX),
     "same-stride-formula-halved": ("'same' padding ((h - 1) * sh + kh - h) // 2 on each side", SAME_FIX),
-    "same-extra-before": ("'same' padding with the odd row or column at the top or left", SAME_FIX),
+    "same-kernel-axes-swapped": (
+        "'same' padding of the rows computed from the kernel's width, and of the columns from its height",
+        "ph comes from kh = kernel.shape[0] (rows), pw from kw = kernel.shape[1] (columns); " + SAME_FIX,
+    ),
+    "same-stride-formula-ceil": ("'same' padding ceil(((h - 1) * sh + kh - h) / 2) on each side", SAME_FIX),
     "same-floor": ("'same' output size h // sh (floor) instead of ceil(h / sh)", SAME_FIX),
     "flipped-kernel": (
         "flipped kernel (a true convolution)",
@@ -79,12 +89,26 @@ CATALOGUE = {
         "the call raised an exception",
         "the traceback shows where; run the case yourself (the call is written out above)",
     ),
+    "too-big": (
+        "the result is far bigger than the answer",
+        "compute the output shape from the spec: (h + 2 * ph - kh) // sh + 1 rows, and the same for the columns",
+    ),
+    "tampered": (
+        "the checker's pipe got a message its harness never sends",
+        "the file's code wrote to the checker's own pipe or changed its harness: remove that code; "
+        "results are read only from what the function returns",
+    ),
+    "checker-error": (
+        "the checker itself failed on this file",
+        "this is a bug of convpool check: please report it with the file (the other files were checked)",
+    ),
     "not-an-array": ("the result is not a numeric numpy.ndarray", "return a numpy.ndarray of numbers"),
     "import-failed": ("the file could not be imported", "run `python3 -c \"__import__('FILE')\"` to see why"),
     "missing-function": ("the file does not define the task's function", "define it with the spec's name"),
     "unrecognised": (
         "the result differs from convpool's (not one of the known mistakes)",
-        "compare expected and received on the case below, cell by cell",
+        "compare expected and received on the case written out above, cell by cell "
+        "(--html marks the cells that differ)",
     ),
 }
 
@@ -132,11 +156,11 @@ def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: 
         "(kernel[::-1, ::-1])",
         "padding-one-side": f"your padding goes on the {variant}: the other side is not padded "
         f"(here a {got} output instead of {want})",
-        "same-extra-before": "your 'same' padding puts the odd row (or column) at the top (or left): "
-        "top = P - P // 2, bottom = P // 2; the size is right, the values are shifted by one",
         "same-floor": f"your 'same' output is {got}: h // sh rows and w // sw columns; 'same' keeps ceil(h / sh) "
         f"and ceil(w / sw): {want} here ({stride})",
         "stride-ignored": f"your output {got} is the stride-1 result; with {stride} it is {want}",
+        "same-kernel-axes-swapped": f"your 'same' output is {got}: the rows padded for a kernel {g.k.shape[1]} wide, "
+        f"the columns for one {g.k.shape[0]} tall; convpool's is {want} (kernel {g.k.shape[0]}x{g.k.shape[1]})",
         "stride-swapped": f"your output {got} is the result with the two strides exchanged; with {stride} it is {want}",
         "stride-not-multiplied": f"the output size {got} is right, but output row i reads image rows i to i + kh - 1 "
         f"instead of i * sh to i * sh + kh - 1 ({stride})",
@@ -164,7 +188,7 @@ def _pool_detail(key: str, case: Case, expected, received) -> str:
 
 def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -> str:
     received = outcome.output if outcome is not None else None
-    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory"):
+    if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory", "tampered", "too-big"):
         return (outcome.message if outcome is not None else "") or f"{key} on this case"
     if key in SAME_FORMULAS:
         return _same_detail(key, task, case, received)
@@ -177,9 +201,9 @@ def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -
 
 def diagnosis(key: str, task: Task, case: Case, expected, outcome, variant: str = ""):
     """The :class:`~.diagnose.Diagnosis` ``key`` on the failing ``case``."""
-    from .diagnose import Diagnosis
-
     title, fix = CATALOGUE[key]
+    if task.number == 1 and SAME_FIX in fix:  # task 1 has no stride: say it without one
+        fix = fix.replace(SAME_FIX, SAME_FIX_STRIDE_ONE)
     return Diagnosis(key, title, _detail(key, task, case, expected, outcome, variant), fix)
 
 
@@ -189,8 +213,6 @@ _ARG_NAMES = {"pool": ("images", "kernel_shape", "stride"), "bank": ("images", "
 
 def modified(task: Task, case: Case, indices: list[int]):
     """The 'input-modified' diagnosis naming the arguments that changed."""
-    from .diagnose import Diagnosis
-
     names = _ARG_NAMES.get(task.kind, ("images", "kernel", "padding"))
     which = ", ".join(names[i] if i < len(names) else f"argument {i}" for i in indices)
     title, fix = CATALOGUE["input-modified"]

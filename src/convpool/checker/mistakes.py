@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,10 +76,21 @@ def _conv(task: Task, g: Conv, pads, stride=None, kernel=None, crop=None) -> np.
     return _task_shape(task, out)
 
 
-def _correct_pads(g: Conv):
+#: The reading of 'same' in force while mistakes are looked for (an openpoints.Choice; None: convpool's own).
+#: A file that put the odd row on top *and* flipped its kernel is recognised under its own reading.
+SAME_RULE: ContextVar = ContextVar("same_rule", default=None)
+
+
+def _correct_pads(g: Conv, stride=None, kernel_hw=None):
+    """The right padding of ``g`` (for another stride or kernel size if given), under the reading in force."""
     import convpool
 
-    return convpool.conv_padding(g.x.shape[1:3], g.k.shape[:2], g.stride, g.padding)
+    stride = g.stride if stride is None else tuple(stride)
+    kernel_hw = g.k.shape[:2] if kernel_hw is None else tuple(kernel_hw)
+    rule = SAME_RULE.get()
+    if rule is not None and isinstance(g.padding, str) and g.padding == "same":
+        return tuple(rule.pads(n, k, s) for n, k, s in zip(g.x.shape[1:3], kernel_hw, stride, strict=True))
+    return convpool.conv_padding(g.x.shape[1:3], kernel_hw, stride, g.padding)
 
 
 # --- 'same' conventions ------------------------------------------------------------------------------
@@ -89,6 +101,10 @@ SAME_FORMULAS = {
     "same-half-kernel": ("kh // 2", lambda n, k, s: k // 2),
     "same-half-kernel-minus-one": ("(kh - 1) // 2", lambda n, k, s: (k - 1) // 2),
     "same-stride-formula-halved": ("((h - 1) * sh + kh - h) // 2", lambda n, k, s: ((n - 1) * s + k - n) // 2),
+    "same-stride-formula-ceil": (
+        "ceil(((h - 1) * sh + kh - h) / 2)",
+        lambda n, k, s: -(-((n - 1) * s + k - n) // 2),
+    ),
 }
 
 
@@ -103,14 +119,6 @@ def _symmetric(formula):
     return predict
 
 
-def _extra_before(task, case, expected, received):
-    g = general(task, case)
-    if g.padding != "same":
-        return expected
-    # the odd row or column at the top or left instead of the bottom or right
-    return _conv(task, g, tuple((after, before) for before, after in _correct_pads(g)))
-
-
 def _same_floor(task, case, expected, received):
     g = general(task, case)
     if g.padding != "same" or g.stride == (1, 1):
@@ -120,6 +128,15 @@ def _same_floor(task, case, expected, received):
         return None
     totals = [max((o - 1) * s + k - n, 0) for o, (n, k, s) in zip(outs, g.sizes, strict=False)]
     return _conv(task, g, tuple((p // 2, p - p // 2) for p in totals), crop=outs)
+
+
+def _same_axes_swapped(task, case, expected, received):
+    g = general(task, case)
+    if g.padding != "same" or g.k.shape[0] == g.k.shape[1]:
+        return expected
+
+    # the rows padded for kw and the columns for kh: kh // 2 written where kw // 2 was meant, and back
+    return _conv(task, g, _correct_pads(g, kernel_hw=g.k.shape[1::-1]))
 
 
 # --- kernel, padding side, stride --------------------------------------------------------------------
@@ -146,21 +163,15 @@ def _conv_stride_ignored(task, case, expected, received):
     g = general(task, case)
     if g.stride == (1, 1):
         return expected
-    import convpool
-
-    pads = convpool.conv_padding(g.x.shape[1:3], g.k.shape[:2], 1, g.padding)
-    return _conv(task, g, pads, stride=(1, 1))
+    return _conv(task, g, _correct_pads(g, stride=(1, 1)), stride=(1, 1))
 
 
 def _conv_stride_swapped(task, case, expected, received):
     g = general(task, case)
     if g.stride[0] == g.stride[1]:
         return expected
-    import convpool
-
     swapped = g.stride[::-1]
-    pads = convpool.conv_padding(g.x.shape[1:3], g.k.shape[:2], swapped, g.padding)
-    return _conv(task, g, pads, stride=swapped)
+    return _conv(task, g, _correct_pads(g, stride=swapped), stride=swapped)
 
 
 def _conv_stride_not_multiplied(task, case, expected, received):
@@ -247,6 +258,7 @@ def _pool_stride_not_multiplied(task, case, expected, received):
 
 
 _SAME = [Candidate(key, text, _symmetric(f)) for key, (text, f) in SAME_FORMULAS.items()]
+_SAME.append(Candidate("same-kernel-axes-swapped", "", _same_axes_swapped))
 _CONV_COMMON = [
     Candidate("flipped-kernel", "", _flipped),
     Candidate("padding-one-side", "top and left only", _one_side(0)),
@@ -259,7 +271,6 @@ _CONV_STRIDE = [
     Candidate("stride-not-multiplied", "", _conv_stride_not_multiplied),
     Candidate("stride-swapped", "", _conv_stride_swapped),
 ]
-_EXTRA_BEFORE = [Candidate("same-extra-before", "", _extra_before)]
 _POOL = [
     Candidate("pool-ceil", "", _pool_ceil),
     Candidate("avg-over-padding", "", _avg_over_padding),
@@ -274,8 +285,8 @@ def candidates(task: Task) -> list[Candidate]:
     """The mistakes worth testing for ``task``, most specific first."""
     if task.kind == "pool":
         return _POOL
-    same = _SAME + _EXTRA_BEFORE if task.number in (1, 3, 4, 5) else []
-    if task.number == 1:  # at stride 1 the halved stride formula is (kh - 1) // 2: one mistake, one name
-        same = [c for c in same if c.id != "same-stride-formula-halved"]
+    same = _SAME if task.number in (1, 3, 4, 5) else []
+    if task.number == 1:  # at stride 1 the halved (ceil) stride formula is (kh - 1) // 2 (kh // 2): one name each
+        same = [c for c in same if c.id not in ("same-stride-formula-halved", "same-stride-formula-ceil")]
     stride = _CONV_STRIDE if task.number >= 3 else []
     return same + stride + _CONV_COMMON

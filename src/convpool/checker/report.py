@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..exercise import Task
-from .cases import Case
+from .cases import Case, call_text
 from .diagnose import Verdict, close
 from .explain import link
 from .rules import Violation
@@ -27,6 +28,10 @@ class TaskReport:
     case: Case | None = None
     expected: np.ndarray | None = None
     received: np.ndarray | None = None
+    #: the battery's failing case, when ``case`` is its shrunk form
+    shrunk_from: Case | None = None
+    #: checked as the reference (convpool's own tasks/, which may import convpool)
+    reference: bool = False
 
     @property
     def ok(self) -> bool:
@@ -55,16 +60,6 @@ def _value(v) -> str:
     return f"{v.shape} {v.dtype}" if isinstance(v, np.ndarray) else repr(v)
 
 
-def call_text(task: Task, case: Case) -> str:
-    """The call as the student would write it, arrays by name."""
-    names = ["images", "kernels" if task.kind == "bank" else "kernel", "padding"]
-    if task.kind == "pool":
-        names = ["images", "kernel_shape", "stride"]
-    args = [n if isinstance(a, np.ndarray) else repr(a) for n, a in zip(names, case.args, strict=False)]
-    args += [f"{k}={v!r}" for k, v in case.kwargs.items()]
-    return f"{task.function}({', '.join(args)})"
-
-
 def _first_bad_image(r: TaskReport) -> int | None:
     """The first image whose result differs: images are computed independently, so it alone is a failing case."""
     exp, got = r.expected, r.received
@@ -80,7 +75,10 @@ def _first_bad_image(r: TaskReport) -> int | None:
 
 def _case_lines(r: TaskReport) -> list[str]:
     case, lines = r.case, []
-    lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {case.label}")
+    first = r.shrunk_from or case
+    lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {first.label}")
+    if r.shrunk_from is not None:
+        lines.append(f"    shrunk to the smallest case that still fails: {case.label}")
     lines.append(f"    call: {call_text(r.task, case)}")
     n = _first_bad_image(r) if r.verdict.reason != "modified" else None
     pick = (lambda a: a) if n is None else (lambda a: a[n : n + 1])
@@ -118,6 +116,15 @@ def _diagnosis_lines(r: TaskReport) -> list[str]:
     return lines
 
 
+def _note_lines(r: TaskReport) -> list[str]:
+    """Open points of the spec the file decided one way: not failures, named so that a teacher sees the choice."""
+    lines = []
+    for n in r.verdict.notes:
+        lines.append(f"  note [{n.id}]: {n.title}")
+        lines += _wrapped("what", n.detail) + [f"    learn: {n.fix.removeprefix('see ')}"]
+    return lines
+
+
 def _seconds(t: Timing, seconds: float) -> str:
     return f"{seconds:.3f} s" if t.batch == t.spec_batch else f"{seconds:.3f} s -> {t.scaled(seconds):.1f} s"
 
@@ -135,18 +142,33 @@ def _timing_lines(t: Timing | None) -> list[str]:
     return [head, f"    yours {_seconds(t, t.student)}; {cp}; yours takes {t.ratio:.1f}x convpool's time"]
 
 
+#: Characters a terminal acts on (escape sequences, carriage returns, bells, bidirectional overrides): never printed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    r"""``text`` without the characters a terminal would act on (newlines and tabs stay).
+
+    >>> clean("\x1b[32mPASS\x1b[0m\r")
+    '[32mPASS[0m'
+    """
+    return _CONTROL.sub("", text)
+
+
 def task_text(r: TaskReport) -> str:
     """One task's block."""
     head = f"{r.file}  {r.task.function}  {'PASS' if r.ok else 'FAIL'}"
     lines = [head]
     v = r.verdict
     if v.failure is None and not v.diagnoses:
-        lines.append(f"  correctness: all {v.cases} cases agree with convpool")
+        agree = "convpool (or the open point's other answer)" if v.notes else "convpool"
+        lines.append(f"  correctness: all {v.cases} cases agree with {agree}")
     else:
         lines.append(f"  correctness: {v.passed} of {v.cases} cases pass (convpool's result, inputs left as they were)")
         if r.case is not None:
             lines += _case_lines(r)
         lines += _diagnosis_lines(r)
+    lines += _note_lines(r)
     if r.violations:
         lines.append(f"  rules: {len(r.violations)} broken")
         lines += [f"    {x.file}:{x.line}: [{x.rule}] {x.message}" for x in r.violations]
@@ -158,12 +180,14 @@ def task_text(r: TaskReport) -> str:
 def text(path: str, reports: list[TaskReport], missing: list[str]) -> str:
     """The whole report."""
     blocks = [f"convpool check {path}: {len(reports)} file(s) checked against convpool"]
+    if any(r.reference for r in reports):
+        blocks[0] += "\n(checked as the reference: convpool's own solutions, which may import convpool)"
     blocks += [task_text(r) for r in reports]
     if missing:
         blocks.append("not found (not checked): " + ", ".join(missing))
     failed = sum(not r.ok for r in reports)
     blocks.append(f"summary: {len(reports) - failed} passed, {failed} failed")
-    return "\n\n".join(blocks)
+    return clean("\n\n".join(blocks))  # what a student's file wrote (its errors, its names) reaches no terminal
 
 
 def _jsonable(a):
@@ -179,10 +203,12 @@ def task_json(r: TaskReport) -> dict:
         {"id": d.id, "title": d.title, "detail": d.detail, "fix": d.fix, "also": d.also, "link": link(d.id)}
         for d in v.diagnoses
     ]
+    out["notes"] = [{"id": n.id, "title": n.title, "detail": n.detail, "learn": n.fix} for n in v.notes]
     if r.case is not None:
         out["failing_case"] = {
             "number": v.failure + 1,
             "label": r.case.label,
+            "shrunk_from": None if r.shrunk_from is None else r.shrunk_from.label,
             "call": call_text(r.task, r.case),
             "reason": v.reason,
             "expected": _jsonable(r.expected) if r.expected is not None and r.expected.size <= 4096 else None,
@@ -203,5 +229,6 @@ def task_json(r: TaskReport) -> dict:
 def as_json(path: str, reports: list[TaskReport], missing: list[str]) -> str:
     """The whole report as JSON."""
     doc = {"path": path, "passed": all(r.ok for r in reports), "tasks": [task_json(r) for r in reports]}
+    doc["reference"] = any(r.reference for r in reports)
     doc["not_found"] = missing
     return json.dumps(doc, indent=2)

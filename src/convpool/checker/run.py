@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import os
 import sys
 import textwrap
@@ -13,10 +14,12 @@ from pathlib import Path
 
 from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ..exercise import TASKS, Task, by_filename, by_function
-from . import explain, report, rules
+from . import explain, htmlreport, report, rules
 from .cases import battery, expected
-from .diagnose import Verdict, judge
-from .sandbox import Run, run_cases
+from .diagnose import judge
+from .findings import Diagnosis, Run, Verdict
+from .sandbox import run_cases
+from .shrink import shrink
 from .timing import measure, timing_case
 
 
@@ -28,17 +31,18 @@ class Options:
     memory_mb: int = 1024
     timing: bool = True
     timing_batch: int | None = None
+    #: convpool's own tasks/ (they import convpool): allowed to import it, in the child and by the rules
+    reference: bool = False
 
 
 def _import_verdict(run: Run, n: int, function: str) -> Verdict | None:
     """A verdict when the file could not even be imported, or lacks the function."""
     if run.import_status == "ok":
         return None
-    key = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed"}.get(run.import_status)
+    keys = {"missing": "missing-function", "timeout": "timeout", "crashed": "crashed", "tampered": "tampered"}
+    key = keys.get(run.import_status) or ("checker-error" if run.import_status == "checker-error" else None)
     title, fix = explain.CATALOGUE[key or "import-failed"]
     detail = run.import_message if run.import_status != "missing" else f"no callable named {function}"
-    from .diagnose import Diagnosis
-
     return Verdict(n, 0, diagnoses=[Diagnosis(key or "import-failed", title, detail, fix)])
 
 
@@ -69,10 +73,15 @@ class _Plan:
     cases: list
     expecteds: list
     timed: object = None
+    #: the first failing case shrunk: (case, convpool's answer, the student's outcome)
+    shrunk: tuple | None = None
 
 
 def _plan(task: Task, path: Path, options: Options) -> _Plan:
-    violations, tree = rules.check(path, task)
+    try:
+        violations, tree = rules.check(path, task, options.reference)
+    except (OSError, UnicodeError) as exc:
+        violations, tree = [rules.Violation(path.name, 0, "syntax", f"the file cannot be read: {exc}")], None
     cases = battery(task)
     timed = timing_case(task, options.timing_batch) if options.timing else None
     return _Plan(task, path, violations, tree, cases, [expected(task, c) for c in cases], timed)
@@ -80,7 +89,33 @@ def _plan(task: Task, path: Path, options: Options) -> _Plan:
 
 def _run(plan: _Plan, options: Options) -> Run:
     cases = plan.cases + ([plan.timed] if plan.timed else [])
-    return run_cases(plan.path, plan.task.function, cases, options.timeout, options.memory_mb)
+    try:
+        return run_cases(
+            plan.path, plan.task.function, cases, options.timeout, options.memory_mb, options.reference, _shrinker(plan)
+        )
+    except Exception as exc:  # one file must never stop the report of the others
+        return Run("checker-error", _checker_error(exc))
+
+
+def _shrinker(plan: _Plan):
+    """What runs while the child still answers: the first failing case (wrong values or shape) shrunk."""
+
+    def after(run: Run, call) -> None:
+        partial = Run(run.import_status, outcomes=run.outcomes[: len(plan.cases)])
+        verdict = judge(plan.task, plan.cases, plan.expecteds, partial)
+        if verdict.failure is not None and not verdict.notes and verdict.reason in ("values", "shape", "dtype"):
+            plan.shrunk = shrink(plan.task, plan.cases[verdict.failure], verdict.reason, call)
+
+    return after
+
+
+def _show_shrunk(result: report.TaskReport, plan: _Plan) -> None:
+    """Show the shrunk case, and say the first diagnosis again on its numbers."""
+    case, answer, outcome = plan.shrunk
+    result.shrunk_from, result.case, result.expected, result.received = result.case, case, answer, outcome.output
+    first = result.verdict.diagnoses[0]
+    again = explain.diagnosis(first.id, plan.task, case, answer, outcome, first.variant)
+    first.detail = again.detail or first.detail
 
 
 def _finish(plan: _Plan, run: Run) -> report.TaskReport:
@@ -96,9 +131,11 @@ def _finish(plan: _Plan, run: Run) -> report.TaskReport:
     result.verdict = verdict = judge(task, cases, plan.expecteds, run)
     _add_crash_log(verdict, run, plan.path)
     if verdict.failure is not None:
-        result.case, result.expected = cases[verdict.failure], plan.expecteds[verdict.failure]
+        result.case, result.expected = cases[verdict.failure], verdict.expecteds[verdict.failure]
         if verdict.failure < len(run.outcomes):
             result.received = run.outcomes[verdict.failure].output
+        if plan.shrunk is not None and verdict.diagnoses:
+            _show_shrunk(result, plan)
     if plan.timed is not None and len(run.outcomes) == n and run.outcomes[-1].status != "timeout":
         result.timing = measure(task, plan.timed, timed_outcome)
     return result
@@ -115,7 +152,20 @@ def check_files(pairs: list[tuple[Task, Path]], options: Options) -> list[report
     workers = 1 if options.timing else max(1, min(len(plans), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
         runs = list(pool.map(lambda plan: _run(plan, options), plans))
-    return [_finish(plan, run) for plan, run in zip(plans, runs, strict=True)]
+    return [_finish_guarded(plan, run) for plan, run in zip(plans, runs, strict=True)]
+
+
+def _checker_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:500]}"
+
+
+def _finish_guarded(plan: _Plan, run: Run) -> report.TaskReport:
+    """:func:`_finish`, and where the checker itself fails on this file, a report that says so (the others go on)."""
+    try:
+        return _finish(plan, run)
+    except Exception as exc:  # one file must never stop the report of the others
+        verdict = _import_verdict(Run("checker-error", _checker_error(exc)), len(plan.cases), plan.task.function)
+        return report.TaskReport(plan.task, plan.path.name, verdict, plan.violations)
 
 
 def check_task(task: Task, path: Path, options: Options) -> report.TaskReport:
@@ -143,7 +193,7 @@ def find_files(path: Path, task_number: int | None) -> tuple[list[tuple[Task, Pa
 def _task_of(path: Path) -> Task | None:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # a hostile file is no task's
         return None
     return by_function(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
 
@@ -157,7 +207,22 @@ def check_path(
     """
     options = options or Options()
     pairs, missing = find_files(Path(path), task)
-    return check_files(pairs, options), missing
+    if own_tasks(Path(path)):
+        options = dataclasses.replace(options, reference=True)
+    reports = check_files(pairs, options)
+    for r in reports:
+        r.reference = options.reference
+    return reports, missing
+
+
+#: convpool's own solutions of the exercise, in a source checkout: always checked as the reference.
+OWN_TASKS = Path(__file__).resolve().parents[3] / "tasks"
+
+
+def own_tasks(path: Path) -> bool:
+    """Whether ``path`` is convpool's own ``tasks/`` (or a file in it), which may import convpool."""
+    target = path.resolve()
+    return OWN_TASKS.is_dir() and (target if target.is_dir() else target.parent) == OWN_TASKS
 
 
 def _task_number(text: str) -> int:
@@ -206,6 +271,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="M",
         help="images timed (default 512 or 256)",
     )
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the report as an HTML page, each failing case drawn (replaces only such a page)",
+    )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="check copies of convpool's own tasks/ as the reference (they may import convpool; a student's "
+        "file may not); convpool's tasks/ themselves always are",
+    )
     return parser
 
 
@@ -217,8 +293,8 @@ _DESCRIPTION = textwrap.fill(
     90,
 )
 _EPILOG = (
-    "examples:\n  convpool check tasks/\n  convpool check my_solutions/ --task 1\n"
-    "  convpool check 6-pool.py --json\n\n"
+    "examples:\n  convpool check my_solutions/\n  convpool check my_solutions/ --task 1\n"
+    "  convpool check 6-pool.py --json\n  convpool check tasks/   (convpool's own solutions: the reference)\n\n"
     "exit status:\n  0   every checked task passes\n  1   some task fails\n  2   usage error"
 )
 
@@ -239,14 +315,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run_args(args: argparse.Namespace) -> int:
     """Run the check the parsed arguments ask for; print the report; return the exit status."""
-    options = Options(args.timeout, args.memory, not args.no_timing, args.timing_batch)
+    options = Options(args.timeout, args.memory, not args.no_timing, args.timing_batch, args.reference)
+    target = Path(args.html) if args.html else None
     try:
+        if target is not None:
+            htmlreport.check_target(target)  # before any work: a bad target is a usage error
         reports, missing = check_path(args.path, args.task, options)
     except UsageError as exc:
         print(f"convpool check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     render = report.as_json if args.json else report.text
     print(render(args.path, reports, missing))
+    if target is not None:
+        htmlreport.write(target, htmlreport.page(str(args.path), reports, missing))
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env python3
+"""Wrong on purpose: an integer output (the images' dtype), with the odd 'same' row on top (an open point)."""
+import numpy as np
+
+
+def convolve_grayscale_same(images, kernel):
+    """Same convolution of images (m, h, w) with a kernel (kh, kw)."""
+    m, h, w = images.shape
+    kh, kw = kernel.shape
+    top, left = kh // 2, kw // 2
+    padded = np.pad(images, ((0, 0), (top, kh - 1 - top), (left, kw - 1 - left)))
+    out = np.zeros((m, h, w), dtype=images.dtype)
+    for i in range(h):
+        for j in range(w):
+            out[:, i, j] = np.sum(padded[:, i:i + kh, j:j + kw] * kernel, axis=(1, 2))
+    return out
