@@ -33,17 +33,23 @@ def _plain(value) -> bool:
     if kind in _ATOMS or isinstance(value, (np.dtype, np.generic)):
         return True
     if kind is tuple or kind is list:
-        return all(map(_plain, value))
+        return set(map(type, value)) <= _ATOMS or all(map(_plain, value))  # a shape: one C-level look
     return kind is type and issubclass(value, np.generic)  # dtype=np.float32
 
 
 def _key(values: tuple) -> str:
     """The key of plain arguments: their ``repr``, which tells ``True`` from ``1``, ``1.0`` from ``1``
-    and a list from a tuple; anything else raises :class:`_UnkeyableError`."""
+    and a list from a tuple; anything else raises :class:`_UnkeyableError`. A dtype stands as its
+    ``str`` (``'<f8'``): NumPy writes a dtype's ``repr`` in Python, slowly."""
+    plain = []
     for value in values:
-        if type(value) not in _ATOMS and not _plain(value):
-            raise _UnkeyableError
-    return repr(values)
+        if type(value) not in _ATOMS:
+            if isinstance(value, np.dtype):
+                value = ("dtype", value.str)
+            elif not _plain(value):
+                raise _UnkeyableError
+        plain.append(value)
+    return repr(plain)
 
 
 def cached(build: Callable) -> Callable:
@@ -53,7 +59,7 @@ def cached(build: Callable) -> Callable:
     @functools.wraps(build)
     def plan(*args, **kwargs):
         try:
-            key = _key(args), _key(tuple(kwargs.items()))
+            key = _key((*args, *kwargs.items()))
         except _UnkeyableError:
             return build(*args, **kwargs)
         found = plans.get(key)
