@@ -4,8 +4,8 @@ For calls whose gathered windows fit in :data:`convpool._plan.plans.SMALL_BYTES`
 (the plan says so), the blocked engine's machinery (thread pool, batch
 blocks, tiles, the cost model, scratch buffers) costs more than the work. Here a
 convolution is one padded copy, one gather of every window (im2col) and one
-matrix product; pooling one reduction over a strided window view; their
-gradients the same products transposed, added back tap by tap.
+matrix product; pooling folds the window's taps in one strided view at a
+time; the gradients are the same products transposed, added back tap by tap.
 
 As in the engine (:func:`.threads.run_blocks`), NumPy's floating-point
 warnings are off: ``0 * inf`` at a padded tap or ``inf - inf`` in a window is
