@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from convpool import _files, imageio
+from convpool.io import files as _files
+from convpool.io import images as imageio
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -165,7 +166,7 @@ def test_every_image_suffix_round_trips(tmp_path, suffix):
 
 
 def test_a_file_created_during_the_write_is_not_replaced(tmp_path):
-    from convpool._files import atomic_write
+    from convpool.io.files import atomic_write
 
     target = tmp_path / "out.npy"
 

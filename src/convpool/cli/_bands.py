@@ -57,15 +57,15 @@ def fill(out: np.ndarray, compute, parts, rescale: str, prescale: float = 1.0) -
 
     ``prescale`` multiplies the values first (16-bit results written as 8 bits: ``255 / 65535``).
     """
-    from .. import imageio
+    from ..io import images
 
-    white = imageio.WHITE[out.dtype]
+    white = images.WHITE[out.dtype]
     scale = (0.0, prescale)
     if rescale != "clip":
         lo, hi = _range(compute, parts)
-        scale = imageio.pixel_scale(lo, hi, rescale, white)
+        scale = images.pixel_scale(lo, hi, rescale, white)
     for cells, pads, rows in parts:
-        out[rows] = imageio.to_pixels(compute(cells, pads), rescale, out.dtype, scale=scale)
+        out[rows] = images.to_pixels(compute(cells, pads), rescale, out.dtype, scale=scale)
 
 
 def _one_image(source) -> np.ndarray:
@@ -81,11 +81,11 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
 
     Returns the notices of :func:`convpool.cli._write.write_picture`.
     """
-    from .. import imageio
     from .._validate import fits
+    from ..io import images
     from ._io import compute
 
-    fmt = imageio.IMAGE_SUFFIXES[job.dst.suffix.lower()]
+    fmt = images.IMAGE_SUFFIXES[job.dst.suffix.lower()]
     batch = _one_image(source)
     geometry = work.geometry(*batch.shape[1:3]) if work.geometry else None
     if geometry is not None:
@@ -96,7 +96,7 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
         because = f"padding={args.padding!r}, stride={args.stride!r}, dilation={args.dilation!r}"
         fits(shape, plan_.stored, "an output image", because)  # the library's size check, before any allocation
         out = np.empty(shape, dtype=plan_.stored)
-        parts = plan(rows, row_bytes) if plan_.stored in imageio.WHITE else []
+        parts = plan(rows, row_bytes) if plan_.stored in images.WHITE else []
         if len(parts) > 1:
 
             def compute_band(cells: slice, pads: tuple[int, int]) -> np.ndarray:

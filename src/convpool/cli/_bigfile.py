@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .._exits import UsageError
-from .._files import remove_stale_temps, temp_prefix
+from ..io.files import remove_stale_temps, temp_prefix
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20

@@ -1,6 +1,6 @@
 """Reading inputs, planning outputs and writing them, for the batch commands ``filter`` and ``pool``.
 
-Outputs go through :func:`convpool._files.atomic_write` (in :mod:`convpool.imageio`):
+Outputs go through :func:`convpool.io.files.atomic_write` (via :mod:`convpool.io.images`):
 a hidden temporary file beside the target, renamed into place when complete.
 """
 
@@ -117,16 +117,17 @@ def _batch_of(image: np.ndarray) -> np.ndarray:
 
 def read_input(src: Path) -> Source:
     """An input file, or an embedded photo for ``sample:NAME``."""
-    from .. import data, imageio
+    from .. import data
+    from ..io import images
 
     if is_sample(str(src)):
         image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
         return Source({"": _batch_of(image)}, image.dtype)
-    if imageio.kind(src) == "image":
-        picture = imageio.read_picture(src)
+    if images.kind(src) == "image":
+        picture = images.read_picture(src)
         pixels = picture.pixels
         return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile)
-    batches = imageio.read_batch(src)
+    batches = images.read_batch(src)
     dtypes = {b.dtype for b in batches.values()}
     return Source(batches, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64))
 
@@ -163,7 +164,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def input_problem(name: str) -> str | None:
     """Why an input cannot be read, found before any work; ``None`` if it looks readable."""
-    from .. import imageio
+    from ..io import images
 
     if is_sample(name):
         return None
@@ -173,19 +174,19 @@ def input_problem(name: str) -> str | None:
     if not path.exists():
         return "matches no file" if any(ch in name for ch in "*?[") else "no such file"
     try:
-        imageio.kind(path)
+        images.kind(path)
     except ValueError:
-        accepted = ", ".join([*imageio.IMAGE_SUFFIXES, *imageio.ARRAY_SUFFIXES])
+        accepted = ", ".join([*images.IMAGE_SUFFIXES, *images.ARRAY_SUFFIXES])
         return f"not an input convpool reads (accepted: {accepted})"
     return None
 
 
 def _check_output(inputs: list[str], output: str, folder_mode: bool) -> None:
-    from .. import imageio
+    from ..io import images
 
     out = Path(output)
     if len(inputs) > 1 and not out.is_dir() and not output.endswith(("/", os.sep)):
-        if out.suffix.lower() in (*imageio.IMAGE_SUFFIXES, *imageio.ARRAY_SUFFIXES):
+        if out.suffix.lower() in (*images.IMAGE_SUFFIXES, *images.ARRAY_SUFFIXES):
             raise UsageError(
                 f"{len(inputs)} inputs need an output folder, but OUTPUT {output} names a file; "
                 f"end it with / to make a folder (e.g. -o {out.stem}/) or give one input"
@@ -195,13 +196,13 @@ def _check_output(inputs: list[str], output: str, folder_mode: bool) -> None:
 
 
 def _destination(name: str, out: Path, folder_mode: bool, fmt: str | None) -> Path:
-    from .. import imageio
+    from ..io import images
 
     src = Path(name)
     stem, suffix = (name[len(SAMPLE_PREFIX) :], ".png") if is_sample(name) else (src.stem, src.suffix.lower())
     dst = out / (stem + (fmt or suffix)) if folder_mode else out
     try:
-        imageio.kind(dst)
+        images.kind(dst)
     except ValueError as exc:
         hint = "--format picks the type in a folder" if folder_mode else "end OUTPUT with / to make it a folder"
         raise UsageError(f"{exc} ({hint})") from None
@@ -304,26 +305,26 @@ class Batches(NamedTuple):
 
 def compute_dtype(args: argparse.Namespace, source: Source, dst: Path):
     """``--dtype``; ``auto``: float32 for float32 batches and for 8/16-bit pixels going to an image file."""
-    from .. import imageio
+    from ..io import images
 
     if args.dtype != "auto":
         return np.dtype(args.dtype)
     if source.dtype == np.float32:
         return np.dtype(np.float32)  # .npy output keeps float32 for float32 input
-    if imageio.kind(dst) == "image" and source.dtype in (np.uint8, np.uint16, np.bool_):
+    if images.kind(dst) == "image" and source.dtype in (np.uint8, np.uint16, np.bool_):
         return np.dtype(np.float32)  # exact enough for pixels; half the memory of float64
     return None
 
 
 def _write_arrays(dst: Path, results: dict[str, np.ndarray], args) -> None:
-    from .. import imageio
+    from ..io import images
 
-    if imageio.kind(dst) == "npy":
+    if images.kind(dst) == "npy":
         if len(results) != 1:
             raise ValueError(f"the input holds {len(results)} arrays; write them to a .npz file")
-        imageio.write_array(dst, next(iter(results.values())), force=args.force)
+        images.write_array(dst, next(iter(results.values())), force=args.force)
     else:
-        imageio.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
+        images.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
 
 
 def _read(job: Job, args: argparse.Namespace) -> Source | None:
@@ -343,14 +344,14 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
 
 
 def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> list[str]:
-    from .. import imageio
+    from ..io import images
 
     dtype = compute_dtype(args, source, job.dst)
     if source.alpha is not None and work.alpha is not None:
         pooled = work.alpha(source.alpha[None, :, :, None], None)[0, :, :, 0]
         source = source._replace(alpha=pooled.astype(source.alpha.dtype, copy=False))
     rescale = work.rescale(next(iter(source.batches.values())))
-    image = imageio.kind(job.dst) == "image"
+    image = images.kind(job.dst) == "image"
     results = None
     if not image:
         results = {

@@ -11,7 +11,7 @@ Floats become pixels through one of three rescalings (:data:`RESCALE_MODES`):
 - ``abs``: ``|x|`` scaled so the image's largest magnitude is 255. Right for
   edge detectors, whose results are signed around zero.
 
-Every write goes through :func:`convpool._files.atomic_write`: a temporary
+Every write goes through :func:`convpool.io.files.atomic_write`: a temporary
 file beside the target, renamed into place when complete.
 """
 
@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._files import atomic_write
+from .files import atomic_write
 
 __all__ = [
     "ARRAY_SUFFIXES",
