@@ -15,6 +15,9 @@ import os
 import signal
 import sys
 import threading
+import warnings
+
+import numpy as np
 
 from .. import __version__
 from . import check, demo, explain, filter, kernels, pool, shape
@@ -82,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     own_handler = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if own_handler else None
     try:
-        return args.func(args)
+        # NumPy's overflow warnings and Pillow's decoder warnings are not messages: every problem they
+        # hint at (NaN, inf, a huge or odd file) is found and reported in one line of its own
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return args.func(args)
     except (UsageError, ImportError) as exc:
         error(args, f"error: {exc}")
         return EXIT_USAGE

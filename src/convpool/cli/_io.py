@@ -364,7 +364,14 @@ def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> 
     if image:
         return _bands.picture(job, source, work, rescale, dtype, args)
     _write_arrays(job.dst, results, args)
-    return []
+    return [text for text in [non_finite_note(results.values())] if text]
+
+
+def non_finite_note(arrays) -> str | None:
+    """``'N of M values are NaN or infinite'`` for raw outputs that hold some (kept as computed), else ``None``."""
+    bad = sum(int(np.count_nonzero(~np.isfinite(a))) for a in arrays if a.dtype.kind == "f")
+    total = sum(a.size for a in arrays)
+    return f"{bad} of {total} values are NaN or infinite" if bad else None
 
 
 def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders) -> bool:

@@ -187,6 +187,12 @@ def _as_batch(array: np.ndarray, where) -> np.ndarray:
 #: Full scale of each pixel type :func:`to_pixels` makes.
 WHITE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
+#: Why :func:`to_pixels` refuses NaN and infinities: each would silently become black or white.
+NON_FINITE = (
+    "the values hold NaN or infinite numbers, which no pixel can show (NaN or inf in the input or the "
+    "kernel, or an overflow); a .npy output keeps them"
+)
+
 #: Elements per band of rows in :func:`to_pixels`: its float temporaries stay a few MiB on any image size.
 _BAND_ELEMENTS = 1 << 20
 
@@ -239,6 +245,11 @@ def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[floa
     -------
     ndarray of ``dtype``, same shape
 
+    Raises
+    ------
+    ValueError
+        If any value is NaN or infinite (:data:`NON_FINITE`): no pixel value is right for it.
+
     Notes
     -----
     Works in bands of rows, in float32 for float32 images: the temporaries stay
@@ -274,6 +285,8 @@ def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[floa
 def _scaled(values: np.ndarray, absolute: bool, offset: float, factor: float, white: int) -> np.ndarray:
     """``clip(floor((|x| or x - offset) * factor + 0.5), 0, white)`` in a float copy of one band."""
     band = np.array(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
+    if not np.isfinite(band).all():
+        raise ValueError(NON_FINITE)
     if absolute:
         np.abs(band, out=band)
     if (offset, factor) != (0.0, 1.0):
