@@ -90,3 +90,102 @@ def test_pad_value_must_be_finite(tmp_path, value):
     (line,) = error_lines(proc)
     assert "--pad-value" in line and "finite" in line
     assert not (tmp_path / "o.npy").exists()
+
+
+# --- Zarr stores: the dtype kept, absent chunks named, a symlinked output replaced cleanly -----------
+
+
+@pytest.fixture
+def zarr_stack(tmp_path):
+    """A (4, 8, 6) float32 Zarr array, one chunk per image, every chunk written."""
+    zarr = pytest.importorskip("zarr")
+    pytest.importorskip("dask.array")
+    x = np.arange(4 * 8 * 6, dtype=np.float32).reshape(4, 8, 6) + 1
+    store = zarr.open_array(tmp_path / "in.zarr", mode="w", shape=x.shape, chunks=(1, 8, 6), dtype=x.dtype)
+    store[:] = x
+    return x
+
+
+def _read_zarr(path):
+    import zarr
+
+    return zarr.open_array(path, mode="r")[:]
+
+
+def test_a_float32_stack_stays_float32_in_a_zarr_output(tmp_path):
+    pytest.importorskip("zarr")
+    x = np.random.default_rng(5).random((3, 9, 7)).astype(np.float32)
+    np.save(tmp_path / "f32.npy", x)
+    assert convpool("filter", "f32.npy", "-k", "box:size=3", "-o", "a.npy", "-q", cwd=tmp_path).returncode == 0
+    proc = convpool("filter", "f32.npy", "-k", "box:size=3", "-o", "a.zarr", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    in_memory, chunked = np.load(tmp_path / "a.npy"), _read_zarr(tmp_path / "a.zarr")
+    assert in_memory.dtype == chunked.dtype == np.float32
+    np.testing.assert_allclose(chunked, in_memory[..., 0], rtol=1e-6)
+
+
+def test_absent_zarr_chunks_are_named_in_a_note(tmp_path, zarr_stack):
+    import shutil
+
+    chunk = tmp_path / "in.zarr" / "c" / "2"
+    assert chunk.is_dir()
+    shutil.rmtree(chunk)  # image 2's chunk is lost
+    proc = convpool("pool", "in.zarr", "--size", "2", "--mode", "max", "-o", "out.zarr", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = error_lines(proc)
+    assert line == "convpool pool: note: in.zarr: 1 of 4 chunks are absent; read as the fill value 0.0"
+    out = _read_zarr(tmp_path / "out.zarr")
+    assert_array_equal(out[2], 0)
+    assert_array_equal(out[1], zarr_stack[1].reshape(4, 2, 3, 2).max(axis=(1, 3)))
+
+
+def test_metadata_claiming_more_images_than_stored_gets_a_note(tmp_path, zarr_stack):
+    import json
+
+    meta_path = tmp_path / "in.zarr" / "zarr.json"
+    meta = json.loads(meta_path.read_text())
+    meta["shape"] = [10, 8, 6]  # six images that were never written
+    meta_path.write_text(json.dumps(meta))
+    proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert error_lines(proc) == ["convpool pool: note: in.zarr: 6 of 10 chunks are absent; read as the fill value 0.0"]
+
+
+def test_force_onto_a_symlinked_zarr_output_replaces_the_link_only(tmp_path, zarr_stack):
+    (tmp_path / "elsewhere.zarr").mkdir()
+    (tmp_path / "elsewhere.zarr" / "keep.txt").write_text("not convpool's")
+    (tmp_path / "out.zarr").symlink_to("elsewhere.zarr")
+    proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "--force", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert error_lines(proc) == []
+    assert not (tmp_path / "out.zarr").is_symlink()
+    assert_array_equal(_read_zarr(tmp_path / "out.zarr"), zarr_stack.reshape(4, 4, 2, 3, 2).max(axis=(2, 4)))
+    assert (tmp_path / "elsewhere.zarr" / "keep.txt").read_text() == "not convpool's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.zarr", "in.zarr", "out.zarr"]
+
+
+DEAD_PID = 2**22 + 1  # above Linux's largest PID: no process runs with it
+
+
+def test_an_old_result_a_killed_force_run_moved_aside_is_put_back(tmp_path, zarr_stack):
+    aside = tmp_path / f".out.zarr.convpool-{DEAD_PID}-old.tmp"  # killed between the two renames
+    aside.mkdir()
+    (aside / "result.txt").write_text("the previous result")
+    proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "-q", cwd=tmp_path)
+    assert proc.returncode == 1  # the old result is back, and without --force it is not replaced
+    assert error_lines(proc) == [
+        f"convpool pool: note: in.zarr: put back out.zarr, which an interrupted --force run had moved aside to "
+        f"{aside.name}",
+        "convpool pool: in.zarr: out.zarr exists; pass --force to overwrite it",
+    ]
+    assert (tmp_path / "out.zarr" / "result.txt").read_text() == "the previous result"
+    assert not aside.exists()
+
+
+def test_a_users_folder_named_like_a_temporary_store_is_never_deleted(tmp_path, zarr_stack):
+    users = tmp_path / f".out.zarr.convpool-{DEAD_PID}-zarr.tmp"
+    users.mkdir()
+    (users / "precious.txt").write_text("mine")
+    proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (users / "precious.txt").read_text() == "mine"

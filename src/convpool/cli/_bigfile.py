@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .._exits import UsageError
-from ..io.files import remove_stale_temps, temp_prefix
+from . import _stores
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -37,21 +36,33 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace, fn: Callable) -> int:
-    """Apply ``fn`` (a batch ``(m, h, w, c)`` to a result batch) to every input; 0 if all went well."""
+    """Apply ``fn(batch, dtype)`` (a batch ``(m, h, w, c)`` to a result batch) to every input; 0 if all went well."""
     jobs = _plan(args)
     failed = 0
-    with _scheduler(args) as client:
-        for src, dst in jobs:
-            try:
-                _one(src, dst, fn, args, client)
-            except Exception as exc:  # noqa: BLE001 - a store's codec errors are of any type; the others go on
-                kind = "" if isinstance(exc, (ValueError, TypeError, OSError)) else f"{type(exc).__name__}: "
-                print(f"convpool {args.command}: {src}: {kind}{' '.join(str(exc).split())}", file=sys.stderr)
-                failed += 1
-                continue
-            if not args.quiet:
-                print(f"wrote {dst}")
+    temps = _stores.Temps()
+    try:
+        with _scheduler(args) as client:
+            for src, dst in jobs:
+                failed += not _job(src, dst, fn, args, client, temps)
+    finally:
+        # after the cluster is closed: its workers may still have been writing chunks of an interrupted store
+        temps.remove_all()
     return 1 if failed else 0
+
+
+def _job(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, temps) -> bool:
+    """One input to its store; ``False`` after one line on stderr if it failed."""
+    notes: list[str] = []
+    try:
+        _one(src, dst, fn, args, client, temps, notes)
+    except Exception as exc:  # noqa: BLE001 - a store's codec errors are of any type; the others go on
+        _say_notes(args, src, notes)
+        print(f"convpool {args.command}: {_quoted(src)}: {_stores.reason(exc, dst)}", file=sys.stderr)
+        return False
+    _say_notes(args, src, notes)
+    if not args.quiet:
+        print(f"wrote {_quoted(dst)}")
+    return True
 
 
 def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
@@ -115,7 +126,7 @@ class NpyStack:
 
 
 def read(src: Path):
-    """The input as a dask array ``(m, h, w, c)`` and whether it had no channel axis."""
+    """The input as a dask array ``(m, h, w, c)``, whether it had no channel axis, and notes on it."""
     import dask.array as da
 
     src = src.absolute()  # workers of a cluster may run in another folder
@@ -123,18 +134,21 @@ def read(src: Path):
         raise FileNotFoundError(f"no such file or store: {src}")
     if src.suffix not in (".npy", ".zarr"):
         raise ValueError("Zarr outputs and Dask clusters take Zarr arrays (.zarr) or .npy stacks")
+    notes: list[str] = []
     if src.suffix == ".npy":
         stack = NpyStack(src)
         array = da.from_array(stack, chunks=_npy_chunks(stack.shape, stack.dtype.itemsize), lock=False, fancy=False)
     else:
         import zarr
 
-        array = da.from_zarr(zarr.open_array(str(src), mode="r"))
+        stored = zarr.open_array(str(src), mode="r")
+        notes = _stores.absent_chunks(stored)
+        array = da.from_zarr(stored)
     if array.dtype.kind not in "biuf" or array.ndim not in (3, 4):
         raise ValueError(
             f"a stack must be real numbers of shape (m, h, w) or (m, h, w, c), got {array.dtype} {array.shape}"
         )
-    return (array[..., None], True) if array.ndim == 3 else (array, False)
+    return (array[..., None], True, notes) if array.ndim == 3 else (array, False, notes)
 
 
 def _npy_chunks(shape, itemsize: int) -> tuple:
@@ -155,26 +169,41 @@ def _regular(result):
     return result.rechunk(sizes) if sizes else result
 
 
-def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -> None:
+def _say_notes(args: argparse.Namespace, src: Path, notes: list[str]) -> None:
+    for note in notes:
+        print(f"convpool {args.command}: note: {_quoted(src)}: {note}", file=sys.stderr)
+
+
+def _dtype(args: argparse.Namespace, images):
+    """``--dtype``; ``auto``: float32 for float32 stacks (as in memory), else the library's own rule."""
+    if args.dtype != "auto":
+        return np.dtype(args.dtype)
+    return np.dtype(np.float32) if images.dtype == np.float32 else None
+
+
+def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, temps, notes: list[str]) -> None:
+    """Compute ``src`` into ``dst``; what the user should know goes to ``notes`` (even if it then fails)."""
     import dask.array as da
 
-    if dst.exists() and not args.force:
+    notes += _stores.tidy(dst)  # stores left by runs that were killed (SIGKILL, power cut)
+    if os.path.lexists(dst) and not args.force:
         raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
-    images, squeeze = read(src)
-    result = fn(images)
+    images, squeeze, read_notes = read(src)
+    notes += read_notes
+    result = fn(images, _dtype(args, images))
     if squeeze and result.shape[3] == 1:
         result = result[..., 0]
     result = _regular(result)
     dst = dst.absolute()  # workers of a cluster may run in another folder
     dst.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(dst)  # stores left by runs that were killed (SIGKILL, power cut)
-    tmp = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-zarr.tmp"
+    tmp = temps.new(dst)
     try:
         store = da.to_zarr(result, str(tmp), compute=False, overwrite=True)
+        _stores.mark(tmp)
         _compute(store, client, args.quiet)
-        _publish(tmp, dst, args.force)
+        _stores.publish(tmp, dst, args.force)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        temps.remove(tmp)
 
 
 def _compute(store, client, quiet: bool) -> None:
@@ -193,22 +222,7 @@ def _compute(store, client, quiet: bool) -> None:
         store.compute()
 
 
-def _publish(tmp: Path, dst: Path, force: bool) -> None:
-    """Rename the finished store onto ``dst``; an old ``dst`` (with ``force``) goes only after that."""
-    old = None
-    if dst.exists():
-        if not force:
-            raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
-        old = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-old.tmp"
-        os.replace(dst, old)
-    try:
-        os.replace(tmp, dst)
-    except BaseException:
-        if old is not None:  # the old result goes back: a hidden name would be removed as a stale temp
-            os.replace(old, dst)
-        raise
-    if old is not None:
-        if old.is_dir():
-            shutil.rmtree(old)
-        else:
-            old.unlink()
+def _quoted(path: Path) -> str:
+    """A path for a one-line message: control characters (a newline in a name) escaped."""
+    text = str(path)
+    return text if text.isprintable() else ascii(text)[1:-1]

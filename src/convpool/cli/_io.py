@@ -403,8 +403,7 @@ def run_batches(args: argparse.Namespace, work: Batches) -> int:
     from . import _bigfile
 
     if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
-        dtype = None if args.dtype == "auto" else np.dtype(args.dtype)  # auto: the library's own rules
-        return _bigfile.run(args, lambda batch: work.fn(batch, dtype))
+        return _bigfile.run(args, work.fn)
     plan = plan_outputs(args.inputs, args.output, args.format)
     folders = Folders()
     failed = 0

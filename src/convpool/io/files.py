@@ -21,6 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 TEMP_TAG = "convpool"
+#: The file inside a temporary folder (a Zarr store being written) that says convpool made it, so
+#: that only such folders are ever removed as stale; it is taken out before the store is published.
+TEMP_MARKER = ".convpool-temporary"
 
 
 def temp_prefix(path: Path) -> str:
@@ -49,8 +52,17 @@ def _entries(folder: Path) -> list[Path]:
         return []
 
 
+def is_marked(folder: Path) -> bool:
+    """Whether ``folder`` is a temporary store convpool made (it holds :data:`TEMP_MARKER`)."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / TEMP_MARKER).is_file()
+
+
 def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
-    """Delete temporary files (and Zarr stores) left beside ``path`` by writers that no longer run; return them."""
+    """Delete temporary files (and Zarr stores) left beside ``path`` by writers that no longer run; return them.
+
+    A folder is removed only if it holds :data:`TEMP_MARKER` (convpool made it): a folder of the
+    user's that happens to match the name pattern, or an old result moved aside, stays.
+    """
     path = Path(path)
     folder = path.parent
     pattern = re.compile(re.escape(temp_prefix(path)) + r"(\d+)-[^/]*\.tmp")
@@ -60,6 +72,8 @@ def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
         if match and not _running(int(match.group(1))):
             try:
                 if entry.is_dir() and not entry.is_symlink():  # a Zarr store is a folder
+                    if not is_marked(entry):
+                        continue
                     shutil.rmtree(entry)
                 else:
                     entry.unlink()
