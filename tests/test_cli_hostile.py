@@ -189,3 +189,79 @@ def test_a_users_folder_named_like_a_temporary_store_is_never_deleted(tmp_path, 
     proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (users / "precious.txt").read_text() == "mine"
+
+
+# --- clusters: interrupted runs leave nothing, wrong services are one line, not a hang ----------------
+
+
+def test_ctrl_c_during_a_two_worker_run_leaves_nothing_behind(tmp_path):
+    """A real SIGINT to a real ``--workers 2`` run, once its hidden store exists."""
+    import os
+    import signal
+    import time
+
+    zarr = pytest.importorskip("zarr")
+    pytest.importorskip("distributed")
+    x = np.random.default_rng(9).random((48, 256, 256), dtype=np.float32)
+    zarr.open_array(tmp_path / "stack.zarr", mode="w", shape=x.shape, chunks=(2, 256, 256), dtype=x.dtype)[:] = x
+    argv = ["filter", "stack.zarr", "-k", "gaussian:size=15,sigma=4", "-o", "out.zarr", "--workers", "2", "-q"]
+    run = subprocess.Popen([sys.executable, "-m", "convpool", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".out.zarr") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers are writing chunks now
+    assert run.poll() is None, "the run ended before it could be interrupted"
+    os.kill(run.pid, signal.SIGINT)
+    err = run.communicate(timeout=60)[1]
+    assert run.returncode == 130
+    assert err.splitlines() == ["convpool filter: interrupted; no partial output left"]
+    time.sleep(1.0)  # anything a straggling worker might still write would show by now
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.zarr"]
+
+
+@pytest.fixture
+def web_server():
+    """An HTTP server on 127.0.0.1: a service that answers, but is not a Dask scheduler."""
+    import http.server
+    import threading
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections and never says a word."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("service", ["web_server", "silent_port"])
+def test_a_scheduler_address_of_another_service_is_one_line_and_exit_2(tmp_path, zarr_stack, service, request):
+    import os
+    import time
+
+    pytest.importorskip("distributed")
+    address = request.getfixturevalue(service)
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
+    argv = ["pool", "in.zarr", "--size", "2", "-o", "out.zarr", "--scheduler", address]
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "convpool", *argv], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert time.monotonic() - start < 30
+    assert proc.returncode == 2
+    (line,) = error_lines(proc)
+    assert line.startswith(f"convpool pool: error: --scheduler {address}: ")
+    assert "memory" not in line
+    assert not (tmp_path / "out.zarr").exists()

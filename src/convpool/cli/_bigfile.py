@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .._exits import UsageError
-from . import _stores
+from . import _cluster, _stores
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, fn: Callable) -> int:
     failed = 0
     temps = _stores.Temps()
     try:
-        with _scheduler(args) as client:
+        with _cluster.scheduler(args) as client:
             for src, dst in jobs:
                 failed += not _job(src, dst, fn, args, client, temps)
     finally:
@@ -89,28 +89,6 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
 def _overlap(dst: Path, src: Path) -> bool:
     """Whether replacing (or writing into) ``dst`` touches ``src``: the same path, or one inside the other."""
     return dst == src or dst in src.parents or src in dst.parents
-
-
-@contextlib.contextmanager
-def _scheduler(args: argparse.Namespace):
-    """A distributed client for ``--workers``/``--scheduler``, else ``None`` (Dask's threads)."""
-    if args.workers is None and not args.scheduler:
-        yield None
-        return
-    import distributed
-
-    if args.scheduler:
-        try:
-            client = distributed.Client(args.scheduler)
-        except (OSError, ValueError) as exc:  # unreachable, or not an address: no traceback
-            raise UsageError(f"--scheduler {args.scheduler}: {' '.join(str(exc).split())}") from None
-        with client:
-            yield client
-        return
-    # one thread per worker: each task runs convpool on one thread, the workers are the parallelism
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        yield client
 
 
 class NpyStack:
