@@ -265,3 +265,114 @@ def test_a_scheduler_address_of_another_service_is_one_line_and_exit_2(tmp_path,
     assert line.startswith(f"convpool pool: error: --scheduler {address}: ")
     assert "memory" not in line
     assert not (tmp_path / "out.zarr").exists()
+
+
+# --- odd inputs and sizes: one line each, the rest of the batch goes on -----------------------------
+
+
+def _png(path, image):
+    Image.fromarray(np.asarray(image, np.uint8)).save(path)
+
+
+def test_a_fifo_among_the_inputs_fails_alone_and_does_not_block(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.png")
+    _png(tmp_path / "a.png", np.arange(64).reshape(8, 8))
+    proc = convpool("pool", "pipe.png", "a.png", "--size", "2", "-o", "outs/", cwd=tmp_path)
+    assert proc.returncode == 1
+    (line,) = error_lines(proc)
+    assert line.startswith("convpool pool: pipe.png: not a regular file")
+    assert_array_equal(
+        np.array(Image.open(tmp_path / "outs" / "a.png")), [[9, 11, 13, 15]] * 4 + np.arange(4)[:, None] * 16
+    )
+
+
+@pytest.mark.parametrize("option", ["--stride", "--size", "--padding"])
+def test_a_size_past_any_image_is_a_usage_error(tmp_path, option):
+    _png(tmp_path / "a.png", np.zeros((8, 8)))
+    extra = [] if option == "--size" else ["--size", "2"]
+    proc = convpool("pool", "a.png", *extra, option, str(2**63), "-o", "o.png", cwd=tmp_path)
+    assert proc.returncode == 2
+    (line,) = error_lines(proc)
+    assert f"argument {option}" in line and "2147483647" in line
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path):
+    _png(tmp_path / "two\nlines.png", np.zeros((8, 8)))
+    (tmp_path / "out\nput.png").write_bytes(b"someone else's")
+    proc = convpool("pool", "two\nlines.png", "--size", "2", "-o", "out\nput.png", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        "convpool pool: out\\nput.png exists; pass --force to overwrite it (input two\\nlines.png skipped)"
+    ]
+
+
+def test_demo_and_kernels_into_an_impossible_folder_are_one_line(tmp_path):
+    (tmp_path / "file").write_text("a file, not a folder")
+    for argv in (["demo", "-o", "file/demo.png"], ["kernels", "--gallery", "file/gallery.png"]):
+        proc = convpool(*argv, cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        (line,) = error_lines(proc)
+        assert line == f"convpool {argv[0]}: error: cannot write {argv[-1]}: Not a directory"
+
+
+def _bomb_png(path, width=30000, height=30000):
+    """A PNG whose header claims 900 megapixels: Pillow refuses it as a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    )
+
+
+def test_explain_on_a_decompression_bomb_is_one_line(tmp_path):
+    _bomb_png(tmp_path / "bomb.png")
+    proc = convpool("explain", "--input", "bomb.png", "-o", "x.gif", cwd=tmp_path)
+    assert proc.returncode == 1
+    (line,) = error_lines(proc)
+    assert line.startswith("convpool explain: error: ") and "decompression bomb" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.png"]
+
+
+FULL_DISK = """
+import errno, os, sys
+import numpy.lib.format as fmt
+from PIL import Image
+
+def short_write(fp, *args, **kwargs):  # what NumPy's tofile says when the disk fills up mid-file
+    fp.write(b"x" * 100)
+    raise OSError("1080000 requested and 130032 written")
+
+def no_space(self, fp, *args, **kwargs):
+    open(fp, "wb").write(b"x" * 100)
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+fmt.write_array, Image.Image.save = short_write, no_space
+from convpool.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("output", ["full.npy", "full.png"])
+def test_a_full_disk_is_one_line_naming_the_output_and_leaves_nothing(tmp_path, output):
+    _png(tmp_path / "a.png", np.zeros((8, 8)))
+    (tmp_path / "b.png").write_bytes((tmp_path / "a.png").read_bytes())
+    argv = ["pool", "a.png", "b.png", "--size", "2", "--format", output[-3:], "-o", "outs/"]
+    proc = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = error_lines(proc)
+    assert len(lines) == 2  # one per input: the second input was still tried
+    for line, name in zip(lines, "ab", strict=True):
+        assert line.startswith(f"convpool pool: {name}.png: cannot write outs/{name}.{output[-3:]}: ")
+        assert "requested and" not in line
+    assert not (tmp_path / "outs").exists()  # no partial file, no hidden temporary, no empty folder

@@ -31,6 +31,7 @@ from ._common import (
     Parser,
     UsageError,
     error,
+    one_line,
     parse_padding,
     parse_pair,
 )
@@ -101,6 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         # the reader went away (e.g. `convpool kernels | head`): not an error; keep Python quiet at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        # an unwritable folder, a full disk: the writers name the file (convpool.io.files.atomic_write)
+        error(args, f"error: {exc.strerror if exc.filename is None and exc.strerror else one_line(exc)}")
+        return EXIT_FAILED
+    except Exception as exc:
+        if type(exc).__name__ != "DecompressionBombError":  # Pillow's refusal of a huge image: not an OSError
+            raise
+        error(args, f"error: {one_line(exc)}")
+        return EXIT_FAILED
     except (KeyboardInterrupt, Interrupted):
         print(f"convpool {args.command}: interrupted; no partial output left", file=sys.stderr)
         return EXIT_INTERRUPTED

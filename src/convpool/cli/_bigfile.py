@@ -24,6 +24,7 @@ import numpy as np
 
 from .._exits import UsageError
 from . import _cluster, _stores
+from ._common import error, say
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -57,11 +58,10 @@ def _job(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, t
         _one(src, dst, fn, args, client, temps, notes)
     except Exception as exc:  # noqa: BLE001 - a store's codec errors are of any type; the others go on
         _say_notes(args, src, notes)
-        print(f"convpool {args.command}: {_quoted(src)}: {_stores.reason(exc, dst)}", file=sys.stderr)
+        error(args, f"{src}: {_stores.reason(exc, dst)}")
         return False
     _say_notes(args, src, notes)
-    if not args.quiet:
-        print(f"wrote {_quoted(dst)}")
+    say(args, f"wrote {dst}")
     return True
 
 
@@ -110,6 +110,8 @@ def read(src: Path):
     src = src.absolute()  # workers of a cluster may run in another folder
     if not src.exists():
         raise FileNotFoundError(f"no such file or store: {src}")
+    if not (src.is_dir() if src.suffix == ".zarr" else src.is_file()):  # a FIFO would block the whole batch
+        raise ValueError("not a regular file or Zarr store (a FIFO, socket or device?)")
     if src.suffix not in (".npy", ".zarr"):
         raise ValueError("Zarr outputs and Dask clusters take Zarr arrays (.zarr) or .npy stacks")
     notes: list[str] = []
@@ -149,7 +151,7 @@ def _regular(result):
 
 def _say_notes(args: argparse.Namespace, src: Path, notes: list[str]) -> None:
     for note in notes:
-        print(f"convpool {args.command}: note: {_quoted(src)}: {note}", file=sys.stderr)
+        error(args, f"note: {src}: {note}")
 
 
 def _dtype(args: argparse.Namespace, images):
@@ -198,9 +200,3 @@ def _compute(store, client, quiet: bool) -> None:
 
     with ProgressBar(minimum=1.0, out=sys.stderr) if not quiet else contextlib.nullcontext():
         store.compute()
-
-
-def _quoted(path: Path) -> str:
-    """A path for a one-line message: control characters (a newline in a name) escaped."""
-    text = str(path)
-    return text if text.isprintable() else ascii(text)[1:-1]

@@ -140,7 +140,8 @@ def _reason(exc: BaseException, src: Path) -> str:
         return exc.strerror
     text = one_line(exc)
     for name in (str(src), src.as_posix()):
-        text = text.replace(f"{name}: ", "").replace(f"'{name}'", "the file").replace(name, "the file")
+        # the line already starts with the input's name: not twice (an output's name stays as it is)
+        text = text.removeprefix(f"{name}: ").replace(f"'{name}'", "the file")
     return text
 
 
@@ -173,6 +174,8 @@ def input_problem(name: str) -> str | None:
         return "is a folder, not a file (give the files in it, e.g. FOLDER/*.png)"
     if not path.exists():
         return "matches no file" if any(ch in name for ch in "*?[") else "no such file"
+    if not path.is_file():  # reading a FIFO would block every input after it
+        return "not a regular file (a FIFO, socket or device?); convpool reads files"
     try:
         images.kind(path)
     except ValueError:
@@ -381,7 +384,7 @@ def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders
         return False
     try:
         notices = _output(job, source, work, args, folders)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, OverflowError) as exc:
         error(args, f"{job.src}: {_reason(exc, job.src)}")
         return False
     except MemoryError:  # e.g. a huge --padding: this input fails, the others still run

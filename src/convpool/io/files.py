@@ -108,6 +108,16 @@ def _publish_new(tmp: Path, path: Path) -> None:
     tmp.unlink()
 
 
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc`` as ``cannot write PATH: REASON``, same type and errno."""
+    why = exc.strerror
+    if not why and "requested and" in str(exc):  # NumPy's short write: "1080000 requested and 130032 written"
+        why = "the file system took only part of it (disk full, or a quota or file-size limit?)"
+    named = type(exc)(f"cannot write {path}: {why or ' '.join(str(exc).split()) or type(exc).__name__}")
+    named.errno = exc.errno
+    return named
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, force: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -137,12 +147,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, forc
         else:
             _publish_new(tmp_path, path)
     except OSError as exc:
-        if exc.filename is None or not Path(exc.filename).name.startswith(mine):
-            raise
+        if exc.filename is not None and not Path(exc.filename).name.startswith(mine):
+            raise  # about another file (an input the writer reads): its own name says which
         # the user asked for `path`: the hidden temporary name would only confuse them
-        named = type(exc)(f"cannot write {path}: {exc.strerror or exc}")
-        named.errno = exc.errno
-        raise named from None
+        raise _named(exc, path) from None
     finally:
         # by name, not by variable: mkstemp may have created the file before an interruption
         for leftover in _entries(folder):
