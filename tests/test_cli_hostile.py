@@ -376,3 +376,54 @@ def test_a_full_disk_is_one_line_naming_the_output_and_leaves_nothing(tmp_path, 
         assert line.startswith(f"convpool pool: {name}.png: cannot write outs/{name}.{output[-3:]}: ")
         assert "requested and" not in line
     assert not (tmp_path / "outs").exists()  # no partial file, no hidden temporary, no empty folder
+
+
+# --- files as scanners write them: nothing silently dropped ----------------------------------------
+
+
+def test_every_page_of_a_multi_page_tiff_is_processed_with_a_note(tmp_path):
+    # a 16-bit scanner stack: three pages of 6x4, each a different level
+    pages = [Image.fromarray(np.full((6, 4), 1000 * (i + 1) + np.arange(4), np.uint16)) for i in range(3)]
+    pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
+    proc = convpool("pool", "scan.tif", "--size", "2", "--mode", "max", "-o", "scan.npy", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert error_lines(proc) == ["convpool pool: note: scan.tif: its 3 pages are read as a batch of 3 images"]
+    out = np.load(tmp_path / "scan.npy")
+    expected = np.array([[[1001, 1003]] * 3, [[2001, 2003]] * 3, [[3001, 3003]] * 3])[..., None]
+    assert_array_equal(out, expected)
+
+
+def test_a_multi_page_tiff_to_one_image_file_is_an_error_not_page_one(tmp_path):
+    pages = [Image.fromarray(np.full((6, 4), 10 * i, np.uint8)) for i in range(3)]
+    pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
+    proc = convpool("pool", "scan.tif", "--size", "2", "-o", "first.png", "-q", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert error_lines(proc)[-1] == (
+        "convpool pool: scan.tif: the result holds 3 images; an image file takes one, write .npy or .npz instead"
+    )
+    assert not (tmp_path / "first.png").exists()
+
+
+def _uint32_tiff(path, values):
+    """A one-strip uncompressed TIFF of unsigned 32-bit samples (SampleFormat 1), as scientific cameras write."""
+    import struct
+
+    values = np.ascontiguousarray(values, dtype="<u4")
+    h, w = values.shape
+    data_at = 8 + 2 + 12 * 10 + 4
+    tags = [(256, 4, w), (257, 4, h), (258, 3, 32), (259, 3, 1), (262, 3, 1), (273, 4, data_at), (277, 3, 1)]
+    tags += [(278, 4, h), (279, 4, values.nbytes), (339, 3, 1)]
+    ifd = struct.pack("<H", len(tags))
+    for tag, kind, value in tags:
+        ifd += struct.pack("<HHI", tag, kind, 1) + struct.pack(
+            "<HH" if kind == 3 else "<I", *((value, 0) if kind == 3 else (value,))
+        )
+    path.write_bytes(b"II*\0" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + values.tobytes())
+
+
+def test_uint32_tiff_values_at_and_above_2_31_stay_positive(tmp_path):
+    values = np.array([[0, 1, 2**31, 2**32 - 1], [7, 2**31 - 1, 2**31 + 5, 3]], dtype=np.uint32)
+    _uint32_tiff(tmp_path / "u32.tif", values)
+    proc = convpool("pool", "u32.tif", "--size", "1x2", "--mode", "max", "-o", "u.npy", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert_array_equal(np.load(tmp_path / "u.npy")[0, :, :, 0], [[1, 2**32 - 1], [2**31 - 1, 2**31 + 5]])

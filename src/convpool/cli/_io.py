@@ -104,6 +104,7 @@ class Source(NamedTuple):
     alpha: np.ndarray | None = None
     exif: bytes | None = None
     icc_profile: bytes | None = None
+    notes: tuple[str, ...] = ()
 
 
 def is_sample(name: str) -> bool:
@@ -124,6 +125,11 @@ def read_input(src: Path) -> Source:
         image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
         return Source({"": _batch_of(image)}, image.dtype)
     if images.kind(src) == "image":
+        pages = images.count_pages(src)
+        if pages > 1:  # a TIFF stack, an animation: every page, as one batch
+            batch = images.read_pages(src)
+            batch = batch[..., None] if batch.ndim == 3 else batch
+            return Source({"": batch}, batch.dtype, notes=(f"its {pages} pages are read as a batch of {pages} images",))
         picture = images.read_picture(src)
         pixels = picture.pixels
         return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile)
@@ -338,7 +344,10 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
         error(args, f"{job.dst} exists; pass --force to overwrite it (input {job.src} skipped)")
         return None
     try:
-        return read_input(job.src)
+        source = read_input(job.src)
+        for note in source.notes:
+            error(args, f"note: {job.src}: {note}")
+        return source
     except FileNotFoundError:
         error(args, f"{job.src}: no such file")
     except Exception as exc:  # Pillow's decoders raise many kinds for a corrupt file: each is this input's failure

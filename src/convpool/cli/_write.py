@@ -29,7 +29,7 @@ _WHITE16 = 65535
 def _depth(src_dtype: np.dtype) -> str:
     if src_dtype == np.uint16:
         return "16"
-    if src_dtype in (np.int32, np.float32) and src_dtype.kind in "if":
+    if src_dtype in (np.int32, np.uint32, np.float32):
         return "32"
     return "8"
 
@@ -50,6 +50,8 @@ def _storage(depth: str, channels: int, result_dtype, fmt: str) -> tuple[np.dtyp
         return np.dtype(np.uint8), None
     wanted = np.uint16 if depth == "16" else (np.int32 if result_dtype == np.int32 else np.float32)
     if channels == 1 and wanted in images.STORABLE[fmt]:
+        if result_dtype == np.uint32:  # no TIFF type of Pillow's holds every uint32 exactly
+            return np.dtype(wanted), "unsigned 32-bit values stored as float32 (exact up to 2**24); .npy keeps them"
         return np.dtype(wanted), None
     if depth == "16":
         why = f"{fmt} holds 8 bits" if channels == 1 else "colour is written with 8 bits a channel"

@@ -32,6 +32,8 @@ __all__ = [
     "STORABLE",
     "pixel_scale",
     "Picture",
+    "count_pages",
+    "read_pages",
     "read_picture",
     "read_batch",
     "read_image",
@@ -78,7 +80,7 @@ class Picture(NamedTuple):
     """One image file as read: pixels, alpha and the metadata worth writing back.
 
     ``pixels`` is ``(h, w)`` or ``(h, w, 3)`` in the file's own depth: ``uint8``,
-    ``uint16`` (16-bit grayscale), ``int32`` or ``float32`` (32-bit TIFF);
+    ``uint16`` (16-bit grayscale), ``int32``, ``uint32`` or ``float32`` (32-bit TIFF);
     already turned upright by its EXIF orientation. ``alpha`` is ``(h, w)`` or
     ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``.
     """
@@ -114,26 +116,72 @@ def _upright(im):
     return im, (exif.tobytes() if len(exif) else None)
 
 
+def _frame(im) -> Picture:
+    """The current frame of an open image as a :class:`Picture`."""
+    icc = im.info.get("icc_profile") or None
+    unsigned32 = im.format == "TIFF" and im.mode == "I" and _tag(im, 339) == 1 and _tag(im, 258) == 32
+    im, exif = _upright(im)
+    alpha = None
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
+        alpha = np.array(im.getchannel("A"))
+        im = im.convert("L" if im.mode == "LA" else "RGB")
+    elif im.mode not in _PLAIN_MODES:
+        im = im.convert("L" if im.mode == "1" else "RGB")
+    pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
+    if unsigned32:  # Pillow reads unsigned 32-bit samples into int32: 2**31 and up would come back negative
+        pixels = pixels.view(np.uint32)
+    return Picture(pixels, alpha, exif, icc)
+
+
+def _tag(im, tag: int):
+    """A TIFF tag's first value, or ``None``."""
+    value = getattr(im, "tag_v2", {}).get(tag)
+    return value[0] if isinstance(value, tuple) else value
+
+
 def read_picture(path: str | os.PathLike) -> Picture:
     """One image file with its alpha, depth, orientation applied and metadata (see :class:`Picture`).
 
     Palette images become RGB (RGBA if transparent), 1-bit and CMYK images
-    L and RGB; only the first frame of a multi-frame file is read.
+    L and RGB; unsigned 32-bit TIFFs ``uint32``; only the first frame of a
+    multi-frame file is read (:func:`read_pages` reads them all).
     """
     image_cls = _pil()
     with image_cls.open(path) as im:
         im.load()
-        icc = im.info.get("icc_profile") or None
-        im, exif = _upright(im)
-        alpha = None
-        if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
-            im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
-            alpha = np.array(im.getchannel("A"))
-            im = im.convert("L" if im.mode == "LA" else "RGB")
-        elif im.mode not in _PLAIN_MODES:
-            im = im.convert("L" if im.mode == "1" else "RGB")
-        pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
-    return Picture(pixels, alpha, exif, icc)
+        return _frame(im)
+
+
+def count_pages(path: str | os.PathLike) -> int:
+    """How many pages (frames) an image file holds: 1 for most, more for a multi-page TIFF or an animation."""
+    with _pil().open(path) as im:
+        return int(getattr(im, "n_frames", 1))
+
+
+def read_pages(path: str | os.PathLike) -> np.ndarray:
+    """Every page of a multi-page file (a TIFF stack, an animated PNG) as ``(pages, h, w)`` or ``(pages, h, w, 3)``.
+
+    Raises ``ValueError`` if the pages differ in size, colour or depth: they do not form one batch.
+    """
+    pages = []
+    with _pil().open(path) as im:
+        for index in range(int(getattr(im, "n_frames", 1))):
+            im.seek(index)
+            im.load()
+            pixels = _frame(im).pixels
+            if pages and (pixels.shape, pixels.dtype) != (pages[0].shape, pages[0].dtype):
+                raise ValueError(
+                    f"page {index + 1} is {_describe(pixels)} but page 1 {_describe(pages[0])}: "
+                    "the pages of one file must form one batch of equal images"
+                )
+            pages.append(pixels)
+    return np.stack(pages)
+
+
+def _describe(pixels: np.ndarray) -> str:
+    colour = "colour" if pixels.ndim == 3 else "grayscale"
+    return f"{pixels.shape[0]}x{pixels.shape[1]} {colour} {pixels.dtype}"
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
@@ -150,7 +198,8 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """A file as named batches ``(m, h, w, c)``.
 
-    - an image: ``{'': (1, h, w, c)}`` with ``c`` 1 (grayscale) or 3 (colour);
+    - an image: ``{'': (pages, h, w, c)}`` with ``c`` 1 (grayscale) or 3 (colour),
+      one image per page (most files have one; see :func:`read_pages`);
     - ``.npy``: ``{'': batch}``; 2-D is one grayscale image ``(h, w)``, 3-D a
       grayscale batch ``(m, h, w)``, 4-D a batch ``(m, h, w, c)``;
     - ``.npz``: one batch per array, under the array's name.
@@ -162,8 +211,8 @@ def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """
     what = kind(path)
     if what == "image":
-        image = read_image(path)
-        return {"": (image[None, ..., None] if image.ndim == 2 else image[None])}
+        pages = read_pages(path)
+        return {"": (pages[..., None] if pages.ndim == 3 else pages)}
     if what == "npy":
         return {"": _as_batch(np.load(path, allow_pickle=False), path)}
     with np.load(path, allow_pickle=False) as npz:
