@@ -427,3 +427,35 @@ def test_uint32_tiff_values_at_and_above_2_31_stay_positive(tmp_path):
     proc = convpool("pool", "u32.tif", "--size", "1x2", "--mode", "max", "-o", "u.npy", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert_array_equal(np.load(tmp_path / "u.npy")[0, :, :, 0], [[1, 2**32 - 1], [2**31 - 1, 2**31 + 5]])
+
+
+def _lying_npy(shape) -> bytes:
+    """A .npy header claiming ``shape`` float64, followed by a few bytes only."""
+    import io
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return header.getvalue() + bytes(64)
+
+
+def test_an_npz_claiming_terabytes_is_refused_before_reading_naming_file_and_size(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as npz:
+        npz.writestr("fine.npy", _lying_npy((2, 4, 4)))
+        npz.writestr("huge.npy", _lying_npy((2**20, 2**20)))  # 8 TiB once read
+    (tmp_path / "huge.npy").write_bytes(_lying_npy((2**40,)))
+    _png(tmp_path / "ok.png", np.zeros((4, 4)))
+    proc = convpool("pool", "bomb.npz", "huge.npy", "ok.png", "--size", "2", "-o", "outs/", "-q", cwd=tmp_path)
+    assert proc.returncode == 1
+    npz_line, npy_line = error_lines(proc)
+    assert npz_line.startswith(
+        "convpool pool: bomb.npz: cannot read it: array 'huge' is 8.0 TiB once read (1048576x1048576 float64), "
+        "more than the "
+    )
+    assert npy_line.startswith(
+        "convpool pool: huge.npy: cannot read it: the array is 8.0 TiB once read (1099511627776 float64), "
+        "more than the "
+    )
+    assert npz_line.endswith(" free") and npy_line.endswith(" free")
+    assert sorted(p.name for p in (tmp_path / "outs").iterdir()) == ["ok.png"]

@@ -214,11 +214,51 @@ def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
         pages = read_pages(path)
         return {"": (pages[..., None] if pages.ndim == 3 else pages)}
     if what == "npy":
+        with open(path, "rb") as f:
+            _check_size(f, f"{path}: the array is")
         return {"": _as_batch(np.load(path, allow_pickle=False), path)}
     with np.load(path, allow_pickle=False) as npz:
         if not npz.files:
             raise ValueError(f"{path}: the .npz file holds no arrays")
+        for key in npz.files:  # before any is read: a few compressed MiB can claim gigabytes
+            with npz.zip.open(f"{key}.npy") as f:
+                _check_size(f, f"{path}: array {key!r} is")
         return {key: _as_batch(npz[key], f"{path}[{key}]") for key in npz.files}
+
+
+def free_memory() -> int | None:
+    """Bytes of memory free for a new array (Linux's ``MemAvailable``), or ``None`` where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - platforms without sysconf
+        return None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def _check_size(f, where: str) -> None:
+    """``ValueError`` starting ``where`` if the ``.npy`` data in ``f`` (by its header) cannot fit in free memory."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    shape, _, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(f)
+    size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    free = free_memory()
+    if free is not None and size > free:
+        dims = "x".join(map(str, shape)) or "scalar"
+        raise ValueError(f"{where} {_bytes(size)} once read ({dims} {dtype}), more than the {_bytes(free)} free")
 
 
 def _as_batch(array: np.ndarray, where) -> np.ndarray:
