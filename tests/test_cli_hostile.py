@@ -459,3 +459,30 @@ def test_an_npz_claiming_terabytes_is_refused_before_reading_naming_file_and_siz
     )
     assert npz_line.endswith(" free") and npy_line.endswith(" free")
     assert sorted(p.name for p in (tmp_path / "outs").iterdir()) == ["ok.png"]
+
+
+def test_a_large_image_warning_of_pillow_never_reaches_stderr(tmp_path):
+    _bomb_png(tmp_path / "large.png", 10000, 10000)  # 100 megapixels: Pillow warns, then the empty data fails
+    proc = convpool("pool", "large.png", "--size", "2", "-o", "o.png", cwd=tmp_path)
+    assert proc.returncode == 1
+    (line,) = error_lines(proc)
+    assert line.startswith("convpool pool: large.png: cannot read it: ")
+
+
+def test_a_failing_chunk_on_two_workers_is_one_line(tmp_path, zarr_stack):
+    pytest.importorskip("distributed")
+    chunk = next(p for p in (tmp_path / "in.zarr" / "c").rglob("*") if p.is_file())
+    chunk.write_bytes(b"not a compressed chunk")
+    proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "--workers", "2", "-q", cwd=tmp_path)
+    assert proc.returncode == 1
+    (line,) = error_lines(proc)  # no "Compute Failed" block from the workers' logs
+    assert line.startswith("convpool pool: in.zarr: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.zarr"]
+
+
+def test_messages_name_the_output_not_the_hidden_store(tmp_path):
+    from convpool.cli import _stores
+
+    dst = tmp_path / "out.zarr"
+    exc = PermissionError(13, "Permission denied", str(tmp_path / ".out.zarr.convpool-4242-zarr.tmp" / "c" / "0"))
+    assert _stores.reason(exc, dst) == f"[Errno 13] Permission denied: '{dst / 'c' / '0'}'"
