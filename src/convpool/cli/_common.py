@@ -15,7 +15,8 @@ from .._exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageEr
 #: Exit statuses, as ``--help`` lists them.
 EXIT_CODES = {
     EXIT_OK: "success: every input processed",
-    EXIT_FAILED: "some inputs failed (missing, unreadable, corrupt, output exists); the others were processed",
+    EXIT_FAILED: "a file failed (input missing, unreadable or corrupt; output existing, unwritable, disk full); "
+    "filter and pool still processed the other inputs",
     EXIT_USAGE: "usage error (bad option, kernel, size or padding syntax); nothing was written",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); no partial output is left",
 }
@@ -28,8 +29,11 @@ def exit_help(codes=tuple(EXIT_CODES)) -> str:
 
 EXIT_HELP = exit_help()
 
-#: The statuses of the commands that write one output or none (no input can fail alone).
-SINGLE_EXITS = (EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED)
+#: The statuses of the commands that write one output (no input can fail alone; the output can).
+SINGLE_EXITS = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED)
+
+#: The statuses of the commands that only print.
+PRINT_EXITS = (EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED)
 
 
 class Parser(argparse.ArgumentParser):
