@@ -486,3 +486,34 @@ def test_messages_name_the_output_not_the_hidden_store(tmp_path):
     dst = tmp_path / "out.zarr"
     exc = PermissionError(13, "Permission denied", str(tmp_path / ".out.zarr.convpool-4242-zarr.tmp" / "c" / "0"))
     assert _stores.reason(exc, dst) == f"[Errno 13] Permission denied: '{dst / 'c' / '0'}'"
+
+
+def test_pages_of_different_sizes_are_one_error_line(tmp_path):
+    pages = [Image.fromarray(np.zeros(shape, np.uint8)) for shape in ((6, 4), (6, 4), (5, 4))]
+    pages[0].save(tmp_path / "odd.tif", save_all=True, append_images=pages[1:])
+    proc = convpool("pool", "odd.tif", "--size", "2", "-o", "odd.npy", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        "convpool pool: odd.tif: cannot read it: page 3 is 5x4 grayscale uint8 but page 1 6x4 grayscale uint8: "
+        "the pages of one file must form one batch of equal images"
+    ]
+
+
+def test_a_photo_with_corrupt_exif_is_read_without_a_warning(tmp_path):
+    import io
+
+    colour = np.full((8, 8, 3), (200, 50, 20), np.uint8)
+    data = io.BytesIO()
+    Image.fromarray(colour).save(data, "PNG", exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\xff\xff" + b"\x01" * 30)
+    (tmp_path / "exif.png").write_bytes(data.getvalue())
+    proc = convpool("pool", "exif.png", "--size", "2", "-o", "o.npy", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and error_lines(proc) == []  # Pillow's "Corrupt EXIF data" warning is not a message
+    assert_array_equal(np.load(tmp_path / "o.npy")[0], colour[:4, :4])
+
+
+def test_a_cmyk_jpeg_is_read_as_its_rgb_colours(tmp_path):
+    colour = np.full((16, 16, 3), (200, 50, 20), np.uint8)
+    Image.fromarray(colour).convert("CMYK").save(tmp_path / "print.jpg", quality=95)
+    proc = convpool("pool", "print.jpg", "--size", "4", "--mode", "avg", "-o", "o.npy", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "o.npy")[0], np.full((4, 4, 3), (200, 50, 20)), atol=3)
