@@ -517,3 +517,11 @@ def test_a_cmyk_jpeg_is_read_as_its_rgb_colours(tmp_path):
     proc = convpool("pool", "print.jpg", "--size", "4", "--mode", "avg", "-o", "o.npy", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     np.testing.assert_allclose(np.load(tmp_path / "o.npy")[0], np.full((4, 4, 3), (200, 50, 20)), atol=3)
+
+
+def test_a_npy_kernel_claiming_terabytes_is_refused_before_loading(tmp_path):
+    (tmp_path / "k.npy").write_bytes(_lying_npy((2**20, 2**20)))
+    proc = convpool("filter", "sample:camera", "-k", "k.npy", "-o", "o.png", cwd=tmp_path)
+    assert proc.returncode == 2
+    (line,) = error_lines(proc)
+    assert line.startswith("convpool filter: error: -k k.npy: k.npy: the array is 8.0 TiB once read")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
+from ..io.images import check_npy_size
 from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
 from ._io import Batches, add_output_options, run_batches
 
@@ -68,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from .. import kernels
 
     try:
+        if args.kernel.lower().endswith(".npy") and Path(args.kernel).is_file():
+            check_npy_size(args.kernel)  # before the library loads it whole
         kernel = kernels.parse(args.kernel)
     except ValueError as exc:
         raise UsageError(f"-k {args.kernel}: {one_line(exc)}") from None

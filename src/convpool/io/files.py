@@ -9,6 +9,8 @@ If the process is interrupted (Ctrl-C, SIGTERM) the temporary file is removed
 on the way out. A SIGKILL or power cut cannot be caught: the hidden ``.tmp``
 file may stay behind, and the next write to the same ``NAME`` removes it
 (its PID no longer runs). Its name can never be mistaken for a result.
+A temporary *folder* (a Zarr store) is removed that way only if it holds
+:data:`TEMP_MARKER`: a folder of the user's that merely matches the pattern stays.
 """
 
 from __future__ import annotations

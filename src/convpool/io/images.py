@@ -214,8 +214,7 @@ def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
         pages = read_pages(path)
         return {"": (pages[..., None] if pages.ndim == 3 else pages)}
     if what == "npy":
-        with open(path, "rb") as f:
-            _check_size(f, f"{path}: the array is")
+        check_npy_size(path)
         return {"": _as_batch(np.load(path, allow_pickle=False), path)}
     with np.load(path, allow_pickle=False) as npz:
         if not npz.files:
@@ -224,6 +223,15 @@ def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
             with npz.zip.open(f"{key}.npy") as f:
                 _check_size(f, f"{path}: array {key!r} is")
         return {key: _as_batch(npz[key], f"{path}[{key}]") for key in npz.files}
+
+
+def check_npy_size(path: str | os.PathLike) -> None:
+    """``ValueError`` naming ``path`` and the size if the ``.npy`` file's array cannot fit in free memory.
+
+    Only the header is read: the check costs nothing however large the file claims to be.
+    """
+    with open(path, "rb") as f:
+        _check_size(f, f"{path}: the array is")
 
 
 def free_memory() -> int | None:
