@@ -525,3 +525,12 @@ def test_a_npy_kernel_claiming_terabytes_is_refused_before_loading(tmp_path):
     assert proc.returncode == 2
     (line,) = error_lines(proc)
     assert line.startswith("convpool filter: error: -k k.npy: k.npy: the array is 8.0 TiB once read")
+
+
+def test_a_users_file_named_like_a_temporary_file_is_never_deleted(tmp_path):
+    _png(tmp_path / "a.png", np.zeros((4, 4)))
+    users = tmp_path / f".out.png.convpool-{DEAD_PID}-abcdefgh.tmp"
+    users.write_text("mine")
+    proc = convpool("pool", "a.png", "--size", "2", "-o", "out.png", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert users.read_text() == "mine"

@@ -9,12 +9,16 @@ If the process is interrupted (Ctrl-C, SIGTERM) the temporary file is removed
 on the way out. A SIGKILL or power cut cannot be caught: the hidden ``.tmp``
 file may stay behind, and the next write to the same ``NAME`` removes it
 (its PID no longer runs). Its name can never be mistaken for a result.
-A temporary *folder* (a Zarr store) is removed that way only if it holds
-:data:`TEMP_MARKER`: a folder of the user's that merely matches the pattern stays.
+Only what convpool marked is removed that way: a temporary file carries the
+extended attribute :data:`TEMP_XATTR`, a temporary folder (a Zarr store) holds
+:data:`TEMP_MARKER`. Anything of the user's that merely matches the name pattern
+stays. (A file system without user attributes cannot mark files: there a
+temporary file is recognised by its name and dead PID alone.)
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -59,11 +63,34 @@ def is_marked(folder: Path) -> bool:
     return folder.is_dir() and not folder.is_symlink() and (folder / TEMP_MARKER).is_file()
 
 
+#: The extended attribute that marks a temporary *file* as convpool's (a file cannot hold a marker file).
+TEMP_XATTR = "user.convpool"
+
+
+def _mark_file(path: Path) -> None:
+    """Mark a temporary file as convpool's, where the file system keeps user attributes (most do)."""
+    try:
+        os.setxattr(path, TEMP_XATTR, b"temporary")
+    except (OSError, AttributeError):  # no user xattrs here: the file will not be removed as stale
+        pass
+
+
+def _is_marked_file(path: Path) -> bool:
+    """Whether a file carries :data:`TEMP_XATTR`; where the file system keeps no user attributes, its name decides."""
+    try:
+        return os.getxattr(path, TEMP_XATTR, follow_symlinks=False) == b"temporary"
+    except OSError as exc:
+        return exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP)  # could not have been marked: the old rule
+    except AttributeError:  # pragma: no cover - platforms without xattrs
+        return True
+
+
 def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
     """Delete temporary files (and Zarr stores) left beside ``path`` by writers that no longer run; return them.
 
-    A folder is removed only if it holds :data:`TEMP_MARKER` (convpool made it): a folder of the
-    user's that happens to match the name pattern, or an old result moved aside, stays.
+    A folder is removed only if it holds :data:`TEMP_MARKER`, a file only if it carries the
+    extended attribute :data:`TEMP_XATTR` (convpool made it): anything of the user's that happens
+    to match the name pattern, or an old result moved aside, stays.
     """
     path = Path(path)
     folder = path.parent
@@ -77,8 +104,10 @@ def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
                     if not is_marked(entry):
                         continue
                     shutil.rmtree(entry)
-                else:
+                elif _is_marked_file(entry):
                     entry.unlink()
+                else:
+                    continue
                 removed.append(entry)
             except OSError:
                 pass
@@ -141,6 +170,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, forc
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=mine, suffix=".tmp")
         os.close(fd)
         tmp_path = Path(tmp)
+        _mark_file(tmp_path)
         # mkstemp makes the file private (0600); give the result the usual permissions
         os.chmod(tmp_path, 0o666 & ~_umask())
         write(tmp_path)
