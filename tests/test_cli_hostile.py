@@ -309,9 +309,13 @@ def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path):
     ]
 
 
-def test_demo_and_kernels_into_an_impossible_folder_are_one_line(tmp_path):
+def test_demo_kernels_and_explain_into_an_impossible_folder_are_one_line(tmp_path):
     (tmp_path / "file").write_text("a file, not a folder")
-    for argv in (["demo", "-o", "file/demo.png"], ["kernels", "--gallery", "file/gallery.png"]):
+    for argv in (
+        ["demo", "-o", "file/demo.png"],
+        ["kernels", "--gallery", "file/g.png"],
+        ["explain", "-o", "file/x.gif"],
+    ):
         proc = convpool(*argv, cwd=tmp_path)
         assert proc.returncode == 1, proc.stderr
         (line,) = error_lines(proc)
