@@ -22,6 +22,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -75,6 +76,15 @@ def _mark_file(path: Path) -> None:
         pass
 
 
+def _empty_file(path: Path) -> bool:
+    """An empty regular file: what a writer killed between creating and marking its temporary leaves (no data)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == 0
+
+
 def _is_marked_file(path: Path) -> bool:
     """Whether a file carries :data:`TEMP_XATTR`; where the file system keeps no user attributes, its name decides."""
     try:
@@ -89,8 +99,9 @@ def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
     """Delete temporary files (and Zarr stores) left beside ``path`` by writers that no longer run; return them.
 
     A folder is removed only if it holds :data:`TEMP_MARKER`, a file only if it carries the
-    extended attribute :data:`TEMP_XATTR` (convpool made it): anything of the user's that happens
-    to match the name pattern, or an old result moved aside, stays.
+    extended attribute :data:`TEMP_XATTR` (convpool made it) or is empty (a writer killed between
+    creating and marking it; no data is lost): anything else of the user's that happens to match
+    the name pattern, or an old result moved aside, stays.
     """
     path = Path(path)
     folder = path.parent
@@ -104,7 +115,7 @@ def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
                     if not is_marked(entry):
                         continue
                     shutil.rmtree(entry)
-                elif _is_marked_file(entry):
+                elif _is_marked_file(entry) or _empty_file(entry):
                     entry.unlink()
                 else:
                     continue
