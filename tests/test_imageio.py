@@ -10,6 +10,7 @@ from numpy.testing import assert_array_equal
 
 from convpool.io import files as _files
 from convpool.io import images as imageio
+from convpool.io import pixels
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -190,7 +191,7 @@ def test_a_file_created_during_the_write_is_not_replaced(tmp_path):
 
 def test_to_pixels_in_bands_and_16_bit(monkeypatch, rng):
     x = rng.normal(0, 300, size=(13, 11, 3))
-    monkeypatch.setattr(imageio, "_BAND_ELEMENTS", 7)  # many bands of one row
+    monkeypatch.setattr(pixels, "_BAND_ELEMENTS", 7)  # many bands of one row
     top = np.abs(x).max()
     assert_array_equal(imageio.to_pixels(x, "abs"), np.floor(np.abs(x) * 255 / top + 0.5))
     expected = np.floor((x - x.min()) * 65535 / (x.max() - x.min()) + 0.5)

@@ -1,15 +1,9 @@
-"""Reading and writing image files and array batches (Pillow, an optional extra: ``pip install 'convpool[image]'``).
+"""Reading and writing image files (Pillow, an optional extra: ``pip install 'convpool[image]'``).
 
 Images come in as arrays ``(h, w)`` (grayscale) or ``(h, w, 3)`` (colour);
-convpool's functions want batches, so :func:`read_batch` returns ``(m, h, w, c)``.
-Floats become pixels through one of three rescalings (:data:`RESCALE_MODES`):
-
-- ``clip``: round and clip to 0..255. Right for filters that keep brightness
-  (blur, sharpen, identity, averages).
-- ``minmax``: stretch each image's own range to 0..255. Shows the structure of
-  any result, but the absolute level is lost.
-- ``abs``: ``|x|`` scaled so the image's largest magnitude is 255. Right for
-  edge detectors, whose results are signed around zero.
+convpool's functions want batches, so :func:`read_batch` returns ``(m, h, w, c)``
+(for ``.npy``/``.npz`` files too, through :mod:`.arrays`). Floats become pixels
+through one of three rescalings, :data:`RESCALE_MODES` (:mod:`.pixels`).
 
 Every write goes through :func:`convpool.io.files.atomic_write`: a temporary
 file beside the target, renamed into place when complete.
@@ -23,10 +17,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .arrays import ARRAY_SUFFIXES, check_npy_size, read_arrays, write_array
 from .files import atomic_write
+from .pixels import NON_FINITE, RESCALE_MODES, WHITE, pixel_scale, to_pixels
 
 __all__ = [
     "ARRAY_SUFFIXES",
+    "NON_FINITE",
+    "WHITE",
+    "check_npy_size",
     "IMAGE_SUFFIXES",
     "RESCALE_MODES",
     "STORABLE",
@@ -51,10 +50,6 @@ IMAGE_SUFFIXES = {
     ".tiff": "TIFF",
     ".bmp": "BMP",
 }
-#: Suffixes of NumPy batches: raw values, no rescaling.
-ARRAY_SUFFIXES = (".npy", ".npz")
-#: How floats become 8-bit pixels (see the module docstring).
-RESCALE_MODES = ("clip", "minmax", "abs")
 
 
 def _pil():
@@ -213,187 +208,7 @@ def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if what == "image":
         pages = read_pages(path)
         return {"": (pages[..., None] if pages.ndim == 3 else pages)}
-    if what == "npy":
-        check_npy_size(path)
-        return {"": _as_batch(np.load(path, allow_pickle=False), path)}
-    with np.load(path, allow_pickle=False) as npz:
-        if not npz.files:
-            raise ValueError(f"{path}: the .npz file holds no arrays")
-        for key in npz.files:  # before any is read: a few compressed MiB can claim gigabytes
-            with npz.zip.open(f"{key}.npy") as f:
-                _check_size(f, f"{path}: array {key!r} is")
-        return {key: _as_batch(npz[key], f"{path}[{key}]") for key in npz.files}
-
-
-def check_npy_size(path: str | os.PathLike) -> None:
-    """``ValueError`` naming ``path`` and the size if the ``.npy`` file's array cannot fit in free memory.
-
-    Only the header is read: the check costs nothing however large the file claims to be.
-    """
-    with open(path, "rb") as f:
-        _check_size(f, f"{path}: the array is")
-
-
-def free_memory() -> int | None:
-    """Bytes of memory free for a new array (Linux's ``MemAvailable``), or ``None`` where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - platforms without sysconf
-        return None
-
-
-def _bytes(n: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
-
-
-def _check_size(f, where: str) -> None:
-    """``ValueError`` starting ``where`` if the ``.npy`` data in ``f`` (by its header) cannot fit in free memory."""
-    fmt = np.lib.format
-    version = fmt.read_magic(f)
-    shape, _, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(f)
-    size = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    free = free_memory()
-    if free is not None and size > free:
-        dims = "x".join(map(str, shape)) or "scalar"
-        raise ValueError(f"{where} {_bytes(size)} once read ({dims} {dtype}), more than the {_bytes(free)} free")
-
-
-def _as_batch(array: np.ndarray, where) -> np.ndarray:
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{where}: holds {array.dtype} values, not real numbers")
-    if array.ndim == 2:
-        return array[None, ..., None]
-    if array.ndim == 3:
-        return array[..., None]
-    if array.ndim == 4:
-        return array
-    raise ValueError(f"{where}: a batch must be 2-D (h, w), 3-D (m, h, w) or 4-D (m, h, w, c), got shape {array.shape}")
-
-
-#: Full scale of each pixel type :func:`to_pixels` makes.
-WHITE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
-
-#: Why :func:`to_pixels` refuses NaN and infinities: each would silently become black or white.
-NON_FINITE = (
-    "the values hold NaN or infinite numbers, which no pixel can show (NaN or inf in the input or the "
-    "kernel, or an overflow); a .npy output keeps them"
-)
-
-#: Elements per band of rows in :func:`to_pixels`: its float temporaries stay a few MiB on any image size.
-_BAND_ELEMENTS = 1 << 20
-
-
-def pixel_scale(lo: float, hi: float, rescale: str, white: int = 255) -> tuple[float, float]:
-    """``(offset, factor)`` of ``rescale`` for values in ``[lo, hi]``: ``pixel = (x - offset) * factor``.
-
-    ``abs`` takes ``|x|`` before the offset. For an image converted in pieces
-    (:func:`to_pixels` with ``scale=``), ``lo``/``hi`` are the whole image's.
-
-    >>> pixel_scale(-2.0, 1.0, "abs"), pixel_scale(10.0, 50.0, "minmax")
-    ((0.0, 127.5), (10.0, 6.375))
-    """
-    if rescale == "clip":
-        return 0.0, 1.0
-    if rescale == "minmax":
-        return lo, (white / (hi - lo) if hi > lo else 0.0)
-    if rescale == "abs":
-        top = max(hi, -lo)
-        return 0.0, (white / top if top > 0 else 0.0)
-    raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}, got {rescale!r}")
-
-
-def _scale_of(x: np.ndarray, rescale: str, white: int) -> tuple[float, float]:
-    # x.min()/x.max() rather than abs(x).max(): no whole-image temporary
-    lo, hi = (float(x.min()), float(x.max())) if x.size and rescale != "clip" else (0.0, 0.0)
-    return pixel_scale(lo, hi, rescale, white)
-
-
-def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[float, float] | None = None) -> np.ndarray:
-    """Values of one image as ``uint8`` (or ``uint16``) pixels.
-
-    Parameters
-    ----------
-    image : array_like, shape (h, w) or (h, w, c)
-    rescale : {'clip', 'minmax', 'abs'}
-        With ``W`` the full scale (255, or 65535 for ``uint16``): ``clip``:
-        ``clip(round(x), 0, W)``. ``minmax``: ``W * (x - min) / (max - min)``
-        (all zero if the image is flat). ``abs``: ``W * |x| / max|x|`` (all zero
-        if the image is all zero). Computed over all channels together, so colours
-        keep their balance.
-    dtype : {numpy.uint8, numpy.uint16}
-        The pixel type.
-    scale : (offset, factor), optional
-        Use ``pixel = (x - offset) * factor`` (after ``|x|`` for ``abs``) instead
-        of the scale ``rescale`` finds in ``image``: for an image converted in
-        pieces, from :func:`pixel_scale` of the whole image's range.
-
-    Returns
-    -------
-    ndarray of ``dtype``, same shape
-
-    Raises
-    ------
-    ValueError
-        If any value is NaN or infinite (:data:`NON_FINITE`): no pixel value is right for it.
-
-    Notes
-    -----
-    Works in bands of rows, in float32 for float32 images: the temporaries stay
-    a few MiB however large the image.
-
-    Examples
-    --------
-    >>> to_pixels([[-10.0, 0.4, 300.0]])
-    array([[  0,   0, 255]], dtype=uint8)
-    >>> to_pixels([[-2.0, 0.0, 2.0]], "minmax")
-    array([[  0, 128, 255]], dtype=uint8)
-    >>> to_pixels([[-2.0, 0.0, 1.0]], "abs")
-    array([[255,   0, 128]], dtype=uint8)
-    >>> to_pixels([[-2.0, 0.0, 1.0]], "abs", dtype=np.uint16)
-    array([[65535,     0, 32768]], dtype=uint16)
-    """
-    x = np.asarray(image)
-    if x.dtype.kind not in "biuf":
-        x = x.astype(np.float64)
-    if np.dtype(dtype) not in WHITE:
-        raise ValueError(f"dtype must be uint8 or uint16, got {np.dtype(dtype)}")
-    white = WHITE[np.dtype(dtype)]
-    offset, factor = _scale_of(x, rescale, white) if scale is None else scale
-    out = np.empty(x.shape, dtype=dtype)
-    flat_in, flat_out = x.reshape(len(x), -1) if x.ndim else x.reshape(1, 1), out.reshape(-1)
-    rows = max(_BAND_ELEMENTS // max(flat_in.shape[1], 1), 1)
-    for start in range(0, len(flat_in), rows):
-        band = _scaled(flat_in[start : start + rows], rescale == "abs", offset, factor, white)
-        flat_out[start * flat_in.shape[1] : (start + len(band)) * flat_in.shape[1]] = band.reshape(-1)
-    return out
-
-
-def _scaled(values: np.ndarray, absolute: bool, offset: float, factor: float, white: int) -> np.ndarray:
-    """``clip(floor((|x| or x - offset) * factor + 0.5), 0, white)`` in a float copy of one band."""
-    band = np.array(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
-    if not np.isfinite(band).all():
-        raise ValueError(NON_FINITE)
-    if absolute:
-        np.abs(band, out=band)
-    if (offset, factor) != (0.0, 1.0):
-        band -= offset
-        band *= factor
-    # round half up (0.5 -> 1), not NumPy's half-to-even: 127.5 is a mid-grey pixel 128
-    band += 0.5
-    np.floor(band, out=band)
-    np.clip(band, 0, white, out=band)
-    return band
+    return read_arrays(path)
 
 
 def _image_for_pil(image: np.ndarray) -> np.ndarray:
@@ -491,23 +306,3 @@ def write_image(
     options = _save_options(fmt, exif, icc_profile, quality)
     # the temporary name ends in .tmp, so the format is named, not guessed from the suffix
     return atomic_write(path, lambda tmp: picture.save(tmp, format=fmt, **options), force=force)
-
-
-def write_array(path, batches: dict[str, np.ndarray] | np.ndarray, *, force: bool = False) -> Path:
-    """Write raw values atomically: one array to ``.npy``, named arrays to ``.npz``."""
-    path = Path(path)
-    what = kind(path)
-
-    def save(tmp: Path) -> None:
-        # through an open file: np.save would append '.npy' to a name like '.out.npy.1234.tmp'
-        with open(tmp, "wb") as f:
-            if what == "npz":
-                np.savez(f, **(batches if isinstance(batches, dict) else {"arr_0": batches}))
-            elif what == "npy":
-                np.save(f, next(iter(batches.values())) if isinstance(batches, dict) else batches)
-            else:
-                raise ValueError(f"{path}: raw values go to .npy or .npz, not {path.suffix!r}")
-            f.flush()
-            os.fsync(f.fileno())
-
-    return atomic_write(path, save, force=force)
