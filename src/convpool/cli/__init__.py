@@ -4,8 +4,10 @@ Sub-commands, one module each: ``demo``, ``filter``, ``pool``, ``kernels``,
 ``shape``, ``explain``, ``check`` (its work lives in :mod:`convpool.checker`).
 :mod:`._common` holds the exit statuses, option parsers and messages;
 :mod:`._io` reads inputs, plans outputs and writes them for the batch
-commands. Every user mistake ends in one line on stderr, never a traceback;
-the exit status says how it went (:data:`EXIT_CODES`).
+commands (:mod:`._options` their shared options; :mod:`._bigfile`,
+:mod:`._stores` and :mod:`._cluster` the Zarr/Dask path). Every user
+mistake ends in one line on stderr, never a traceback; the exit status says
+how it went (:data:`EXIT_CODES`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..io.images import check_npy_size
 from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
-from ._io import Batches, add_output_options, run_batches
+from ._io import Batches, run_batches
+from ._options import add_output_options
 
 EXAMPLES = (
     "  convpool filter sample:chelsea -k sobel_x --rescale minmax -o chelsea-edges.png\n"
