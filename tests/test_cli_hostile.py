@@ -404,9 +404,27 @@ def test_a_multi_page_tiff_to_one_image_file_is_an_error_not_page_one(tmp_path):
     proc = convpool("pool", "scan.tif", "--size", "2", "-o", "first.png", "-q", cwd=tmp_path)
     assert proc.returncode == 1
     assert error_lines(proc)[-1] == (
-        "convpool pool: scan.tif: the result holds 3 images; an image file takes one, write .npy or .npz instead"
+        "convpool pool: scan.tif: the result holds 3 images; an image file takes one (a .tif one page each), "
+        "write .npy, .npz or .tif instead"
     )
     assert not (tmp_path / "first.png").exists()
+
+
+def test_a_multi_page_16_bit_tiff_to_tiff_keeps_every_page_and_16_bits(tmp_path):
+    rng = np.random.default_rng(3)
+    stack = rng.integers(0, 65536, (3, 6, 8), dtype=np.uint16)
+    pages = [Image.fromarray(page) for page in stack]
+    pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
+    proc = convpool("pool", "scan.tif", "--size", "2", "--mode", "max", "-o", "small.tif", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(tmp_path / "small.tif") as out:
+        assert out.n_frames == 3
+        got = []
+        for index in range(3):
+            out.seek(index)
+            got.append(np.array(out))
+    assert_array_equal(np.stack(got), stack.reshape(3, 3, 2, 4, 2).max(axis=(2, 4)))
+    assert got[0].dtype == np.uint16
 
 
 def _uint32_tiff(path, values):
@@ -539,3 +557,20 @@ def test_a_users_file_named_like_a_temporary_file_is_never_deleted(tmp_path):
     proc = convpool("pool", "a.png", "--size", "2", "-o", "out.png", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert users.read_text() == "mine"
+
+
+def test_filtering_a_multi_page_tiff_filters_every_page(tmp_path):
+    stack = np.random.default_rng(4).integers(0, 256, (2, 5, 7), dtype=np.uint8)
+    pages = [Image.fromarray(page) for page in stack]
+    pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
+    shift = "0,0,0;0,0,1;0,0,0"  # each pixel takes its right neighbour's value (zero past the edge)
+    proc = convpool("filter", "scan.tif", "-k", shift, "-o", "out.tif", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(tmp_path / "out.tif") as out:
+        got = []
+        for index in range(out.n_frames):
+            out.seek(index)
+            got.append(np.array(out))
+    expected = np.zeros_like(stack)
+    expected[:, :, :-1] = stack[:, :, 1:]
+    assert_array_equal(np.stack(got), expected)

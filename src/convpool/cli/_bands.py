@@ -68,12 +68,28 @@ def fill(out: np.ndarray, compute, parts, rescale: str, prescale: float = 1.0) -
         out[rows] = images.to_pixels(compute(cells, pads), rescale, out.dtype, scale=scale)
 
 
-def _one_image(source) -> np.ndarray:
+def _one_image(source, fmt: str) -> np.ndarray:
+    """The input batch: one image, or several for a TIFF output (one page each)."""
     batches = list(source.batches.values())
-    if len(batches) != 1 or len(batches[0]) != 1:
+    if len(batches) != 1 or (len(batches[0]) != 1 and fmt != "TIFF"):
         count = sum(len(b) for b in batches)
-        raise ValueError(f"the result holds {count} images; an image file takes one, write .npy or .npz instead")
+        raise ValueError(
+            f"the result holds {count} images; an image file takes one (a .tif one page each), "
+            "write .npy, .npz or .tif instead"
+        )
     return batches[0]
+
+
+def _pages(job, batch: np.ndarray, source, work, rescale: str, dtype, args) -> list[str]:
+    """A batch of several images to a multi-page TIFF: each page planned and rescaled on its own, as one image."""
+    from ..io import images
+    from ._io import compute
+
+    result = compute(batch, lambda b: work.fn(b, dtype), args, job.src.name)
+    plan_ = picture_plan(source.dtype, result.shape[-1], result.dtype, "TIFF", rescale, args.rescale)
+    pages = [as_pixels(image, plan_) for image in result]
+    images.write_pages(job.dst, pages, force=args.force, dtype=plan_.stored)
+    return [plan_.notice] if plan_.notice else []
 
 
 def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
@@ -86,7 +102,9 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
     from ._io import compute
 
     fmt = images.IMAGE_SUFFIXES[job.dst.suffix.lower()]
-    batch = _one_image(source)
+    batch = _one_image(source, fmt)
+    if len(batch) > 1:
+        return _pages(job, batch, source, work, rescale, dtype, args)
     geometry = work.geometry(*batch.shape[1:3]) if work.geometry else None
     if geometry is not None:
         rows, columns = geometry

@@ -28,6 +28,7 @@ from .images import (
     to_pixels,
     write_array,
     write_image,
+    write_pages,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "to_pixels",
     "write_array",
     "write_image",
+    "write_pages",
 ]

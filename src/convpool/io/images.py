@@ -39,6 +39,7 @@ __all__ = [
     "to_pixels",
     "write_array",
     "write_image",
+    "write_pages",
 ]
 
 #: File suffixes read and written with Pillow, and the Pillow format of each.
@@ -306,3 +307,23 @@ def write_image(
     options = _save_options(fmt, exif, icc_profile, quality)
     # the temporary name ends in .tmp, so the format is named, not guessed from the suffix
     return atomic_write(path, lambda tmp: picture.save(tmp, format=fmt, **options), force=force)
+
+
+def write_pages(path, pages, *, force: bool = False, dtype=np.uint8, rescale: str = "clip") -> Path:
+    """Write images ``(h, w)``/``(h, w, 1)``/``(h, w, 3)`` of one size as the pages of one TIFF file, atomically.
+
+    ``dtype`` and ``rescale`` as for :func:`write_image` (each page rescaled on its own).
+    """
+    image_cls = _pil()
+    path = Path(path)
+    if IMAGE_SUFFIXES.get(path.suffix.lower()) != "TIFF":
+        raise ValueError(f"{path}: pages are written to .tif or .tiff files only")
+    if np.dtype(dtype).type not in STORABLE["TIFF"]:
+        raise ValueError(f"{path}: TIFF cannot store {np.dtype(dtype)} pixels")
+    stored = [_image_for_pil(_as_stored(np.asarray(page), dtype, rescale)) for page in pages]
+    frames = [image_cls.fromarray(np.ascontiguousarray(page)) for page in stored]
+
+    def save(tmp: Path) -> None:
+        frames[0].save(tmp, format="TIFF", save_all=True, append_images=frames[1:])
+
+    return atomic_write(path, save, force=force)
