@@ -200,3 +200,15 @@ def test_a_failing_chunk_on_two_workers_is_one_line(tmp_path, zarr_stack):
     (line,) = error_lines(proc)  # no "Compute Failed" block from the workers' logs
     assert line.startswith("convpool pool: in.zarr: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.zarr"]
+
+
+def test_nan_in_a_zarr_stack_is_kept_and_counted_in_a_note(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    x = np.ones((2, 6, 6), np.float32)
+    x[1, 2, 3] = np.nan
+    zarr.open_array(tmp_path / "nan.zarr", mode="w", shape=x.shape, chunks=(1, 6, 6), dtype=x.dtype)[:] = x
+    proc = convpool("filter", "nan.zarr", "-k", "box:size=3", "-o", "out.zarr", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert error_lines(proc) == ["convpool filter: note: nan.zarr: 9 of 72 values are NaN or infinite"]
+    out = _read_zarr(tmp_path / "out.zarr")
+    assert np.isnan(out[1, 1:4, 2:5]).all() and np.isfinite(out[0]).all()

@@ -180,23 +180,27 @@ def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, t
     try:
         store = da.to_zarr(result, str(tmp), compute=False, overwrite=True)
         _stores.mark(tmp)
-        _compute(store, client, args.quiet)
+        # NaN/inf counted in the same pass as the store (the result's chunks are computed once), as for .npy
+        bad = da.count_nonzero(~da.isfinite(result)) if result.dtype.kind == "f" else da.zeros((), int)
+        _, bad = _compute([store, bad], client, args.quiet)
         _stores.publish(tmp, dst, args.force)
+        if bad:
+            notes.append(f"{int(bad)} of {result.size} values are NaN or infinite")
     finally:
         temps.remove(tmp)
 
 
-def _compute(store, client, quiet: bool) -> None:
-    """Run the store graph with a progress bar (Dask's diagnostics, or distributed's)."""
+def _compute(graphs: list, client, quiet: bool) -> list:
+    """Run the graphs together (shared chunks once) with a progress bar (Dask's diagnostics, or distributed's)."""
     if client is not None:
-        future = client.compute(store)
+        futures = client.compute(graphs)
         if not quiet and sys.stdout.isatty():  # its text bar redraws on stdout: no frames in a log file
             from distributed import progress
 
-            progress(future)
-        future.result()
-        return
+            progress(futures)
+        return [future.result() for future in futures]
+    import dask
     from dask.diagnostics import ProgressBar
 
     with ProgressBar(minimum=1.0, out=sys.stderr) if not quiet else contextlib.nullcontext():
-        store.compute()
+        return list(dask.compute(*graphs))
