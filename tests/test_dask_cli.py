@@ -13,6 +13,7 @@ import pytest
 import convpool
 from convpool import kernels
 from convpool.cli import main
+from convpool.io.files import TEMP_MARKER
 
 pytest.importorskip("dask.array")
 zarr = pytest.importorskip("zarr")
@@ -110,10 +111,13 @@ def test_a_store_left_by_a_killed_run_is_removed_by_the_next(tmp_path, stack, mo
     stale = tmp_path / f".out.zarr.convpool-{pid}-zarr.tmp"
     (stale / "0").mkdir(parents=True)
     (stale / "0" / "chunk").write_bytes(b"half a result")
+    (stale / TEMP_MARKER).write_text("")  # as convpool marks the stores it writes
     running = tmp_path / f".out.zarr.convpool-{os.getpid()}-old.tmp"  # a live writer's: kept
     running.mkdir()
+    users = tmp_path / f".out.zarr.convpool-{pid}-mine.tmp"  # the pattern, but no marker: not convpool's
+    users.mkdir()
     assert main(["pool", "big.zarr", "--size", "2", "-o", "out.zarr", "-q"]) == 0
-    assert not stale.exists() and running.is_dir()
+    assert not stale.exists() and running.is_dir() and users.is_dir()
     np.testing.assert_array_equal(
         zarr.open_array("out.zarr", mode="r")[:], convpool.pool(stack[..., None], 2, 2)[..., 0]
     )

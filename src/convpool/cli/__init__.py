@@ -4,8 +4,10 @@ Sub-commands, one module each: ``demo``, ``filter``, ``pool``, ``kernels``,
 ``shape``, ``explain``, ``check`` (its work lives in :mod:`convpool.checker`).
 :mod:`._common` holds the exit statuses, option parsers and messages;
 :mod:`._io` reads inputs, plans outputs and writes them for the batch
-commands. Every user mistake ends in one line on stderr, never a traceback;
-the exit status says how it went (:data:`EXIT_CODES`).
+commands (:mod:`._options` their shared options; :mod:`._bigfile`,
+:mod:`._stores` and :mod:`._cluster` the Zarr/Dask path). Every user
+mistake ends in one line on stderr, never a traceback; the exit status says
+how it went (:data:`EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import os
 import signal
 import sys
 import threading
+import warnings
+
+import numpy as np
 
 from .. import __version__
 from . import check, demo, explain, filter, kernels, pool, shape
@@ -28,6 +33,7 @@ from ._common import (
     Parser,
     UsageError,
     error,
+    one_line,
     parse_padding,
     parse_pair,
 )
@@ -82,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     own_handler = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if own_handler else None
     try:
-        return args.func(args)
+        # NumPy's overflow warnings and Pillow's decoder warnings are not messages: every problem they
+        # hint at (NaN, inf, a huge or odd file) is found and reported in one line of its own
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return args.func(args)
     except (UsageError, ImportError) as exc:
         error(args, f"error: {exc}")
         return EXIT_USAGE
@@ -94,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         # the reader went away (e.g. `convpool kernels | head`): not an error; keep Python quiet at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        # an unwritable folder, a full disk: the writers name the file (convpool.io.files.atomic_write)
+        error(args, f"error: {exc.strerror if exc.filename is None and exc.strerror else one_line(exc)}")
+        return EXIT_FAILED
+    except Exception as exc:
+        if type(exc).__name__ != "DecompressionBombError":  # Pillow's refusal of a huge image: not an OSError
+            raise
+        error(args, f"error: {one_line(exc)}")
+        return EXIT_FAILED
     except (KeyboardInterrupt, Interrupted):
         print(f"convpool {args.command}: interrupted; no partial output left", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from .._plan._shapes import band, bands
+from ._blocks import compute
 from ._common import progress
 from ._write import as_pixels, picture_plan, write_picture
 
@@ -57,23 +58,38 @@ def fill(out: np.ndarray, compute, parts, rescale: str, prescale: float = 1.0) -
 
     ``prescale`` multiplies the values first (16-bit results written as 8 bits: ``255 / 65535``).
     """
-    from .. import imageio
+    from ..io import images
 
-    white = imageio.WHITE[out.dtype]
+    white = images.WHITE[out.dtype]
     scale = (0.0, prescale)
     if rescale != "clip":
         lo, hi = _range(compute, parts)
-        scale = imageio.pixel_scale(lo, hi, rescale, white)
+        scale = images.pixel_scale(lo, hi, rescale, white)
     for cells, pads, rows in parts:
-        out[rows] = imageio.to_pixels(compute(cells, pads), rescale, out.dtype, scale=scale)
+        out[rows] = images.to_pixels(compute(cells, pads), rescale, out.dtype, scale=scale)
 
 
-def _one_image(source) -> np.ndarray:
+def _one_image(source, fmt: str) -> np.ndarray:
+    """The input batch: one image, or several for a TIFF output (one page each)."""
     batches = list(source.batches.values())
-    if len(batches) != 1 or len(batches[0]) != 1:
+    if len(batches) != 1 or (len(batches[0]) != 1 and fmt != "TIFF"):
         count = sum(len(b) for b in batches)
-        raise ValueError(f"the result holds {count} images; an image file takes one, write .npy or .npz instead")
+        raise ValueError(
+            f"the result holds {count} images; an image file takes one (a .tif one page each), "
+            "write .npy, .npz or .tif instead"
+        )
     return batches[0]
+
+
+def _pages(job, batch: np.ndarray, source, work, rescale: str, dtype, args) -> list[str]:
+    """A batch of several images to a multi-page TIFF: each page planned and rescaled on its own, as one image."""
+    from ..io import images
+
+    result = compute(batch, lambda b: work.fn(b, dtype), args, job.src.name)
+    plan_ = picture_plan(source.dtype, result.shape[-1], result.dtype, "TIFF", rescale, args.rescale)
+    pages = [as_pixels(image, plan_) for image in result]
+    images.write_pages(job.dst, pages, force=args.force, dtype=plan_.stored)
+    return [plan_.notice] if plan_.notice else []
 
 
 def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
@@ -81,12 +97,13 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
 
     Returns the notices of :func:`convpool.cli._write.write_picture`.
     """
-    from .. import imageio
     from .._plan.checks import fits
-    from ._io import compute
+    from ..io import images
 
-    fmt = imageio.IMAGE_SUFFIXES[job.dst.suffix.lower()]
-    batch = _one_image(source)
+    fmt = images.IMAGE_SUFFIXES[job.dst.suffix.lower()]
+    batch = _one_image(source, fmt)
+    if len(batch) > 1:
+        return _pages(job, batch, source, work, rescale, dtype, args)
     geometry = work.geometry(*batch.shape[1:3]) if work.geometry else None
     if geometry is not None:
         rows, columns = geometry
@@ -96,7 +113,7 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
         because = f"padding={args.padding!r}, stride={args.stride!r}, dilation={args.dilation!r}"
         fits(shape, plan_.stored, "an output image", because)  # the library's size check, before any allocation
         out = np.empty(shape, dtype=plan_.stored)
-        parts = plan(rows, row_bytes) if plan_.stored in imageio.WHITE else []
+        parts = plan(rows, row_bytes) if plan_.stored in images.WHITE else []
         if len(parts) > 1:
 
             def compute_band(cells: slice, pads: tuple[int, int]) -> np.ndarray:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .._exits import UsageError
-from .._files import remove_stale_temps, temp_prefix
 from .._optional import optional
+from . import _cluster, _stores
+from ._common import error, say
 
 #: Bytes of input per chunk when a ``.npy`` file is cut into chunks (whole images while they fit).
 NPY_CHUNK_BYTES = 32 * 2**20
@@ -38,21 +38,32 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace, fn: Callable) -> int:
-    """Apply ``fn`` (a batch ``(m, h, w, c)`` to a result batch) to every input; 0 if all went well."""
+    """Apply ``fn(batch, dtype)`` (a batch ``(m, h, w, c)`` to a result batch) to every input; 0 if all went well."""
     jobs = _plan(args)
     failed = 0
-    with _scheduler(args) as client:
-        for src, dst in jobs:
-            try:
-                _one(src, dst, fn, args, client)
-            except Exception as exc:  # noqa: BLE001 - a store's codec errors are of any type; the others go on
-                kind = "" if isinstance(exc, (ValueError, TypeError, OSError)) else f"{type(exc).__name__}: "
-                print(f"convpool {args.command}: {src}: {kind}{' '.join(str(exc).split())}", file=sys.stderr)
-                failed += 1
-                continue
-            if not args.quiet:
-                print(f"wrote {dst}")
+    temps = _stores.Temps()
+    try:
+        with _cluster.scheduler(args) as client:
+            for src, dst in jobs:
+                failed += not _job(src, dst, fn, args, client, temps)
+    finally:
+        # after the cluster is closed: its workers may still have been writing chunks of an interrupted store
+        temps.remove_all()
     return 1 if failed else 0
+
+
+def _job(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, temps) -> bool:
+    """One input to its store; ``False`` after one line on stderr if it failed."""
+    notes: list[str] = []
+    try:
+        _one(src, dst, fn, args, client, temps, notes)
+    except Exception as exc:  # noqa: BLE001 - a store's codec errors are of any type; the others go on
+        _say_notes(args, src, notes)
+        error(args, f"{src}: {_stores.reason(exc, dst)}")
+        return False
+    _say_notes(args, src, notes)
+    say(args, f"wrote {dst}")
+    return True
 
 
 def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
@@ -81,28 +92,6 @@ def _overlap(dst: Path, src: Path) -> bool:
     return dst == src or dst in src.parents or src in dst.parents
 
 
-@contextlib.contextmanager
-def _scheduler(args: argparse.Namespace):
-    """A distributed client for ``--workers``/``--scheduler``, else ``None`` (Dask's threads)."""
-    if args.workers is None and not args.scheduler:
-        yield None
-        return
-    distributed = optional("distributed", extra="dask", purpose="--workers or --scheduler")
-
-    if args.scheduler:
-        try:
-            client = distributed.Client(args.scheduler)
-        except (OSError, ValueError) as exc:  # unreachable, or not an address: no traceback
-            raise UsageError(f"--scheduler {args.scheduler}: {' '.join(str(exc).split())}") from None
-        with client:
-            yield client
-        return
-    # one thread per worker: each task runs convpool on one thread, the workers are the parallelism
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        yield client
-
-
 class NpyStack:
     """A ``.npy`` file read slice by slice through a memory map; pickles as its path (for workers)."""
 
@@ -116,26 +105,31 @@ class NpyStack:
 
 
 def read(src: Path):
-    """The input as a dask array ``(m, h, w, c)`` and whether it had no channel axis."""
+    """The input as a dask array ``(m, h, w, c)``, whether it had no channel axis, and notes on it."""
     da = optional("dask.array", extra="dask", purpose="a Zarr store or Dask cluster")
 
     src = src.absolute()  # workers of a cluster may run in another folder
     if not src.exists():
         raise FileNotFoundError(f"no such file or store: {src}")
+    if not (src.is_dir() if src.suffix == ".zarr" else src.is_file()):  # a FIFO would block the whole batch
+        raise ValueError("not a regular file or Zarr store (a FIFO, socket or device?)")
     if src.suffix not in (".npy", ".zarr"):
         raise ValueError("Zarr outputs and Dask clusters take Zarr arrays (.zarr) or .npy stacks")
+    notes: list[str] = []
     if src.suffix == ".npy":
         stack = NpyStack(src)
         array = da.from_array(stack, chunks=_npy_chunks(stack.shape, stack.dtype.itemsize), lock=False, fancy=False)
     else:
         zarr = optional("zarr", extra="dask", purpose="a Zarr store")
 
-        array = da.from_zarr(zarr.open_array(str(src), mode="r"))
+        stored = zarr.open_array(str(src), mode="r")
+        notes = _stores.absent_chunks(stored)
+        array = da.from_zarr(stored)
     if array.dtype.kind not in "biuf" or array.ndim not in (3, 4):
         raise ValueError(
             f"a stack must be real numbers of shape (m, h, w) or (m, h, w, c), got {array.dtype} {array.shape}"
         )
-    return (array[..., None], True) if array.ndim == 3 else (array, False)
+    return (array[..., None], True, notes) if array.ndim == 3 else (array, False, notes)
 
 
 def _npy_chunks(shape, itemsize: int) -> tuple:
@@ -156,60 +150,58 @@ def _regular(result):
     return result.rechunk(sizes) if sizes else result
 
 
-def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client) -> None:
+def _say_notes(args: argparse.Namespace, src: Path, notes: list[str]) -> None:
+    for note in notes:
+        error(args, f"note: {src}: {note}")
+
+
+def _dtype(args: argparse.Namespace, images):
+    """``--dtype``; ``auto``: float32 for float32 stacks (as in memory), else the library's own rule."""
+    if args.dtype != "auto":
+        return np.dtype(args.dtype)
+    return np.dtype(np.float32) if images.dtype == np.float32 else None
+
+
+def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, temps, notes: list[str]) -> None:
+    """Compute ``src`` into ``dst``; what the user should know goes to ``notes`` (even if it then fails)."""
     da = optional("dask.array", extra="dask", purpose="a Zarr store or Dask cluster")
 
-    if dst.exists() and not args.force:
+    notes += _stores.tidy(dst)  # stores left by runs that were killed (SIGKILL, power cut)
+    if os.path.lexists(dst) and not args.force:
         raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
-    images, squeeze = read(src)
-    result = fn(images)
+    images, squeeze, read_notes = read(src)
+    notes += read_notes
+    result = fn(images, _dtype(args, images))
     if squeeze and result.shape[3] == 1:
         result = result[..., 0]
     result = _regular(result)
     dst = dst.absolute()  # workers of a cluster may run in another folder
     dst.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(dst)  # stores left by runs that were killed (SIGKILL, power cut)
-    tmp = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-zarr.tmp"
+    tmp = temps.new(dst)
     try:
         store = da.to_zarr(result, str(tmp), compute=False, overwrite=True)
-        _compute(store, client, args.quiet)
-        _publish(tmp, dst, args.force)
+        _stores.mark(tmp)
+        # NaN/inf counted in the same pass as the store (the result's chunks are computed once), as for .npy
+        bad = da.count_nonzero(~da.isfinite(result)) if result.dtype.kind == "f" else da.zeros((), int)
+        _, bad = _compute([store, bad], client, args.quiet)
+        _stores.publish(tmp, dst, args.force)
+        if bad:
+            notes.append(f"{int(bad)} of {result.size} values are NaN or infinite")
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        temps.remove(tmp)
 
 
-def _compute(store, client, quiet: bool) -> None:
-    """Run the store graph with a progress bar (Dask's diagnostics, or distributed's)."""
+def _compute(graphs: list, client, quiet: bool) -> list:
+    """Run the graphs together (shared chunks once) with a progress bar (Dask's diagnostics, or distributed's)."""
     if client is not None:
-        future = client.compute(store)
+        futures = client.compute(graphs)
         if not quiet and sys.stdout.isatty():  # its text bar redraws on stdout: no frames in a log file
             from distributed import progress
 
-            progress(future)
-        future.result()
-        return
+            progress(futures)
+        return [future.result() for future in futures]
+    import dask
     from dask.diagnostics import ProgressBar
 
     with ProgressBar(minimum=1.0, out=sys.stderr) if not quiet else contextlib.nullcontext():
-        store.compute()
-
-
-def _publish(tmp: Path, dst: Path, force: bool) -> None:
-    """Rename the finished store onto ``dst``; an old ``dst`` (with ``force``) goes only after that."""
-    old = None
-    if dst.exists():
-        if not force:
-            raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
-        old = dst.parent / f"{temp_prefix(dst)}{os.getpid()}-old.tmp"
-        os.replace(dst, old)
-    try:
-        os.replace(tmp, dst)
-    except BaseException:
-        if old is not None:  # the old result goes back: a hidden name would be removed as a stale temp
-            os.replace(old, dst)
-        raise
-    if old is not None:
-        if old.is_dir():
-            shutil.rmtree(old)
-        else:
-            old.unlink()
+        return list(dask.compute(*graphs))

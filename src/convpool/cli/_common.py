@@ -15,7 +15,8 @@ from .._exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageEr
 #: Exit statuses, as ``--help`` lists them.
 EXIT_CODES = {
     EXIT_OK: "success: every input processed",
-    EXIT_FAILED: "some inputs failed (missing, unreadable, corrupt, output exists); the others were processed",
+    EXIT_FAILED: "a file failed (input missing, unreadable or corrupt; output existing, unwritable, disk full); "
+    "filter and pool still processed the other inputs",
     EXIT_USAGE: "usage error (bad option, kernel, size or padding syntax); nothing was written",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); no partial output is left",
 }
@@ -28,8 +29,11 @@ def exit_help(codes=tuple(EXIT_CODES)) -> str:
 
 EXIT_HELP = exit_help()
 
-#: The statuses of the commands that write one output or none (no input can fail alone).
-SINGLE_EXITS = (EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED)
+#: The statuses of the commands that write one output (no input can fail alone; the output can).
+SINGLE_EXITS = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED)
+
+#: The statuses of the commands that only print.
+PRINT_EXITS = (EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED)
 
 
 class Parser(argparse.ArgumentParser):
@@ -42,6 +46,11 @@ class Parser(argparse.ArgumentParser):
 # --- small parsers for sizes and padding ----------------------------------------------------------
 
 
+#: The largest size, stride, dilation or padding the command line takes: beyond it no image can
+#: exist, and the library's index arithmetic would overflow (an ``OverflowError`` traceback).
+MAX_SIZE = 2**31 - 1
+
+
 def parse_pair(text: str, name: str = "size", minimum: int = 1) -> tuple[int, int]:
     """``'28x28'`` or ``'28'`` -> ``(28, 28)``; ``'3x5'`` -> ``(3, 5)`` (height x width)."""
     parts = str(text).lower().replace("*", "x").split("x")
@@ -49,9 +58,10 @@ def parse_pair(text: str, name: str = "size", minimum: int = 1) -> tuple[int, in
         values = [int(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) not in (1, 2) or min(values) < minimum:
+    if len(values) not in (1, 2) or min(values) < minimum or max(values) > MAX_SIZE:
         raise argparse.ArgumentTypeError(
-            f"{name} must be N or HxW with whole numbers >= {minimum} (e.g. 28x28, 3, 2x1), got {text!r}"
+            f"{name} must be N or HxW with whole numbers from {minimum} to {MAX_SIZE} (e.g. 28x28, 3, 2x1), "
+            f"got {text!r}"
         )
     return (values[0], values[-1])
 
@@ -76,7 +86,9 @@ def parse_padding(text: str):
     word = str(text).strip().lower()
     if word in ("valid", "same", "full"):
         return word
-    accepted = "valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT (e.g. 1x2 or 0,1x1,0)"
+    accepted = (
+        f"valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT of whole numbers up to {MAX_SIZE} (e.g. 1x2 or 0,1x1,0)"
+    )
     axes = word.split("x")
     if len(axes) == 1:
         axes = axes * 2
@@ -86,7 +98,7 @@ def parse_padding(text: str):
             sides = [int(v) for v in axis.split(",")]
             if len(sides) == 1:
                 sides *= 2
-            if len(sides) != 2 or min(sides) < 0:
+            if len(sides) != 2 or min(sides) < 0 or max(sides) > MAX_SIZE:
                 raise ValueError
             pairs.append(tuple(sides))
     except ValueError:
@@ -120,15 +132,24 @@ def progress(items: Iterable, args: argparse.Namespace, **options) -> Iterable:
     return tqdm(items, delay=1.0, file=sys.stderr, dynamic_ncols=True, **options)
 
 
+def printable(text: str) -> str:
+    r"""``text`` with control characters escaped, so that a file name holding a newline stays on one line.
+
+    >>> printable("a\nb.png"), printable("café.png")
+    ('a\\nb.png', 'café.png')
+    """
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+
+
 def error(args: argparse.Namespace, message: str) -> None:
     """One line on stderr, prefixed with the sub-command."""
-    print(f"convpool {args.command}: {message}", file=sys.stderr)
+    print(f"convpool {args.command}: {printable(message)}", file=sys.stderr)
 
 
 def say(args: argparse.Namespace, message: str) -> None:
     """A progress line on stdout, unless ``--quiet``."""
     if not getattr(args, "quiet", False):
-        print(message)
+        print(printable(message))
 
 
 def one_line(exc: BaseException) -> str:

@@ -1,6 +1,6 @@
 """Reading inputs, planning outputs and writing them, for the batch commands ``filter`` and ``pool``.
 
-Outputs go through :func:`convpool._files.atomic_write` (in :mod:`convpool.imageio`):
+Outputs go through :func:`convpool.io.files.atomic_write` (via :mod:`convpool.io.images`):
 a hidden temporary file beside the target, renamed into place when complete.
 """
 
@@ -15,82 +15,11 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _bands
+from ._blocks import compute
 from ._common import EXIT_FAILED, EXIT_OK, UsageError, error, one_line, progress, say
-
-#: Bytes of input per block when a batch is computed piecewise (for the progress bar and bounded memory).
-BLOCK_BYTES = 32 << 20
 
 #: Inputs named ``sample:NAME`` are the embedded photos (:func:`convpool.data.photo`), so examples run anywhere.
 SAMPLE_PREFIX = "sample:"
-
-
-def _quality(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 95:  # Pillow: above 95 the files grow with no visible gain
-        raise argparse.ArgumentTypeError(f"--quality must be a whole number from 1 to 95, got {text!r}")
-    return value
-
-
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """INPUT..., ``-o``, ``--format``, ``--rescale``, ``--force``, ``--quiet``: shared by filter and pool."""
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="image files (PNG, JPEG, TIFF, BMP), .npy/.npz batches, or sample:NAME (an embedded photo)",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUTPUT",
-        help="output file (its suffix picks the type), or a folder (one file per input)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=["png", "jpg", "tif", "bmp", "npy", "npz"],
-        help="output type for a folder OUTPUT (default: each input's own type)",
-    )
-    _add_pixel_options(parser)
-
-
-def _add_pixel_options(parser: argparse.ArgumentParser) -> None:
-    """How results become pixels: ``--rescale``, ``--quality``, ``--alpha``, ``--dtype``, and ``--force``, ``-q``."""
-    parser.add_argument(
-        "--rescale",
-        choices=["auto", "clip", "minmax", "abs"],
-        default="auto",
-        help="how floats become 8-bit pixels in image outputs: clip to 0..255, stretch min..max, or |x| "
-        "scaled to 255; auto (default): clip if the kernel sums to 1 (blur, sharpen), else abs "
-        "(edges); pooling: clip. .npy/.npz outputs keep the raw values",
-    )
-    parser.add_argument(
-        "--quality", type=_quality, default=95, help="JPEG quality of image outputs, 1 to 95 (default 95)"
-    )
-    parser.add_argument(
-        "--alpha",
-        choices=["keep", "drop"],
-        default="keep",
-        help="keep (default): an input's alpha (transparency) is written back untouched in PNG and TIFF "
-        "outputs of the same size; drop: leave it out without a notice",
-    )
-    parser.add_argument(
-        "--dtype",
-        choices=["auto", "float32", "float64"],
-        default="auto",
-        help="floating type of the computation (the dtype= of the library); auto (default): float32 for "
-        "float32 input and for 8/16-bit images written as images, else float64 (so .npy outputs of integer "
-        "input keep every digit)",
-    )
-    parser.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no 'wrote' lines")
-    parser.add_argument(
-        "--workers", type=int, metavar="N", help="run on Dask with a local cluster of N worker processes (Zarr output)"
-    )
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (Zarr output)")
 
 
 # --- reading inputs --------------------------------------------------------------------------------
@@ -104,6 +33,7 @@ class Source(NamedTuple):
     alpha: np.ndarray | None = None
     exif: bytes | None = None
     icc_profile: bytes | None = None
+    notes: tuple[str, ...] = ()
 
 
 def is_sample(name: str) -> bool:
@@ -117,16 +47,22 @@ def _batch_of(image: np.ndarray) -> np.ndarray:
 
 def read_input(src: Path) -> Source:
     """An input file, or an embedded photo for ``sample:NAME``."""
-    from .. import data, imageio
+    from .. import data
+    from ..io import images
 
     if is_sample(str(src)):
         image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
         return Source({"": _batch_of(image)}, image.dtype)
-    if imageio.kind(src) == "image":
-        picture = imageio.read_picture(src)
+    if images.kind(src) == "image":
+        pages = images.count_pages(src)
+        if pages > 1:  # a TIFF stack, an animation: every page, as one batch
+            batch = images.read_pages(src)
+            batch = batch[..., None] if batch.ndim == 3 else batch
+            return Source({"": batch}, batch.dtype, notes=(f"its {pages} pages are read as a batch of {pages} images",))
+        picture = images.read_picture(src)
         pixels = picture.pixels
         return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile)
-    batches = imageio.read_batch(src)
+    batches = images.read_batch(src)
     dtypes = {b.dtype for b in batches.values()}
     return Source(batches, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64))
 
@@ -139,7 +75,8 @@ def _reason(exc: BaseException, src: Path) -> str:
         return exc.strerror
     text = one_line(exc)
     for name in (str(src), src.as_posix()):
-        text = text.replace(f"{name}: ", "").replace(f"'{name}'", "the file").replace(name, "the file")
+        # the line already starts with the input's name: not twice (an output's name stays as it is)
+        text = text.removeprefix(f"{name}: ").replace(f"'{name}'", "the file")
     return text
 
 
@@ -163,7 +100,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def input_problem(name: str) -> str | None:
     """Why an input cannot be read, found before any work; ``None`` if it looks readable."""
-    from .. import imageio
+    from ..io import images
 
     if is_sample(name):
         return None
@@ -172,20 +109,22 @@ def input_problem(name: str) -> str | None:
         return "is a folder, not a file (give the files in it, e.g. FOLDER/*.png)"
     if not path.exists():
         return "matches no file" if any(ch in name for ch in "*?[") else "no such file"
+    if not path.is_file():  # reading a FIFO would block every input after it
+        return "not a regular file (a FIFO, socket or device?); convpool reads files"
     try:
-        imageio.kind(path)
+        images.kind(path)
     except ValueError:
-        accepted = ", ".join([*imageio.IMAGE_SUFFIXES, *imageio.ARRAY_SUFFIXES])
+        accepted = ", ".join([*images.IMAGE_SUFFIXES, *images.ARRAY_SUFFIXES])
         return f"not an input convpool reads (accepted: {accepted})"
     return None
 
 
 def _check_output(inputs: list[str], output: str, folder_mode: bool) -> None:
-    from .. import imageio
+    from ..io import images
 
     out = Path(output)
     if len(inputs) > 1 and not out.is_dir() and not output.endswith(("/", os.sep)):
-        if out.suffix.lower() in (*imageio.IMAGE_SUFFIXES, *imageio.ARRAY_SUFFIXES):
+        if out.suffix.lower() in (*images.IMAGE_SUFFIXES, *images.ARRAY_SUFFIXES):
             raise UsageError(
                 f"{len(inputs)} inputs need an output folder, but OUTPUT {output} names a file; "
                 f"end it with / to make a folder (e.g. -o {out.stem}/) or give one input"
@@ -195,13 +134,13 @@ def _check_output(inputs: list[str], output: str, folder_mode: bool) -> None:
 
 
 def _destination(name: str, out: Path, folder_mode: bool, fmt: str | None) -> Path:
-    from .. import imageio
+    from ..io import images
 
     src = Path(name)
     stem, suffix = (name[len(SAMPLE_PREFIX) :], ".png") if is_sample(name) else (src.stem, src.suffix.lower())
     dst = out / (stem + (fmt or suffix)) if folder_mode else out
     try:
-        imageio.kind(dst)
+        images.kind(dst)
     except ValueError as exc:
         hint = "--format picks the type in a folder" if folder_mode else "end OUTPUT with / to make it a folder"
         raise UsageError(f"{exc} ({hint})") from None
@@ -248,24 +187,6 @@ def _check_clashes(plan: list[Job]) -> None:
                 raise UsageError(f"output {dst} is the input {job.src}; refusing to overwrite an input")
 
 
-# --- the batch driver shared by `filter` and `pool` ------------------------------------------------
-
-
-def _blocks(batch: np.ndarray) -> list[slice]:
-    per_image = max(batch[0].nbytes * 8, 1) if len(batch) else 1  # float64 results, a few copies
-    step = max(BLOCK_BYTES // per_image, 1)
-    return [slice(i, i + step) for i in range(0, len(batch), step)] or [slice(0, 0)]
-
-
-def compute(batch: np.ndarray, fn, args, label: str) -> np.ndarray:
-    """``fn(batch)`` in blocks of images (bounded memory, a progress bar)."""
-    blocks = _blocks(batch)
-    if len(blocks) == 1:
-        return fn(batch)
-    parts = [fn(batch[s]) for s in progress(blocks, args, desc=label, unit="block", leave=False)]
-    return np.concatenate(parts)
-
-
 class Folders:
     """Output folders made on demand, and removed again at the end if nothing was written into them."""
 
@@ -304,26 +225,26 @@ class Batches(NamedTuple):
 
 def compute_dtype(args: argparse.Namespace, source: Source, dst: Path):
     """``--dtype``; ``auto``: float32 for float32 batches and for 8/16-bit pixels going to an image file."""
-    from .. import imageio
+    from ..io import images
 
     if args.dtype != "auto":
         return np.dtype(args.dtype)
     if source.dtype == np.float32:
         return np.dtype(np.float32)  # .npy output keeps float32 for float32 input
-    if imageio.kind(dst) == "image" and source.dtype in (np.uint8, np.uint16, np.bool_):
+    if images.kind(dst) == "image" and source.dtype in (np.uint8, np.uint16, np.bool_):
         return np.dtype(np.float32)  # exact enough for pixels; half the memory of float64
     return None
 
 
 def _write_arrays(dst: Path, results: dict[str, np.ndarray], args) -> None:
-    from .. import imageio
+    from ..io import images
 
-    if imageio.kind(dst) == "npy":
+    if images.kind(dst) == "npy":
         if len(results) != 1:
             raise ValueError(f"the input holds {len(results)} arrays; write them to a .npz file")
-        imageio.write_array(dst, next(iter(results.values())), force=args.force)
+        images.write_array(dst, next(iter(results.values())), force=args.force)
     else:
-        imageio.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
+        images.write_array(dst, {key or "arr_0": value for key, value in results.items()}, force=args.force)
 
 
 def _read(job: Job, args: argparse.Namespace) -> Source | None:
@@ -334,7 +255,10 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
         error(args, f"{job.dst} exists; pass --force to overwrite it (input {job.src} skipped)")
         return None
     try:
-        return read_input(job.src)
+        source = read_input(job.src)
+        for note in source.notes:
+            error(args, f"note: {job.src}: {note}")
+        return source
     except FileNotFoundError:
         error(args, f"{job.src}: no such file")
     except Exception as exc:  # Pillow's decoders raise many kinds for a corrupt file: each is this input's failure
@@ -343,14 +267,14 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
 
 
 def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> list[str]:
-    from .. import imageio
+    from ..io import images
 
     dtype = compute_dtype(args, source, job.dst)
     if source.alpha is not None and work.alpha is not None:
         pooled = work.alpha(source.alpha[None, :, :, None], None)[0, :, :, 0]
         source = source._replace(alpha=pooled.astype(source.alpha.dtype, copy=False))
     rescale = work.rescale(next(iter(source.batches.values())))
-    image = imageio.kind(job.dst) == "image"
+    image = images.kind(job.dst) == "image"
     results = None
     if not image:
         results = {
@@ -363,7 +287,14 @@ def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> 
     if image:
         return _bands.picture(job, source, work, rescale, dtype, args)
     _write_arrays(job.dst, results, args)
-    return []
+    return [text for text in [non_finite_note(results.values())] if text]
+
+
+def non_finite_note(arrays) -> str | None:
+    """``'N of M values are NaN or infinite'`` for raw outputs that hold some (kept as computed), else ``None``."""
+    bad = sum(int(np.count_nonzero(~np.isfinite(a))) for a in arrays if a.dtype.kind == "f")
+    total = sum(a.size for a in arrays)
+    return f"{bad} of {total} values are NaN or infinite" if bad else None
 
 
 def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders) -> bool:
@@ -373,7 +304,7 @@ def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders
         return False
     try:
         notices = _output(job, source, work, args, folders)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, OverflowError) as exc:
         error(args, f"{job.src}: {_reason(exc, job.src)}")
         return False
     except MemoryError:  # e.g. a huge --padding: this input fails, the others still run
@@ -395,8 +326,7 @@ def run_batches(args: argparse.Namespace, work: Batches) -> int:
     from . import _bigfile
 
     if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
-        dtype = None if args.dtype == "auto" else np.dtype(args.dtype)  # auto: the library's own rules
-        return _bigfile.run(args, lambda batch: work.fn(batch, dtype))
+        return _bigfile.run(args, work.fn)
     plan = plan_outputs(args.inputs, args.output, args.format)
     folders = Folders()
     failed = 0

@@ -29,7 +29,7 @@ _WHITE16 = 65535
 def _depth(src_dtype: np.dtype) -> str:
     if src_dtype == np.uint16:
         return "16"
-    if src_dtype in (np.int32, np.float32) and src_dtype.kind in "if":
+    if src_dtype in (np.int32, np.uint32, np.float32):
         return "32"
     return "8"
 
@@ -44,12 +44,14 @@ class Plan(NamedTuple):
 
 
 def _storage(depth: str, channels: int, result_dtype, fmt: str) -> tuple[np.dtype, str | None]:
-    from .. import imageio
+    from ..io import images
 
     if depth == "8":
         return np.dtype(np.uint8), None
     wanted = np.uint16 if depth == "16" else (np.int32 if result_dtype == np.int32 else np.float32)
-    if channels == 1 and wanted in imageio.STORABLE[fmt]:
+    if channels == 1 and wanted in images.STORABLE[fmt]:
+        if result_dtype == np.uint32:  # no TIFF type of Pillow's holds every uint32 exactly
+            return np.dtype(wanted), "unsigned 32-bit values stored as float32 (exact up to 2**24); .npy keeps them"
         return np.dtype(wanted), None
     if depth == "16":
         why = f"{fmt} holds 8 bits" if channels == 1 else "colour is written with 8 bits a channel"
@@ -73,12 +75,12 @@ def picture_plan(src_dtype, channels: int, result_dtype, fmt: str, rescale: str,
 
 def as_pixels(result: np.ndarray, plan: Plan) -> np.ndarray:
     """A whole result as the planned pixels (raw values for 32-bit storage)."""
-    from .. import imageio
+    from ..io import images
 
-    if plan.stored not in imageio.WHITE or result.dtype == plan.stored:
+    if plan.stored not in images.WHITE or result.dtype == plan.stored:
         return result
     scale = (0.0, plan.prescale) if plan.rescale == "clip" else None
-    return imageio.to_pixels(result, plan.rescale, plan.stored, scale=scale)
+    return images.to_pixels(result, plan.rescale, plan.stored, scale=scale)
 
 
 def alpha_for(alpha, shape: tuple, stored: np.dtype, fmt: str, args: argparse.Namespace):
@@ -99,11 +101,11 @@ def alpha_for(alpha, shape: tuple, stored: np.dtype, fmt: str, args: argparse.Na
 
 def write_picture(dst: Path, pixels: np.ndarray, plan: Plan, source, args: argparse.Namespace) -> list[str]:
     """Write one image of planned ``pixels`` ``(h, w, c)`` to ``dst``; return the notices (what was not kept)."""
-    from .. import imageio
+    from ..io import images
 
-    fmt = imageio.IMAGE_SUFFIXES[dst.suffix.lower()]
+    fmt = images.IMAGE_SUFFIXES[dst.suffix.lower()]
     alpha, alpha_notice = alpha_for(source.alpha, pixels.shape, plan.stored, fmt, args)
-    imageio.write_image(
+    images.write_image(
         dst,
         pixels,
         rescale=plan.rescale,

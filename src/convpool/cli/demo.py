@@ -11,8 +11,8 @@ from ._common import EXIT_OK, EXIT_USAGE
 def run(args: argparse.Namespace) -> int:
     """Run the seven tasks, print each call and shape, and draw the figure unless ``--no-figure``."""
     from .. import plot
-    from .._files import atomic_write
     from ..demo import run_tasks
+    from ..io.files import atomic_write
 
     if args.output is not None:
         try:  # before the seven tasks run, not after: the figure is what needs it

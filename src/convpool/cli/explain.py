@@ -232,7 +232,7 @@ def _channels(args: argparse.Namespace, values, kernel, planes):
 def run(args: argparse.Namespace) -> int:
     """Draw the animation (and the still) with :mod:`convpool.plot`."""
     from .. import plot
-    from .._files import atomic_write
+    from ..io.files import atomic_write
 
     scene, geometry, view = scene_for(args)
     gh, gw = geometry
@@ -263,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_view(args: argparse.Namespace, view) -> None:
     """The channels view: each plane times its kernel slice, the partial maps, and their sum."""
-    from .._files import atomic_write
+    from ..io.files import atomic_write
     from ..plot._mpl import _pyplot
     from ..plot.learn import channel_sum
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
+from ..io.images import check_npy_size
 from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
-from ._io import Batches, add_output_options, run_batches
+from ._io import Batches, run_batches
+from ._options import add_output_options
 
 EXAMPLES = (
     "  convpool filter sample:chelsea -k sobel_x --rescale minmax -o chelsea-edges.png\n"
@@ -50,6 +53,17 @@ def auto_rescale(choice: str, kernel: np.ndarray, how: str = "each", channels: i
     return "clip" if np.isclose(gains(kernel, how, channels), 1.0).all() else "abs"
 
 
+def finite_float(text: str) -> float:
+    """``--pad-value``: a finite number (NaN or inf would fill every window that touches the border)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"--pad-value must be a finite number, got {text!r}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Filter every input with ``-k``; see :func:`convpool.cli._io.run_batches`."""
     import convpool
@@ -57,9 +71,13 @@ def run(args: argparse.Namespace) -> int:
     from .. import kernels
 
     try:
+        if args.kernel.lower().endswith(".npy") and Path(args.kernel).is_file():
+            check_npy_size(args.kernel)  # before the library loads it whole
         kernel = kernels.parse(args.kernel)
     except ValueError as exc:
         raise UsageError(f"-k {args.kernel}: {one_line(exc)}") from None
+    if not np.isfinite(kernel).all():  # a .npy kernel is read as it is: NaN or inf would spoil every output
+        raise UsageError(f"-k {args.kernel}: the kernel holds NaN or infinite values; taps must be finite numbers")
     options = {"dilation": args.dilation, "pad_mode": args.pad_mode, "pad_value": args.pad_value}
     if args.pad_value != 0 and args.pad_mode != "constant":
         raise UsageError("--pad-value applies only to --pad-mode constant")
@@ -118,7 +136,7 @@ def register(commands) -> argparse.ArgumentParser:
         default="constant",
         help="how padding is filled, as numpy.pad (default constant: zeros)",
     )
-    flt.add_argument("--pad-value", type=float, default=0.0, help="fill of --pad-mode constant (default 0)")
+    flt.add_argument("--pad-value", type=finite_float, default=0.0, help="fill of --pad-mode constant (default 0)")
     flt.add_argument("--sum-channels", action="store_true", help="sum a 2-D kernel's result over the channels")
     add_output_options(flt)
     return flt

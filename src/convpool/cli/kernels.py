@@ -90,7 +90,7 @@ def _gallery(args: argparse.Namespace) -> int:
     import convpool
 
     from .. import data, kernels, plot
-    from .._files import atomic_write
+    from ..io.files import atomic_write
 
     image = data.photo(args.photo)
     batch = image[None, ..., None] if image.ndim == 2 else image[None]
@@ -121,14 +121,14 @@ def gallery_pixels(out: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
     A few strong edges would make plain ``abs`` scaling (by the maximum) almost black.
     """
-    from .. import imageio
+    from ..io import images
 
     how = "each" if kernel.ndim == 2 else ("sum" if kernel.ndim == 3 else "bank")
     if auto_rescale("auto", kernel, how) == "clip":
-        return imageio.to_pixels(out, "clip")
+        return images.to_pixels(out, "clip")
     magnitude = np.abs(out)
     top = float(np.percentile(magnitude, 99)) or 1.0
-    return imageio.to_pixels(magnitude * (255.0 / top), "clip")
+    return images.to_pixels(magnitude * (255.0 / top), "clip")
 
 
 def register(commands) -> argparse.ArgumentParser:

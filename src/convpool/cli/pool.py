@@ -7,7 +7,8 @@ import argparse
 import numpy as np
 
 from ._common import add_command, add_geometry_options, pair_type
-from ._io import Batches, add_output_options, run_batches
+from ._io import Batches, run_batches
+from ._options import add_output_options
 
 EXAMPLES = (
     "  convpool pool sample:astronaut --size 2 --stride 2 --mode max -o astronaut-small.png\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import EXIT_OK, SINGLE_EXITS, UsageError, add_command, add_geometry_options, one_line, pair_type
+from ._common import EXIT_OK, PRINT_EXITS, UsageError, add_command, add_geometry_options, one_line, pair_type
 
 EXAMPLES = (
     "  convpool shape --input 28x28 --kernel 3x3 --stride 2 --padding same\n"
@@ -80,7 +80,7 @@ def register(commands) -> argparse.ArgumentParser:
         "For pooling, use the window as --kernel and leave --dilation at 1.",
         EXAMPLES,
         run,
-        SINGLE_EXITS,
+        PRINT_EXITS,
     )
     sh.add_argument("--input", type=pair_type("input"), required=True, help="N or HxW, e.g. 28x28")
     sh.add_argument("--kernel", type=pair_type("kernel"), required=True, help="N or KHxKW, e.g. 3x3")

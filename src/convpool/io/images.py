@@ -1,17 +1,11 @@
-"""Reading and writing image files and array batches (Pillow, an optional extra: ``pip install 'convpool[image]'``).
+"""Reading and writing image files (Pillow, an optional extra: ``pip install 'convpool[image]'``).
 
 Images come in as arrays ``(h, w)`` (grayscale) or ``(h, w, 3)`` (colour);
-convpool's functions want batches, so :func:`read_batch` returns ``(m, h, w, c)``.
-Floats become pixels through one of three rescalings (:data:`RESCALE_MODES`):
+convpool's functions want batches, so :func:`read_batch` returns ``(m, h, w, c)``
+(for ``.npy``/``.npz`` files too, through :mod:`.arrays`). Floats become pixels
+through one of three rescalings, :data:`RESCALE_MODES` (:mod:`.pixels`).
 
-- ``clip``: round and clip to 0..255. Right for filters that keep brightness
-  (blur, sharpen, identity, averages).
-- ``minmax``: stretch each image's own range to 0..255. Shows the structure of
-  any result, but the absolute level is lost.
-- ``abs``: ``|x|`` scaled so the image's largest magnitude is 255. Right for
-  edge detectors, whose results are signed around zero.
-
-Every write goes through :func:`convpool._files.atomic_write`: a temporary
+Every write goes through :func:`convpool.io.files.atomic_write`: a temporary
 file beside the target, renamed into place when complete.
 """
 
@@ -23,21 +17,29 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._files import atomic_write
+from .arrays import ARRAY_SUFFIXES, check_npy_size, read_arrays, write_array
+from .files import atomic_write
+from .pixels import NON_FINITE, RESCALE_MODES, WHITE, pixel_scale, to_pixels
 
 __all__ = [
     "ARRAY_SUFFIXES",
+    "NON_FINITE",
+    "WHITE",
+    "check_npy_size",
     "IMAGE_SUFFIXES",
     "RESCALE_MODES",
     "STORABLE",
     "pixel_scale",
     "Picture",
+    "count_pages",
+    "read_pages",
     "read_picture",
     "read_batch",
     "read_image",
     "to_pixels",
     "write_array",
     "write_image",
+    "write_pages",
 ]
 
 #: File suffixes read and written with Pillow, and the Pillow format of each.
@@ -49,10 +51,6 @@ IMAGE_SUFFIXES = {
     ".tiff": "TIFF",
     ".bmp": "BMP",
 }
-#: Suffixes of NumPy batches: raw values, no rescaling.
-ARRAY_SUFFIXES = (".npy", ".npz")
-#: How floats become 8-bit pixels (see the module docstring).
-RESCALE_MODES = ("clip", "minmax", "abs")
 
 
 def _pil():
@@ -78,7 +76,7 @@ class Picture(NamedTuple):
     """One image file as read: pixels, alpha and the metadata worth writing back.
 
     ``pixels`` is ``(h, w)`` or ``(h, w, 3)`` in the file's own depth: ``uint8``,
-    ``uint16`` (16-bit grayscale), ``int32`` or ``float32`` (32-bit TIFF);
+    ``uint16`` (16-bit grayscale), ``int32``, ``uint32`` or ``float32`` (32-bit TIFF);
     already turned upright by its EXIF orientation. ``alpha`` is ``(h, w)`` or
     ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``.
     """
@@ -114,26 +112,72 @@ def _upright(im):
     return im, (exif.tobytes() if len(exif) else None)
 
 
+def _frame(im) -> Picture:
+    """The current frame of an open image as a :class:`Picture`."""
+    icc = im.info.get("icc_profile") or None
+    unsigned32 = im.format == "TIFF" and im.mode == "I" and _tag(im, 339) == 1 and _tag(im, 258) == 32
+    im, exif = _upright(im)
+    alpha = None
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
+        alpha = np.array(im.getchannel("A"))
+        im = im.convert("L" if im.mode == "LA" else "RGB")
+    elif im.mode not in _PLAIN_MODES:
+        im = im.convert("L" if im.mode == "1" else "RGB")
+    pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
+    if unsigned32:  # Pillow reads unsigned 32-bit samples into int32: 2**31 and up would come back negative
+        pixels = pixels.view(np.uint32)
+    return Picture(pixels, alpha, exif, icc)
+
+
+def _tag(im, tag: int):
+    """A TIFF tag's first value, or ``None``."""
+    value = getattr(im, "tag_v2", {}).get(tag)
+    return value[0] if isinstance(value, tuple) else value
+
+
 def read_picture(path: str | os.PathLike) -> Picture:
     """One image file with its alpha, depth, orientation applied and metadata (see :class:`Picture`).
 
     Palette images become RGB (RGBA if transparent), 1-bit and CMYK images
-    L and RGB; only the first frame of a multi-frame file is read.
+    L and RGB; unsigned 32-bit TIFFs ``uint32``; only the first frame of a
+    multi-frame file is read (:func:`read_pages` reads them all).
     """
     image_cls = _pil()
     with image_cls.open(path) as im:
         im.load()
-        icc = im.info.get("icc_profile") or None
-        im, exif = _upright(im)
-        alpha = None
-        if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
-            im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
-            alpha = np.array(im.getchannel("A"))
-            im = im.convert("L" if im.mode == "LA" else "RGB")
-        elif im.mode not in _PLAIN_MODES:
-            im = im.convert("L" if im.mode == "1" else "RGB")
-        pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
-    return Picture(pixels, alpha, exif, icc)
+        return _frame(im)
+
+
+def count_pages(path: str | os.PathLike) -> int:
+    """How many pages (frames) an image file holds: 1 for most, more for a multi-page TIFF or an animation."""
+    with _pil().open(path) as im:
+        return int(getattr(im, "n_frames", 1))
+
+
+def read_pages(path: str | os.PathLike) -> np.ndarray:
+    """Every page of a multi-page file (a TIFF stack, an animated PNG) as ``(pages, h, w)`` or ``(pages, h, w, 3)``.
+
+    Raises ``ValueError`` if the pages differ in size, colour or depth: they do not form one batch.
+    """
+    pages = []
+    with _pil().open(path) as im:
+        for index in range(int(getattr(im, "n_frames", 1))):
+            im.seek(index)
+            im.load()
+            pixels = _frame(im).pixels
+            if pages and (pixels.shape, pixels.dtype) != (pages[0].shape, pages[0].dtype):
+                raise ValueError(
+                    f"page {index + 1} is {_describe(pixels)} but page 1 {_describe(pages[0])}: "
+                    "the pages of one file must form one batch of equal images"
+                )
+            pages.append(pixels)
+    return np.stack(pages)
+
+
+def _describe(pixels: np.ndarray) -> str:
+    colour = "colour" if pixels.ndim == 3 else "grayscale"
+    return f"{pixels.shape[0]}x{pixels.shape[1]} {colour} {pixels.dtype}"
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
@@ -150,7 +194,8 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """A file as named batches ``(m, h, w, c)``.
 
-    - an image: ``{'': (1, h, w, c)}`` with ``c`` 1 (grayscale) or 3 (colour);
+    - an image: ``{'': (pages, h, w, c)}`` with ``c`` 1 (grayscale) or 3 (colour),
+      one image per page (most files have one; see :func:`read_pages`);
     - ``.npy``: ``{'': batch}``; 2-D is one grayscale image ``(h, w)``, 3-D a
       grayscale batch ``(m, h, w)``, 4-D a batch ``(m, h, w, c)``;
     - ``.npz``: one batch per array, under the array's name.
@@ -162,128 +207,9 @@ def read_batch(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """
     what = kind(path)
     if what == "image":
-        image = read_image(path)
-        return {"": (image[None, ..., None] if image.ndim == 2 else image[None])}
-    if what == "npy":
-        return {"": _as_batch(np.load(path, allow_pickle=False), path)}
-    with np.load(path, allow_pickle=False) as npz:
-        if not npz.files:
-            raise ValueError(f"{path}: the .npz file holds no arrays")
-        return {key: _as_batch(npz[key], f"{path}[{key}]") for key in npz.files}
-
-
-def _as_batch(array: np.ndarray, where) -> np.ndarray:
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{where}: holds {array.dtype} values, not real numbers")
-    if array.ndim == 2:
-        return array[None, ..., None]
-    if array.ndim == 3:
-        return array[..., None]
-    if array.ndim == 4:
-        return array
-    raise ValueError(f"{where}: a batch must be 2-D (h, w), 3-D (m, h, w) or 4-D (m, h, w, c), got shape {array.shape}")
-
-
-#: Full scale of each pixel type :func:`to_pixels` makes.
-WHITE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
-
-#: Elements per band of rows in :func:`to_pixels`: its float temporaries stay a few MiB on any image size.
-_BAND_ELEMENTS = 1 << 20
-
-
-def pixel_scale(lo: float, hi: float, rescale: str, white: int = 255) -> tuple[float, float]:
-    """``(offset, factor)`` of ``rescale`` for values in ``[lo, hi]``: ``pixel = (x - offset) * factor``.
-
-    ``abs`` takes ``|x|`` before the offset. For an image converted in pieces
-    (:func:`to_pixels` with ``scale=``), ``lo``/``hi`` are the whole image's.
-
-    >>> pixel_scale(-2.0, 1.0, "abs"), pixel_scale(10.0, 50.0, "minmax")
-    ((0.0, 127.5), (10.0, 6.375))
-    """
-    if rescale == "clip":
-        return 0.0, 1.0
-    if rescale == "minmax":
-        return lo, (white / (hi - lo) if hi > lo else 0.0)
-    if rescale == "abs":
-        top = max(hi, -lo)
-        return 0.0, (white / top if top > 0 else 0.0)
-    raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}, got {rescale!r}")
-
-
-def _scale_of(x: np.ndarray, rescale: str, white: int) -> tuple[float, float]:
-    # x.min()/x.max() rather than abs(x).max(): no whole-image temporary
-    lo, hi = (float(x.min()), float(x.max())) if x.size and rescale != "clip" else (0.0, 0.0)
-    return pixel_scale(lo, hi, rescale, white)
-
-
-def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[float, float] | None = None) -> np.ndarray:
-    """Values of one image as ``uint8`` (or ``uint16``) pixels.
-
-    Parameters
-    ----------
-    image : array_like, shape (h, w) or (h, w, c)
-    rescale : {'clip', 'minmax', 'abs'}
-        With ``W`` the full scale (255, or 65535 for ``uint16``): ``clip``:
-        ``clip(round(x), 0, W)``. ``minmax``: ``W * (x - min) / (max - min)``
-        (all zero if the image is flat). ``abs``: ``W * |x| / max|x|`` (all zero
-        if the image is all zero). Computed over all channels together, so colours
-        keep their balance.
-    dtype : {numpy.uint8, numpy.uint16}
-        The pixel type.
-    scale : (offset, factor), optional
-        Use ``pixel = (x - offset) * factor`` (after ``|x|`` for ``abs``) instead
-        of the scale ``rescale`` finds in ``image``: for an image converted in
-        pieces, from :func:`pixel_scale` of the whole image's range.
-
-    Returns
-    -------
-    ndarray of ``dtype``, same shape
-
-    Notes
-    -----
-    Works in bands of rows, in float32 for float32 images: the temporaries stay
-    a few MiB however large the image.
-
-    Examples
-    --------
-    >>> to_pixels([[-10.0, 0.4, 300.0]])
-    array([[  0,   0, 255]], dtype=uint8)
-    >>> to_pixels([[-2.0, 0.0, 2.0]], "minmax")
-    array([[  0, 128, 255]], dtype=uint8)
-    >>> to_pixels([[-2.0, 0.0, 1.0]], "abs")
-    array([[255,   0, 128]], dtype=uint8)
-    >>> to_pixels([[-2.0, 0.0, 1.0]], "abs", dtype=np.uint16)
-    array([[65535,     0, 32768]], dtype=uint16)
-    """
-    x = np.asarray(image)
-    if x.dtype.kind not in "biuf":
-        x = x.astype(np.float64)
-    if np.dtype(dtype) not in WHITE:
-        raise ValueError(f"dtype must be uint8 or uint16, got {np.dtype(dtype)}")
-    white = WHITE[np.dtype(dtype)]
-    offset, factor = _scale_of(x, rescale, white) if scale is None else scale
-    out = np.empty(x.shape, dtype=dtype)
-    flat_in, flat_out = x.reshape(len(x), -1) if x.ndim else x.reshape(1, 1), out.reshape(-1)
-    rows = max(_BAND_ELEMENTS // max(flat_in.shape[1], 1), 1)
-    for start in range(0, len(flat_in), rows):
-        band = _scaled(flat_in[start : start + rows], rescale == "abs", offset, factor, white)
-        flat_out[start * flat_in.shape[1] : (start + len(band)) * flat_in.shape[1]] = band.reshape(-1)
-    return out
-
-
-def _scaled(values: np.ndarray, absolute: bool, offset: float, factor: float, white: int) -> np.ndarray:
-    """``clip(floor((|x| or x - offset) * factor + 0.5), 0, white)`` in a float copy of one band."""
-    band = np.array(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
-    if absolute:
-        np.abs(band, out=band)
-    if (offset, factor) != (0.0, 1.0):
-        band -= offset
-        band *= factor
-    # round half up (0.5 -> 1), not NumPy's half-to-even: 127.5 is a mid-grey pixel 128
-    band += 0.5
-    np.floor(band, out=band)
-    np.clip(band, 0, white, out=band)
-    return band
+        pages = read_pages(path)
+        return {"": (pages[..., None] if pages.ndim == 3 else pages)}
+    return read_arrays(path)
 
 
 def _image_for_pil(image: np.ndarray) -> np.ndarray:
@@ -383,21 +309,21 @@ def write_image(
     return atomic_write(path, lambda tmp: picture.save(tmp, format=fmt, **options), force=force)
 
 
-def write_array(path, batches: dict[str, np.ndarray] | np.ndarray, *, force: bool = False) -> Path:
-    """Write raw values atomically: one array to ``.npy``, named arrays to ``.npz``."""
+def write_pages(path, pages, *, force: bool = False, dtype=np.uint8, rescale: str = "clip") -> Path:
+    """Write images ``(h, w)``/``(h, w, 1)``/``(h, w, 3)`` of one size as the pages of one TIFF file, atomically.
+
+    ``dtype`` and ``rescale`` as for :func:`write_image` (each page rescaled on its own).
+    """
+    image_cls = _pil()
     path = Path(path)
-    what = kind(path)
+    if IMAGE_SUFFIXES.get(path.suffix.lower()) != "TIFF":
+        raise ValueError(f"{path}: pages are written to .tif or .tiff files only")
+    if np.dtype(dtype).type not in STORABLE["TIFF"]:
+        raise ValueError(f"{path}: TIFF cannot store {np.dtype(dtype)} pixels")
+    stored = [_image_for_pil(_as_stored(np.asarray(page), dtype, rescale)) for page in pages]
+    frames = [image_cls.fromarray(np.ascontiguousarray(page)) for page in stored]
 
     def save(tmp: Path) -> None:
-        # through an open file: np.save would append '.npy' to a name like '.out.npy.1234.tmp'
-        with open(tmp, "wb") as f:
-            if what == "npz":
-                np.savez(f, **(batches if isinstance(batches, dict) else {"arr_0": batches}))
-            elif what == "npy":
-                np.save(f, next(iter(batches.values())) if isinstance(batches, dict) else batches)
-            else:
-                raise ValueError(f"{path}: raw values go to .npy or .npz, not {path.suffix!r}")
-            f.flush()
-            os.fsync(f.fileno())
+        frames[0].save(tmp, format="TIFF", save_all=True, append_images=frames[1:])
 
     return atomic_write(path, save, force=force)
