@@ -226,7 +226,7 @@ EXTRAS = {
         "matplotlib",
         "import numpy as np, convpool.plot\nconvpool.plot.kernel_heatmap(np.ones((3, 3)))",
     ),
-    "image": ("PIL", "pillow", "import convpool.imageio\nconvpool.imageio.read_image('in.png')"),
+    "image": ("PIL", "pillow", "import convpool.io\nconvpool.io.read_image('in.png')"),
     "arrays": ("array_api_compat", "array-api-compat", _FAKE_TORCH),
     "dask": ("dask", "dask", _ZARR_OUTPUT),
 }
