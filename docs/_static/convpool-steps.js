@@ -183,6 +183,10 @@
       const st = this.st, L = window.CONVPOOL_GEOMETRY ? window.CONVPOOL_GEOMETRY.limits : {};
       this.ui = {};
       this.ui.input = add("input", select(Object.keys(this.inputs), st.input));
+      // the top-left rows x cols of the chosen input (up to its own size, at most the table's)
+      this.ui.rows = add("rows", number(1, 1, L.size || 32));
+      this.ui.cols = add("cols", number(1, 1, L.size || 32));
+      this.fitSize();
       this.ui.mode = add("operation", select(this.config.modes || ["conv", "max", "avg"], st.mode));
       this.ui.kernel = add("kernel", select(Object.keys(this.kernels), st.kernel));
       this.ui.pool = add("window", number(st.pool, 1, L.kernel || 7));
@@ -194,9 +198,21 @@
       this.ui.dilation = add("dilation", number(st.dilation, 1, L.dilation || 3));
     }
 
+    // rows and cols back to the whole of the chosen input (or as much of it as the table covers)
+    fitSize() {
+      const x = this.inputs[this.st.input], top = (window.CONVPOOL_GEOMETRY || { limits: {} }).limits.size || 32;
+      this.ui.rows.value = String(Math.min(x.length, top));
+      this.ui.cols.value = String(Math.min(x[0].length, top));
+      this.ui.rows.max = this.ui.rows.value;
+      this.ui.cols.max = this.ui.cols.value;
+    }
+
     changed() {
       const u = this.ui, st = this.st;
-      st.input = u.input.value;
+      if (u.input.value !== st.input) {
+        st.input = u.input.value;
+        this.fitSize();
+      }
       st.mode = u.mode.value;
       st.kernel = u.kernel.value;
       st.pool = parseInt(u.pool.value, 10);
@@ -221,23 +237,33 @@
       this.showControls();
       const st = this.st;
       const k = st.mode === "conv" ? this.kernels[st.kernel] : null;
-      const res = compute(this.inputs[st.input], k, st);
+      let x = this.inputs[st.input];
+      if (this.ui) {
+        const rows = parseInt(this.ui.rows.value, 10), cols = parseInt(this.ui.cols.value, 10);
+        if (!(rows >= 1 && cols >= 1 && rows <= x.length && cols <= x[0].length)) {
+          return this.refuse(`rows and cols must be from 1 to the input's ${x.length} and ${x[0].length}`);
+        }
+        x = x.slice(0, rows).map((row) => row.slice(0, cols));
+      }
+      const res = compute(x, k, st);
       this.message.textContent = "";
       this.res = null;
-      if (res.error) {
-        // a refused setting clears everything drawn before: nothing stale stays on screen
-        this.message.textContent = res.error;
-        this.grids.replaceChildren();
-        this.formula.textContent = "";
-        this.where.textContent = "";
-        this.root.dataset.state = "refused";
-        return;
-      }
+      if (res.error) return this.refuse(res.error);
       this.res = res;
       this.cells = res.g.h[2] * res.g.w[2];
       this.step = Math.min(this.step, this.cells - 1);
       this.root.dataset.state = "ok";
       this.draw();
+    }
+
+    // a refused setting clears everything drawn before: nothing stale stays on screen
+    refuse(message) {
+      this.res = null;
+      this.message.textContent = message;
+      this.grids.replaceChildren();
+      this.formula.textContent = "";
+      this.where.textContent = "";
+      this.root.dataset.state = "refused";
     }
 
     draw() {

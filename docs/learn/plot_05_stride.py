@@ -28,6 +28,7 @@ import _steps
 
 from convpool.plot import learn as plot_learn
 
+plot_learn.stride_strips(7, 3, (1, 2, 3)).finish()
 # sphinx_gallery_end_ignore
 
 # %%

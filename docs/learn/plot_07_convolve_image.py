@@ -36,20 +36,23 @@ for padding, stride in cases:
     maps.append(out[0, :, :, 0])
     titles.append(f"'{padding}', stride {stride}\n{shape[0]}x{shape[1]}")
 # sphinx_gallery_start_ignore
+top = max(float(np.abs(m).max()) for m in maps)  # one colour scale for the four maps, zero mid grey
 plot_learn.image_row(
     [gray, *maps[:2]],
     ["gray photo 128x128", *titles[:2]],
     scale="outputs",
     label="sobel_x response",
+    limits=(-top, top),
     height=2.6,
     alt="A gray photo and its sobel_x maps with 'valid' (126x126) and 'same' (128x128) padding",
 )
-plot_learn.image_row(
+plot_learn.image_row(  # the strided maps on the same colour scale as the row above
     maps[2:],
     titles[2:],
     label="sobel_x response",
-    height=2.6,
-    alt="Its sobel_x maps at stride 2 (63x63) and stride 3 with 'same' padding (43x43), true relative sizes",
+    limits=(-top, top),
+    height=2.6 * maps[2].shape[0] / gray.shape[0],  # the first row's inches per pixel: sizes compare across rows
+    alt="Its sobel_x maps at stride 2 (63x63) and stride 3 with 'same' padding (43x43), at the same scale as the photo",
 )
 # sphinx_gallery_end_ignore
 
