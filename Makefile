@@ -85,7 +85,7 @@ browser:
 # The Learn pages are tested as built: the site is built first unless it is there (.ci/run builds it just before).
 test-browser: setup-docs browser
 	@test -f build/docs/html/auto_learn/plot_01_convolution.html || $(MAKE) docs
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_explorer_browser.py tests/test_learn_browser.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/docs/test_explorer_browser.py tests/docs/test_learn_browser.py
 
 # Side-by-side timing against PyTorch, SciPy, OpenCV and NumPy idioms (docs/performance.md).
 setup-bench: setup-test

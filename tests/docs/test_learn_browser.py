@@ -20,7 +20,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 
 from test_explorer_browser import FLAGS, _executables  # noqa: E402
 
-SITE = Path(os.environ.get("CONVPOOL_SITE") or Path(__file__).resolve().parents[1] / "build" / "docs" / "html")
+SITE = Path(os.environ.get("CONVPOOL_SITE") or Path(__file__).resolve().parents[2] / "build" / "docs" / "html")
 #: No Learn figure may be shown below this fraction of its own size in a 1280-px window.
 MIN_SCALE = 0.6
 SHOTS = os.environ.get("CONVPOOL_SCREENSHOTS")

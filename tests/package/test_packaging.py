@@ -24,7 +24,7 @@ import pytest
 
 import convpool
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VERSION = convpool.__version__
 DIST_INFO = f"convpool-{VERSION}.dist-info"
 #: Tracked files that the sdist leaves out on purpose: the CI script and git's own settings.
@@ -34,8 +34,8 @@ NOT_IN_SDIST = {".ci/run", ".gitignore"}
 SDIST_SUBSET = [
     "tests/api/test_shapes.py",
     "tests/api/test_conv.py::test_seven_functions_match_reference",
-    "tests/test_checker.py::test_correct_solutions_pass_everything",
-    "tests/test_tasks.py::test_main_files_on_small_data",
+    "tests/checker/test_checker.py::test_correct_solutions_pass_everything",
+    "tests/exercise/test_tasks.py::test_main_files_on_small_data",
 ]
 
 

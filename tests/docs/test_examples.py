@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cnn_digits.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cnn_digits.py"
 
 
 @pytest.fixture(scope="module")

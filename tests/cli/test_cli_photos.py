@@ -20,7 +20,7 @@ from convpool import data, kernels
 
 Image = pytest.importorskip("PIL.Image")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOX = np.full((3, 3), 1 / 9)
 
 

@@ -18,7 +18,7 @@ from convpool.io.files import TEMP_MARKER
 pytest.importorskip("dask.array")
 zarr = pytest.importorskip("zarr")
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _convpool(*argv: str, cwd: Path) -> subprocess.CompletedProcess:

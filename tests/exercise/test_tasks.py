@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-MAINS = Path(__file__).resolve().parent / "spec_mains"
+ROOT = Path(__file__).resolve().parents[2]
+MAINS = Path(__file__).resolve().parents[1] / "spec_mains"
 TASK_FILES = [
     "0-convolve_grayscale_valid",
     "1-convolve_grayscale_same",

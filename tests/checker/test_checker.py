@@ -23,7 +23,7 @@ from convpool.checker.run import Options, check_files, find_files, main
 from convpool.checker.sandbox import containment
 from convpool.exercise import TASKS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parent / "checker_cases"
 QUICK = Options(timeout=2.0, memory_mb=512, timing=False)
 
@@ -262,10 +262,10 @@ def test_readme_report_is_what_check_prints(wrong_reports):
     from convpool.checker import report
 
     readme = (ROOT / "README.md").read_text()
-    command = "$ convpool check tests/checker_cases/wrong/flipped_kernel.py\n"
+    command = "$ convpool check tests/checker/checker_cases/wrong/flipped_kernel.py\n"
     block = readme.split(command, 1)[1].split("```", 1)[0]
     shown = [line for line in block.splitlines() if not line.startswith(("  speed", "    yours"))]
-    printed = report.text("tests/checker_cases/wrong/flipped_kernel.py", [wrong_reports["flipped_kernel"]], [])
+    printed = report.text("tests/checker/checker_cases/wrong/flipped_kernel.py", [wrong_reports["flipped_kernel"]], [])
     assert printed.splitlines() == shown
 
 
@@ -295,7 +295,7 @@ def test_check_md_example_is_what_check_prints(wrong_reports):
 
     block = (ROOT / "docs" / "check.md").read_text().split("## Example", 1)[1].split("```", 2)[1]
     shown = [line for line in block.strip("\n").splitlines() if not line.startswith(("  speed", "    yours"))]
-    printed = report.text("tests/checker_cases/wrong/same_plus_one.py", [wrong_reports["same_plus_one"]], [])
+    printed = report.text("tests/checker/checker_cases/wrong/same_plus_one.py", [wrong_reports["same_plus_one"]], [])
     assert printed.splitlines() == shown
 
 
