@@ -24,6 +24,7 @@ from ..._plan._shapes import average_divisor
 from .blocking import pad_block, tap_view
 from .fold import fold_padding
 from .pooling import neutral_fill
+from .scratch import scratch
 
 
 def _quiet(op):
@@ -60,18 +61,23 @@ def _columns(plan, images: np.ndarray) -> np.ndarray:
     """The im2col matrix ``(m * oh * ow, kh * kw * c)`` of the padded images, in the plan's dtype.
 
     For one channel it may be the transpose of a C-ordered ``(kh * kw, m * oh * ow)`` array: a view that
-    the matrix products read as it is.
+    the matrix products read as it is. It lives in this thread's scratch memory: callers use it before
+    their next call of this function, and never return it.
     """
     x = pad_block(images, plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype)
     kh, kw, c = plan.kernels[:3]
+    # a thread's scratch buffer, not fresh pages: a new array of a few MiB costs ~100 us of page faults per call
     if c == 1 and math.prod(plan.out[:3]) * kh * kw > TAP_GATHER_VALUES:
-        taps = np.empty((kh, kw, *plan.out[:3]), plan.dtype)
+        taps = scratch("small_taps", (kh, kw, *plan.out[:3]), plan.dtype)
         plane = x[..., 0]
         for a in range(kh):
             for b in range(kw):
                 taps[a, b] = tap_view(plane, plan.geometry, a, b)
         return taps.reshape(kh * kw, -1).T
-    return windows(x, plan.geometry, (kh, kw)).reshape(-1, kh * kw * c)  # one copy
+    view = windows(x, plan.geometry, (kh, kw))
+    columns = scratch("small_columns", view.shape, plan.dtype)
+    np.copyto(columns, view)  # the one copy
+    return columns.reshape(-1, kh * kw * c)
 
 
 @_quiet
