@@ -1,13 +1,14 @@
 """Small calls against PyTorch (CPU), per call: tiny arrays and the LeNet-5 layers of the lecture notes.
 
-Run ``make bench-small`` or ``python benchmarks/bench_small.py [--repeat 15] [--calls 50]``.
+Run ``make bench-small`` or ``python benchmarks/bench_small.py [--repeat 15] [--seconds 0.2]``.
 
 Each case computes the same thing in convpool (NHWC, NumPy) and PyTorch
 (NCHW tensors prepared outside the timing); the results are checked to agree
-before timing. A timed run is ``--calls`` calls in a row of one library; the
-first run of each library after the other is thrown away (it absorbs the
-other library's spinning OpenMP/BLAS threads), so every number is a library's
-second consecutive run. The table shows per-call medians over ``--repeat``
+before timing. A run is as many calls in a row of one library as last
+``--seconds`` (0.2 s). The first run of each library after the other is
+thrown away (it absorbs the other library's spinning OpenMP/BLAS threads,
+which OpenBLAS keeps busy for about 0.1 s after a call), so every number is
+a library's second consecutive run. The table shows per-call medians over ``--repeat``
 runs, the ratio convpool / PyTorch (median, and its range over the runs) and
 the target. For the LeNet layers it also shows NumPy's floor for that layer:
 the time of the im2col gather alone and of the GEMM alone, the two steps
@@ -24,6 +25,7 @@ The cases (float32 unless said):
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
@@ -32,6 +34,13 @@ import numpy as np
 import convpool
 
 TORCH_THREADS = 2
+
+
+def _calls_for(run, seconds: float) -> int:
+    """How many calls of ``run`` last about ``seconds``: long enough to outlast the other library's spinning threads."""
+    start = time.perf_counter()
+    run()
+    return max(1, math.ceil(seconds / max(time.perf_counter() - start, 1e-7)))
 
 
 def _median_per_call(run, calls: int, repeat: int) -> list[float]:
@@ -122,7 +131,7 @@ def _floor(spec, calls: int, repeat: int) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per library (default 15)")
-    parser.add_argument("--calls", type=int, default=50, help="calls per run (default 50; LeNet layers a fifth)")
+    parser.add_argument("--seconds", type=float, default=0.2, help="length of one run of calls (default 0.2 s)")
     args = parser.parse_args(argv)
     import torch
 
@@ -138,17 +147,19 @@ def main(argv=None) -> int:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, ours, theirs, target, spec in _cases(torch, rng):
         _agree(ours, theirs)
-        calls = args.calls if name.startswith("tiny") else max(1, args.calls // 5)
+        # OpenBLAS's threads spin ~0.1 s after a call, OpenMP's a while too: each library's untimed first run
+        # lasts longer than that, so the timed second run has the cores to itself
+        calls = _calls_for(ours, args.seconds), _calls_for(theirs, args.seconds)
         mine, peer = [], []
         for _ in range(args.repeat):  # alternate the libraries run by run
-            mine += _median_per_call(ours, calls, 1)
-            peer += _median_per_call(theirs, calls, 1)
+            mine += _median_per_call(ours, calls[0], 1)
+            peer += _median_per_call(theirs, calls[1], 1)
         ratios = [a / b for a, b in zip(mine, peer, strict=True)]
         ratio = statistics.median(mine) / statistics.median(peer)
         verdict = "met" if ratio <= target else "MISSED"
         print(f"| {name} | {statistics.median(mine) * 1e6:.1f} | {statistics.median(peer) * 1e6:.1f} | "
               f"{ratio:.2f} | {min(ratios):.2f} - {max(ratios):.2f} | <= {target:g}: {verdict} | "
-              f"{_floor(spec, calls, 3)} |")  # fmt: skip
+              f"{_floor(spec, calls[0], 3)} |")  # fmt: skip
     return 0
 
 
