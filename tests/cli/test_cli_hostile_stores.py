@@ -27,6 +27,17 @@ def zarr_stack(tmp_path):
     return x
 
 
+def _chunk_of_image(store, i: int):
+    """Image ``i``'s chunk: the folder ``c/i`` in Zarr format 3, the file ``i.0.0`` in format 2 (Python 3.10's zarr)."""
+    v3 = store / "c" / str(i)
+    return v3 if v3.exists() else store / f"{i}.0.0"
+
+
+def _metadata_file(store):
+    """The array's metadata: ``zarr.json`` (format 3) or ``.zarray`` (format 2)."""
+    return store / "zarr.json" if (store / "zarr.json").exists() else store / ".zarray"
+
+
 def _read_zarr(path):
     import zarr
 
@@ -48,9 +59,9 @@ def test_a_float32_stack_stays_float32_in_a_zarr_output(tmp_path):
 def test_absent_zarr_chunks_are_named_in_a_note(tmp_path, zarr_stack):
     import shutil
 
-    chunk = tmp_path / "in.zarr" / "c" / "2"
-    assert chunk.is_dir()
-    shutil.rmtree(chunk)  # image 2's chunk is lost
+    chunk = _chunk_of_image(tmp_path / "in.zarr", 2)
+    assert chunk.exists()
+    shutil.rmtree(chunk) if chunk.is_dir() else chunk.unlink()  # image 2's chunk is lost
     proc = convpool("pool", "in.zarr", "--size", "2", "--mode", "max", "-o", "out.zarr", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     (line,) = error_lines(proc)
@@ -63,7 +74,7 @@ def test_absent_zarr_chunks_are_named_in_a_note(tmp_path, zarr_stack):
 def test_metadata_claiming_more_images_than_stored_gets_a_note(tmp_path, zarr_stack):
     import json
 
-    meta_path = tmp_path / "in.zarr" / "zarr.json"
+    meta_path = _metadata_file(tmp_path / "in.zarr")
     meta = json.loads(meta_path.read_text())
     meta["shape"] = [10, 8, 6]  # six images that were never written
     meta_path.write_text(json.dumps(meta))
@@ -193,7 +204,8 @@ def test_a_scheduler_address_of_another_service_is_one_line_and_exit_2(tmp_path,
 
 def test_a_failing_chunk_on_two_workers_is_one_line(tmp_path, zarr_stack):
     pytest.importorskip("distributed")
-    chunk = next(p for p in (tmp_path / "in.zarr" / "c").rglob("*") if p.is_file())
+    chunk = _chunk_of_image(tmp_path / "in.zarr", 0)
+    chunk = next(p for p in chunk.rglob("*") if p.is_file()) if chunk.is_dir() else chunk
     chunk.write_bytes(b"not a compressed chunk")
     proc = convpool("pool", "in.zarr", "--size", "2", "-o", "out.zarr", "--workers", "2", "-q", cwd=tmp_path)
     assert proc.returncode == 1
