@@ -8,6 +8,7 @@ file is the finding its attack must produce; beside them, a correct 6-pool.py
 must still PASS in the same folder.
 """
 
+import ast
 import hashlib
 import json
 import os
@@ -248,3 +249,15 @@ def test_without_namespaces_every_file_is_still_reported_and_no_process_survives
         found = {d["id"] for d in tasks[number]["diagnoses"]} | {r["rule"] for r in tasks[number]["rules"]}
         assert tasks[number]["status"] == "fail" and found & wanted, (name, found)
     assert _leftovers() == []
+
+
+def test_a_source_that_crashes_the_parser_is_too_deep_not_a_dead_checker(monkeypatch):
+    """CPython 3.10's parser segfaults on very deep expressions: a dying probe is a RecursionError here."""
+    from convpool.checker import _parse
+
+    monkeypatch.setattr(_parse, "_may_crash", lambda text: True)
+    monkeypatch.setattr(_parse, "_PROBE", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    with pytest.raises(RecursionError, match="crashed the parser"):
+        _parse.parse("x = 1\n", "deep.py")
+    monkeypatch.setattr(_parse, "_PROBE", "import ast, sys; ast.parse(sys.stdin.read())")
+    assert isinstance(_parse.parse("x = 1\n", "fine.py").body[0], ast.Assign)  # a probe that lives: parsed here

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exercise import Task
+from ._parse import parse
 
 SHEBANG = "#!/usr/bin/env python3"
 
@@ -62,7 +63,7 @@ def _code_in_string(node: ast.AST, strings: dict[str, str]) -> ast.AST | None:
     if not isinstance(text, str) or len(text) > 100_000:
         return None
     try:
-        return ast.parse(text)
+        return parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -317,7 +318,7 @@ def check(path: Path, task: Task, reference: bool = False) -> tuple[list[Violati
     text = path.read_text(encoding="utf-8", errors="replace")
     out = check_file_form(path, text)
     try:
-        tree = ast.parse(text, filename=path.name)
+        tree = parse(text, filename=path.name)
     except SyntaxError as exc:
         return [*out, Violation(path.name, exc.lineno or 0, "syntax", f"syntax error: {exc.msg}")], None
     except (RecursionError, MemoryError, ValueError) as exc:  # a 200,000-term expression, 100,000 nested `not`

@@ -15,6 +15,7 @@ from pathlib import Path
 from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ..exercise import TASKS, Task, by_filename, by_function
 from . import explain, htmlreport, report, rules
+from ._parse import parse
 from .cases import battery, expected
 from .diagnose import judge
 from .findings import Diagnosis, Run, Verdict
@@ -192,7 +193,7 @@ def find_files(path: Path, task_number: int | None) -> tuple[list[tuple[Task, Pa
 
 def _task_of(path: Path) -> Task | None:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        tree = parse(path.read_text(encoding="utf-8", errors="replace"), path.name)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # a hostile file is no task's
         return None
     return by_function(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
