@@ -14,7 +14,7 @@ dtypes and arguments finds its plan without checking or planning again.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -55,14 +55,6 @@ class ConvPlan:
         """The result's shape ``(m, *out, nc)``."""
         return (self.images[0], *(g.out for g in self.geometry), self.kernels[-1])
 
-    def with_batch(self, m: int) -> ConvPlan:
-        """The same plan for ``m`` images (a Dask block of the batch)."""
-        return replace(self, images=(m, *self.images[1:]), small=False, small_backward=False)
-
-    def with_geometry(self, images: tuple[int, ...], geometry: tuple[AxisGeometry, ...]) -> ConvPlan:
-        """The same convolution on a band of the images (a Dask chunk and its halo)."""
-        return replace(self, images=tuple(images), geometry=tuple(geometry), small=False, small_backward=False)
-
 
 @dataclass(frozen=True)
 class PoolPlan:
@@ -80,12 +72,6 @@ class PoolPlan:
     @property
     def out(self) -> tuple[int, ...]:
         return (self.images[0], *(g.out for g in self.geometry), self.images[-1])
-
-    def with_batch(self, m: int) -> PoolPlan:
-        return replace(self, images=(m, *self.images[1:]), small=False)
-
-    def with_geometry(self, images: tuple[int, ...], geometry: tuple[AxisGeometry, ...]) -> PoolPlan:
-        return replace(self, images=tuple(images), geometry=tuple(geometry), small=False)
 
 
 @cached

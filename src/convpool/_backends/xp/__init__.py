@@ -59,13 +59,9 @@ def forced(path: str):
         _FORCED = previous
 
 
-def _foreign(value) -> bool:
-    return is_foreign(value)
-
-
 def prepare(value, name: str, layout: str):
     """An array of another library as it is (checked readable); anything else as a NumPy array."""
-    if _foreign(value):
+    if is_foreign(value):
         arrays.home(value, name)
         arrays.refuse_autograd(value, name)
         arrays.numpy_dtype(value, name)  # a dtype NumPy lacks (bfloat16) is refused in convpool's words
@@ -74,19 +70,19 @@ def prepare(value, name: str, layout: str):
 
 
 def meta(array) -> tuple[tuple[int, ...], np.dtype]:
-    if _foreign(array):
+    if is_foreign(array):
         return tuple(array.shape), arrays.numpy_dtype(array, "array")
     return array.shape, array.dtype
 
 
 def add_axis(array):
-    if _foreign(array):
+    if is_foreign(array):
         return arrays.namespace(array, "array").expand_dims(array, axis=-1)
     return array[..., None]
 
 
 def broadcast(array, shape):
-    if _foreign(array):
+    if is_foreign(array):
         return arrays.namespace(array, "array").broadcast_to(array, shape)
     return np.broadcast_to(array, shape)
 
@@ -100,7 +96,7 @@ def _home_of(named: dict) -> arrays.Home:
     """
     where = first = None
     for name, value in named.items():
-        if not _foreign(value):
+        if not is_foreign(value):
             continue
         here = arrays.home(value, name)
         if where is None:
@@ -147,12 +143,12 @@ def _run(op: str, plan, named: dict, *extra):
     if path != "host" or where.library == "jax":
         arrays.library_dtype(where, plan.dtype)  # e.g. float64 without JAX's x64 mode: refused before any work
     if path == "host":
-        host = [arrays.to_numpy(v, where) if _foreign(v) else v for v in named.values()]
+        host = [arrays.to_numpy(v, where) if is_foreign(v) else v for v in named.values()]
         result = getattr(numpy_backend, op)(plan, *host, *extra)
         if isinstance(result, tuple):
             return tuple(None if part is None else arrays.from_numpy(part, where) for part in result)
         return arrays.from_numpy(result, where)
-    values = {name: value if _foreign(value) else arrays.to_library(value, where) for name, value in named.items()}
+    values = {name: value if is_foreign(value) else arrays.to_library(value, where) for name, value in named.items()}
     return off_host(op, plan, values, where, path)
 
 
