@@ -46,6 +46,14 @@ def _clear_plans() -> None:
         build.cache.clear()
 
 
+def _force_engine(monkeypatch) -> None:
+    """Plans made from here on choose the blocked engine (a plan records its path, so the caches go too)."""
+    from convpool._plan import plans
+
+    _clear_plans()
+    monkeypatch.setattr(plans, "SMALL_BYTES", -1)
+
+
 @pytest.fixture
 def engine_only(monkeypatch):
     """Calls in this test take the NumPy backend's blocked engine, never its small-work path.
@@ -54,10 +62,7 @@ def engine_only(monkeypatch):
     for the small-work path. The plan caches are cleared before and after, since
     a plan records which path it takes.
     """
-    from convpool._plan import plans
-
-    _clear_plans()
-    monkeypatch.setattr(plans, "SMALL_BYTES", -1)
+    _force_engine(monkeypatch)
     yield
     _clear_plans()
 
@@ -70,9 +75,6 @@ def both_paths(request, monkeypatch):
     both ways of computing stay checked against the oracles on the same small cases.
     """
     if request.param == "engine":
-        from convpool._plan import plans
-
-        _clear_plans()
-        monkeypatch.setattr(plans, "SMALL_BYTES", -1)
+        _force_engine(monkeypatch)
     yield request.param
     _clear_plans()

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["is_dask", "is_foreign"]
+__all__ = ["is_dask", "is_foreign", "selected"]
 
 
 def is_dask(value) -> bool:
@@ -35,3 +35,11 @@ def is_foreign(value) -> bool:
         return False
     root = kind.__module__.split(".")[0]
     return hasattr(kind, "__array_namespace__") or (root in _ARRAY_LIBRARIES and root in sys.modules)
+
+
+def selected(grads: tuple, wrt: str) -> tuple:
+    """``(grad_images, grad_kernels)`` with the one ``wrt`` does not ask for replaced by ``None``.
+
+    For backends (and engine paths) that compute both gradients at once.
+    """
+    return (grads[0] if wrt != "kernels" else None), (grads[1] if wrt != "images" else None)

@@ -30,6 +30,8 @@ __all__ = ["ConvPlan", "PoolPlan", "conv_plan", "pool_plan", "SMALL_BYTES"]
 #: up to about 4 MiB forward; backward, with several input channels, only up to about 2 MiB.
 SMALL_BYTES = 4 * 1024 * 1024
 SMALL_BACKWARD_BYTES = 2 * 1024 * 1024
+#: The small path's pooling gradient copies every window (to find first winners): worth it for tiny calls only.
+SMALL_POOL_BACKWARD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class PoolPlan:
     dtype: np.dtype
     threads: int | None = None
     small: bool = False
+    small_backward: bool = False
     described: str = field(default="", compare=False)
 
     @property
@@ -189,7 +192,11 @@ def pool_plan(
     else:
         dtype = check.compute_dtype(dtype, images_dtype)
     window_bytes = images[0] * gh.out * gw.out * gh.kernel * gw.kernel * images[3] * dtype.itemsize
-    return PoolPlan(images, geometry, mode, include, dtype, workers, window_bytes <= SMALL_BYTES, described)
+    small = window_bytes <= SMALL_BYTES
+    # max and min need their winner among real cells: the small gradient only without padding
+    unpadded = all(g.before == g.after == 0 for g in geometry)
+    small_backward = small and window_bytes <= SMALL_POOL_BACKWARD_BYTES and (mode in ("avg", "sum") or unpadded)
+    return PoolPlan(images, geometry, mode, include, dtype, workers, small, small_backward, described)
 
 
 def check_grad_output(shape, dtype, expected: tuple, layout: str) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..._plan import checks as check
 from ..._plan.chunks import DaskPlan, record
+from .. import selected
 from . import graph
 from .bands import axis_bands
 
@@ -109,8 +110,7 @@ def correlate_backward(plan, grad, images, kernels, wrt: str = "both"):
     images, grad = _whole_images(images, grad, keep_channels=False)
     record(DaskPlan(images.chunks, images.chunks, False))
     task = graph.Task("correlate_backward", plan, kernels, "both")
-    grad_images, grad_kernels = graph.summed_pair(task, grad, images, (plan.images[1:], plan.kernels), plan.dtype)
-    return (grad_images if wrt != "kernels" else None), (grad_kernels if wrt != "images" else None)
+    return selected(graph.summed_pair(task, grad, images, (plan.images[1:], plan.kernels), plan.dtype), wrt)
 
 
 def pool_backward(plan, grad, images):

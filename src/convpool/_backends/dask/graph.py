@@ -41,9 +41,7 @@ class Task:
         plan = self.plan
         if isinstance(plan, TransposePlan):
             return plan.with_batch(shape[0])
-        changes: dict = {"images": tuple(shape), "small": False}
-        if isinstance(plan, ConvPlan):
-            changes["small_backward"] = False
+        changes: dict = {"images": tuple(shape), "small": False, "small_backward": False}
         if geometry is not None:
             changes["geometry"] = tuple(geometry)
         if channels is not None and isinstance(plan, ConvPlan):  # depthwise: this block's channels only

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._plan._shapes import average_divisor
 from ..._plan.plans import ConvPlan, PoolPlan
+from .. import selected
 from . import pooling, small
 from .blocking import batch_blocks
 from .conv_grad import images_grad, kernels_grad
@@ -31,8 +32,7 @@ def correlate_backward(plan: ConvPlan, grad, images, kernels, wrt: str = "both")
         return small.correlate_backward(plan, grad, images, kernels, wrt)
     geometry, mode, fill, dtype = plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype
     if plan.groups != 1:
-        grad_images, grad_kernels = _grouped_grads(plan, grad, images, kernels)
-        return (grad_images if wrt != "kernels" else None), (grad_kernels if wrt != "images" else None)
+        return selected(_grouped_grads(plan, grad, images, kernels), wrt)
     weights = kernels.astype(dtype, copy=False)
     grad_kernels = grad_images = None
     if wrt != "images":
@@ -61,7 +61,7 @@ def _grouped_grads(plan: ConvPlan, grad, images, kernels):
 
 def pool_backward(plan: PoolPlan, grad, images) -> np.ndarray:
     """``grad_images`` of ``pool``: every window's gradient back to the cells it read (see ``docs/gradients.md``)."""
-    if plan.small and small.pool_backward_supported(plan):
+    if plan.small_backward:
         return small.pool_backward(plan, grad, images)
     geometry, mode, dtype = plan.geometry, plan.mode, plan.dtype
     gh, gw = geometry

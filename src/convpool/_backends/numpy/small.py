@@ -137,18 +137,6 @@ def pool(plan, images: np.ndarray) -> np.ndarray:
     return out
 
 
-#: The pooling gradient here gathers every window (a copy of the window view): worth it for tiny calls only.
-POOL_BACKWARD_BYTES = 64 * 1024
-
-
-def pool_backward_supported(plan) -> bool:
-    """Tiny calls; max and min only without padding (the winner must be a real cell), averages and sums always."""
-    gh, gw = plan.geometry
-    gathered = plan.out[0] * gh.out * gw.out * gh.kernel * gw.kernel * plan.out[3] * plan.dtype.itemsize
-    unpadded = all(g.before == g.after == 0 for g in plan.geometry)
-    return gathered <= POOL_BACKWARD_BYTES and (plan.mode in ("avg", "sum") or unpadded)
-
-
 @_quiet
 def pool_backward(plan, grad: np.ndarray, images: np.ndarray) -> np.ndarray:
     """Each window's gradient to its first winner (max, min) or spread over its cells (avg, sum)."""

@@ -29,7 +29,7 @@ import contextlib
 import numpy as np
 
 from ..._plan import checks as check
-from .. import is_foreign
+from .. import is_foreign, selected
 from .. import numpy as numpy_backend
 from . import arrays
 from ._run import off_host
@@ -163,8 +163,7 @@ def pool(plan, images):
 def correlate_backward(plan, grad, images, kernels, wrt: str = "both"):
     """Both gradients off the host (the other dropped); on the host only the one asked for."""
     named = {"grad_output": grad, "images": images, "kernels": kernels}
-    grads = _run("correlate_backward", plan, named, wrt)
-    return (grads[0] if wrt != "kernels" else None), (grads[1] if wrt != "images" else None)
+    return selected(_run("correlate_backward", plan, named, wrt), wrt)
 
 
 def pool_backward(plan, grad, images):
