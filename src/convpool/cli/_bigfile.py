@@ -187,19 +187,26 @@ def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, t
         _stores.publish(tmp, dst, args.force)
         if bad:
             notes.append(f"{int(bad)} of {result.size} values are NaN or infinite")
-    finally:
-        temps.remove(tmp)
+    except Exception:
+        temps.remove(tmp)  # this job failed, the others go on; late chunks go with Temps.remove_all
+        raise
+    # an interruption leaves the store to Temps.remove_all, once the cluster is closed: removed now, it would
+    # be read by workers still unpacking their tasks (a page of Zarr tracebacks) and refilled by late chunks
 
 
 def _compute(graphs: list, client, quiet: bool) -> list:
     """Run the graphs together (shared chunks once) with a progress bar (Dask's diagnostics, or distributed's)."""
     if client is not None:
         futures = client.compute(graphs)
-        if not quiet and sys.stdout.isatty():  # its text bar redraws on stdout: no frames in a log file
-            from distributed import progress
+        try:
+            if not quiet and sys.stdout.isatty():  # its text bar redraws on stdout: no frames in a log file
+                from distributed import progress
 
-            progress(futures)
-        return [future.result() for future in futures]
+                progress(futures)
+            return [future.result() for future in futures]
+        except BaseException:
+            client.cancel(futures)  # a failed or interrupted store: the scheduler stops handing out its tasks
+            raise
     import dask
     from dask.diagnostics import ProgressBar
 

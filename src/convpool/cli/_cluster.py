@@ -24,15 +24,20 @@ from .._optional import optional
 #: Seconds beyond Dask's connect timeout before a silent scheduler is given up.
 GRACE_S = 2.0
 
+#: A log level above every level distributed uses (Dask's config reads the number from the environment).
+SILENT = logging.CRITICAL + 10
+
 
 @contextlib.contextmanager
 def _quiet_logs():
     """Distributed's log lines off stderr, here and in the worker processes (they read the environment)."""
+    # above CRITICAL: even a worker's "CRITICAL - Failed to deserialize" (a task of a store being dropped
+    # after Ctrl-C) is not the user's news; every failure that matters reaches the command as an exception
     key, before = "DASK_LOGGING__DISTRIBUTED", os.environ.get("DASK_LOGGING__DISTRIBUTED")
-    os.environ[key] = "critical"
+    os.environ[key] = str(SILENT)
     log = logging.getLogger("distributed")
     level = log.level
-    log.setLevel(logging.CRITICAL)
+    log.setLevel(SILENT)
     try:
         yield
     finally:
