@@ -136,7 +136,8 @@ def test_ctrl_c_during_a_two_worker_run_leaves_nothing_behind(tmp_path):
 
     zarr = pytest.importorskip("zarr")
     pytest.importorskip("distributed")
-    x = np.random.default_rng(9).random((48, 256, 256), dtype=np.float32)
+    # work for several seconds even on a fast machine: a run that finishes first cannot be interrupted
+    x = np.random.default_rng(9).random((192, 256, 256), dtype=np.float32)
     zarr.open_array(tmp_path / "stack.zarr", mode="w", shape=x.shape, chunks=(2, 256, 256), dtype=x.dtype)[:] = x
     argv = ["filter", "stack.zarr", "-k", "gaussian:size=15,sigma=4", "-o", "out.zarr", "--workers", "2", "-q"]
     run = subprocess.Popen([sys.executable, "-m", "convpool", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
@@ -148,6 +149,8 @@ def test_ctrl_c_during_a_two_worker_run_leaves_nothing_behind(tmp_path):
         pytest.skip("the run ended before it could be interrupted")
     os.kill(run.pid, signal.SIGINT)
     err = run.communicate(timeout=60)[1]
+    if run.returncode == 0 and (tmp_path / "out.zarr").exists():
+        pytest.skip("the run finished between the last look and the signal (a loaded machine)")
     assert run.returncode == 130
     assert err.splitlines() == ["convpool filter: interrupted; no partial output left"]
     time.sleep(1.0)  # anything a straggling worker might still write would show by now
