@@ -131,7 +131,7 @@ def pool_backward(
     grad_output,
     images,
     kernel_shape,
-    stride,
+    stride=None,
     mode: str = "max",
     *,
     padding="valid",
@@ -139,6 +139,7 @@ def pool_backward(
     dtype=None,
     dilation=1,
     ceil_mode: bool = False,
+    p: float | None = None,
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.
 
@@ -153,6 +154,9 @@ def pool_backward(
       with ``count_include_pad=True`` its taps inside the padded image:
       ``kh * kw`` unless ``ceil_mode`` cut the window).
     * ``'sum'``: ``grad_output`` to every real cell.
+    * ``'lp'``: ``grad_output * s * x ** (p - 1) * out ** (1 - p)`` to every
+      real cell ``x`` (``s`` as in :func:`convpool.pool`'s Notes); a window
+      whose output is 0 passes none, as in PyTorch.
 
     Padded cells never receive gradient. Where windows overlap (stride smaller
     than the window) a cell's gradients from all its windows add up.
@@ -162,7 +166,7 @@ def pool_backward(
     grad_output : array_like, shape (m, oh, ow, c)
         Gradient of the loss with respect to the pooled output; exactly the
         forward output's shape.
-    images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode
+    images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode, p
         Exactly as given to :func:`convpool.pool`.
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type the work is done in and returned; ``None``: the
@@ -206,6 +210,6 @@ def pool_backward(
     images = door.prepare(images, "images", "(m, h, w, c)")
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode,
-        dtype, grad=door.meta(grad), lazy=door.LAZY,
+        dtype, grad=door.meta(grad), lazy=door.LAZY, p=p,
     )  # fmt: skip
     return door.pool_backward(plan, grad, images)

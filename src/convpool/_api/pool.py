@@ -13,7 +13,7 @@ __all__ = ["pool"]
 def pool(
     images,
     kernel_shape,
-    stride,
+    stride=None,
     mode: str = "max",
     *,
     padding="valid",
@@ -22,6 +22,7 @@ def pool(
     dtype=None,
     dilation=1,
     ceil_mode: bool = False,
+    p: float | None = None,
 ) -> np.ndarray:
     """Pool a batch of images window by window, each channel on its own.
 
@@ -32,9 +33,13 @@ def pool(
     images : array_like, shape (m, h, w, c)
     kernel_shape : int or (kh, kw)
         Window size, each ``>= 1``.
-    stride : int or (sh, sw)
-        Step between windows, each ``>= 1``.
-    mode : {'max', 'avg', 'min', 'sum'}, default 'max'
+    stride : int or (sh, sw), optional
+        Step between windows, each ``>= 1``. ``None`` (the default): the
+        window, ``kernel_shape`` (windows side by side, as PyTorch).
+    mode : {'max', 'avg', 'min', 'sum', 'lp'}, default 'max'
+        ``'lp'``: the power-average ``(sum x ** p) ** (1 / p)`` over each
+        window (PyTorch's ``lp_pool2d``; ``p=2``: the window's L2 norm,
+        ``p=1``: ``'sum'``); see Notes.
     padding : {'valid', 'same', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
         As in :func:`convpool.convolve`. Padded cells never win a max or min and
         are not counted in an average unless ``count_include_pad``. Every window
@@ -59,12 +64,14 @@ def pool(
         they never win and are never averaged, not even with
         ``count_include_pad``), but it must start inside the image or its
         top/left padding.
+    p : float, optional
+        The power of ``mode='lp'``, a finite real ``> 0``; only with ``'lp'``.
 
     Returns
     -------
     ndarray, shape (m, oh, ow, c)
         A new array. ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
-        input dtype, and ``'avg'`` and ``'sum'`` give float32 for float32 (and
+        input dtype, and ``'avg'``, ``'sum'`` and ``'lp'`` give float32 for float32 (and
         float16) input, float64 otherwise.
 
     Raises
@@ -82,6 +89,13 @@ def pool(
     ``[-top, h + bottom)`` (``kh * kw`` unless ``ceil_mode`` cut the window),
     as PyTorch's ``avg_pool2d`` does.
 
+    ``'lp'``: ``out = (s * sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] ** p) ** (1 / p)``,
+    padded cells adding 0; ``s = 1``, except for a window that ``ceil_mode`` cut,
+    where ``s = kh * kw / n`` with ``n`` its taps inside the padded image, as
+    PyTorch's ``lp_pool2d`` (an average of ``x ** p`` times ``kh * kw``) computes.
+    As there, a negative sum (odd ``p``, negative cells) or a negative cell
+    with a fractional ``p`` gives NaN.
+
     Examples
     --------
     >>> import numpy as np
@@ -98,11 +112,13 @@ def pool(
     >>> pool(x[:, :3, :3], 2, 2, ceil_mode=True)[0, :, :, 0]  # the last row and column alone
     array([[ 5,  6],
            [ 9, 10]])
+    >>> pool(np.full((1, 2, 2, 1), 3.0), 2, mode="lp", p=2)[0, :, :, 0]  # stride = window; sqrt(4 * 9)
+    array([[6.]])
     """
     door = backend_for(images)
     images = door.prepare(images, "images", "(m, h, w, c)")
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode,
-        dtype, lazy=door.LAZY,
+        dtype, lazy=door.LAZY, p=p,
     )  # fmt: skip
     return door.pool(plan, images)

@@ -17,7 +17,7 @@ import numpy as np
 from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
-POOL_MODES = ("max", "avg", "min", "sum")
+POOL_MODES = ("max", "avg", "min", "sum", "lp")
 #: ``method=`` of :func:`convpool.convolve`: how the NumPy backend computes (``auto``: its cost model).
 CONV_METHODS = ("auto", "direct", "gemm", "fft")
 
@@ -162,6 +162,19 @@ def pad_value(value, mode: str) -> float:
     if mode != "constant" and value != 0:
         raise ValueError(f"pad_value applies only to pad_mode='constant', got pad_mode={mode!r}, pad_value={value!r}")
     return value
+
+
+def power(value, mode: str) -> float | None:
+    """``p`` of LP pooling: a finite real ``> 0`` for ``mode='lp'``, ``None`` for every other mode."""
+    if mode != "lp":
+        if value is not None:
+            raise ValueError(f"p applies only to mode='lp', got mode={mode!r}, p={value!r}")
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"p must be a real number > 0 for mode='lp' (2 for an L2 pool), got {value!r}")
+    if not (math.isfinite(float(value)) and value > 0):
+        raise ValueError(f"p must be a finite real number > 0 for mode='lp', got {value!r}")
+    return float(value)
 
 
 def flag(value, name: str) -> bool:

@@ -64,7 +64,8 @@ def correlate(plan, images, kernels):
 
 def pool(plan, images):
     """Bands of outputs per input chunk; channel chunks kept (each channel is pooled on its own)."""
-    include_clipped = plan.mode == "avg" and plan.count_include_pad and any(g.overhang for g in plan.geometry)
+    counts_taps = plan.mode == "lp" or (plan.mode == "avg" and plan.count_include_pad)
+    include_clipped = counts_taps and any(g.overhang for g in plan.geometry)
     if include_clipped:
         # A band would count ceil mode's extra cells as asked-for padding (divisor kh * kw): whole images.
         images = images.rechunk({1: -1, 2: -1})
