@@ -1,6 +1,7 @@
 """convpool: 2-D convolution (cross-correlation) and pooling over batches of images, in NumPy."""
 
 from . import kernels
+from ._api.adaptive import adaptive_pool, adaptive_pool_backward
 from ._api.conv import (
     convolve,
     convolve_channels,
@@ -19,6 +20,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AxisGeometry",
+    "adaptive_pool",
+    "adaptive_pool_backward",
     "DaskPlan",
     "conv_geometry",
     "conv_output_shape",

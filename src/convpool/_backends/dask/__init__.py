@@ -134,3 +134,27 @@ def transpose_backward(plan, grad, images, kernels):
     record(DaskPlan(images.chunks, images.chunks, False))
     task = graph.Task("transpose_backward", plan, kernels)
     return graph.summed_pair(task, grad, images, (plan.images[1:], plan.kernels), plan.dtype)
+
+
+def adaptive_pool(plan, images):
+    """Whole images per batch chunk, channel chunks kept: a window may span the whole image."""
+    return _adaptive("adaptive_pool", plan, images, plan.dtype)
+
+
+def adaptive_winners(plan, images):
+    return _adaptive("adaptive_winners", plan, images, np.dtype(np.int64))
+
+
+def _adaptive(op: str, plan, images, dtype):
+    images, _ = _whole_images(images, None, keep_channels=True)
+    out_chunks = (images.chunks[0], *((n,) for n in plan.out[1:-1]), images.chunks[3])
+    largest = tuple(max(sizes, default=0) for sizes in out_chunks)
+    check.fits(largest, dtype, "an output block", f"adaptive pooling to {plan.out[1:-1]}")
+    record(DaskPlan(images.chunks, out_chunks, False))
+    return graph.per_block(graph.Task(op, plan), (images,), out_chunks, dtype)
+
+
+def adaptive_pool_backward(plan, grad, images):
+    images, grad = _whole_images(images, grad, keep_channels=True)
+    record(DaskPlan(images.chunks, images.chunks, False))
+    return graph.per_block(graph.Task("adaptive_pool_backward", plan), (grad, images), images.chunks, plan.dtype)

@@ -12,6 +12,7 @@ from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
 from ..._plan._shapes import AxisGeometry
+from ..._plan.adaptive import AdaptivePlan
 from ..._plan.plans import ConvPlan
 from ..._plan.transpose_checks import TransposePlan
 from .. import numpy as numpy_backend
@@ -39,6 +40,8 @@ class Task:
 
     def _block_plan(self, shape, geometry, channels):
         plan = self.plan
+        if isinstance(plan, AdaptivePlan):
+            return plan.with_block(shape)
         if isinstance(plan, TransposePlan):
             return plan.with_batch(shape[0])
         changes: dict = {"images": tuple(shape), "small": False, "small_backward": False}

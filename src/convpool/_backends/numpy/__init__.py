@@ -11,6 +11,7 @@ block tile by tile (``tiles``), on a thread pool, so memory stays bounded
 whatever the batch and image sizes.
 """
 
+from .adaptive import adaptive_pool, adaptive_pool_backward, adaptive_winners
 from .backward import correlate_backward, pool_backward
 from .choose import choose_method, estimate_costs
 from .door import LAZY, add_axis, broadcast, meta, prepare
@@ -20,6 +21,9 @@ from .transpose import transpose, transpose_backward
 
 __all__ = [
     "LAZY",
+    "adaptive_pool",
+    "adaptive_pool_backward",
+    "adaptive_winners",
     "THREADS_ENV",
     "add_axis",
     "broadcast",

@@ -176,3 +176,15 @@ def transpose(plan, images, kernels):
 
 def transpose_backward(plan, grad, images, kernels):
     return _run("transpose_backward", plan, {"grad_output": grad, "images": images, "kernels": kernels})
+
+
+def adaptive_pool(plan, images):
+    return _run("adaptive_pool", plan, {"images": images})
+
+
+def adaptive_winners(plan, images):
+    return _run("adaptive_winners", plan, {"images": images})
+
+
+def adaptive_pool_backward(plan, grad, images):
+    return _run("adaptive_pool_backward", plan, {"grad_output": grad, "images": images})

@@ -3,7 +3,7 @@
 The plan holds the geometry, modes and dtype; the arrays are already in the
 caller's library and on its device. Grouped convolutions run group by group
 (the core and the native kernels are written for one group). The transposed
-convolution has no path here yet: it is refused with a clear message.
+convolution and adaptive pooling have no path here yet: they are refused with a clear message.
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ from ..lp import lp_pool, lp_pool_backward
 from . import _core, _core_grad, _native, arrays
 
 #: How the refusal names an operation: by the public function users call.
-_TRANSPOSES = {"transpose": "convolve_transpose", "transpose_backward": "convolve_transpose_backward"}
+_TRANSPOSES = {
+    "transpose": "convolve_transpose",
+    "transpose_backward": "convolve_transpose_backward",
+    "adaptive_pool": "adaptive_pool",
+    "adaptive_pool_backward": "adaptive_pool_backward",
+    "adaptive_winners": "adaptive_pool(return_indices=True)",
+}
 
 
 def off_host(op: str, plan, values: dict, where, path: str):
