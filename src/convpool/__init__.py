@@ -15,6 +15,7 @@ from ._api.lazy import DaskPlan, dask_plan
 from ._api.pool import pool
 from ._api.shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding, conv_transpose_output_shape
 from ._api.transpose import convolve_transpose, convolve_transpose_backward
+from ._api.unpool import unpool, unpool_backward
 
 __version__ = "0.1.0"
 
@@ -40,5 +41,7 @@ __all__ = [
     "kernels",
     "pool",
     "pool_backward",
+    "unpool",
+    "unpool_backward",
     "__version__",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._plan import checks as check
 from .._plan.adaptive import adaptive_plan
 from .dispatch import backend_for
 
@@ -82,12 +83,8 @@ def adaptive_pool(
     door = backend_for(images)
     images = door.prepare(images, "images", "(m, h, w, c)")
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, lazy=door.LAZY)
-    if not isinstance(return_indices, (bool, np.bool_)):
-        raise TypeError(f"return_indices must be True or False, got {return_indices!r}")
-    if not return_indices:
+    if not check.indices_wanted(return_indices, plan.mode):
         return door.adaptive_pool(plan, images)
-    if plan.mode not in ("max", "min"):
-        raise ValueError(f"return_indices needs mode 'max' or 'min' (a window's one winner), got mode={mode!r}")
     return door.adaptive_pool(plan, images), door.adaptive_winners(plan, images)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._plan import checks as check
 from .._plan.plans import pool_plan
 from .dispatch import backend_for
 
@@ -23,7 +24,8 @@ def pool(
     dilation=1,
     ceil_mode: bool = False,
     p: float | None = None,
-) -> np.ndarray:
+    return_indices: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Pool a batch of images window by window, each channel on its own.
 
     ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a*dh, j*sw + b*dw, k]``
@@ -66,13 +68,23 @@ def pool(
         top/left padding.
     p : float, optional
         The power of ``mode='lp'``, a finite real ``> 0``; only with ``'lp'``.
+    return_indices : bool, default False
+        For ``'max'`` and ``'min'``: also return where each value came from
+        (PyTorch's ``max_pool2d(return_indices=True)``), for
+        :func:`convpool.unpool`.
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, c)
+    out : ndarray, shape (m, oh, ow, c)
         A new array. ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
         input dtype, and ``'avg'``, ``'sum'`` and ``'lp'`` give float32 for float32 (and
         float16) input, float64 otherwise.
+    indices : ndarray of int64, shape (m, oh, ow, c)
+        Only with ``return_indices``: the flat index ``row * w + col`` of each
+        window's winner in its unpadded image plane, as PyTorch defines it;
+        padding never wins, a tie goes to the first winner in window order
+        (row-major) and a NaN wins over numbers (the first NaN), the cell
+        :func:`convpool.pool_backward` gives the gradient to.
 
     Raises
     ------
@@ -121,4 +133,6 @@ def pool(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode,
         dtype, lazy=door.LAZY, p=p,
     )  # fmt: skip
-    return door.pool(plan, images)
+    if not check.indices_wanted(return_indices, plan.mode):
+        return door.pool(plan, images)
+    return door.pool(plan, images), door.pool_winners(plan, images)

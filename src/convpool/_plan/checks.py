@@ -177,6 +177,13 @@ def power(value, mode: str) -> float | None:
     return float(value)
 
 
+def indices_wanted(return_indices, mode: str) -> bool:
+    """``return_indices``: a bool, True only for ``'max'`` and ``'min'`` (the modes whose window has one winner)."""
+    if flag(return_indices, "return_indices") and mode not in ("max", "min"):
+        raise ValueError(f"return_indices needs mode 'max' or 'min' (a window's one winner), got mode={mode!r}")
+    return bool(return_indices)
+
+
 def flag(value, name: str) -> bool:
     """A plain bool."""
     if not isinstance(value, (bool, np.bool_)):

@@ -15,6 +15,7 @@ from ..._plan._shapes import AxisGeometry
 from ..._plan.adaptive import AdaptivePlan
 from ..._plan.plans import ConvPlan
 from ..._plan.transpose_checks import TransposePlan
+from ..._plan.unpool import UnpoolPlan
 from .. import numpy as numpy_backend
 from ..numpy.threads import default_threads_set
 from .bands import AxisBand
@@ -40,7 +41,7 @@ class Task:
 
     def _block_plan(self, shape, geometry, channels):
         plan = self.plan
-        if isinstance(plan, AdaptivePlan):
+        if isinstance(plan, (AdaptivePlan, UnpoolPlan)):
             return plan.with_block(shape)
         if isinstance(plan, TransposePlan):
             return plan.with_batch(shape[0])

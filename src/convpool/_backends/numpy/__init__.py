@@ -18,6 +18,7 @@ from .door import LAZY, add_axis, broadcast, meta, prepare
 from .forward import correlate, pool
 from .threads import THREADS_ENV, default_threads
 from .transpose import transpose, transpose_backward
+from .winners import pool_winners, unpool, unpool_backward
 
 __all__ = [
     "LAZY",
@@ -36,6 +37,9 @@ __all__ = [
     "estimate_costs",
     "pool",
     "pool_backward",
+    "pool_winners",
+    "unpool",
+    "unpool_backward",
     "transpose",
     "transpose_backward",
 ]

@@ -188,3 +188,15 @@ def adaptive_winners(plan, images):
 
 def adaptive_pool_backward(plan, grad, images):
     return _run("adaptive_pool_backward", plan, {"grad_output": grad, "images": images})
+
+
+def pool_winners(plan, images):
+    return _run("pool_winners", plan, {"images": images})
+
+
+def unpool(plan, values, indices):
+    return _run("unpool", plan, {"values": values, "indices": indices})
+
+
+def unpool_backward(plan, grad, indices):
+    return _run("unpool_backward", plan, {"grad_output": grad, "indices": indices})

@@ -18,6 +18,9 @@ _TRANSPOSES = {
     "adaptive_pool": "adaptive_pool",
     "adaptive_pool_backward": "adaptive_pool_backward",
     "adaptive_winners": "adaptive_pool(return_indices=True)",
+    "pool_winners": "pool(return_indices=True)",
+    "unpool": "unpool",
+    "unpool_backward": "unpool_backward",
 }
 
 
