@@ -7,12 +7,19 @@ import numpy as np
 from .._plan import checks as check
 from .._plan.adaptive import adaptive_plan
 from .dispatch import backend_for
+from .layout import channels_first, from_last, to_last
 
 __all__ = ["adaptive_pool", "adaptive_pool_backward"]
 
 
 def adaptive_pool(
-    images, output_shape, mode: str = "avg", *, dtype=None, return_indices: bool = False
+    images,
+    output_shape,
+    mode: str = "avg",
+    *,
+    dtype=None,
+    return_indices: bool = False,
+    layout: str = "channels_last",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Pool a batch of images to a given output size, each channel on its own.
 
@@ -46,6 +53,10 @@ def adaptive_pool(
     return_indices : bool, default False
         For ``'max'`` and ``'min'``: also return where each value came from.
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (images, the result and its indices) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
     Returns
     -------
     out : ndarray, shape (m, oh, ow, c)
@@ -80,15 +91,18 @@ def adaptive_pool(
     >>> adaptive_pool(x, (1, 3), mode="max", return_indices=True)[1][0, :, :, 0]
     array([[6, 8, 9]])
     """
+    first = channels_first(layout)
     door = backend_for(images)
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, lazy=door.LAZY)
-    if not check.indices_wanted(return_indices, plan.mode):
-        return door.adaptive_pool(plan, images)
-    return door.adaptive_pool(plan, images), door.adaptive_winners(plan, images)
+    wanted = check.indices_wanted(return_indices, plan.mode)
+    values = from_last(door, door.adaptive_pool(plan, images), first)
+    return (values, from_last(door, door.adaptive_winners(plan, images), first)) if wanted else values
 
 
-def adaptive_pool_backward(grad_output, images, output_shape, mode: str = "avg", *, dtype=None) -> np.ndarray:
+def adaptive_pool_backward(
+    grad_output, images, output_shape, mode: str = "avg", *, dtype=None, layout: str = "channels_last"
+) -> np.ndarray:
     """Gradient of :func:`convpool.adaptive_pool` with respect to its images.
 
     Each window passes its ``grad_output`` cell back to the cells it read:
@@ -109,6 +123,10 @@ def adaptive_pool_backward(grad_output, images, output_shape, mode: str = "avg",
         type NumPy promotes images and grad_output to (float32 stays float32;
         integers and bools alone give float64).
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, images and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
     Returns
     -------
     ndarray, shape (m, h, w, c)
@@ -129,8 +147,9 @@ def adaptive_pool_backward(grad_output, images, output_shape, mode: str = "avg",
     >>> adaptive_pool_backward(np.ones((1, 1, 3, 1)), x, (1, 3))[0, 0, :, 0]  # windows [0, 2), [1, 4), [3, 5)
     array([0.5       , 0.83333333, 0.33333333, 0.83333333, 0.5       ])
     """
+    first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, c)")
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, grad=door.meta(grad), lazy=door.LAZY)
-    return door.adaptive_pool_backward(plan, grad, images)
+    return from_last(door, door.adaptive_pool_backward(plan, grad, images), first)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._plan.plans import conv_plan, pool_plan
 from .dispatch import backend_for, check_wrt
+from .layout import channels_first, from_last, to_last
 
 __all__ = ["convolve_backward", "pool_backward"]
 
@@ -36,6 +37,7 @@ def convolve_backward(
     dtype=None,
     groups: int = 1,
     wrt: str = "both",
+    layout: str = "channels_last",
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
 
@@ -70,6 +72,10 @@ def convolve_backward(
         and for Dask arrays and arrays of other libraries, both are computed
         and the other dropped.
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, images and grad_images) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
     Returns
     -------
     grad_images : ndarray, shape (m, h, w, c), or None for ``wrt='kernels'``
@@ -113,15 +119,17 @@ def convolve_backward(
     True
     """
     check_wrt(wrt)  # a bad wrt fails before any work
+    first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)")
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         dtype=dtype, grad=door.meta(grad), lazy=door.LAZY,
     )  # fmt: skip
-    return door.correlate_backward(plan, grad, images, kernels, wrt)
+    grad_images, grad_kernels = door.correlate_backward(plan, grad, images, kernels, wrt)
+    return from_last(door, grad_images, first), grad_kernels
 
 
 # --------------------------------------------------------------------------- pooling
@@ -140,6 +148,7 @@ def pool_backward(
     dilation=1,
     ceil_mode: bool = False,
     p: float | None = None,
+    layout: str = "channels_last",
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.
 
@@ -173,6 +182,10 @@ def pool_backward(
         rules under Returns. Max/min winners are found in the images' own
         dtype, so the gradient goes to the same cell whatever ``dtype``.
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, images and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
     Returns
     -------
     ndarray, shape (m, h, w, c)
@@ -205,11 +218,12 @@ def pool_backward(
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
+    first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, c)")
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode,
         dtype, grad=door.meta(grad), lazy=door.LAZY, p=p,
     )  # fmt: skip
-    return door.pool_backward(plan, grad, images)
+    return from_last(door, door.pool_backward(plan, grad, images), first)

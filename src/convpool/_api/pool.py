@@ -7,6 +7,7 @@ import numpy as np
 from .._plan import checks as check
 from .._plan.plans import pool_plan
 from .dispatch import backend_for
+from .layout import channels_first, from_last, to_last
 
 __all__ = ["pool"]
 
@@ -25,6 +26,7 @@ def pool(
     ceil_mode: bool = False,
     p: float | None = None,
     return_indices: bool = False,
+    layout: str = "channels_last",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Pool a batch of images window by window, each channel on its own.
 
@@ -73,6 +75,10 @@ def pool(
         (PyTorch's ``max_pool2d(return_indices=True)``), for
         :func:`convpool.unpool`.
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (images, the result and its indices) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
     Returns
     -------
     out : ndarray, shape (m, oh, ow, c)
@@ -127,12 +133,13 @@ def pool(
     >>> pool(np.full((1, 2, 2, 1), 3.0), 2, mode="lp", p=2)[0, :, :, 0]  # stride = window; sqrt(4 * 9)
     array([[6.]])
     """
+    first = channels_first(layout)
     door = backend_for(images)
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode,
         dtype, lazy=door.LAZY, p=p,
     )  # fmt: skip
-    if not check.indices_wanted(return_indices, plan.mode):
-        return door.pool(plan, images)
-    return door.pool(plan, images), door.pool_winners(plan, images)
+    wanted = check.indices_wanted(return_indices, plan.mode)
+    values = from_last(door, door.pool(plan, images), first)
+    return (values, from_last(door, door.pool_winners(plan, images), first)) if wanted else values

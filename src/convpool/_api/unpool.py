@@ -6,11 +6,12 @@ import numpy as np
 
 from .._plan.unpool import unpool_plan
 from .dispatch import backend_for
+from .layout import channels_first, from_last, to_last
 
 __all__ = ["unpool", "unpool_backward"]
 
 
-def unpool(values, indices, output_shape, *, dtype=None) -> np.ndarray:
+def unpool(values, indices, output_shape, *, dtype=None, layout: str = "channels_last") -> np.ndarray:
     """Scatter pooled values back into zeroed images, at the indices max pooling returned.
 
     ``out[n, r, s, k] = values[n, i, j, k]`` where ``indices[n, i, j, k] == r * w + s``,
@@ -32,6 +33,10 @@ def unpool(values, indices, output_shape, *, dtype=None) -> np.ndarray:
     dtype : {None, numpy.float32, numpy.float64}, default None
         The result's type; ``None``: the values' own.
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (values, indices and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
     Returns
     -------
     ndarray, shape (m, h, w, c)
@@ -61,14 +66,15 @@ def unpool(values, indices, output_shape, *, dtype=None) -> np.ndarray:
     array([[0., 5., 0., 0.],
            [0., 0., 7., 0.]])
     """
+    first = channels_first(layout)
     door = backend_for(values, indices)
-    values = door.prepare(values, "values", "(m, oh, ow, c)")
-    indices = door.prepare(indices, "indices", "(m, oh, ow, c)")
+    values = to_last(door, door.prepare(values, "values", "(m, oh, ow, c)"), first)
+    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first)
     plan = unpool_plan(*door.meta(values), *door.meta(indices), output_shape, dtype)
-    return door.unpool(plan, values, indices)
+    return from_last(door, door.unpool(plan, values, indices), first)
 
 
-def unpool_backward(grad_output, indices, *, dtype=None) -> np.ndarray:
+def unpool_backward(grad_output, indices, *, dtype=None, layout: str = "channels_last") -> np.ndarray:
     """Gradient of :func:`convpool.unpool` with respect to its values: a gather at the indices.
 
     ``grad_values[n, i, j, k] = grad_output[n, r, s, k]`` with
@@ -86,6 +92,10 @@ def unpool_backward(grad_output, indices, *, dtype=None) -> np.ndarray:
         The floating type returned; ``None``: float32 for float32 (and
         float16) ``grad_output``, float64 otherwise.
 
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, indices and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
     Returns
     -------
     ndarray, shape (m, oh, ow, c)
@@ -104,11 +114,12 @@ def unpool_backward(grad_output, indices, *, dtype=None) -> np.ndarray:
     >>> unpool_backward(g, np.array([1, 6]).reshape(1, 1, 2, 1))[0, :, :, 0]
     array([[1., 6.]])
     """
+    first = channels_first(layout)
     door = backend_for(grad_output, indices)
-    grad = door.prepare(grad_output, "grad_output", "(m, h, w, c)")
-    indices = door.prepare(indices, "indices", "(m, oh, ow, c)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, h, w, c)"), first)
+    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first)
     grad_shape, grad_dtype = door.meta(grad)
     shape, index_dtype = door.meta(indices)
     spatial = tuple(grad_shape[1:3]) if len(grad_shape) == 4 else grad_shape
     plan = unpool_plan(shape, index_dtype, shape, index_dtype, spatial, dtype, grad=(grad_shape, grad_dtype))
-    return door.unpool_backward(plan, grad, indices)
+    return from_last(door, door.unpool_backward(plan, grad, indices), first)

@@ -211,7 +211,8 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
             hint = (
                 f"; convpool is channels-last, images (m, h, w, c): an (m, c, h, w) batch of shape "
                 f"{tuple(images_shape)} becomes images.transpose(0, 2, 3, 1), shape "
-                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}"
+                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}, "
+                "or is read as it is by convolve(..., layout='channels_first')"
             )
         raise ValueError(
             f"{kernel_name} has {kernel_c} channels (shape {kernel_shape}) but images have "

@@ -180,3 +180,8 @@ def unpool_backward(plan, grad, indices):
         grad = da.from_array(grad, chunks=(indices.chunks[0], -1, -1, indices.chunks[3]))
     record(DaskPlan(grad.chunks, indices.chunks, False))
     return graph.per_block(graph.Task("unpool_backward", plan), (grad, indices), indices.chunks, plan.dtype)
+
+
+def permute(array, axes):
+    """A lazy transpose (a NumPy view for NumPy arguments)."""
+    return array.transpose(axes)

@@ -14,7 +14,7 @@ whatever the batch and image sizes.
 from .adaptive import adaptive_pool, adaptive_pool_backward, adaptive_winners
 from .backward import correlate_backward, pool_backward
 from .choose import choose_method, estimate_costs
-from .door import LAZY, add_axis, broadcast, meta, prepare
+from .door import LAZY, add_axis, broadcast, meta, permute, prepare
 from .forward import correlate, pool
 from .threads import THREADS_ENV, default_threads
 from .transpose import transpose, transpose_backward
@@ -29,6 +29,7 @@ __all__ = [
     "add_axis",
     "broadcast",
     "meta",
+    "permute",
     "prepare",
     "choose_method",
     "correlate",

@@ -200,3 +200,10 @@ def unpool(plan, values, indices):
 
 def unpool_backward(plan, grad, indices):
     return _run("unpool_backward", plan, {"grad_output": grad, "indices": indices})
+
+
+def permute(array, axes):
+    """The library's own ``permute_dims`` (a view in PyTorch, JAX and CuPy); a NumPy view for NumPy arguments."""
+    if is_foreign(array):
+        return arrays.namespace(array, "array").permute_dims(array, axes)
+    return np.transpose(array, axes)
