@@ -12,6 +12,7 @@ from .._plan import checks as check
 from .._plan.plans import conv_plan
 from .dispatch import backend_for, prepared
 from .layout import channels_first, from_last, to_last
+from .out import checked_out, deliver
 
 __all__ = [
     "convolve",
@@ -46,6 +47,7 @@ def convolve(
     dtype=None,
     groups: int = 1,
     layout: str = "channels_last",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Convolve a batch of multi-channel images with several kernels.
 
@@ -110,6 +112,10 @@ def convolve(
         Where the batch arrays (images and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
+    out : ndarray, optional
+        Write the result into this NumPy array, and return it: exactly the result's
+        shape (in ``layout``) and dtype, writeable, sharing no memory with any
+        input; checked before any work (NumPy calls only).
     Returns
     -------
     ndarray, shape (m, oh, ow, nc)
@@ -157,7 +163,8 @@ def convolve(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         method, threads, dtype, lazy=door.LAZY,
     )  # fmt: skip
-    return from_last(door, door.correlate(plan, images, kernels), first)
+    out = checked_out(out, door, plan.out, plan.dtype, first, {"images": images, "kernels": kernels})
+    return deliver(out, from_last(door, door.correlate(plan, images, kernels), first))
 
 
 def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:

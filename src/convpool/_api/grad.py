@@ -17,6 +17,7 @@ import numpy as np
 from .._plan.plans import conv_plan, pool_plan
 from .dispatch import backend_for, check_wrt
 from .layout import channels_first, from_last, to_last
+from .out import checked_out, deliver
 
 __all__ = ["convolve_backward", "pool_backward"]
 
@@ -38,6 +39,7 @@ def convolve_backward(
     groups: int = 1,
     wrt: str = "both",
     layout: str = "channels_last",
+    out: tuple | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
 
@@ -76,6 +78,12 @@ def convolve_backward(
         Where the batch arrays (grad_output, images and grad_images) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
+    out : (ndarray or None, ndarray or None), optional
+        Write ``grad_images`` and ``grad_kernels`` into these NumPy arrays
+        (``None`` in a place: a new array; ``None`` where ``wrt`` does not
+        ask for that gradient), and return them: each exactly its result's
+        shape (``grad_images`` in ``layout``) and dtype, writeable, sharing
+        no memory with any input; checked before any work (NumPy calls only).
     Returns
     -------
     grad_images : ndarray, shape (m, h, w, c), or None for ``wrt='kernels'``
@@ -128,8 +136,24 @@ def convolve_backward(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         dtype=dtype, grad=door.meta(grad), lazy=door.LAZY,
     )  # fmt: skip
+    outs = _conv_outs(out, door, plan, first, {"grad_output": grad, "images": images, "kernels": kernels}, wrt)
     grad_images, grad_kernels = door.correlate_backward(plan, grad, images, kernels, wrt)
-    return from_last(door, grad_images, first), grad_kernels
+    return deliver(outs[0], from_last(door, grad_images, first)), deliver(outs[1], grad_kernels)
+
+
+def _conv_outs(out, door, plan, first: bool, inputs: dict, wrt: str) -> tuple:
+    """``out=`` of :func:`convolve_backward`: ``None`` or a pair, with ``None`` where ``wrt`` asks for nothing."""
+    if out is None:
+        return None, None
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"out must be None or a pair (grad_images, grad_kernels) of arrays or None, got {out!r}")
+    if out[0] is not None and wrt == "kernels" or out[1] is not None and wrt == "images":
+        raise ValueError(f"out gives an array for a gradient wrt={wrt!r} does not compute: pass None in its place")
+    kernels_shape = inputs["kernels"].shape
+    return (
+        checked_out(out[0], door, plan.images, plan.dtype, first, inputs, "out[0]"),
+        checked_out(out[1], door, kernels_shape, plan.dtype, False, inputs, "out[1]"),
+    )
 
 
 # --------------------------------------------------------------------------- pooling
@@ -149,6 +173,7 @@ def pool_backward(
     ceil_mode: bool = False,
     p: float | None = None,
     layout: str = "channels_last",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.
 
@@ -186,6 +211,10 @@ def pool_backward(
         Where the batch arrays (grad_output, images and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy.
+    out : ndarray, optional
+        Write the gradient into this NumPy array, and return it: exactly the result's
+        shape (in ``layout``) and dtype, writeable, sharing no memory with any
+        input; checked before any work (NumPy calls only).
     Returns
     -------
     ndarray, shape (m, h, w, c)
@@ -226,4 +255,5 @@ def pool_backward(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode,
         dtype, grad=door.meta(grad), lazy=door.LAZY, p=p,
     )  # fmt: skip
-    return from_last(door, door.pool_backward(plan, grad, images), first)
+    out = checked_out(out, door, plan.images, plan.dtype, first, {"grad_output": grad, "images": images})
+    return deliver(out, from_last(door, door.pool_backward(plan, grad, images), first))

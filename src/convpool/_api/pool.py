@@ -8,6 +8,7 @@ from .._plan import checks as check
 from .._plan.plans import pool_plan
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
+from .out import checked_out, deliver
 
 __all__ = ["pool"]
 
@@ -27,6 +28,7 @@ def pool(
     p: float | None = None,
     return_indices: bool = False,
     layout: str = "channels_last",
+    out: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Pool a batch of images window by window, each channel on its own.
 
@@ -79,6 +81,10 @@ def pool(
         Where the batch arrays (images, the result and its indices) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy.
+    out : ndarray, optional
+        Write the pooled values (not the indices) into this NumPy array, and return it: exactly the result's
+        shape (in ``layout``) and dtype, writeable, sharing no memory with any
+        input; checked before any work (NumPy calls only).
     Returns
     -------
     out : ndarray, shape (m, oh, ow, c)
@@ -141,5 +147,6 @@ def pool(
         dtype, lazy=door.LAZY, p=p,
     )  # fmt: skip
     wanted = check.indices_wanted(return_indices, plan.mode)
-    values = from_last(door, door.pool(plan, images), first)
+    out = checked_out(out, door, plan.out, plan.dtype, first, {"images": images})
+    values = deliver(out, from_last(door, door.pool(plan, images), first))
     return (values, from_last(door, door.pool_winners(plan, images), first)) if wanted else values
