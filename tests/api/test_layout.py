@@ -133,5 +133,6 @@ def test_the_exercise_forms_take_no_layout():
 
 
 def test_a_channels_first_batch_of_the_wrong_rank_gets_the_usual_message():
-    with pytest.raises(ValueError, match=r"images must be a 4-D array"):
+    """The shape received is shown as given, not permuted."""
+    with pytest.raises(ValueError, match=r"images must be a 4-D array .*got 3-D shape \(7, 6, 3\)"):
         cp.pool(X[0], 2, layout="channels_first")

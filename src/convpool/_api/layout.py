@@ -25,13 +25,13 @@ def channels_first(layout) -> bool:
     return check.choice(layout, "layout", LAYOUTS) == "channels_first"
 
 
-def to_last(door, array, first: bool):
-    """A channels-first batch ``(m, c, *spatial)`` as a channels-last view ``(m, *spatial, c)``.
+def to_last(door, array, first: bool, ndim: int = 4):
+    """A channels-first batch ``(m, c, *spatial)`` of ``ndim`` axes as a channels-last view ``(m, *spatial, c)``.
 
-    Arrays of fewer than 3 axes pass unchanged: the plan's rank check reports them.
+    An array of another rank passes unchanged: the plan's rank check reports it, with the shape received.
     """
     rank = len(door.meta(array)[0])
-    if not first or rank < 3:
+    if not first or rank != ndim:
         return array
     return door.permute(array, (0, *range(2, rank), 1))
 
