@@ -52,11 +52,11 @@ def adaptive_pool(
         :func:`convpool.pool`.
     return_indices : bool, default False
         For ``'max'`` and ``'min'``: also return where each value came from.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (images, the result and its indices) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy.
+
     Returns
     -------
     out : ndarray, shape (m, oh, ow, c)
@@ -122,11 +122,11 @@ def adaptive_pool_backward(
         The floating type the work is done in and returned; ``None``: the
         type NumPy promotes images and grad_output to (float32 stays float32;
         integers and bools alone give float64).
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (grad_output, images and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy.
+
     Returns
     -------
     ndarray, shape (m, h, w, c)

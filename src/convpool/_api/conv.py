@@ -107,7 +107,6 @@ def convolve(
         own; it must divide ``c`` and ``nc``. ``groups == c`` with kernels
         ``(kh, kw, 1, nc)`` is depthwise convolution (``nc = k * c``: a channel
         multiplier ``k``, output ``o`` reading channel ``o // k``).
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (images and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
@@ -116,10 +115,11 @@ def convolve(
         Write the result into this NumPy array, and return it: exactly the result's
         shape (in ``layout``) and dtype, writeable, sharing no memory with any
         input; checked before any work (NumPy calls only).
+
     Returns
     -------
     ndarray, shape (m, oh, ow, nc)
-        A new array of ``dtype``; by default the widest floating dtype among
+        A new array (the ``out`` given, if one is) of ``dtype``; by default the widest floating dtype among
         images and kernels (float32 stays float32, even with an integer
         kernel); float64 when both are integer or bool (sums never wrap);
         float32 for float16.

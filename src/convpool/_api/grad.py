@@ -73,7 +73,6 @@ def convolve_backward(
         PyTorch skips inputs that do not require grad. With ``groups > 1``,
         and for Dask arrays and arrays of other libraries, both are computed
         and the other dropped.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (grad_output, images and grad_images) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
@@ -84,6 +83,7 @@ def convolve_backward(
         ask for that gradient), and return them: each exactly its result's
         shape (``grad_images`` in ``layout``) and dtype, writeable, sharing
         no memory with any input; checked before any work (NumPy calls only).
+
     Returns
     -------
     grad_images : ndarray, shape (m, h, w, c), or None for ``wrt='kernels'``
@@ -206,7 +206,6 @@ def pool_backward(
         The floating type the work is done in and returned; ``None``: the
         rules under Returns. Max/min winners are found in the images' own
         dtype, so the gradient goes to the same cell whatever ``dtype``.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (grad_output, images and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
@@ -215,6 +214,7 @@ def pool_backward(
         Write the gradient into this NumPy array, and return it: exactly the result's
         shape (in ``layout``) and dtype, writeable, sharing no memory with any
         input; checked before any work (NumPy calls only).
+
     Returns
     -------
     ndarray, shape (m, h, w, c)

@@ -76,7 +76,6 @@ def pool(
         For ``'max'`` and ``'min'``: also return where each value came from
         (PyTorch's ``max_pool2d(return_indices=True)``), for
         :func:`convpool.unpool`.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (images, the result and its indices) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
@@ -85,10 +84,11 @@ def pool(
         Write the pooled values (not the indices) into this NumPy array, and return it: exactly the result's
         shape (in ``layout``) and dtype, writeable, sharing no memory with any
         input; checked before any work (NumPy calls only).
+
     Returns
     -------
     out : ndarray, shape (m, oh, ow, c)
-        A new array. ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
+        A new array (the ``out`` given, if one is). ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
         input dtype, and ``'avg'``, ``'sum'`` and ``'lp'`` give float32 for float32 (and
         float16) input, float64 otherwise.
     indices : ndarray of int64, shape (m, oh, ow, c)

@@ -74,11 +74,11 @@ def convolve_transpose(
         As in :func:`convolve`; it must divide ``nc``. ``c = kernels.shape[2] * groups``.
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type of the work and the result, as in :func:`convolve`.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (images and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
+
     Returns
     -------
     ndarray, shape (m, h, w, c)
@@ -159,11 +159,11 @@ def convolve_transpose_backward(
         Exactly as given to :func:`convolve_transpose`.
     dtype : {None, numpy.float32, numpy.float64}, default None
         As in :func:`convpool.convolve_backward`.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (grad_output, images and grad_images) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
+
     Returns
     -------
     grad_images : ndarray, shape (m, oh, ow, nc)

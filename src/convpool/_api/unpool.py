@@ -32,11 +32,11 @@ def unpool(values, indices, output_shape, *, dtype=None, layout: str = "channels
         images' own, as PyTorch's ``output_size``).
     dtype : {None, numpy.float32, numpy.float64}, default None
         The result's type; ``None``: the values' own.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (values, indices and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy.
+
     Returns
     -------
     ndarray, shape (m, h, w, c)
@@ -91,11 +91,11 @@ def unpool_backward(grad_output, indices, *, dtype=None, layout: str = "channels
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type returned; ``None``: float32 for float32 (and
         float16) ``grad_output``, float64 otherwise.
-
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (grad_output, indices and the result) keep their channel axis:
         ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
         batch is read and returned as a view, without a copy.
+
     Returns
     -------
     ndarray, shape (m, oh, ow, c)
