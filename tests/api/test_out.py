@@ -118,3 +118,25 @@ def test_dask_calls_take_no_out():
     da = pytest.importorskip("dask.array")
     with pytest.raises(TypeError, match=r"out= is for NumPy inputs only"):
         cp.pool(da.from_array(X), 2, out=np.empty((2, 3, 3, 3)))
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
+def test_pool_writes_into_out_without_a_result_sized_temporary(layout):
+    """The blocked engine writes each block into ``out``: the call's peak allocation is a block, not a result."""
+    import tracemalloc
+
+    x = np.random.default_rng(22).standard_normal((8, 256, 256, 8))  # above the small-work path
+    if layout == "channels_first":
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    expected = cp.pool(x, 2, threads=1, layout=layout)
+    out = np.empty_like(expected)
+    peaks = []
+    for given in (None, out):
+        tracemalloc.start()
+        result = cp.pool(x, 2, threads=1, layout=layout, out=given)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert result is out
+    np.testing.assert_array_equal(out, expected)
+    assert peaks[0] >= out.nbytes  # without out=: the result is allocated
+    assert peaks[1] < out.nbytes / 4, peaks  # with it: only the engine's working blocks

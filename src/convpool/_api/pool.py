@@ -8,7 +8,7 @@ from .._plan import checks as check
 from .._plan.plans import pool_plan
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
-from .out import checked_out, deliver
+from .out import checked_out
 
 __all__ = ["pool"]
 
@@ -148,5 +148,9 @@ def pool(
     )  # fmt: skip
     wanted = check.indices_wanted(return_indices, plan.mode)
     out = checked_out(out, door, plan.out, plan.dtype, first, {"images": images})
-    values = deliver(out, from_last(door, door.pool(plan, images), first))
+    if out is None:
+        values = from_last(door, door.pool(plan, images), first)
+    else:  # the NumPy engine writes into it: a repeated call allocates no result
+        values = out
+        door.pool(plan, images, out=to_last(door, out, first))
     return (values, from_last(door, door.pool_winners(plan, images), first)) if wanted else values

@@ -47,10 +47,19 @@ def correlate_with(images: np.ndarray, kernels: np.ndarray, padding, dilation, g
     return correlate(plan, images, kernels)
 
 
-def pool(plan: PoolPlan, images: np.ndarray) -> np.ndarray:
-    """``pool``: images ``(m, h, w, c)`` -> ``plan.out``, each channel on its own."""
+def pool(plan: PoolPlan, images: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``pool``: images ``(m, h, w, c)`` -> ``plan.out``, each channel on its own.
+
+    ``out`` (checked by the caller): the blocked engine writes into it; the other paths copy there.
+    """
     if plan.mode == "lp":
-        return lp_pool(plan, images, pool, *numpy_ops(plan.dtype))
-    if plan.small:
-        return small.pool(plan, images)
-    return pool_windows(images, plan.geometry, plan.mode, plan.count_include_pad, plan.dtype, plan.threads)
+        result = lp_pool(plan, images, pool, *numpy_ops(plan.dtype))
+    elif plan.small:
+        result = small.pool(plan, images)
+    else:
+        args = (images, plan.geometry, plan.mode, plan.count_include_pad, plan.dtype, plan.threads)
+        return pool_windows(*args, out=out)
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
