@@ -32,6 +32,8 @@ SMALL_BYTES = 4 * 1024 * 1024
 SMALL_BACKWARD_BYTES = 2 * 1024 * 1024
 #: The small path's pooling gradient copies every window (to find first winners): worth it for tiny calls only.
 SMALL_POOL_BACKWARD_BYTES = 64 * 1024
+#: What to do with a grayscale batch given to pooling, which wants a channel axis.
+GRAYSCALE_HINT = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
 
 
 @dataclass(frozen=True)
@@ -164,8 +166,7 @@ def pool_plan(
     the output's size, ``grad_output``, then ``dtype``. ``stride=None`` is the window
     (as PyTorch); ``p`` is checked with ``mode``.
     """
-    grayscale = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
-    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: grayscale})
+    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: GRAYSCALE_HINT})
     check.nonempty(images, "images", "h, w, c", (1, 2, 3))
     window = check.int_pair(kernel_shape, "kernel_shape")
     strides = window if stride is None else check.int_pair(stride, "stride")
