@@ -2,13 +2,18 @@
 
     conv 3x3 (16) -> ReLU -> max pool 2x2 -> conv 3x3 (32) -> ReLU -> max pool 2x2 -> dense -> softmax
 
+or, with ``--head gap``, global average pooling in place of the last pool and the flattening
+(``... -> ReLU -> global average pool -> dense (32 -> 10)``: a tenth of the dense weights, as in
+modern classifiers' heads)
+
 trained with mini-batch SGD (momentum) on scikit-learn's bundled 8x8 digits
 (1797 images; 80% train, 20% test), or on the spec's MNIST file with
 ``--mnist PATH.npz`` (arrays ``X_train``, ``Y_train`` and ``X_test``/``Y_test``
 or ``X_valid``/``Y_valid``; images (n, 28, 28) in [0, 1] or 0-255, labels (n,) or one-hot (n, 10)).
 
-Every gradient comes from :func:`convpool.convolve_backward` and
-:func:`convpool.pool_backward`; the dense layer and the loss are plain NumPy.
+Every gradient comes from :func:`convpool.convolve_backward`,
+:func:`convpool.pool_backward` and :func:`convpool.adaptive_pool_backward`; the dense layer and
+the loss are plain NumPy.
 
 Usage::
 
@@ -28,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convpool import convolve, convolve_backward, pool, pool_backward
+from convpool import adaptive_pool, adaptive_pool_backward, convolve, convolve_backward, pool, pool_backward
 
 DTYPE = np.float32
 
@@ -61,11 +66,16 @@ def load_mnist(path: str):
 # --------------------------------------------------------------------------- model
 
 
-def init_params(rng, image_shape, classes: int = 10, widths=(16, 32)) -> dict:
-    """He-initialised kernels (3, 3, c, nc), zero biases, a dense layer over the flattened features."""
+#: The network's heads: 'flatten' (second max pool, then every cell to the dense layer) or 'gap'
+#: (global average pooling: one value per channel to the dense layer).
+HEADS = ("flatten", "gap")
+
+
+def init_params(rng, image_shape, classes: int = 10, widths=(16, 32), head: str = "flatten") -> dict:
+    """He-initialised kernels (3, 3, c, nc), zero biases, a dense layer over the head's features."""
     c1, c2 = widths
     h, w, c = image_shape
-    flat = (h // 4) * (w // 4) * c2  # two 2x2 pools of 'same' convolutions
+    flat = c2 if head == "gap" else (h // 4) * (w // 4) * c2  # 'flatten': two 2x2 pools of 'same' convolutions
 
     def he(shape, fan_in):
         return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(DTYPE)
@@ -80,17 +90,17 @@ def init_params(rng, image_shape, classes: int = 10, widths=(16, 32)) -> dict:
     }
 
 
-def forward(params: dict, x: np.ndarray):
-    """Logits (n, classes) and the activations the backward pass needs."""
+def forward(params: dict, x: np.ndarray, head: str = "flatten"):
+    """Logits (n, classes) and the activations the backward pass needs (and the head)."""
     z1 = convolve(x, params["k1"], "same") + params["b1"]
     a1 = np.maximum(z1, 0)
     p1 = pool(a1, 2, 2, "max")
     z2 = convolve(p1, params["k2"], "same") + params["b2"]
     a2 = np.maximum(z2, 0)
-    p2 = pool(a2, 2, 2, "max")
+    p2 = adaptive_pool(a2, 1) if head == "gap" else pool(a2, 2, 2, "max")  # (n, 1, 1, c2) or (n, h/4, w/4, c2)
     flat = p2.reshape(len(x), -1)
     logits = flat @ params["w"] + params["b"]
-    return logits, (x, z1, a1, p1, z2, a2, p2, flat)
+    return logits, (x, z1, a1, p1, z2, a2, p2, flat, head)
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray):
@@ -106,10 +116,14 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray):
 
 def backward(params: dict, cache, grad_logits: np.ndarray) -> dict:
     """Gradients of the loss with respect to every parameter, layer by layer in reverse."""
-    x, z1, a1, p1, z2, a2, p2, flat = cache
+    x, z1, a1, p1, z2, a2, p2, flat, head = cache
     grads = {"w": flat.T @ grad_logits, "b": grad_logits.sum(axis=0)}
     grad_p2 = (grad_logits @ params["w"].T).reshape(p2.shape)
-    grad_z2 = pool_backward(grad_p2, a2, 2, 2, "max") * (z2 > 0)
+    if head == "gap":
+        grad_a2 = adaptive_pool_backward(grad_p2, a2, 1)
+    else:
+        grad_a2 = pool_backward(grad_p2, a2, 2, 2, "max")
+    grad_z2 = grad_a2 * (z2 > 0)
     grad_p1, grads["k2"] = convolve_backward(grad_z2, p1, params["k2"], "same")
     grads["b2"] = grad_z2.sum(axis=(0, 1, 2))
     grad_z1 = pool_backward(grad_p1, a1, 2, 2, "max") * (z1 > 0)
@@ -118,8 +132,8 @@ def backward(params: dict, cache, grad_logits: np.ndarray) -> dict:
     return grads
 
 
-def predict(params: dict, x: np.ndarray, batch: int = 512) -> np.ndarray:
-    return np.concatenate([forward(params, x[i : i + batch])[0].argmax(axis=1) for i in range(0, len(x), batch)])
+def predict(params: dict, x: np.ndarray, batch: int = 512, head: str = "flatten") -> np.ndarray:
+    return np.concatenate([forward(params, x[i : i + batch], head)[0].argmax(axis=1) for i in range(0, len(x), batch)])
 
 
 # --------------------------------------------------------------------------- training
@@ -157,7 +171,22 @@ class Progress:
             self.bar.close()
 
 
-def train(params, x, y, *, epochs, batch_size, lr, momentum, decay, seed, quiet=False, x_test=None, y_test=None):
+def train(
+    params,
+    x,
+    y,
+    *,
+    epochs,
+    batch_size,
+    lr,
+    momentum,
+    decay,
+    seed,
+    quiet=False,
+    x_test=None,
+    y_test=None,
+    head="flatten",
+):
     """Mini-batch SGD with momentum and L2 weight decay on the weights; returns the per-batch losses."""
     rng = np.random.default_rng(seed)
     velocity = {name: np.zeros_like(value) for name, value in params.items()}
@@ -169,7 +198,7 @@ def train(params, x, y, *, epochs, batch_size, lr, momentum, decay, seed, quiet=
         rate = lr * 0.5 * (1 + np.cos(np.pi * epoch / epochs))  # cosine schedule
         for step in range(batches):
             rows = order[step * batch_size : (step + 1) * batch_size]
-            logits, cache = forward(params, x[rows])
+            logits, cache = forward(params, x[rows], head)
             loss, grad_logits = softmax_cross_entropy(logits, y[rows])
             grads = backward(params, cache, grad_logits)
             for name, grad in grads.items():
@@ -181,7 +210,7 @@ def train(params, x, y, *, epochs, batch_size, lr, momentum, decay, seed, quiet=
             progress.step(loss)
         line = f"epoch {epoch + 1:2d}/{epochs}  loss {np.mean(losses[-batches:]):.4f}"
         if x_test is not None and not quiet:
-            line += f"  test accuracy {np.mean(predict(params, x_test) == y_test):.4f}"
+            line += f"  test accuracy {np.mean(predict(params, x_test, head=head) == y_test):.4f}"
         progress.line(line)
     progress.close()
     return losses
@@ -241,6 +270,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
     parser.add_argument("--decay", type=float, default=1e-4, help="L2 weight decay (default 1e-4)")
     parser.add_argument("--subset", type=int, help="train on the first N training images only")
+    parser.add_argument(
+        "--head", choices=HEADS, default="flatten", help="last pool and flatten, or global average pool"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the order")
     parser.add_argument("--out", default="build/cnn_digits.png", help="figure path (default build/cnn_digits.png)")
     parser.add_argument("--no-plot", action="store_true", help="skip the figure")
@@ -255,7 +287,7 @@ def main(argv=None) -> dict:
     if args.subset:
         x_train, y_train = x_train[: args.subset], y_train[: args.subset]
     rng = np.random.default_rng(args.seed)
-    params = init_params(rng, x_train.shape[1:])
+    params = init_params(rng, x_train.shape[1:], head=args.head)
     start = time.perf_counter()
     losses = train(
         params,
@@ -270,9 +302,10 @@ def main(argv=None) -> dict:
         quiet=args.quiet,
         x_test=x_test,
         y_test=y_test,
+        head=args.head,
     )
     seconds = time.perf_counter() - start
-    predicted = predict(params, x_test)
+    predicted = predict(params, x_test, head=args.head)
     accuracy = float(np.mean(predicted == y_test))
     print(f"{len(x_train)} training images, {args.epochs} epochs in {seconds:.1f} s; test accuracy {accuracy:.2%}")
     if not args.no_plot:

@@ -1,6 +1,7 @@
 """convpool: 2-D convolution (cross-correlation) and pooling over batches of images, in NumPy."""
 
 from . import kernels
+from ._api.adaptive import adaptive_pool, adaptive_pool_backward
 from ._api.conv import (
     convolve,
     convolve_channels,
@@ -14,11 +15,14 @@ from ._api.lazy import DaskPlan, dask_plan
 from ._api.pool import pool
 from ._api.shapes import AxisGeometry, conv_geometry, conv_output_shape, conv_padding, conv_transpose_output_shape
 from ._api.transpose import convolve_transpose, convolve_transpose_backward
+from ._api.unpool import unpool, unpool_backward
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AxisGeometry",
+    "adaptive_pool",
+    "adaptive_pool_backward",
     "DaskPlan",
     "conv_geometry",
     "conv_output_shape",
@@ -37,5 +41,7 @@ __all__ = [
     "kernels",
     "pool",
     "pool_backward",
+    "unpool",
+    "unpool_backward",
     "__version__",
 ]

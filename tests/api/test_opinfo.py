@@ -11,8 +11,8 @@ result (and max pooling's indices), then, for one random ``grad_output``, the gr
 about 1e-10, float32 to about 1e-4.
 
 A sample that convpool cannot express is counted with its reason, and
-:func:`test_every_sample_is_expressed` allows only the reasons in ``ALLOWED_UNEXPRESSED``
-(LP pooling); it prints the counts (``pytest -rP``). The samples need PyTorch's test
+:func:`test_every_sample_is_expressed` allows none (``ALLOWED_UNEXPRESSED`` is empty; LP
+pooling is ``pool(mode='lp')``); it prints the counts (``pytest -rP``). The samples need PyTorch's test
 dependency ``expecttest``; without it the tests are skipped.
 """
 
@@ -55,8 +55,8 @@ MODULE_NAMES = (
     "nn.LPPool2d",
 )
 DTYPES = {"float64": (torch.float64, np.float64), "float32": (torch.float32, np.float32)}
-# The only reasons a sample may go without a convpool equivalent.
-ALLOWED_UNEXPRESSED = {"LP pooling": "convpool pools by max, min, average and sum, not by a p-norm"}
+# The only reasons a sample may go without a convpool equivalent: none.
+ALLOWED_UNEXPRESSED: dict[str, str] = {}
 
 # Positional parameters after the input, in the order of the torch functions' signatures, with their defaults.
 _SIGNATURES = {
@@ -110,7 +110,7 @@ class UnexpressedError(Exception):
 class Case:
     """One sample, translated: the torch call to check against and the convpool arguments."""
 
-    kind: str  # 'conv', 'conv_transpose', 'max', 'avg', or 'max_grad' (the op's result is max pooling's gradient)
+    kind: str  # 'conv', 'conv_transpose', 'max', 'avg', 'lp', or 'max_grad' (the op's result is max pooling's gradient)
     x: torch.Tensor
     oracle: object  # () -> torch's result on x (and weight, bias)
     label: str
@@ -244,9 +244,8 @@ def _module_case_maker(module, forward, label):
             nn.ConvTranspose2d: ("conv_transpose", ("stride", "padding", "output_padding", "groups", "dilation")),
             nn.MaxPool2d: ("max", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
             nn.AvgPool2d: ("avg", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")),
+            nn.LPPool2d: ("lp", ("norm_type", "kernel_size", "stride", "ceil_mode")),
         }
-        if isinstance(module, nn.LPPool2d):
-            raise UnexpressedError("LP pooling")
         if type(module) not in names:
             raise UnexpressedError(f"module {type(module).__name__}")
         kind, attributes = names[type(module)]
@@ -295,11 +294,13 @@ def _case(kind: str, x, params: dict, oracle, label: str) -> Case:
     case.options = {
         "kernel_shape": kernel,
         "stride": kernel if stride is None or stride == () or stride == [] else _pair(stride, "stride"),
-        "mode": "avg" if kind == "avg" else "max",
-        "padding": _pair(params["padding"], "padding"),
+        "mode": {"avg": "avg", "lp": "lp"}.get(kind, "max"),
+        "padding": _pair(params.get("padding", 0), "padding"),  # LPPool2d has no padding
         "ceil_mode": bool(params["ceil_mode"]),
     }
-    if kind == "avg":
+    if kind == "lp":
+        case.options["p"] = float(params["norm_type"])
+    elif kind == "avg":
         case.options["count_include_pad"] = bool(params["count_include_pad"])  # torch's default is True
         if params["divisor_override"] is not None:  # the window's sum over the divisor: convpool's 'sum'
             case.options["mode"], case.divisor = "sum", float(params["divisor_override"])

@@ -115,7 +115,11 @@ def test_convolution_errors(call, error, pattern):
 
 POOL_CASES = [
     (lambda: pool(GRAY, 2, 2), ValueError, r"images must be a 4-D array of shape \(m, h, w, c\)"),
-    (lambda: pool(IMG, 2, 2, mode="mean"), ValueError, r"mode must be one of 'max', 'avg', 'min', 'sum', got 'mean'"),
+    (
+        lambda: pool(IMG, 2, 2, mode="mean"),
+        ValueError,
+        r"mode must be one of 'max', 'avg', 'min', 'sum', 'lp', got 'mean'",
+    ),
     (lambda: pool(IMG, 2, 2, mode=None), ValueError, r"mode must be one of"),
     (lambda: pool(IMG, 0, 2), ValueError, r"kernel_shape must be >= 1, got 0"),
     (lambda: pool(IMG, (2, 0), 2), ValueError, r"kernel_shape must be >= 1"),

@@ -19,18 +19,19 @@ def cnn():
     return module
 
 
-def test_network_gradients_match_finite_differences(cnn):
+@pytest.mark.parametrize("head", ["flatten", "gap"])
+def test_network_gradients_match_finite_differences(cnn, head):
     """The whole network's backward (conv, ReLU, pool, dense, softmax) against central differences in float64."""
     rng = np.random.default_rng(0)
-    params = {k: v.astype(np.float64) for k, v in cnn.init_params(rng, (8, 8, 1), widths=(3, 4)).items()}
+    params = {k: v.astype(np.float64) for k, v in cnn.init_params(rng, (8, 8, 1), widths=(3, 4), head=head).items()}
     params = {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in params.items()}  # non-zero biases
     x = rng.random((5, 8, 8, 1))
     y = rng.integers(0, 10, 5)
 
     def loss():
-        return cnn.softmax_cross_entropy(cnn.forward(params, x)[0], y)[0]
+        return cnn.softmax_cross_entropy(cnn.forward(params, x, head)[0], y)[0]
 
-    logits, cache = cnn.forward(params, x)
+    logits, cache = cnn.forward(params, x, head)
     grads = cnn.backward(params, cache, cnn.softmax_cross_entropy(logits, y)[1])
     eps = 1e-6
     for name, value in params.items():
@@ -54,6 +55,17 @@ def test_one_short_epoch_learns_and_draws(cnn, tmp_path):
     assert np.mean(losses[-3:]) < 0.6 * np.mean(losses[:3])  # chance level is log(10) = 2.3
     assert result["accuracy"] > 0.5  # chance is 0.1
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_global_average_pooling_head_learns(cnn):
+    """``--head gap``: global average pooling feeds a 32 -> 10 dense layer, and one short run learns."""
+    pytest.importorskip("sklearn")
+    params = cnn.init_params(np.random.default_rng(0), (8, 8, 1), head="gap")
+    assert params["w"].shape == (32, 10)
+    result = cnn.main(["--epochs", "4", "--quiet", "--no-plot", "--head", "gap"])  # 80% measured
+    losses = result["losses"]
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])  # chance level is log(10) = 2.3
+    assert result["accuracy"] > 0.6  # chance is 0.1
 
 
 def test_mnist_option_reads_the_spec_file_layout(cnn, tmp_path):

@@ -11,6 +11,8 @@ import numpy as np
 from .._plan import checks as check
 from .._plan.plans import conv_plan
 from .dispatch import backend_for, prepared
+from .layout import channels_first, from_last, to_last
+from .out import checked_out, deliver
 
 __all__ = [
     "convolve",
@@ -23,6 +25,12 @@ __all__ = [
 
 _IMAGES4 = "(m, h, w, c)"
 _IMAGES3 = "(m, h, w)"
+
+
+def _no_layout(options: dict, name: str) -> None:
+    """The exercise's forms are channels-last (their result drops the channel axis): ``layout`` is convolve's."""
+    if "layout" in options:
+        raise TypeError(f"{name} takes no layout (its images are channels-last); call convolve(..., layout=...)")
 
 
 def convolve(
@@ -38,6 +46,8 @@ def convolve(
     threads: int | None = None,
     dtype=None,
     groups: int = 1,
+    layout: str = "channels_last",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Convolve a batch of multi-channel images with several kernels.
 
@@ -97,11 +107,19 @@ def convolve(
         own; it must divide ``c`` and ``nc``. ``groups == c`` with kernels
         ``(kh, kw, 1, nc)`` is depthwise convolution (``nc = k * c``: a channel
         multiplier ``k``, output ``o`` reading channel ``o // k``).
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (images and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
+    out : ndarray, optional
+        Write the result into this NumPy array, and return it: exactly the result's
+        shape (in ``layout``) and dtype, writeable, sharing no memory with any
+        input; checked before any work (NumPy calls only).
 
     Returns
     -------
     ndarray, shape (m, oh, ow, nc)
-        A new array of ``dtype``; by default the widest floating dtype among
+        A new array (the ``out`` given, if one is) of ``dtype``; by default the widest floating dtype among
         images and kernels (float32 stays float32, even with an integer
         kernel); float64 when both are integer or bool (sums never wrap);
         float32 for float16.
@@ -137,14 +155,16 @@ def convolve(
     >>> convolve(two, np.ones((1, 1, 1, 4)), padding="valid", groups=2)[0, 0, 0]  # depthwise, 2 per channel
     array([1., 1., 2., 2.])
     """
+    first = channels_first(layout)
     door = backend_for(images)
-    images = door.prepare(images, "images", _IMAGES4)
+    images = to_last(door, door.prepare(images, "images", _IMAGES4), first)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         method, threads, dtype, lazy=door.LAZY,
     )  # fmt: skip
-    return door.correlate(plan, images, kernels)
+    out = checked_out(out, door, plan.out, plan.dtype, first, {"images": images, "kernels": kernels})
+    return deliver(out, from_last(door, door.correlate(plan, images, kernels), first))
 
 
 def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
@@ -174,6 +194,7 @@ def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=No
     >>> convolve_channels(np.ones((2, 5, 5, 3)), np.ones((3, 3, 3)), padding="valid").shape
     (2, 3, 3)
     """
+    _no_layout(options, "convolve_channels")
     door = backend_for(images)
     images, images_shape, kernel, kernel_shape = prepared(
         door, (images, "images", 4, _IMAGES4), (kernel, "kernel", 3, "(kh, kw, c)")
@@ -211,6 +232,7 @@ def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=N
     >>> convolve_grayscale(np.ones((1, 28, 28)), np.ones((3, 3)), padding="valid", stride=(2, 2)).shape
     (1, 13, 13)
     """
+    _no_layout(options, "convolve_grayscale")
     door = backend_for(images)
     images, images_shape, kernel, kernel_shape = prepared(
         door, (images, "images", 3, _IMAGES3), (kernel, "kernel", 2, "(kh, kw)")

@@ -4,9 +4,12 @@
 for NumPy arrays, nested lists and scalars; Dask for ``dask.array.Array``
 batches; the array-API backend for arrays of other libraries (PyTorch, JAX,
 CuPy, ``array_api_strict``). Every backend offers the same door
-(``prepare``, ``meta``, ``add_axis``, ``LAZY``) and the same six operations
+(``prepare``, ``meta``, ``add_axis``, ``permute``, ``LAZY``) and the same six operations
 on a plan (``correlate``, ``pool``, ``correlate_backward``, ``pool_backward``,
-``transpose``, ``transpose_backward``). Backends of optional libraries are
+``transpose``, ``transpose_backward``), with those of adaptive pooling and
+unpooling beside them (``adaptive_pool``, ``adaptive_winners``,
+``adaptive_pool_backward``, ``pool_winners``, ``unpool``, ``unpool_backward``;
+off the host the array-API backend refuses these). Backends of optional libraries are
 imported lazily: an array is recognised only once the user has imported its
 library (``sys.modules``), so nothing is imported to find out.
 """

@@ -16,6 +16,8 @@ import numpy as np
 
 from .._plan.plans import conv_plan, pool_plan
 from .dispatch import backend_for, check_wrt
+from .layout import channels_first, from_last, to_last
+from .out import checked_out, deliver
 
 __all__ = ["convolve_backward", "pool_backward"]
 
@@ -36,6 +38,8 @@ def convolve_backward(
     dtype=None,
     groups: int = 1,
     wrt: str = "both",
+    layout: str = "channels_last",
+    out: tuple | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Gradients of :func:`convpool.convolve` with respect to its images and kernels.
 
@@ -69,6 +73,16 @@ def convolve_backward(
         PyTorch skips inputs that do not require grad. With ``groups > 1``,
         and for Dask arrays and arrays of other libraries, both are computed
         and the other dropped.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, images and grad_images) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
+    out : (ndarray or None, ndarray or None), optional
+        Write ``grad_images`` and ``grad_kernels`` into these NumPy arrays
+        (``None`` in a place: a new array; ``None`` where ``wrt`` does not
+        ask for that gradient), and return them: each exactly its result's
+        shape (``grad_images`` in ``layout``) and dtype, writeable, sharing
+        no memory with any input; checked before any work (NumPy calls only).
 
     Returns
     -------
@@ -113,15 +127,33 @@ def convolve_backward(
     True
     """
     check_wrt(wrt)  # a bad wrt fails before any work
+    first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)")
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         dtype=dtype, grad=door.meta(grad), lazy=door.LAZY,
     )  # fmt: skip
-    return door.correlate_backward(plan, grad, images, kernels, wrt)
+    outs = _conv_outs(out, door, plan, first, {"grad_output": grad, "images": images, "kernels": kernels}, wrt)
+    grad_images, grad_kernels = door.correlate_backward(plan, grad, images, kernels, wrt)
+    return deliver(outs[0], from_last(door, grad_images, first)), deliver(outs[1], grad_kernels)
+
+
+def _conv_outs(out, door, plan, first: bool, inputs: dict, wrt: str) -> tuple:
+    """``out=`` of :func:`convolve_backward`: ``None`` or a pair, with ``None`` where ``wrt`` asks for nothing."""
+    if out is None:
+        return None, None
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"out must be None or a pair (grad_images, grad_kernels) of arrays or None, got {out!r}")
+    if out[0] is not None and wrt == "kernels" or out[1] is not None and wrt == "images":
+        raise ValueError(f"out gives an array for a gradient wrt={wrt!r} does not compute: pass None in its place")
+    kernels_shape = inputs["kernels"].shape
+    return (
+        checked_out(out[0], door, plan.images, plan.dtype, first, inputs, "out[0]"),
+        checked_out(out[1], door, kernels_shape, plan.dtype, False, inputs, "out[1]"),
+    )
 
 
 # --------------------------------------------------------------------------- pooling
@@ -131,7 +163,7 @@ def pool_backward(
     grad_output,
     images,
     kernel_shape,
-    stride,
+    stride=None,
     mode: str = "max",
     *,
     padding="valid",
@@ -139,6 +171,9 @@ def pool_backward(
     dtype=None,
     dilation=1,
     ceil_mode: bool = False,
+    p: float | None = None,
+    layout: str = "channels_last",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.
 
@@ -153,6 +188,9 @@ def pool_backward(
       with ``count_include_pad=True`` its taps inside the padded image:
       ``kh * kw`` unless ``ceil_mode`` cut the window).
     * ``'sum'``: ``grad_output`` to every real cell.
+    * ``'lp'``: ``grad_output * s * x ** (p - 1) * out ** (1 - p)`` to every
+      real cell ``x`` (``s`` as in :func:`convpool.pool`'s Notes); a window
+      whose output is 0 passes none, as in PyTorch.
 
     Padded cells never receive gradient. Where windows overlap (stride smaller
     than the window) a cell's gradients from all its windows add up.
@@ -162,12 +200,20 @@ def pool_backward(
     grad_output : array_like, shape (m, oh, ow, c)
         Gradient of the loss with respect to the pooled output; exactly the
         forward output's shape.
-    images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode
+    images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode, p
         Exactly as given to :func:`convpool.pool`.
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type the work is done in and returned; ``None``: the
         rules under Returns. Max/min winners are found in the images' own
         dtype, so the gradient goes to the same cell whatever ``dtype``.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, images and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
+    out : ndarray, optional
+        Write the gradient into this NumPy array, and return it: exactly the result's
+        shape (in ``layout``) and dtype, writeable, sharing no memory with any
+        input; checked before any work (NumPy calls only).
 
     Returns
     -------
@@ -201,11 +247,13 @@ def pool_backward(
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
+    first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, c)")
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode,
-        dtype, grad=door.meta(grad), lazy=door.LAZY,
+        dtype, grad=door.meta(grad), lazy=door.LAZY, p=p,
     )  # fmt: skip
-    return door.pool_backward(plan, grad, images)
+    out = checked_out(out, door, plan.images, plan.dtype, first, {"grad_output": grad, "images": images})
+    return deliver(out, from_last(door, door.pool_backward(plan, grad, images), first))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._plan import checks as check
 from .._plan.plans import pool_plan
 from .dispatch import backend_for
+from .layout import channels_first, from_last, to_last
+from .out import checked_out
 
 __all__ = ["pool"]
 
@@ -13,7 +16,7 @@ __all__ = ["pool"]
 def pool(
     images,
     kernel_shape,
-    stride,
+    stride=None,
     mode: str = "max",
     *,
     padding="valid",
@@ -22,7 +25,11 @@ def pool(
     dtype=None,
     dilation=1,
     ceil_mode: bool = False,
-) -> np.ndarray:
+    p: float | None = None,
+    return_indices: bool = False,
+    layout: str = "channels_last",
+    out: np.ndarray | None = None,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Pool a batch of images window by window, each channel on its own.
 
     ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a*dh, j*sw + b*dw, k]``
@@ -32,9 +39,13 @@ def pool(
     images : array_like, shape (m, h, w, c)
     kernel_shape : int or (kh, kw)
         Window size, each ``>= 1``.
-    stride : int or (sh, sw)
-        Step between windows, each ``>= 1``.
-    mode : {'max', 'avg', 'min', 'sum'}, default 'max'
+    stride : int or (sh, sw), optional
+        Step between windows, each ``>= 1``. ``None`` (the default): the
+        window, ``kernel_shape`` (windows side by side, as PyTorch).
+    mode : {'max', 'avg', 'min', 'sum', 'lp'}, default 'max'
+        ``'lp'``: the power-average ``(sum x ** p) ** (1 / p)`` over each
+        window (PyTorch's ``lp_pool2d``; ``p=2``: the window's L2 norm,
+        ``p=1``: ``'sum'``); see Notes.
     padding : {'valid', 'same', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
         As in :func:`convpool.convolve`. Padded cells never win a max or min and
         are not counted in an average unless ``count_include_pad``. Every window
@@ -59,13 +70,33 @@ def pool(
         they never win and are never averaged, not even with
         ``count_include_pad``), but it must start inside the image or its
         top/left padding.
+    p : float, optional
+        The power of ``mode='lp'``, a finite real ``> 0``; only with ``'lp'``.
+    return_indices : bool, default False
+        For ``'max'`` and ``'min'``: also return where each value came from
+        (PyTorch's ``max_pool2d(return_indices=True)``), for
+        :func:`convpool.unpool`.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (images, the result and its indices) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
+    out : ndarray, optional
+        Write the pooled values (not the indices) into this NumPy array, and return it: exactly the result's
+        shape (in ``layout``) and dtype, writeable, sharing no memory with any
+        input; checked before any work (NumPy calls only).
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, c)
-        A new array. ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
-        input dtype, and ``'avg'`` and ``'sum'`` give float32 for float32 (and
+    out : ndarray, shape (m, oh, ow, c)
+        A new array (the ``out`` given, if one is). ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
+        input dtype, and ``'avg'``, ``'sum'`` and ``'lp'`` give float32 for float32 (and
         float16) input, float64 otherwise.
+    indices : ndarray of int64, shape (m, oh, ow, c)
+        Only with ``return_indices``: the flat index ``row * w + col`` of each
+        window's winner in its unpadded image plane, as PyTorch defines it;
+        padding never wins, a tie goes to the first winner in window order
+        (row-major) and a NaN wins over numbers (the first NaN), the cell
+        :func:`convpool.pool_backward` gives the gradient to.
 
     Raises
     ------
@@ -81,6 +112,13 @@ def pool(
     average divides by the window's taps inside the padded image
     ``[-top, h + bottom)`` (``kh * kw`` unless ``ceil_mode`` cut the window),
     as PyTorch's ``avg_pool2d`` does.
+
+    ``'lp'``: ``out = (s * sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] ** p) ** (1 / p)``,
+    padded cells adding 0; ``s = 1``, except for a window that ``ceil_mode`` cut,
+    where ``s = kh * kw / n`` with ``n`` its taps inside the padded image, as
+    PyTorch's ``lp_pool2d`` (an average of ``x ** p`` times ``kh * kw``) computes.
+    As there, a negative sum (odd ``p``, negative cells) or a negative cell
+    with a fractional ``p`` gives NaN.
 
     Examples
     --------
@@ -98,11 +136,21 @@ def pool(
     >>> pool(x[:, :3, :3], 2, 2, ceil_mode=True)[0, :, :, 0]  # the last row and column alone
     array([[ 5,  6],
            [ 9, 10]])
+    >>> pool(np.full((1, 2, 2, 1), 3.0), 2, mode="lp", p=2)[0, :, :, 0]  # stride = window; sqrt(4 * 9)
+    array([[6.]])
     """
+    first = channels_first(layout)
     door = backend_for(images)
-    images = door.prepare(images, "images", "(m, h, w, c)")
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode,
-        dtype, lazy=door.LAZY,
+        dtype, lazy=door.LAZY, p=p,
     )  # fmt: skip
-    return door.pool(plan, images)
+    wanted = check.indices_wanted(return_indices, plan.mode)
+    out = checked_out(out, door, plan.out, plan.dtype, first, {"images": images})
+    if out is None:
+        values = from_last(door, door.pool(plan, images), first)
+    else:  # the NumPy engine writes into it: a repeated call allocates no result
+        values = out
+        door.pool(plan, images, out=to_last(door, out, first))
+    return (values, from_last(door, door.pool_winners(plan, images), first)) if wanted else values

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._plan.transpose_checks import transpose_plan
 from .dispatch import backend_for
+from .layout import channels_first, from_last, to_last
 
 __all__ = ["convolve_transpose", "convolve_transpose_backward"]
 
@@ -28,6 +29,7 @@ def convolve_transpose(
     output_shape=None,
     groups: int = 1,
     dtype=None,
+    layout: str = "channels_last",
 ) -> np.ndarray:
     """Transposed convolution: the adjoint of :func:`convolve` with the same kernels.
 
@@ -72,6 +74,10 @@ def convolve_transpose(
         As in :func:`convolve`; it must divide ``nc``. ``c = kernels.shape[2] * groups``.
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type of the work and the result, as in :func:`convolve`.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (images and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
 
     Returns
     -------
@@ -109,14 +115,15 @@ def convolve_transpose(
     >>> convolve_transpose(np.ones((1, 4, 4, 8)), np.ones((3, 3, 3, 8)), stride=2).shape  # 'same': 2x larger
     (1, 8, 8, 3)
     """
+    first = channels_first(layout)
     door = backend_for(images)
-    images = door.prepare(images, "images", "(m, oh, ow, nc)")
+    images = to_last(door, door.prepare(images, "images", "(m, oh, ow, nc)"), first)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
     plan = transpose_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
         dtype, lazy=door.LAZY,
     )  # fmt: skip
-    return door.transpose(plan, images, kernels)
+    return from_last(door, door.transpose(plan, images, kernels), first)
 
 
 def convolve_transpose_backward(
@@ -131,6 +138,7 @@ def convolve_transpose_backward(
     output_shape=None,
     groups: int = 1,
     dtype=None,
+    layout: str = "channels_last",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`convolve_transpose` with respect to its images and kernels.
 
@@ -151,6 +159,10 @@ def convolve_transpose_backward(
         Exactly as given to :func:`convolve_transpose`.
     dtype : {None, numpy.float32, numpy.float64}, default None
         As in :func:`convpool.convolve_backward`.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, images and grad_images) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy; kernels keep ``(kh, kw, c, nc)``.
 
     Returns
     -------
@@ -176,12 +188,14 @@ def convolve_transpose_backward(
     >>> gk[:, :, 0, 0]  # 1 * (0, 1, 2) + 2 * (2, 3, 4)
     array([[ 4.,  7., 10.]])
     """
+    first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = door.prepare(grad_output, "grad_output", "(m, h, w, c)")
-    images = door.prepare(images, "images", "(m, oh, ow, nc)")
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, h, w, c)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, oh, ow, nc)"), first)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
     plan = transpose_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
         dtype, grad=door.meta(grad), lazy=door.LAZY,
     )  # fmt: skip
-    return door.transpose_backward(plan, grad, images, kernels)
+    grad_images, grad_kernels = door.transpose_backward(plan, grad, images, kernels)
+    return from_last(door, grad_images, first), grad_kernels

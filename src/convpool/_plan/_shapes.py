@@ -303,3 +303,17 @@ def exercise_same_padding(size: int, kernel: int, stride: int) -> tuple[int, int
     """A common exercise formula: ``((h - 1) * s + k - h) // 2 + 1`` on both sides (28, 3, 1 -> 2)."""
     pad = ((size - 1) * stride + kernel - size) // 2 + 1
     return pad, pad
+
+
+# --- adaptive pooling: windows derived from the output size -------------------------------------------
+
+
+def adaptive_windows(size: int, out: int) -> tuple[tuple[int, int], ...]:
+    """The ``out`` windows ``[start, stop)`` of adaptive pooling along one axis of ``size`` cells.
+
+    ``start = floor(i * size / out)``, ``stop = ceil((i + 1) * size / out)`` (PyTorch's
+    ``adaptive_avg_pool2d``): they cover the axis in order, each holds at least one cell,
+    neighbours may overlap when ``out`` does not divide ``size``, and when it does they are
+    plain windows of ``size // out`` cells side by side.
+    """
+    return tuple((i * size // out, -(-(i + 1) * size // out)) for i in range(out))

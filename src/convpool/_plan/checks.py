@@ -17,7 +17,7 @@ import numpy as np
 from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
-POOL_MODES = ("max", "avg", "min", "sum")
+POOL_MODES = ("max", "avg", "min", "sum", "lp")
 #: ``method=`` of :func:`convpool.convolve`: how the NumPy backend computes (``auto``: its cost model).
 CONV_METHODS = ("auto", "direct", "gemm", "fft")
 
@@ -164,6 +164,26 @@ def pad_value(value, mode: str) -> float:
     return value
 
 
+def power(value, mode: str) -> float | None:
+    """``p`` of LP pooling: a finite real ``> 0`` for ``mode='lp'``, ``None`` for every other mode."""
+    if mode != "lp":
+        if value is not None:
+            raise ValueError(f"p applies only to mode='lp', got mode={mode!r}, p={value!r}")
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"p must be a real number > 0 for mode='lp' (2 for an L2 pool), got {value!r}")
+    if not (math.isfinite(float(value)) and value > 0):
+        raise ValueError(f"p must be a finite real number > 0 for mode='lp', got {value!r}")
+    return float(value)
+
+
+def indices_wanted(return_indices, mode: str) -> bool:
+    """``return_indices``: a bool, True only for ``'max'`` and ``'min'`` (the modes whose window has one winner)."""
+    if flag(return_indices, "return_indices") and mode not in ("max", "min"):
+        raise ValueError(f"return_indices needs mode 'max' or 'min' (a window's one winner), got mode={mode!r}")
+    return bool(return_indices)
+
+
 def flag(value, name: str) -> bool:
     """A plain bool."""
     if not isinstance(value, (bool, np.bool_)):
@@ -191,7 +211,8 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
             hint = (
                 f"; convpool is channels-last, images (m, h, w, c): an (m, c, h, w) batch of shape "
                 f"{tuple(images_shape)} becomes images.transpose(0, 2, 3, 1), shape "
-                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}"
+                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}, "
+                "or is read as it is by convolve(..., layout='channels_first')"
             )
         raise ValueError(
             f"{kernel_name} has {kernel_c} channels (shape {kernel_shape}) but images have "

@@ -32,6 +32,8 @@ SMALL_BYTES = 4 * 1024 * 1024
 SMALL_BACKWARD_BYTES = 2 * 1024 * 1024
 #: The small path's pooling gradient copies every window (to find first winners): worth it for tiny calls only.
 SMALL_POOL_BACKWARD_BYTES = 64 * 1024
+#: What to do with a grayscale batch given to pooling, which wants a channel axis.
+GRAYSCALE_HINT = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class PoolPlan:
     small: bool = False
     small_backward: bool = False
     described: str = field(default="", compare=False)
+    #: ``mode='lp'``'s power (``None`` for the other modes)
+    p: float | None = None
 
     @property
     def out(self) -> tuple[int, ...]:
@@ -152,20 +156,22 @@ def pool_plan(
     dtype=None,
     grad: tuple | None = None,
     lazy: bool = False,
+    p=None,
 ) -> PoolPlan:
     """The plan of :func:`convpool.pool`, and of its backward pass with ``grad = (shape, dtype)``.
 
     Checks, in this order: array, emptiness, window, stride, mode, padding,
     ``count_include_pad``, ``threads``, ``dilation``, ``ceil_mode``, the
     geometry and the rule that every window holds at least one input cell,
-    the output's size, ``grad_output``, then ``dtype``.
+    the output's size, ``grad_output``, then ``dtype``. ``stride=None`` is the window
+    (as PyTorch); ``p`` is checked with ``mode``.
     """
-    grayscale = "a grayscale batch (m, h, w) needs a channel axis: images[..., None] (c = 1)"
-    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: grayscale})
+    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: GRAYSCALE_HINT})
     check.nonempty(images, "images", "h, w, c", (1, 2, 3))
     window = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
+    strides = window if stride is None else check.int_pair(stride, "stride")
     mode = check.choice(mode, "mode", check.POOL_MODES)
+    power = check.power(p, mode)
     pads = check.padding(padding)
     include = check.flag(count_include_pad, "count_include_pad")
     workers = check.threads(threads)
@@ -196,7 +202,7 @@ def pool_plan(
     # max and min need their winner among real cells: the small gradient only without padding
     unpadded = all(g.before == g.after == 0 for g in geometry)
     small_backward = small and window_bytes <= SMALL_POOL_BACKWARD_BYTES and (mode in ("avg", "sum") or unpadded)
-    return PoolPlan(images, geometry, mode, include, dtype, workers, small, small_backward, described)
+    return PoolPlan(images, geometry, mode, include, dtype, workers, small, small_backward, described, power)
 
 
 def check_grad_output(shape, dtype, expected: tuple, layout: str) -> None:

@@ -27,7 +27,7 @@ __all__ = ["LAZY", "add_axis", "broadcast", "meta", "prepare"]
 LAZY = True
 
 #: The arguments that may be dask arrays: the batches. Kernels are small, and every task needs all of them.
-_LAZY_ARGUMENTS = ("images", "grad_output")
+_LAZY_ARGUMENTS = ("images", "grad_output", "values", "indices")
 
 
 def prepare(value, name: str, layout: str):
@@ -64,7 +64,8 @@ def correlate(plan, images, kernels):
 
 def pool(plan, images):
     """Bands of outputs per input chunk; channel chunks kept (each channel is pooled on its own)."""
-    include_clipped = plan.mode == "avg" and plan.count_include_pad and any(g.overhang for g in plan.geometry)
+    counts_taps = plan.mode == "lp" or (plan.mode == "avg" and plan.count_include_pad)
+    include_clipped = counts_taps and any(g.overhang for g in plan.geometry)
     if include_clipped:
         # A band would count ceil mode's extra cells as asked-for padding (divisor kh * kw): whole images.
         images = images.rechunk({1: -1, 2: -1})
@@ -133,3 +134,54 @@ def transpose_backward(plan, grad, images, kernels):
     record(DaskPlan(images.chunks, images.chunks, False))
     task = graph.Task("transpose_backward", plan, kernels)
     return graph.summed_pair(task, grad, images, (plan.images[1:], plan.kernels), plan.dtype)
+
+
+def adaptive_pool(plan, images):
+    """Whole images per batch chunk, channel chunks kept: a window may span the whole image."""
+    return _whole_per_block("adaptive_pool", plan, images, plan.dtype)
+
+
+def adaptive_winners(plan, images):
+    return _whole_per_block("adaptive_winners", plan, images, np.dtype(np.int64))
+
+
+def _whole_per_block(op: str, plan, images, dtype):
+    images, _ = _whole_images(images, None, keep_channels=True)
+    out_chunks = (images.chunks[0], *((n,) for n in plan.out[1:-1]), images.chunks[3])
+    largest = tuple(max(sizes, default=0) for sizes in out_chunks)
+    check.fits(largest, dtype, "an output block", f"pooling to {plan.out[1:-1]}")
+    record(DaskPlan(images.chunks, out_chunks, False))
+    return graph.per_block(graph.Task(op, plan), (images,), out_chunks, dtype)
+
+
+def adaptive_pool_backward(plan, grad, images):
+    images, grad = _whole_images(images, grad, keep_channels=True)
+    record(DaskPlan(images.chunks, images.chunks, False))
+    return graph.per_block(graph.Task("adaptive_pool_backward", plan), (grad, images), images.chunks, plan.dtype)
+
+
+def pool_winners(plan, images):
+    """Whole images per batch chunk: an index is into the whole image plane."""
+    return _whole_per_block("pool_winners", plan, images, np.dtype(np.int64))
+
+
+def unpool(plan, values, indices):
+    values, indices = _whole_images(values, indices, keep_channels=True)
+    out_chunks = (values.chunks[0], *((n,) for n in plan.spatial), values.chunks[3])
+    record(DaskPlan(values.chunks, out_chunks, False))
+    return graph.per_block(graph.Task("unpool", plan), (values, indices), out_chunks, plan.dtype)
+
+
+def unpool_backward(plan, grad, indices):
+    indices, _ = _whole_images(indices, None, keep_channels=True)
+    if isinstance(grad, da.Array):
+        grad = grad.rechunk((indices.chunks[0], -1, -1, indices.chunks[3]))
+    else:
+        grad = da.from_array(grad, chunks=(indices.chunks[0], -1, -1, indices.chunks[3]))
+    record(DaskPlan(grad.chunks, indices.chunks, False))
+    return graph.per_block(graph.Task("unpool_backward", plan), (grad, indices), indices.chunks, plan.dtype)
+
+
+def permute(array, axes):
+    """A lazy transpose (a NumPy view for NumPy arguments)."""
+    return array.transpose(axes)

@@ -12,8 +12,10 @@ from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
 from ..._plan._shapes import AxisGeometry
+from ..._plan.adaptive import AdaptivePlan
 from ..._plan.plans import ConvPlan
 from ..._plan.transpose_checks import TransposePlan
+from ..._plan.unpool import UnpoolPlan
 from .. import numpy as numpy_backend
 from ..numpy.threads import default_threads_set
 from .bands import AxisBand
@@ -39,6 +41,8 @@ class Task:
 
     def _block_plan(self, shape, geometry, channels):
         plan = self.plan
+        if isinstance(plan, (AdaptivePlan, UnpoolPlan)):
+            return plan.with_block(shape)
         if isinstance(plan, TransposePlan):
             return plan.with_batch(shape[0])
         changes: dict = {"images": tuple(shape), "small": False, "small_backward": False}

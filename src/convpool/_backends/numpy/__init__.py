@@ -11,19 +11,25 @@ block tile by tile (``tiles``), on a thread pool, so memory stays bounded
 whatever the batch and image sizes.
 """
 
+from .adaptive import adaptive_pool, adaptive_pool_backward, adaptive_winners
 from .backward import correlate_backward, pool_backward
 from .choose import choose_method, estimate_costs
-from .door import LAZY, add_axis, broadcast, meta, prepare
+from .door import LAZY, add_axis, broadcast, meta, permute, prepare
 from .forward import correlate, pool
 from .threads import THREADS_ENV, default_threads
 from .transpose import transpose, transpose_backward
+from .winners import pool_winners, unpool, unpool_backward
 
 __all__ = [
     "LAZY",
+    "adaptive_pool",
+    "adaptive_pool_backward",
+    "adaptive_winners",
     "THREADS_ENV",
     "add_axis",
     "broadcast",
     "meta",
+    "permute",
     "prepare",
     "choose_method",
     "correlate",
@@ -32,6 +38,9 @@ __all__ = [
     "estimate_costs",
     "pool",
     "pool_backward",
+    "pool_winners",
+    "unpool",
+    "unpool_backward",
     "transpose",
     "transpose_backward",
 ]

@@ -12,10 +12,13 @@ import numpy as np
 from ..._plan._shapes import average_divisor
 from ..._plan.plans import ConvPlan, PoolPlan
 from .. import selected
+from ..lp import lp_pool_backward
 from . import pooling, small
 from .blocking import batch_blocks
 from .conv_grad import images_grad, kernels_grad
 from .fold import fold_padding
+from .forward import numpy_ops
+from .forward import pool as forward_pool
 from .grouped import dense_kernels, depthwise_backward, group_diagonal
 from .grouped_gemm import fits_blocks, grouped_kernels_grad
 from .pool_grad import spread_grad, tiles_exactly, winner_grad
@@ -61,6 +64,8 @@ def _grouped_grads(plan: ConvPlan, grad, images, kernels):
 
 def pool_backward(plan: PoolPlan, grad, images) -> np.ndarray:
     """``grad_images`` of ``pool``: every window's gradient back to the cells it read (see ``docs/gradients.md``)."""
+    if plan.mode == "lp":
+        return lp_pool_backward(plan, grad, images, forward_pool, pool_backward, *numpy_ops(plan.dtype), np)
     if plan.small_backward:
         return small.pool_backward(plan, grad, images)
     geometry, mode, dtype = plan.geometry, plan.mode, plan.dtype

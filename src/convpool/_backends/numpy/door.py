@@ -28,3 +28,8 @@ def add_axis(array: np.ndarray) -> np.ndarray:
 def broadcast(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """``array`` repeated to ``shape`` without a copy (a kernel for every channel)."""
     return np.broadcast_to(array, shape)
+
+
+def permute(array: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``array`` with its axes in the order ``axes`` (a view): how ``layout='channels_first'`` is read."""
+    return np.transpose(array, axes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._plan.plans import ConvPlan, PoolPlan, conv_plan
+from ..lp import lp_pool
 from . import small
 from .choose import correlate as correlate_blocks
 from .grouped import dense_kernels, depthwise
@@ -33,6 +34,11 @@ def correlate(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray) -> np.nda
     return correlate_blocks(images, kernels, g, mode, fill, dtype, plan.method, plan.threads)
 
 
+def numpy_ops(dtype) -> tuple:
+    """``(cast, const)`` of :mod:`convpool._backends.lp` for NumPy arrays computed in ``dtype``."""
+    return (lambda a: a.astype(dtype, copy=False)), np.asarray
+
+
 def correlate_with(images: np.ndarray, kernels: np.ndarray, padding, dilation, groups: int = 1) -> np.ndarray:
     """A stride-1 correlation the backend needs inside another operation (a gradient), planned here."""
     plan = conv_plan(
@@ -41,8 +47,19 @@ def correlate_with(images: np.ndarray, kernels: np.ndarray, padding, dilation, g
     return correlate(plan, images, kernels)
 
 
-def pool(plan: PoolPlan, images: np.ndarray) -> np.ndarray:
-    """``pool``: images ``(m, h, w, c)`` -> ``plan.out``, each channel on its own."""
-    if plan.small:
-        return small.pool(plan, images)
-    return pool_windows(images, plan.geometry, plan.mode, plan.count_include_pad, plan.dtype, plan.threads)
+def pool(plan: PoolPlan, images: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``pool``: images ``(m, h, w, c)`` -> ``plan.out``, each channel on its own.
+
+    ``out`` (checked by the caller): the blocked engine writes into it; the other paths copy there.
+    """
+    if plan.mode == "lp":
+        result = lp_pool(plan, images, pool, *numpy_ops(plan.dtype))
+    elif plan.small:
+        result = small.pool(plan, images)
+    else:
+        args = (images, plan.geometry, plan.mode, plan.count_include_pad, plan.dtype, plan.threads)
+        return pool_windows(*args, out=out)
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out

@@ -70,7 +70,9 @@ def _reduce_pass(dst_of, src_of, g, reduce, fill, whole=None) -> None:
         reduce(dst, src_of(in_sl), out=dst, casting="unsafe")
 
 
-def pool_windows(images, geometry, mode: str, count_include_pad: bool, dtype, threads: int | None = None) -> np.ndarray:
+def pool_windows(
+    images, geometry, mode: str, count_include_pad: bool, dtype, threads: int | None = None, out=None
+) -> np.ndarray:
     """Batched pooling of checked arguments.
 
     Parameters
@@ -83,14 +85,16 @@ def pool_windows(images, geometry, mode: str, count_include_pad: bool, dtype, th
     dtype : dtype to compute and return in
     threads : int or None
         Threads over batch blocks; ``None``: ``$CONVPOOL_NUM_THREADS`` or the cores.
+    out : ndarray, shape (m, oh, ow, c), optional
+        Checked by the caller (``dtype``, no memory shared with ``images``); written in place, any strides.
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, c), a new array of ``dtype``.
+    ndarray, shape (m, oh, ow, c), a new array of ``dtype`` (or ``out``).
     """
     m, h, w, c = images.shape
     gh, gw = geometry
-    out = np.empty((m, gh.out, gw.out, c), dtype=dtype)
+    out = np.empty((m, gh.out, gw.out, c), dtype=dtype) if out is None else out
     reduce = _REDUCE[mode]
     fill = neutral_fill(dtype, mode)
     scale = None

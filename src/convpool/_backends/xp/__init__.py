@@ -176,3 +176,34 @@ def transpose(plan, images, kernels):
 
 def transpose_backward(plan, grad, images, kernels):
     return _run("transpose_backward", plan, {"grad_output": grad, "images": images, "kernels": kernels})
+
+
+def adaptive_pool(plan, images):
+    return _run("adaptive_pool", plan, {"images": images})
+
+
+def adaptive_winners(plan, images):
+    return _run("adaptive_winners", plan, {"images": images})
+
+
+def adaptive_pool_backward(plan, grad, images):
+    return _run("adaptive_pool_backward", plan, {"grad_output": grad, "images": images})
+
+
+def pool_winners(plan, images):
+    return _run("pool_winners", plan, {"images": images})
+
+
+def unpool(plan, values, indices):
+    return _run("unpool", plan, {"values": values, "indices": indices})
+
+
+def unpool_backward(plan, grad, indices):
+    return _run("unpool_backward", plan, {"grad_output": grad, "indices": indices})
+
+
+def permute(array, axes):
+    """The library's own ``permute_dims`` (a view in PyTorch, JAX and CuPy); a NumPy view for NumPy arguments."""
+    if is_foreign(array):
+        return arrays.namespace(array, "array").permute_dims(array, axes)
+    return np.transpose(array, axes)

@@ -39,7 +39,7 @@ def supports_convolve(where, dtype: np.dtype) -> bool:
 
 def supports_pool(where, mode: str, dtype: np.dtype) -> bool:
     """Whether a native pooling computes this call: float32/float64 results (max/min keep the images' dtype)."""
-    return where.library in ("torch", "jax") and dtype in (np.float32, np.float64)
+    return where.library in ("torch", "jax") and dtype in (np.float32, np.float64) and mode != "lp"
 
 
 @contextlib.contextmanager

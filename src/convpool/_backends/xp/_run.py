@@ -3,15 +3,25 @@
 The plan holds the geometry, modes and dtype; the arrays are already in the
 caller's library and on its device. Grouped convolutions run group by group
 (the core and the native kernels are written for one group). The transposed
-convolution has no path here yet: it is refused with a clear message.
+convolution and adaptive pooling have no path here yet: they are refused with a clear message.
 """
 
 from __future__ import annotations
 
-from . import _core, _core_grad, _native
+from ..lp import lp_pool, lp_pool_backward
+from . import _core, _core_grad, _native, arrays
 
 #: How the refusal names an operation: by the public function users call.
-_TRANSPOSES = {"transpose": "convolve_transpose", "transpose_backward": "convolve_transpose_backward"}
+_TRANSPOSES = {
+    "transpose": "convolve_transpose",
+    "transpose_backward": "convolve_transpose_backward",
+    "adaptive_pool": "adaptive_pool",
+    "adaptive_pool_backward": "adaptive_pool_backward",
+    "adaptive_winners": "adaptive_pool(return_indices=True)",
+    "pool_winners": "pool(return_indices=True)",
+    "unpool": "unpool",
+    "unpool_backward": "unpool_backward",
+}
 
 
 def off_host(op: str, plan, values: dict, where, path: str):
@@ -29,6 +39,8 @@ def off_host(op: str, plan, values: dict, where, path: str):
 
 def run(op: str, plan, values: dict, where, path: str):
     """``correlate``, ``pool`` or their backward pass on ``values``, by ``path`` ('native' or 'core')."""
+    if op in ("pool", "pool_backward") and plan.mode == "lp":
+        return _lp(op, plan, values, where, path)
     if op == "pool":
         undilated = all(g.dilation == 1 for g in plan.geometry)  # the native kernels here take no dilation
         if path == "native" and undilated and _native.supports_pool(where, plan.mode, plan.dtype):
@@ -48,6 +60,28 @@ def run(op: str, plan, values: dict, where, path: str):
             for grad, images, kernels in groups
         ]
     return _joined(parts, where)
+
+
+def _lp(op: str, plan, values: dict, where, path: str):
+    """LP pooling (:mod:`convpool._backends.lp`) on this path's sum pool and its gradient."""
+    xp = where.xp
+
+    def cast(a):
+        return xp.astype(a, arrays.library_dtype(where, plan.dtype))
+
+    def const(a):
+        return arrays.to_library(a, where)
+
+    def sum_pool(sum_plan, x):
+        return run("pool", sum_plan, {"images": x}, where, path)
+
+    if op == "pool":
+        return lp_pool(plan, values["images"], sum_pool, cast, const)
+
+    def sum_backward(sum_plan, grad, x):
+        return run("pool_backward", sum_plan, {"grad_output": grad, "images": x}, where, path)
+
+    return lp_pool_backward(plan, values["grad_output"], values["images"], sum_pool, sum_backward, cast, const, xp)
 
 
 def _correlate(plan, images, kernels, where, path: str):

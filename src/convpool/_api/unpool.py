@@ -1,0 +1,125 @@
+"""Unpooling: max pooling's values put back where they won (PyTorch's ``max_unpool2d``), and its gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._plan.unpool import unpool_plan
+from .dispatch import backend_for
+from .layout import channels_first, from_last, to_last
+
+__all__ = ["unpool", "unpool_backward"]
+
+
+def unpool(values, indices, output_shape, *, dtype=None, layout: str = "channels_last") -> np.ndarray:
+    """Scatter pooled values back into zeroed images, at the indices max pooling returned.
+
+    ``out[n, r, s, k] = values[n, i, j, k]`` where ``indices[n, i, j, k] == r * w + s``,
+    and 0 where no index points: the decoder half of a SegNet, and the picture of
+    which cell won each window.
+
+    Parameters
+    ----------
+    values : array_like, shape (m, oh, ow, c)
+        Pooled values, e.g. the first result of
+        ``pool(images, ..., return_indices=True)``.
+    indices : array_like of ints, shape (m, oh, ow, c)
+        Flat indices ``row * w + col`` into each ``(h, w)`` output plane, each
+        in ``[0, h * w)``: the second result of ``pool(..., return_indices=True)``
+        or ``adaptive_pool(..., return_indices=True)``.
+    output_shape : int or (h, w)
+        The unpooled images' height and width, each ``>= 1`` (the pooled
+        images' own, as PyTorch's ``output_size``).
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The result's type; ``None``: the values' own.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (values, indices and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
+
+    Returns
+    -------
+    ndarray, shape (m, h, w, c)
+        A new array. Where several indices name one cell (overlapping windows
+        with one winner) the cell holds that winner's value.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For arrays of the wrong rank or kind, indices that are not integers,
+        of another shape than the values, or outside ``[0, h * w)``, and a
+        bad ``output_shape``: all before anything is written.
+
+    See Also
+    --------
+    unpool_backward : its gradient with respect to ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import pool, unpool
+    >>> x = np.array([[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 7.0, 6.0]]).reshape(1, 2, 4, 1)
+    >>> values, indices = pool(x, 2, return_indices=True)
+    >>> indices[0, :, :, 0]
+    array([[1, 6]])
+    >>> unpool(values, indices, (2, 4))[0, :, :, 0]
+    array([[0., 5., 0., 0.],
+           [0., 0., 7., 0.]])
+    """
+    first = channels_first(layout)
+    door = backend_for(values, indices)
+    values = to_last(door, door.prepare(values, "values", "(m, oh, ow, c)"), first)
+    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first)
+    plan = unpool_plan(*door.meta(values), *door.meta(indices), output_shape, dtype)
+    return from_last(door, door.unpool(plan, values, indices), first)
+
+
+def unpool_backward(grad_output, indices, *, dtype=None, layout: str = "channels_last") -> np.ndarray:
+    """Gradient of :func:`convpool.unpool` with respect to its values: a gather at the indices.
+
+    ``grad_values[n, i, j, k] = grad_output[n, r, s, k]`` with
+    ``indices[n, i, j, k] == r * w + s``; ``unpool`` is linear in its values
+    and this is its adjoint (where indices repeat each value gets the cell's
+    whole gradient, as in PyTorch).
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (m, h, w, c)
+        Gradient of the loss with respect to the unpooled images.
+    indices : array_like of ints, shape (m, oh, ow, c)
+        As given to :func:`convpool.unpool`.
+    dtype : {None, numpy.float32, numpy.float64}, default None
+        The floating type returned; ``None``: float32 for float32 (and
+        float16) ``grad_output``, float64 otherwise.
+    layout : {'channels_last', 'channels_first'}, default 'channels_last'
+        Where the batch arrays (grad_output, indices and the result) keep their channel axis:
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
+        batch is read and returned as a view, without a copy.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, c)
+        A new array.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`convpool.unpool`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convpool import unpool_backward
+    >>> g = np.arange(8.0).reshape(1, 2, 4, 1)
+    >>> unpool_backward(g, np.array([1, 6]).reshape(1, 1, 2, 1))[0, :, :, 0]
+    array([[1., 6.]])
+    """
+    first = channels_first(layout)
+    door = backend_for(grad_output, indices)
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, h, w, c)"), first)
+    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first)
+    grad_shape, grad_dtype = door.meta(grad)
+    shape, index_dtype = door.meta(indices)
+    spatial = tuple(grad_shape[1:3]) if len(grad_shape) == 4 else grad_shape
+    plan = unpool_plan(shape, index_dtype, shape, index_dtype, spatial, dtype, grad=(grad_shape, grad_dtype))
+    return from_last(door, door.unpool_backward(plan, grad, indices), first)

@@ -1,0 +1,69 @@
+"""The plan of unpooling: max pooling's values put back at their indices, and its gradient (a gather).
+
+Built from shapes, dtypes and arguments alone, and cached, as every plan; the indices'
+values are checked by the backend (they are data), before it writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import checks as check
+from ._cache import cached
+from .plans import check_grad_output
+
+__all__ = ["UnpoolPlan", "unpool_plan"]
+
+
+@dataclass(frozen=True)
+class UnpoolPlan:
+    """Values ``(m, *out, c)`` scattered into zeroed planes ``(m, *spatial, c)`` of ``dtype``."""
+
+    values: tuple[int, ...]
+    spatial: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def out(self) -> tuple[int, ...]:
+        """The unpooled shape ``(m, *spatial, c)``."""
+        return (self.values[0], *self.spatial, self.values[-1])
+
+    def with_block(self, shape) -> UnpoolPlan:
+        """The plan of one block of values (a Dask chunk of the batch and channels)."""
+        return replace(self, values=tuple(shape))
+
+
+@cached
+def unpool_plan(
+    values: tuple,
+    values_dtype,
+    indices: tuple,
+    indices_dtype,
+    output_shape,
+    dtype=None,
+    grad: tuple | None = None,
+) -> UnpoolPlan:
+    """The plan of :func:`convpool.unpool`, and of its backward pass with ``grad = (shape, dtype)``.
+
+    Checks, in this order: values, indices (integers, the values' shape), ``output_shape``,
+    the output's size, ``grad_output``, then ``dtype``. For the backward pass ``values`` is
+    the indices' shape and dtype (there are no values) and ``output_shape`` ``grad_output``'s.
+    """
+    what = "indices" if grad is not None else "values"
+    check.array_meta(values, values_dtype, what, 4, "(m, oh, ow, c)")
+    check.array_meta(indices, indices_dtype, "indices", 4, "(m, oh, ow, c)")
+    if np.dtype(indices_dtype).kind not in "iu":
+        raise TypeError(f"indices must be integers (flat indices into each output plane), got dtype {indices_dtype}")
+    if tuple(indices) != tuple(values):
+        raise ValueError(f"indices must have the values' shape {tuple(values)}, got shape {tuple(indices)}")
+    spatial = check.int_pair(output_shape, "output_shape")
+    out = (values[0], *spatial, values[-1])
+    if grad is not None:
+        check_grad_output(*grad, out, "(m, h, w, c)")
+        dtype = check.compute_dtype(dtype, grad[1])
+    else:
+        check.fits(out, values_dtype, "an output", f"output_shape={output_shape!r}")
+        dtype = np.dtype(values_dtype) if dtype is None else check.compute_dtype(dtype)
+    return UnpoolPlan(tuple(values), spatial, np.dtype(dtype))
