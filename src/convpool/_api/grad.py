@@ -51,9 +51,10 @@ def convolve_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, nc)
+    grad_output : array_like, shape (m, oh, ow, nc), or (m, *out, nc)
         Gradient of the loss with respect to the forward output; its shape must
-        be exactly the forward output's.
+        be exactly the forward output's (signals and volumes as in
+        :func:`convpool.convolve`: ``d = kernels.ndim - 2`` spatial axes).
     images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
         Exactly as given to :func:`convpool.convolve` (every padding form,
         stride, dilation, pad mode and group count it accepts). With
@@ -159,9 +160,12 @@ def pool_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, c)
+    grad_output : array_like, shape (m, oh, ow, c), or (m, *out, c)
         Gradient of the loss with respect to the pooled output; exactly the
-        forward output's shape.
+        forward output's shape (``d = len(kernel_shape)`` spatial axes for a
+        tuple, as in :func:`convpool.pool`). In ``d`` axes a max's tie goes to
+        the first winner in row-major order too (the first slice, then its
+        first row).
     images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode
         Exactly as given to :func:`convpool.pool`.
     dtype : {None, numpy.float32, numpy.float64}, default None
@@ -171,7 +175,7 @@ def pool_backward(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c)
+    ndarray, shape (m, h, w, c), or (m, *spatial, c)
         A new array of ``dtype``; by default the floating type NumPy promotes
         images and grad_output to (float32 stays float32, uint8 images with a
         float32 gradient give float32); integers and bools alone give float64,

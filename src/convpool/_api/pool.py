@@ -23,16 +23,21 @@ def pool(
     dilation=1,
     ceil_mode: bool = False,
 ) -> np.ndarray:
-    """Pool a batch of images window by window, each channel on its own.
+    """Pool a batch of images (or signals, or volumes) window by window, each channel on its own.
 
     ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a*dh, j*sw + b*dw, k]``
 
+    The number of spatial axes is ``d = len(kernel_shape)`` for a tuple:
+    ``(3,)`` pools signals ``(m, l, c)``, ``(2, 2, 2)`` volumes ``(m, d, h, w, c)``;
+    an int ``kernel_shape`` means 2-D, as always. ``stride``, ``dilation`` and
+    ``padding`` then take ``d`` values (or one int for every axis).
+
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c)
-    kernel_shape : int or (kh, kw)
+    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
+    kernel_shape : int or (kh, kw), or a tuple of d ints
         Window size, each ``>= 1``.
-    stride : int or (sh, sw)
+    stride : int or (sh, sw), or a tuple of d ints
         Step between windows, each ``>= 1``.
     mode : {'max', 'avg', 'min', 'sum'}, default 'max'
     padding : {'valid', 'same', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
@@ -62,7 +67,7 @@ def pool(
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, c)
+    ndarray, shape (m, oh, ow, c), or (m, *out, c)
         A new array. ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
         input dtype, and ``'avg'`` and ``'sum'`` give float32 for float32 (and
         float16) input, float64 otherwise.
@@ -98,6 +103,10 @@ def pool(
     >>> pool(x[:, :3, :3], 2, 2, ceil_mode=True)[0, :, :, 0]  # the last row and column alone
     array([[ 5,  6],
            [ 9, 10]])
+    >>> pool(np.arange(8).reshape(1, 2, 2, 2, 1), (2, 2, 2), 2)[0, ..., 0]  # one 2x2x2 volume window
+    array([[[7]]])
+    >>> pool(np.arange(6.0).reshape(1, 6, 1), (3,), 3, mode="avg")[:, :, 0]  # a signal
+    array([[1., 4.]])
     """
     door = backend_for(images)
     images = door.prepare(images, "images", "(m, h, w, c)")

@@ -46,9 +46,11 @@ def convolve_transpose(
 
     Parameters
     ----------
-    images : array_like, shape (m, oh, ow, nc)
+    images : array_like, shape (m, oh, ow, nc), or (m, *out, nc)
         ``m`` images of ``nc`` channels: the shape of a convolution's output.
-    kernels : array_like, shape (kh, kw, c // groups, nc)
+        Signals and volumes as in :func:`convolve`: ``d = kernels.ndim - 2``
+        spatial axes (PyTorch's ``conv_transpose1d`` and ``conv_transpose3d``).
+    kernels : array_like, shape (kh, kw, c // groups, nc), or (*k, c // groups, nc)
         The kernels of the forward convolution, exactly as :func:`convolve`
         takes them (PyTorch's ``conv_transpose2d`` weight ``(nc, c // groups, kh, kw)``
         is ``kernels.transpose(3, 2, 0, 1)``).
@@ -57,16 +59,16 @@ def convolve_transpose(
         ``'valid'`` is PyTorch's ``padding=0``; an int ``p`` its ``padding=p``.
         ``'same'``: by default ``h = oh * sh`` (Keras' and TensorFlow's
         ``'same'``); the padding is that of a ``'same'`` convolution of ``h``.
-    stride : int or (sh, sw), default (1, 1)
+    stride : int or (sh, sw), default 1
         The forward convolution's stride: the result is about ``stride`` times larger.
-    dilation : int or (dh, dw), default (1, 1)
+    dilation : int or (dh, dw), default 1
         The forward convolution's dilation.
-    output_padding : int or (eh, ew), optional
+    output_padding : int or (eh, ew) (d ints for d axes), optional
         Extra cells at the bottom/right, picking one of the sizes whose
         convolution has ``oh`` cells: ``h = h0 + eh`` with ``0 <= eh <
         max(sh, dh)`` (``< sh`` for ``'same'``), ``h0`` the smallest such size
         (see Notes). Default: ``h0``, or ``oh * sh`` for ``'same'``.
-    output_shape : (h, w), optional
+    output_shape : (h, w) (d ints for d axes), optional
         The size wanted instead of ``output_padding`` (give one of the two).
     groups : int, default 1
         As in :func:`convolve`; it must divide ``nc``. ``c = kernels.shape[2] * groups``.
@@ -75,7 +77,7 @@ def convolve_transpose(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c)
+    ndarray, shape (m, h, w, c), or (m, *spatial, c)
         A new array; float32 stays float32, integers give float64.
 
     Raises
@@ -145,7 +147,7 @@ def convolve_transpose_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, h, w, c)
+    grad_output : array_like, shape (m, h, w, c), or (m, *spatial, c)
         Exactly the shape of :func:`convolve_transpose`'s result.
     images, kernels, padding, stride, dilation, output_padding, output_shape, groups
         Exactly as given to :func:`convolve_transpose`.
