@@ -47,7 +47,8 @@ def conv_nd_ref(images, kernels, padding="valid", stride=1, dilation=1, pad_mode
         for o in range(nc):
             group = o // ng
             taps = window[..., group * cg : (group + 1) * cg]
-            out[(slice(None), *position, o)] = (taps * k[..., o]).reshape(x.shape[0], -1).sum(axis=1)
+            with np.errstate(invalid="ignore"):  # inf * 0 and inf - inf are NaN, by definition
+                out[(slice(None), *position, o)] = (taps * k[..., o]).reshape(x.shape[0], -1).sum(axis=1)
     return out
 
 

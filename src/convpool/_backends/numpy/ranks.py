@@ -38,6 +38,8 @@ from ..._plan.plans import ConvPlan, PoolPlan, engine_conv_plan, engine_pool_pla
 from ..._plan.transpose_checks import TransposePlan
 from . import backward, forward
 from . import transpose as transposed
+from .choose import all_finite
+from .direct import rank1
 
 __all__ = ["correlate", "correlate_backward", "pool", "pool_backward", "transpose", "transpose_backward"]
 
@@ -214,17 +216,54 @@ def _fold(array: np.ndarray) -> np.ndarray:
 def _correlate_peeled(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray) -> np.ndarray:
     g, rest = plan.geometry[0], plan.geometry[1:]
     out = np.empty(plan.out, dtype=plan.dtype)
+    split = _leading_split(plan, images, kernels)
     per_cell = _per_cell(plan.images, plan.out, g, plan.dtype.itemsize)
     for rows, lo, hi in _pieces(plan.images[0], g, per_cell):
         block = _leading_band(images[rows], g, plan.pad_mode, plan.pad_value, plan.dtype, lo, hi)
         mr, n = block.shape[0], hi - lo
-        part = _conv_part(plan, (mr * n, *plan.images[2:]), plan.kernels[1:], rest)
-        total = None
-        for a in range(g.kernel):
-            partial = correlate(part, _fold(_taps(block, g, a, n)), kernels[a])
-            total = partial if total is None else np.add(total, partial, out=total)
+        if split is not None:  # one pass along the leading axis, then one (d - 1)-axis convolution
+            weights, trailing = split
+            part = _conv_part(plan, (mr * n, *plan.images[2:]), trailing.shape, rest)
+            total = correlate(part, _fold(_leading_pass(block, g, n, weights, plan.dtype)), trailing)
+        else:
+            part = _conv_part(plan, (mr * n, *plan.images[2:]), plan.kernels[1:], rest)
+            total = None
+            for a in range(g.kernel):
+                partial = correlate(part, _fold(_taps(block, g, a, n)), kernels[a])
+                total = partial if total is None else np.add(total, partial, out=total)
         out[rows, lo:hi] = total.reshape(mr, n, *total.shape[1:])
     return out
+
+
+def _leading_split(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray):
+    """``(u, trailing)`` with ``kernels == u (outer) trailing`` up to rounding, where that split is exact, else None.
+
+    A Gaussian or box of ``kd`` x ``kh`` x ``kw`` taps then costs one ``kd``-tap pass along the leading axis
+    and the engine's own (separable) 2-D pass, not ``kd`` 2-D convolutions. As in 2-D (``method='auto'``
+    or ``'direct'``): one input and one output channel, finite values (a split kernel would turn ``inf * 0``
+    into sums that differ), and no non-zero constant padding (the trailing pass would pad a weighted sum of
+    slices with the constant itself, not with the weighted sum of constants).
+    """
+    if plan.method not in ("auto", "direct") or plan.kernels[-2:] != (1, 1) or plan.kernels[0] < 2:
+        return None
+    if plan.pad_mode == "constant" and plan.pad_value != 0:
+        return None
+    split = rank1(kernels.reshape(plan.kernels[0], -1), plan.dtype)
+    if split is None or not all_finite(images, kernels):
+        return None
+    u, v = split
+    return u, v.reshape(plan.kernels[1:]).astype(plan.dtype)
+
+
+def _leading_pass(block: np.ndarray, g: AxisGeometry, n: int, weights: np.ndarray, dtype) -> np.ndarray:
+    """``sum_a weights[a] * block[:, i * stride + a * dilation]`` for the band's ``n`` outputs: ``(m, n, *rest, c)``."""
+    total = None
+    for a, w in enumerate(weights):
+        if w == 0:
+            continue
+        term = np.multiply(_taps(block, g, a, n), dtype.type(w), dtype=dtype)
+        total = term if total is None else np.add(total, term, out=total)
+    return total if total is not None else np.zeros((block.shape[0], n, *block.shape[2:]), dtype)
 
 
 def _correlate_backward_peeled(plan: ConvPlan, grad, images, kernels, wrt: str):
