@@ -44,7 +44,7 @@ from .direct import rank1
 __all__ = ["correlate", "correlate_backward", "pool", "pool_backward", "transpose", "transpose_backward"]
 
 #: Bytes one band of the leading axis aims for: its padded input and its partial sums (a batch block of it).
-BAND_BYTES = 32 * 1024 * 1024
+BAND_BYTES = 16 * 1024 * 1024
 
 
 # --- the six operations, any rank --------------------------------------------------------------------------
