@@ -38,9 +38,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import _kernel_axes as _axes
 from . import exercise
 from ._api import conv
-from ._api.dispatch import backend_for, prepared
+from ._api.dispatch import backend_for
+from ._kernel_axes import checked_ndim, outer
 from ._plan import checks as check
 
 __all__ = [
@@ -74,10 +76,6 @@ __all__ = [
 MAX_SIZE = 1025
 
 
-#: Spatial axes a bank kernel may have (``ndim=``): signals, images, volumes, and volumes over time.
-MAX_NDIM = 4
-
-
 def _odd_size(size, name: str = "size", ndim: int = 2) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
         raise ValueError(f"{name} must be an int from 1 to {MAX_SIZE}, got {size!r}")
@@ -86,28 +84,13 @@ def _odd_size(size, name: str = "size", ndim: int = 2) -> int:
     return int(size)
 
 
-def _ndim(ndim) -> int:
-    """``ndim``: the kernel's number of spatial axes, an int from 1 to :data:`MAX_NDIM`."""
-    if isinstance(ndim, bool) or not isinstance(ndim, (int, np.integer)) or not 1 <= ndim <= MAX_NDIM:
-        raise ValueError(f"ndim must be an int from 1 to {MAX_NDIM} (spatial axes of the kernel), got {ndim!r}")
-    return int(ndim)
-
-
-def _outer(line: np.ndarray, ndim: int) -> np.ndarray:
-    """``line[a] * line[b] * ...`` over ``ndim`` axes: a separable kernel from its 1-D profile."""
-    k = line
-    for _ in range(ndim - 1):
-        k = np.multiply.outer(k, line)
-    return k
-
-
 def identity(size: int = 3, ndim: int = 2) -> np.ndarray:
     """A single 1 in the middle of a ``size`` x ``size`` grid (``ndim`` axes): leaves the image unchanged.
 
     For an even ``size`` the 1 sits at ``((size - 1) // 2, (size - 1) // 2)``, the
     cell that ``'same'`` padding (the odd cell after) lines up with each pixel.
     """
-    ndim = _ndim(ndim)
+    ndim = checked_ndim(ndim)
     size = _odd_size(size, ndim=ndim)
     k = np.zeros((size,) * ndim)
     k[((size - 1) // 2,) * ndim] = 1.0
@@ -116,7 +99,7 @@ def identity(size: int = 3, ndim: int = 2) -> np.ndarray:
 
 def box(size: int = 3, ndim: int = 2) -> np.ndarray:
     """Mean of a ``size`` x ``size`` neighbourhood (``ndim`` axes; box blur): every tap is ``1 / size**ndim``."""
-    ndim = _ndim(ndim)
+    ndim = checked_ndim(ndim)
     size = _odd_size(size, ndim=ndim)
     return np.full((size,) * ndim, 1.0 / size**ndim)
 
@@ -128,7 +111,7 @@ def gaussian(size: int = 5, sigma: float = 1.0, ndim: int = 2) -> np.ndarray:
     ``size`` about ``6 * sigma`` so the tails are not cut off. ``ndim=3`` gives
     the volume kernel ``(size, size, size)``, the outer product of the same profile.
     """
-    ndim = _ndim(ndim)
+    ndim = checked_ndim(ndim)
     size = _odd_size(size, ndim=ndim)
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not 0 < sigma < np.inf:
         raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
@@ -138,7 +121,7 @@ def gaussian(size: int = 5, sigma: float = 1.0, ndim: int = 2) -> np.ndarray:
         line = np.exp(-0.5 * (offsets / float(sigma)) ** 2)
     if not line.any():  # sigma so small that even the nearest taps vanish (even size): the limit is a box of the middle
         line = (np.abs(offsets) == np.abs(offsets).min()).astype(float)
-    k = _outer(line, ndim)
+    k = outer([line] * ndim)
     return k / k.sum()
 
 
@@ -154,20 +137,7 @@ def laplacian(neighbours: int = 4, ndim: int = 2) -> np.ndarray:
     adds the diagonals (centre -8). With ``ndim`` axes: ``2 * ndim`` face
     neighbours (6 in a volume) or all ``3**ndim - 1`` (26 in a volume).
     """
-    ndim = _ndim(ndim)
-    faces, every = 2 * ndim, 3**ndim - 1
-    if isinstance(neighbours, bool) or neighbours not in (faces, every):
-        raise ValueError(f"neighbours must be {faces} or {every} for ndim={ndim}, got {neighbours!r}")
-    centre = (1,) * ndim
-    if neighbours == every:
-        k = np.ones((3,) * ndim)
-    else:
-        k = np.zeros((3,) * ndim)
-        for axis in range(ndim):
-            for side in (0, 2):
-                k[centre[:axis] + (side,) + centre[axis + 1 :]] = 1.0
-    k[centre] = -float(neighbours)
-    return k
+    return _axes.laplacian(neighbours, checked_ndim(ndim))
 
 
 def _gradient_x(centre: float, side: float) -> np.ndarray:
@@ -183,14 +153,7 @@ def sobel(axis: int = -1, ndim: int = 2) -> np.ndarray:
     right, by default): ``sobel(1)`` is ``sobel_x``, ``sobel(0)`` is ``sobel_y``,
     ``sobel(0, ndim=3)`` the gradient through the slices of a volume.
     """
-    ndim = _ndim(ndim)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
-        raise ValueError(f"axis must be an int from {-ndim} to {ndim - 1} for ndim={ndim}, got {axis!r}")
-    axis = int(axis) % ndim
-    k = np.ones(())
-    for a in range(ndim):
-        k = np.multiply.outer(k, np.array([-1.0, 0.0, 1.0]) if a == axis else np.array([1.0, 2.0, 1.0]))
-    return k
+    return _axes.sobel(axis, checked_ndim(ndim))
 
 
 def sobel_x() -> np.ndarray:
@@ -440,21 +403,8 @@ def apply(images, kernel, padding="same", stride=1, **options) -> np.ndarray:
             [1., 1.]]])
     """
     door = backend_for(images)
-    (kernel_shape, _), (images_shape, _) = (
-        door.meta(door.prepare(kernel, "kernel", "(kh, kw)")),
-        door.meta(door.prepare(images, "images", "(m, h, w, c)")),
-    )
-    rank = len(kernel_shape) if kernel_shape else 2
-    have = len(images_shape) - 2
-    layout = check.layout(rank, "", "", "k")
-    if have >= 1 and kernel_shape and have != rank:
-        raise ValueError(
-            f"kernel must be a {have}-D array of shape {check.layout(have, '', '', 'k')} for images of shape "
-            f"{tuple(images_shape)}, got {rank}-D shape {tuple(kernel_shape)}: kernel has {rank} spatial axes, "
-            f"images {have}"
-        )
-    images, shape, kernel, kernel_shape = prepared(
-        door, (images, "images", rank + 2, check.layout(rank, "m", "c")), (kernel, "kernel", rank, layout)
-    )
+    images, kernel = door.prepare(images, "images", "(m, h, w, c)"), door.prepare(kernel, "kernel", "(kh, kw)")
+    shape, kernel_shape = door.meta(images)[0], door.meta(kernel)[0]
+    check.filter_rank(*door.meta(images), *door.meta(kernel))
     bank = door.broadcast(door.add_axis(door.add_axis(kernel)), (*kernel_shape, 1, shape[-1]))
     return conv.convolve(images, bank, padding, stride, groups=shape[-1], **options)

@@ -368,3 +368,16 @@ def spatial_rank(images, images_dtype, kernels, kernels_dtype, layouts, kernels_
         f"{name} must be a {rank + 2}-D array of shape {layouts(rank)[what]}, got {len(shape)}-D shape "
         f"{tuple(shape)}{cause}"
     )
+
+
+def filter_rank(images, images_dtype, kernel, kernel_dtype) -> int:
+    """Spatial axes of a filter (``kernels.apply``): the kernel's; the images numeric with two axes more."""
+    rank, have = (len(kernel) or 2), len(images) - 2
+    if have >= 1 and len(kernel) and have != rank:
+        raise ValueError(
+            f"kernel must be a {have}-D array of shape {layout(have, '', '', 'k')} for images of shape "
+            f"{tuple(images)}, got {rank}-D shape {tuple(kernel)}: kernel has {rank} spatial axes, images {have}"
+        )
+    array_meta(images, images_dtype, "images", rank + 2, layout(rank, "m", "c"))
+    array_meta(kernel, kernel_dtype, "kernel", rank, layout(rank, "", "", "k"))
+    return rank
