@@ -1,6 +1,17 @@
-"""Fixtures of the N-D tests: leading-axis bands of one output each, so that the band arithmetic is exercised."""
+"""Fixtures of the N-D tests: leading-axis bands of one output each, so that the band arithmetic is exercised;
+the plans of parts (a signal's 2-D plan, a band's) forgotten around every test, as the plan caches are, so that
+``both_paths`` reaches the engine through them too."""
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def fresh_parts():
+    from convpool._backends.numpy import ranks
+
+    ranks.clear_parts()
+    yield
+    ranks.clear_parts()
 
 
 @pytest.fixture(params=["whole", "bands"])

@@ -28,6 +28,7 @@ into blocks, so a band's padded copy and partial sums hold about
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 
@@ -42,6 +43,10 @@ from .choose import all_finite
 from .direct import rank1
 
 __all__ = ["correlate", "correlate_backward", "pool", "pool_backward", "transpose", "transpose_backward"]
+
+#: Plans of parts (a signal's 2-D plan, a band's) kept per function, least recently used dropped: a repeated
+#: call plans nothing, as in 2-D (``_plan._cache``).
+PLANS = 512
 
 #: Bytes one band of the leading axis aims for: its padded input and its partial sums (a batch block of it).
 BAND_BYTES = 16 * 1024 * 1024
@@ -117,20 +122,29 @@ def transpose_backward(plan: TransposePlan, grad: np.ndarray, images: np.ndarray
     return correlate(forward_plan, reached, kernels), grad_kernels
 
 
+def clear_parts() -> None:
+    """Forget the plans of parts (tests that change ``plans.SMALL_BYTES`` call it, as they clear the plan caches)."""
+    for build in (_lift_conv, _lift_pool, _conv_part, _pool_part):
+        build.cache_clear()
+
+
 # --- one axis: a unit axis in front -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=PLANS)
 def _lift_conv(plan: ConvPlan) -> ConvPlan:
     m, length, c = plan.images
     geometry = (unit_axis(1), plan.geometry[0])
     return _conv_part(plan, (m, 1, length, c), (1, *plan.kernels), geometry)
 
 
+@functools.lru_cache(maxsize=PLANS)
 def _lift_pool(plan: PoolPlan) -> PoolPlan:
     m, length, c = plan.images
     return _pool_part(plan, (m, 1, length, c), (unit_axis(1), plan.geometry[0]))
 
 
+@functools.lru_cache(maxsize=PLANS)
 def _conv_part(plan: ConvPlan, images: tuple, kernels: tuple, geometry) -> ConvPlan:
     """The plan of a part of ``plan``'s work: its own shapes and geometry, its own path."""
     return engine_conv_plan(
@@ -139,6 +153,7 @@ def _conv_part(plan: ConvPlan, images: tuple, kernels: tuple, geometry) -> ConvP
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=PLANS)
 def _pool_part(plan: PoolPlan, images: tuple, geometry, mode: str | None = None) -> PoolPlan:
     mode = mode or plan.mode
     return engine_pool_plan(images, tuple(geometry), mode, plan.count_include_pad, plan.dtype, plan.threads)
