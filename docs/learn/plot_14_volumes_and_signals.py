@@ -23,6 +23,8 @@ from convpool import kernels
 # sphinx_gallery_start_ignore
 # isort: split
 # (hidden on the page: the drawing code; every figure shows numbers convpool computed)
+import _steps
+
 from convpool.plot import signals as plot_signals
 
 # sphinx_gallery_end_ignore
@@ -98,6 +100,19 @@ plot_signals.signal_rows(
     ["a 1-D convolution: (1, 400, 1) -> (1, 400, 1)", "stride 4: (1, 100, 1)", "max pooling (8,): (1, 50, 1)"],
     alt="A noisy two-tone signal, its moving average, the strided average and its max-pooled envelope",
 )
+# sphinx_gallery_end_ignore
+
+# %%
+# Step through it yourself
+# ------------------------
+#
+# A volume's convolution is a sum of 2-D convolutions of its slices, one per
+# depth tap of the kernel. Here is one of them: a 12x12 piece of the middle
+# slice (scaled to whole numbers) under the middle plane of a 3x3x3 box.
+piece = np.round(10 * stack[12, 34:46, 38:50]).astype(int)
+middle = kernels.box(3, ndim=3)[1]
+# sphinx_gallery_start_ignore
+_steps.steps(piece, middle, padding="same")
 # sphinx_gallery_end_ignore
 
 # %%
