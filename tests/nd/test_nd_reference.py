@@ -133,6 +133,7 @@ def test_separable_volume_kernels_match_the_naive_reference(rng, pad_mode):
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("error")  # NaN and inf are values of the result, not warnings, as in 2-D
 def test_separable_volume_kernels_keep_nan_and_inf_where_the_definition_puts_them():
     """inf - inf is NaN wherever a window holds both, and +-inf where it holds one (no zero taps: the 2-D engine
     skips a zero tap, as docs/performance.md says, so 0 * inf is not part of this rule)."""
@@ -142,3 +143,6 @@ def test_separable_volume_kernels_keep_nan_and_inf_where_the_definition_puts_the
     got, expected = convpool.convolve(x, k, "same"), conv_nd_ref(x, k, "same")
     assert np.isnan(expected).any() and np.isinf(expected).any()
     np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(convpool.convolve(x, k[..., :1, :] * 2, "same"), conv_nd_ref(x, k * 2, "same"))
+    pooled = convpool.pool(x, (2, 2, 2), 1, "avg")  # inf - inf in a sum
+    assert np.isnan(pooled).any()

@@ -20,6 +20,9 @@ images ``(m, h, w, c)``. Every other rank reaches it without a copy of its code:
   Gradients are the same sums transposed; the transposed convolution is the
   input gradient of its forward convolution.
 
+As in the engine, NumPy's floating-point warnings are off while a volume is
+summed (``_quiet``): ``inf - inf`` is NaN in the result, not a warning.
+
 Memory stays bounded: the leading axis is cut into bands of outputs (with the
 halo their windows read, :func:`~convpool._plan._shapes.band`) and the batch
 into blocks, so a band's padded copy and partial sums hold about
@@ -41,6 +44,7 @@ from . import backward, forward
 from . import transpose as transposed
 from .choose import all_finite
 from .direct import rank1
+from .small import _quiet
 
 __all__ = ["correlate", "correlate_backward", "pool", "pool_backward", "transpose", "transpose_backward"]
 
@@ -228,6 +232,7 @@ def _fold(array: np.ndarray) -> np.ndarray:
     return array.reshape(array.shape[0] * array.shape[1], *array.shape[2:])
 
 
+@_quiet
 def _correlate_peeled(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray) -> np.ndarray:
     g, rest = plan.geometry[0], plan.geometry[1:]
     out = np.empty(plan.out, dtype=plan.dtype)
@@ -281,6 +286,7 @@ def _leading_pass(block: np.ndarray, g: AxisGeometry, n: int, weights: np.ndarra
     return total if total is not None else np.zeros((block.shape[0], n, *block.shape[2:]), dtype)
 
 
+@_quiet
 def _correlate_backward_peeled(plan: ConvPlan, grad, images, kernels, wrt: str):
     g, rest = plan.geometry[0], plan.geometry[1:]
     dtype = plan.dtype
@@ -328,6 +334,7 @@ def _pool_steps(plan: PoolPlan, mr: int, lo: int, hi: int):
     return cells, inner, leading, scale
 
 
+@_quiet
 def _pool_peeled(plan: PoolPlan, images: np.ndarray) -> np.ndarray:
     g = plan.geometry[0]
     out = np.empty(plan.out, dtype=plan.dtype)
@@ -342,6 +349,7 @@ def _pool_peeled(plan: PoolPlan, images: np.ndarray) -> np.ndarray:
     return out
 
 
+@_quiet
 def _pool_backward_peeled(plan: PoolPlan, grad: np.ndarray, images: np.ndarray) -> np.ndarray:
     g = plan.geometry[0]
     grad_images = np.zeros(images.shape, dtype=plan.dtype)
