@@ -13,7 +13,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 JAX    := jax==0.10.2
 
 .PHONY: demo test test-fast test-xp lint setup setup-test setup-bench bench bench-quick bench-small bench-backward bench-train \
-	bench-dask bench-arrays bench-memory example test-numpy-min test-python-min clean setup-docs docs docs-alone browser test-browser
+	bench-dask bench-arrays bench-memory bench-nd example test-numpy-min test-python-min clean setup-docs docs docs-alone browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -121,6 +121,10 @@ bench-dask: $(BIN)/python
 bench-memory: $(BIN)/python
 	$(BIN)/pip install -q -e .
 	$(BIN)/python benchmarks/bench_memory.py
+
+# Signals and volumes against PyTorch conv1d/conv3d/max_pool3d and scipy.ndimage, and a 1 GiB volume's memory (docs/volumes.md).
+bench-nd: setup-test
+	$(BIN)/python benchmarks/bench_nd.py
 
 # A LeNet-style CNN trained with convpool's backward passes on 8x8 digits.
 example: $(BIN)/python

@@ -5,9 +5,13 @@ Every kernel is used by cross-correlation (the kernel is not flipped), as in
 brighter to the right, and ``emboss`` lights up edges facing the bottom right.
 
 Two-dimensional kernels ``(kh, kw)`` are image filters: :func:`apply` runs one
-over every channel of a batch. The exercise's example kernels keep their own
-shapes: ``spec_sharpen`` is ``(3, 3, 3)`` (for :func:`convpool.convolve_channels`)
-and ``spec_kernels`` is ``(3, 3, 3, 3)`` (for :func:`convpool.convolve`).
+over every channel of a batch. ``box``, ``gaussian``, ``identity``,
+``laplacian`` and ``sobel`` take ``ndim`` (default 2): ``ndim=3`` gives volume
+filters ``(kd, kh, kw)`` and ``ndim=1`` signal filters, which :func:`apply`
+runs over batches of volumes ``(m, d, h, w, c)`` and signals ``(m, l, c)``.
+The exercise's example kernels keep their own shapes: ``spec_sharpen`` is
+``(3, 3, 3)`` (for :func:`convpool.convolve_channels`) and ``spec_kernels`` is
+``(3, 3, 3, 3)`` (for :func:`convpool.convolve`).
 
 Examples
 --------
@@ -21,6 +25,8 @@ array([[0.25, 0.25],
        [0.25, 0.25]])
 >>> kernels.parse("1,0,-1;2,0,-2").shape
 (2, 3)
+>>> kernels.parse("gaussian:size=5,sigma=1,ndim=3").shape
+(5, 5, 5)
 """
 
 from __future__ import annotations
@@ -32,9 +38,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import _kernel_axes as _axes
 from . import exercise
 from ._api import conv
-from ._api.dispatch import backend_for, prepared
+from ._api.dispatch import backend_for
+from ._kernel_axes import checked_ndim, outer
+from ._plan import checks as check
 
 __all__ = [
     "BANK",
@@ -54,6 +63,7 @@ __all__ = [
     "scharr_x",
     "scharr_y",
     "sharpen",
+    "sobel",
     "sobel_x",
     "sobel_y",
     "spec_edge",
@@ -66,37 +76,43 @@ __all__ = [
 MAX_SIZE = 1025
 
 
-def _odd_size(size, name: str = "size") -> int:
+def _odd_size(size, name: str = "size", ndim: int = 2) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
         raise ValueError(f"{name} must be an int from 1 to {MAX_SIZE}, got {size!r}")
+    if size**ndim > MAX_SIZE**2:  # the taps of the largest 2-D kernel, whatever the number of axes
+        raise ValueError(f"{name}={size} with ndim={ndim} would make {size**ndim} taps, more than {MAX_SIZE**2}")
     return int(size)
 
 
-def identity(size: int = 3) -> np.ndarray:
-    """A single 1 in the middle of a ``size`` x ``size`` grid: leaves the image unchanged.
+def identity(size: int = 3, ndim: int = 2) -> np.ndarray:
+    """A single 1 in the middle of a ``size`` x ``size`` grid (``ndim`` axes): leaves the image unchanged.
 
     For an even ``size`` the 1 sits at ``((size - 1) // 2, (size - 1) // 2)``, the
     cell that ``'same'`` padding (the odd cell after) lines up with each pixel.
     """
-    size = _odd_size(size)
-    k = np.zeros((size, size))
-    k[(size - 1) // 2, (size - 1) // 2] = 1.0
+    ndim = checked_ndim(ndim)
+    size = _odd_size(size, ndim=ndim)
+    k = np.zeros((size,) * ndim)
+    k[((size - 1) // 2,) * ndim] = 1.0
     return k
 
 
-def box(size: int = 3) -> np.ndarray:
-    """Mean of a ``size`` x ``size`` neighbourhood (box blur): every tap is ``1 / size**2``."""
-    size = _odd_size(size)
-    return np.full((size, size), 1.0 / size**2)
+def box(size: int = 3, ndim: int = 2) -> np.ndarray:
+    """Mean of a ``size`` x ``size`` neighbourhood (``ndim`` axes; box blur): every tap is ``1 / size**ndim``."""
+    ndim = checked_ndim(ndim)
+    size = _odd_size(size, ndim=ndim)
+    return np.full((size,) * ndim, 1.0 / size**ndim)
 
 
-def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
+def gaussian(size: int = 5, sigma: float = 1.0, ndim: int = 2) -> np.ndarray:
     """Gaussian blur: ``k[a, b] ∝ exp(-((a - r)**2 + (b - r)**2) / (2 sigma**2))``, summing to 1.
 
     ``r = (size - 1) / 2`` is the centre. A larger ``sigma`` blurs more; take
-    ``size`` about ``6 * sigma`` so the tails are not cut off.
+    ``size`` about ``6 * sigma`` so the tails are not cut off. ``ndim=3`` gives
+    the volume kernel ``(size, size, size)``, the outer product of the same profile.
     """
-    size = _odd_size(size)
+    ndim = checked_ndim(ndim)
+    size = _odd_size(size, ndim=ndim)
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not 0 < sigma < np.inf:
         raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
     offsets = np.arange(size) - (size - 1) / 2
@@ -105,7 +121,7 @@ def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
         line = np.exp(-0.5 * (offsets / float(sigma)) ** 2)
     if not line.any():  # sigma so small that even the nearest taps vanish (even size): the limit is a box of the middle
         line = (np.abs(offsets) == np.abs(offsets).min()).astype(float)
-    k = np.outer(line, line)
+    k = outer([line] * ndim)
     return k / k.sum()
 
 
@@ -114,23 +130,30 @@ def sharpen() -> np.ndarray:
     return np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
 
 
-def laplacian(neighbours: int = 4) -> np.ndarray:
+def laplacian(neighbours: int = 4, ndim: int = 2) -> np.ndarray:
     """Discrete Laplacian: zero on flat areas and ramps, large on edges and fine detail.
 
     ``neighbours=4`` uses up, down, left, right (centre -4); ``neighbours=8``
-    adds the diagonals (centre -8).
+    adds the diagonals (centre -8). With ``ndim`` axes: ``2 * ndim`` face
+    neighbours (6 in a volume) or all ``3**ndim - 1`` (26 in a volume).
     """
-    if neighbours == 4:
-        return np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
-    if neighbours == 8:
-        return np.array([[1.0, 1.0, 1.0], [1.0, -8.0, 1.0], [1.0, 1.0, 1.0]])
-    raise ValueError(f"neighbours must be 4 or 8, got {neighbours!r}")
+    return _axes.laplacian(neighbours, checked_ndim(ndim))
 
 
 def _gradient_x(centre: float, side: float) -> np.ndarray:
     """Right column minus left column, rows weighted ``side, centre, side``."""
     weights = np.array([side, centre, side])[:, None]
     return weights * np.array([-1.0, 0.0, 1.0])
+
+
+def sobel(axis: int = -1, ndim: int = 2) -> np.ndarray:
+    """Sobel gradient along ``axis`` of ``ndim``: ``[-1, 0, 1]`` along it, smoothed ``[1, 2, 1]`` along every other.
+
+    Positive where the image gets brighter along ``axis`` (the last axis, to the
+    right, by default): ``sobel(1)`` is ``sobel_x``, ``sobel(0)`` is ``sobel_y``,
+    ``sobel(0, ndim=3)`` the gradient through the slices of a volume.
+    """
+    return _axes.sobel(axis, checked_ndim(ndim))
 
 
 def sobel_x() -> np.ndarray:
@@ -197,6 +220,7 @@ BANK: dict[str, Callable[..., np.ndarray]] = {
         gaussian,
         sharpen,
         laplacian,
+        sobel,
         sobel_x,
         sobel_y,
         prewitt_x,
@@ -340,21 +364,22 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
-def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
-    """Filter every channel of a batch with the same 2-D kernel (what an image filter does).
+def apply(images, kernel, padding="same", stride=1, **options) -> np.ndarray:
+    """Filter every channel of a batch with the same kernel (what an image filter does).
 
-    ``out[n, i, j, k] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b]``
+    ``out[n, i, j, k] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b]``;
+    likewise for volumes and signals, with a kernel of as many axes as the images have spatial axes.
 
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c)
-    kernel : array_like, shape (kh, kw)
+    images : array_like, shape (m, h, w, c), or (m, d, h, w, c) for volumes, (m, l, c) for signals
+    kernel : array_like, shape (kh, kw), or (kd, kh, kw), (k,)
     padding, stride, **options
         As in :func:`convpool.convolve` (``dilation``, ``pad_mode``, ``pad_value``).
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, c)
+    ndarray, shape (m, oh, ow, c) (``(m, *out, c)``)
 
     Notes
     -----
@@ -370,10 +395,16 @@ def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarra
     >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
     >>> np.array_equal(apply(x, identity()), x)
     True
+    >>> apply(np.ones((1, 4, 4, 4, 1)), box(3, ndim=3), padding="valid")[0, ..., 0]
+    array([[[1., 1.],
+            [1., 1.]],
+    <BLANKLINE>
+           [[1., 1.],
+            [1., 1.]]])
     """
     door = backend_for(images)
-    images, shape, kernel, kernel_shape = prepared(
-        door, (images, "images", 4, "(m, h, w, c)"), (kernel, "kernel", 2, "(kh, kw)")
-    )
-    bank = door.broadcast(door.add_axis(door.add_axis(kernel)), (*kernel_shape, 1, shape[3]))
-    return conv.convolve(images, bank, padding, stride, groups=shape[3], **options)
+    images, kernel = door.prepare(images, "images", "(m, h, w, c)"), door.prepare(kernel, "kernel", "(kh, kw)")
+    shape, kernel_shape = door.meta(images)[0], door.meta(kernel)[0]
+    check.filter_rank(*door.meta(images), *door.meta(kernel))
+    bank = door.broadcast(door.add_axis(door.add_axis(kernel)), (*kernel_shape, 1, shape[-1]))
+    return conv.convolve(images, bank, padding, stride, groups=shape[-1], **options)

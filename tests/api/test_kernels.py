@@ -140,7 +140,7 @@ def test_parse_npy_file(tmp_path):
         ("bogus", r"unknown kernel 'bogus'; the bank has: identity, box"),
         ("gaussian:size", r"NAME=VALUE .* got 'size'"),
         ("gaussian:size=big", r"parameter 'size' must be a number, got 'big'"),
-        ("gaussian:radius=2", r"kernel 'gaussian' takes size, sigma; got radius"),
+        ("gaussian:radius=2", r"kernel 'gaussian' takes size, sigma, ndim; got radius"),
         ("sobel_x:size=5", r"takes no parameters; got size"),
         ("gaussian:sigma=-1", r"sigma must be a positive finite number"),
         ("box:size=0", r"size must be an int from 1 to 1025"),

@@ -3,12 +3,12 @@
 PyTorch tests each operator on the sample inputs of its OpInfo entry (``op_db`` in
 ``torch.testing._internal.common_methods_invocations``) and each module on those of its
 ModuleInfo entry (``module_db`` in ``torch.testing._internal.common_modules``). Here every
-sample of the 2-D convolution and pooling entries is translated to convpool (NCHW to NHWC,
-OIHW weights to ``(kh, kw, c // groups, nc)`` kernels, a batch axis for unbatched inputs, a
-bias added by hand) and compared with what PyTorch computes on the same tensors: the forward
-result (and max pooling's indices), then, for one random ``grad_output``, the gradients
-``torch.autograd.grad`` gives for the input, the weight and the bias. float64 must agree to
-about 1e-10, float32 to about 1e-4.
+sample of the 1-D, 2-D and 3-D convolution and pooling entries is translated to convpool (NCHW
+to NHWC, OIHW weights to ``(kh, kw, c // groups, nc)`` kernels, and likewise with one or three
+spatial axes; a batch axis for unbatched inputs, a bias added by hand) and compared with what
+PyTorch computes on the same tensors: the forward result (and max pooling's indices), then, for
+one random ``grad_output``, the gradients ``torch.autograd.grad`` gives for the input, the
+weight and the bias. float64 must agree to about 1e-10, float32 to about 1e-4.
 
 A sample that convpool cannot express is counted with its reason, and
 :func:`test_every_sample_is_expressed` allows none (``ALLOWED_UNEXPRESSED`` is empty; LP
@@ -39,20 +39,13 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 
 OP_NAMES = (
-    "nn.functional.conv2d",
-    "nn.functional.conv_transpose2d",
-    "nn.functional.max_pool2d",
-    "nn.functional.avg_pool2d",
+    *(f"nn.functional.{op}{rank}d" for rank in (1, 2, 3) for op in ("conv", "conv_transpose", "max_pool", "avg_pool")),
     "max_pool2d_with_indices_backward",  # max_pool2d's backward kernel as an operator of its own
 )
-MODULE_NAMES = (
-    "nn.Conv2d",
-    "nn.LazyConv2d",
-    "nn.ConvTranspose2d",
-    "nn.LazyConvTranspose2d",
-    "nn.MaxPool2d",
-    "nn.AvgPool2d",
-    "nn.LPPool2d",
+MODULE_NAMES = tuple(
+    f"nn.{module}{rank}d"
+    for rank in (1, 2, 3)
+    for module in ("Conv", "LazyConv", "ConvTranspose", "LazyConvTranspose", "MaxPool", "AvgPool", "LPPool")
 )
 DTYPES = {"float64": (torch.float64, np.float64), "float32": (torch.float32, np.float32)}
 # The only reasons a sample may go without a convpool equivalent: none.
@@ -88,12 +81,22 @@ _SIGNATURES = {
     },
 }
 _OP_KINDS = {
-    "nn.functional.conv2d": "conv",
-    "nn.functional.conv_transpose2d": "conv_transpose",
-    "nn.functional.avg_pool2d": "avg",
-    "nn.functional.max_pool2d": "max",
+    "conv": "conv",
+    "conv_transpose": "conv_transpose",
+    "avg_pool": "avg",
+    "max_pool": "max",
     "max_pool2d_with_indices_backward": "max_grad",
 }
+
+
+def _kind_and_rank(name: str) -> tuple[str, int]:
+    """``('conv', 3)`` for ``nn.functional.conv3d``: the operation and its number of spatial axes."""
+    if name == "max_pool2d_with_indices_backward":
+        return "max_grad", 2
+    op = name.removeprefix("nn.functional.")
+    return _OP_KINDS[op[:-2]], int(op[-2])
+
+
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 _TOLERANCE = {np.float64: (1e-10, 1e-12), np.float32: (1e-4, 1e-5)}  # rtol, atol relative to the largest value
 
@@ -111,6 +114,7 @@ class Case:
     """One sample, translated: the torch call to check against and the convpool arguments."""
 
     kind: str  # 'conv', 'conv_transpose', 'max', 'avg', 'lp', or 'max_grad' (the op's result is max pooling's gradient)
+    rank: int  # spatial axes: 1 (conv1d, ...), 2 or 3
     x: torch.Tensor
     oracle: object  # () -> torch's result on x (and weight, bias)
     label: str
@@ -201,12 +205,12 @@ def torch_samples() -> TorchSamples:
 # --------------------------------------------------------------------------- translation
 
 
-def _pair(value, what: str) -> tuple[int, int]:
-    """An int or a 1- or 2-sequence as torch's ``_pair`` reads it."""
+def _pair(value, what: str, rank: int = 2) -> tuple[int, ...]:
+    """An int or a 1- or ``rank``-sequence as torch's ``_pair`` (``_single``, ``_triple``) reads it."""
     if isinstance(value, int):
-        return value, value
-    if isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(isinstance(v, int) for v in value):
-        return (value[0], value[0]) if len(value) == 1 else (value[0], value[1])
+        return (value,) * rank
+    if isinstance(value, (tuple, list)) and len(value) in (1, rank) and all(isinstance(v, int) for v in value):
+        return tuple(value) * (rank if len(value) == 1 else 1)
     raise UnexpressedError(f"{what}={value!r}")
 
 
@@ -226,9 +230,10 @@ def _bind(kind: str, args: tuple, kwargs: dict) -> dict:
 
 def _op_case_maker(name, op, sample, label):
     def make() -> Case:
-        kind = _OP_KINDS[name]
+        kind, rank = _kind_and_rank(name)
         params = _bind(kind, sample.args, sample.kwargs)
-        return _case(kind, sample.input, params, lambda: op(sample.input, *sample.args, **sample.kwargs), label)
+        oracle = lambda: op(sample.input, *sample.args, **sample.kwargs)  # noqa: E731
+        return _case(kind, rank, sample.input, params, oracle, label)
 
     return make
 
@@ -239,33 +244,34 @@ def _module_case_maker(module, forward, label):
             raise UnexpressedError("module called with other than one input")
         x = forward.args[0]
         nn = torch.nn
-        names = {
-            nn.Conv2d: ("conv", ("stride", "padding", "dilation", "groups", "padding_mode")),
-            nn.ConvTranspose2d: ("conv_transpose", ("stride", "padding", "output_padding", "groups", "dilation")),
-            nn.MaxPool2d: ("max", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
-            nn.AvgPool2d: ("avg", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")),
-            nn.LPPool2d: ("lp", ("norm_type", "kernel_size", "stride", "ceil_mode")),
+        kinds = {
+            "Conv": ("conv", ("stride", "padding", "dilation", "groups", "padding_mode")),
+            "ConvTranspose": ("conv_transpose", ("stride", "padding", "output_padding", "groups", "dilation")),
+            "MaxPool": ("max", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
+            "AvgPool": ("avg", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")),
+            "LPPool": ("lp", ("norm_type", "kernel_size", "stride", "ceil_mode")),
         }
+        names = {getattr(nn, f"{k}{r}d"): (kind, r) for k, kind in kinds.items() for r in (1, 2, 3)}
         if type(module) not in names:
             raise UnexpressedError(f"module {type(module).__name__}")
-        kind, attributes = names[type(module)]
+        (kind, attributes), rank = kinds[type(module).__name__[:-2]], names[type(module)][1]
         params = {a: getattr(module, a) for a in attributes}
         if kind in ("conv", "conv_transpose"):
             params.update(weight=module.weight, bias=module.bias)
         if kind == "conv_transpose" and module.padding_mode != "zeros":
             raise UnexpressedError(f"padding_mode={module.padding_mode!r}")  # torch itself accepts only zeros
         if kind == "avg":
-            params["divisor_override"] = module.divisor_override
-        return _case(kind, x, params, lambda: module(x), label)
+            params["divisor_override"] = getattr(module, "divisor_override", None)  # AvgPool1d has none
+        return _case(kind, rank, x, params, lambda: module(x), label)
 
     return make
 
 
-def _case(kind: str, x, params: dict, oracle, label: str) -> Case:
-    """The convpool arguments for torch's ``params`` (bound by name)."""
-    if x.dim() not in (3, 4):
+def _case(kind: str, rank: int, x, params: dict, oracle, label: str) -> Case:
+    """The convpool arguments for torch's ``params`` (bound by name), ``rank`` spatial axes."""
+    if x.dim() not in (rank + 1, rank + 2):
         raise UnexpressedError(f"{x.dim()}-D input")
-    case = Case(kind, x, oracle, label)
+    case = Case(kind, rank, x, oracle, label)
     if kind in ("conv", "conv_transpose"):
         case.weight, case.bias = params["weight"], params["bias"]
         padding = params["padding"]
@@ -273,11 +279,11 @@ def _case(kind: str, x, params: dict, oracle, label: str) -> Case:
             if padding not in ("same", "valid") or kind == "conv_transpose":
                 raise UnexpressedError(f"padding={padding!r}")
         else:
-            padding = _pair(padding, "padding")
+            padding = _pair(padding, "padding", rank)
         options = {
             "padding": padding,
-            "stride": _pair(params["stride"], "stride"),
-            "dilation": _pair(params["dilation"], "dilation"),
+            "stride": _pair(params["stride"], "stride", rank),
+            "dilation": _pair(params["dilation"], "dilation", rank),
             "groups": params["groups"],
         }
         if kind == "conv":
@@ -286,16 +292,16 @@ def _case(kind: str, x, params: dict, oracle, label: str) -> Case:
                 raise UnexpressedError(f"padding_mode={mode!r}")
             options["pad_mode"] = _PAD_MODES[mode]
         else:
-            options["output_padding"] = _pair(params["output_padding"], "output_padding")
+            options["output_padding"] = _pair(params["output_padding"], "output_padding", rank)
         case.options = options
         return case
-    kernel = _pair(params["kernel_size"], "kernel_size")
+    kernel = _pair(params["kernel_size"], "kernel_size", rank)
     stride = params["stride"]
     case.options = {
         "kernel_shape": kernel,
-        "stride": kernel if stride is None or stride == () or stride == [] else _pair(stride, "stride"),
+        "stride": kernel if stride is None or stride == () or stride == [] else _pair(stride, "stride", rank),
         "mode": {"avg": "avg", "lp": "lp"}.get(kind, "max"),
-        "padding": _pair(params.get("padding", 0), "padding"),  # LPPool2d has no padding
+        "padding": _pair(params.get("padding", 0), "padding", rank),  # LPPool has no padding
         "ceil_mode": bool(params["ceil_mode"]),
     }
     if kind == "lp":
@@ -305,7 +311,7 @@ def _case(kind: str, x, params: dict, oracle, label: str) -> Case:
         if params["divisor_override"] is not None:  # the window's sum over the divisor: convpool's 'sum'
             case.options["mode"], case.divisor = "sum", float(params["divisor_override"])
     else:
-        case.options["dilation"] = _pair(params["dilation"], "dilation")
+        case.options["dilation"] = _pair(params["dilation"], "dilation", rank)
         case.return_indices = bool(params["return_indices"]) and kind == "max"
     return case
 
@@ -313,16 +319,21 @@ def _case(kind: str, x, params: dict, oracle, label: str) -> Case:
 # --------------------------------------------------------------------------- comparison
 
 
-def _nhwc(tensor) -> np.ndarray:
-    """A torch (N)CHW tensor as a convpool NHWC array (a batch of one for an unbatched input)."""
+def _nhwc(tensor, rank: int = 2) -> np.ndarray:
+    """A torch (N)CHW tensor as a convpool NHWC array (a batch of one for an unbatched input); any ``rank``."""
     array = tensor.detach().numpy()
-    return (array[None] if array.ndim == 3 else array).transpose(0, 2, 3, 1)
+    return np.moveaxis(array[None] if array.ndim == rank + 1 else array, 1, -1)
 
 
-def _nchw(array: np.ndarray, like) -> torch.Tensor:
+def _nchw(array: np.ndarray, like, rank: int = 2) -> torch.Tensor:
     """An NHWC array as the torch layout of ``like``'s result: (N)CHW, without the batch axis if unbatched."""
-    out = np.ascontiguousarray(array.transpose(0, 3, 1, 2))
-    return torch.from_numpy(out[0] if like.dim() == 3 else out)
+    out = np.ascontiguousarray(np.moveaxis(array, -1, 1))
+    return torch.from_numpy(out[0] if like.dim() == rank + 1 else out)
+
+
+def _kernels(weight, rank: int) -> np.ndarray:
+    """Torch weights ``(nc, c // groups, *k)`` as convpool kernels ``(*k, c // groups, nc)``."""
+    return weight.detach().numpy().transpose(*range(2, rank + 2), 1, 0)
 
 
 def _mismatch(ours, theirs, dtype, what: str) -> str | None:
@@ -357,29 +368,30 @@ def _winners(images, case: Case, out_shape) -> np.ndarray | str:
     Output cell ``k`` of a plane gets gradient ``2**k``: the gradient of an input cell is the sum of the powers
     of the windows it won, exact in float64 for up to 52 cells at a time, so its bits name those windows.
     """
-    m, oh, ow, c = out_shape
-    h, w = images.shape[1:3]
-    cells, indices = oh * ow, np.empty((m, oh * ow, c), dtype=np.int64)
+    m, *outs, c = out_shape
+    inputs = int(np.prod(images.shape[1:-1]))
+    cells, indices = int(np.prod(outs)), np.empty((m, int(np.prod(outs)), c), dtype=np.int64)
     for start in range(0, cells, 52):
         stop = min(cells, start + 52)
         powers = np.zeros(cells)
         powers[start:stop] = 2.0 ** np.arange(stop - start)
-        grad = np.ascontiguousarray(np.broadcast_to(powers.reshape(1, oh, ow, 1), out_shape))
+        grad = np.ascontiguousarray(np.broadcast_to(powers.reshape(1, *outs, 1), out_shape))
         won = pool_backward(grad, images, **_pool_options(case), dtype=np.float64).astype(np.int64)
-        bits = (won.reshape(m, h * w, c, 1) >> np.arange(stop - start)) & 1  # (m, cell, channel, window)
+        bits = (won.reshape(m, inputs, c, 1) >> np.arange(stop - start)) & 1  # (m, cell, channel, window)
         counts = bits.sum(axis=1)
         if (counts != 1).any():
             return f"windows {start}..{stop} of a plane have {sorted(set(counts.ravel().tolist()))} winners"
         indices[:, start:stop] = bits.argmax(axis=1).transpose(0, 2, 1)
-    return indices.reshape(m, oh, ow, c)
+    return indices.reshape(m, *outs, c)
 
 
 def _check(case: Case, np_dtype, rng: np.random.Generator) -> list[str]:
     """What differs between convpool and torch on this case (empty when they agree)."""
     result = case.oracle()
     out_t, indices_t = result if case.return_indices else (result, None)
-    x = _nhwc(case.x)
-    expected = _nhwc(out_t)
+    rank = case.rank
+    x = _nhwc(case.x, rank)
+    expected = _nhwc(out_t, rank)
 
     if case.kind == "max_grad":  # the op is the gradient of max pooling for grad_output = 1
         shape = pool(x, **_pool_options(case)).shape
@@ -389,7 +401,7 @@ def _check(case: Case, np_dtype, rng: np.random.Generator) -> list[str]:
     # forward first: a result of the wrong shape leaves no gradient to compare
     conv = case.kind in ("conv", "conv_transpose")
     if conv:
-        kernels = case.weight.detach().numpy().transpose(2, 3, 1, 0)
+        kernels = _kernels(case.weight, rank)
         options = dict(case.options)
         args = (x, kernels, options.pop("padding"), options.pop("stride"))
         ours = (convolve if case.kind == "conv" else convolve_transpose)(*args, **options)
@@ -406,13 +418,14 @@ def _check(case: Case, np_dtype, rng: np.random.Generator) -> list[str]:
 
     grad_out = rng.standard_normal(expected.shape).astype(np_dtype)
     wrt = [t for t in (case.x, case.weight, case.bias) if t is not None]
-    grads_t = torch.autograd.grad(out_t, wrt, grad_outputs=_nchw(grad_out, out_t))
+    grads_t = torch.autograd.grad(out_t, wrt, grad_outputs=_nchw(grad_out, out_t, rank))
     if conv:
         backward = convolve_backward if case.kind == "conv" else convolve_transpose_backward
         grad_x, grad_k = backward(grad_out, *args, **options)
-        problems.append(_mismatch(grad_k, grads_t[1].numpy().transpose(2, 3, 1, 0), np_dtype, "grad weight"))
+        problems.append(_mismatch(grad_k, _kernels(grads_t[1], rank), np_dtype, "grad weight"))
         if case.bias is not None:
-            problems.append(_mismatch(grad_out.sum(axis=(0, 1, 2)), grads_t[2].numpy(), np_dtype, "grad bias"))
+            sums = grad_out.sum(axis=tuple(range(rank + 1)))
+            problems.append(_mismatch(sums, grads_t[2].numpy(), np_dtype, "grad bias"))
     else:
         scaled = grad_out if case.divisor is None else grad_out / np_dtype(case.divisor)
         grad_x = pool_backward(scaled, x, **options)
@@ -420,9 +433,14 @@ def _check(case: Case, np_dtype, rng: np.random.Generator) -> list[str]:
             winners = _winners(x, case, ours.shape)
             if isinstance(winners, str):
                 problems.append(f"indices: {winners}")
-            elif not np.array_equal(winners, _nhwc(indices_t)):
-                problems.append(f"indices: convpool's winners\n{winners}\ndiffer from torch's\n{_nhwc(indices_t)}")
-    problems.append(_mismatch(grad_x, _nhwc(grads_t[0]), np_dtype, "grad input"))
+            elif not np.array_equal(winners, _nhwc(indices_t, rank)):
+                problems.append(
+                    f"indices: convpool's winners\n{winners}\ndiffer from torch's\n{_nhwc(indices_t, rank)}"
+                )
+            returned = pool(x, **options, return_indices=True)[1]  # what pool itself says, in every rank
+            if not np.array_equal(returned, _nhwc(indices_t, rank)):
+                problems.append(f"indices: pool's return_indices\n{returned}\ndiffer from torch's")
+    problems.append(_mismatch(grad_x, _nhwc(grads_t[0], rank), np_dtype, "grad input"))
     return [p for p in problems if p]
 
 

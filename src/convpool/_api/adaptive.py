@@ -93,7 +93,7 @@ def adaptive_pool(
     """
     first = channels_first(layout)
     door = backend_for(images)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first, 4)
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, lazy=door.LAZY)
     wanted = check.indices_wanted(return_indices, plan.mode)
     values = from_last(door, door.adaptive_pool(plan, images), first)
@@ -149,7 +149,7 @@ def adaptive_pool_backward(
     """
     first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first, 4)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first, 4)
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, grad=door.meta(grad), lazy=door.LAZY)
     return from_last(door, door.adaptive_pool_backward(plan, grad, images), first)

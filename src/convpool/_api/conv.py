@@ -37,9 +37,9 @@ def convolve(
     images,
     kernels,
     padding="same",
-    stride=(1, 1),
+    stride=1,
     *,
-    dilation=(1, 1),
+    dilation=1,
     pad_mode: str = "constant",
     pad_value: float = 0,
     method: str = "auto",
@@ -49,7 +49,7 @@ def convolve(
     layout: str = "channels_last",
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Convolve a batch of multi-channel images with several kernels.
+    """Convolve a batch of multi-channel images (or signals, or volumes) with several kernels.
 
     Cross-correlation, as in deep-learning libraries (the kernel is not flipped)::
 
@@ -61,22 +61,31 @@ def convolve(
 
         out[n, i, j, o] = sum_{a, b, k < cg} xp[n, i*sh + a*dh, j*sw + b*dw, g*cg + k] * kernels[a, b, k, o]
 
+    **Signals and volumes.** The number of spatial axes is ``d = kernels.ndim - 2``:
+    kernels ``(k, c // groups, nc)`` convolve signals ``(m, l, c)`` (PyTorch's
+    ``conv1d``), kernels ``(kd, kh, kw, c // groups, nc)`` volumes ``(m, d, h, w, c)``
+    (``conv3d``), and so on for any ``d``; the formula above gains or loses
+    one index per axis. ``stride`` and ``dilation`` are then an int or ``d``
+    ints, ``padding`` a word, an int, ``d`` ints or ``d`` ``(before, after)``
+    pairs (``((2, 1),)`` for one axis); the result is ``(m, *out, nc)``.
+
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c)
+    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
         ``m`` images of ``h`` x ``w`` pixels and ``c`` channels. Any real dtype.
-    kernels : array_like, shape (kh, kw, c // groups, nc)
+    kernels : array_like, shape (kh, kw, c // groups, nc), or (*k, c // groups, nc) with d spatial axes
         ``nc`` kernels of ``kh`` x ``kw`` taps over the ``c`` channels (over
-        their group's ``c // groups`` channels when ``groups > 1``).
+        their group's ``c // groups`` channels when ``groups > 1``). Their
+        number of axes sets ``d``.
     padding : {'same', 'valid', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
         ``'valid'``: none. ``'same'``: enough for ``ceil(h / sh)`` x ``ceil(w / sw)``
         outputs, the odd cell at the bottom/right. ``'full'``: ``(k - 1) * d`` on
         every side. ``(ph, pw)``: ``ph`` rows on top and bottom, ``pw`` columns left
         and right.
-    stride : int or (sh, sw), default (1, 1)
-        Step between windows, each ``>= 1``.
-    dilation : int or (dh, dw), default (1, 1)
-        Step between kernel taps, each ``>= 1``.
+    stride : int or (sh, sw), default 1
+        Step between windows, each ``>= 1`` (``d`` ints for ``d`` axes).
+    dilation : int or (dh, dw), default 1
+        Step between kernel taps, each ``>= 1`` (``d`` ints for ``d`` axes).
     pad_mode : {'constant', 'edge', 'reflect', 'symmetric', 'wrap'}
         How padded cells are filled, as in :func:`numpy.pad`. For a row
         ``a b c d``, two cells of padding on the left read: constant ``v v``,
@@ -118,7 +127,7 @@ def convolve(
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, nc)
+    ndarray, shape (m, oh, ow, nc), or (m, *out, nc)
         A new array (the ``out`` given, if one is) of ``dtype``; by default the widest floating dtype among
         images and kernels (float32 stays float32, even with an integer
         kernel); float64 when both are integer or bool (sums never wrap);
@@ -130,7 +139,8 @@ def convolve(
         Non-numeric arrays; non-integer stride, dilation or padding; a
         ``dtype`` that is not a dtype.
     ValueError
-        Wrong number of dimensions, channel mismatch, ``groups`` not dividing
+        Wrong number of dimensions (images and kernels with different numbers
+        of spatial axes: the message names both), channel mismatch, ``groups`` not dividing
         ``c`` and ``nc`` (or kernels not ``(kh, kw, c // groups, nc)``), empty kernels, unknown
         padding word or pad_mode, stride or dilation below 1, negative padding,
         a dilated kernel larger than the padded image, or a ``dtype`` other
@@ -140,7 +150,10 @@ def convolve(
     -----
     Along each axis ``out = (in + before + after - (k - 1) * d - 1) // s + 1``
     (see :func:`convpool.conv_output_shape`). Memory beyond the output is
-    bounded: the batch is processed in blocks of a few MiB.
+    bounded: the batch is processed in blocks of a few MiB (volumes in bands
+    of slices too). Signals run on the 2-D engine as images one row high;
+    volumes as the sum over the ``kd`` depth taps of 2-D convolutions of the
+    slices each tap reads (see ``docs/volumes.md``).
 
     Examples
     --------
@@ -154,11 +167,16 @@ def convolve(
     >>> two = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], axis=-1)[None]  # channels of 1s and 2s
     >>> convolve(two, np.ones((1, 1, 1, 4)), padding="valid", groups=2)[0, 0, 0]  # depthwise, 2 per channel
     array([1., 1., 2., 2.])
+    >>> convolve(np.arange(6.0).reshape(1, 6, 1), np.ones((3, 1, 1)), "valid")[0, :, 0]  # a signal
+    array([ 3.,  6.,  9., 12.])
+    >>> convolve(np.ones((2, 8, 16, 16, 1)), np.ones((3, 3, 3, 1, 4)), "same", (1, 2, 2)).shape  # volumes
+    (2, 8, 8, 8, 4)
     """
     first = channels_first(layout)
     door = backend_for(images)
-    images = to_last(door, door.prepare(images, "images", _IMAGES4), first)
+    images = door.prepare(images, "images", _IMAGES4)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
+    images = to_last(door, images, first, kernels.ndim)
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         method, threads, dtype, lazy=door.LAZY,

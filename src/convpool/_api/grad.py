@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._plan.plans import conv_plan, pool_plan
+from .._plan.plans import conv_plan, pool_ndim, pool_plan
 from .dispatch import backend_for, check_wrt
 from .layout import channels_first, from_last, to_last
 from .out import checked_out, deliver
@@ -30,9 +30,9 @@ def convolve_backward(
     images,
     kernels,
     padding="same",
-    stride=(1, 1),
+    stride=1,
     *,
-    dilation=(1, 1),
+    dilation=1,
     pad_mode: str = "constant",
     pad_value: float = 0,
     dtype=None,
@@ -55,9 +55,10 @@ def convolve_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, nc)
+    grad_output : array_like, shape (m, oh, ow, nc), or (m, *out, nc)
         Gradient of the loss with respect to the forward output; its shape must
-        be exactly the forward output's.
+        be exactly the forward output's (signals and volumes as in
+        :func:`convpool.convolve`: ``d = kernels.ndim - 2`` spatial axes).
     images, kernels, padding, stride, dilation, pad_mode, pad_value, groups
         Exactly as given to :func:`convpool.convolve` (every padding form,
         stride, dilation, pad mode and group count it accepts). With
@@ -129,9 +130,10 @@ def convolve_backward(
     check_wrt(wrt)  # a bad wrt fails before any work
     first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)"), first)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
+    grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)")
+    images = door.prepare(images, "images", "(m, h, w, c)")
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
+    grad, images = (to_last(door, a, first, kernels.ndim) for a in (grad, images))
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         dtype=dtype, grad=door.meta(grad), lazy=door.LAZY,
@@ -197,9 +199,12 @@ def pool_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, c)
+    grad_output : array_like, shape (m, oh, ow, c), or (m, *out, c)
         Gradient of the loss with respect to the pooled output; exactly the
-        forward output's shape.
+        forward output's shape (``d = len(kernel_shape)`` spatial axes for a
+        tuple, as in :func:`convpool.pool`). In ``d`` axes a max's tie goes to
+        the first winner in row-major order too (the first slice, then its
+        first row).
     images, kernel_shape, stride, mode, padding, count_include_pad, dilation, ceil_mode, p
         Exactly as given to :func:`convpool.pool`.
     dtype : {None, numpy.float32, numpy.float64}, default None
@@ -217,7 +222,7 @@ def pool_backward(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c)
+    ndarray, shape (m, h, w, c), or (m, *spatial, c)
         A new array of ``dtype``; by default the floating type NumPy promotes
         images and grad_output to (float32 stays float32, uint8 images with a
         float32 gradient give float32); integers and bools alone give float64,
@@ -249,8 +254,9 @@ def pool_backward(
     """
     first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
+    ndim = pool_ndim(kernel_shape)
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first, ndim)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first, ndim)
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, None, dilation, ceil_mode,
         dtype, grad=door.meta(grad), lazy=door.LAZY, p=p,

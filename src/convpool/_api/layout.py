@@ -25,10 +25,12 @@ def channels_first(layout) -> bool:
     return check.choice(layout, "layout", LAYOUTS) == "channels_first"
 
 
-def to_last(door, array, first: bool, ndim: int = 4):
+def to_last(door, array, first: bool, ndim: int):
     """A channels-first batch ``(m, c, *spatial)`` of ``ndim`` axes as a channels-last view ``(m, *spatial, c)``.
 
-    An array of another rank passes unchanged: the plan's rank check reports it, with the shape received.
+    ``ndim``: the axes this call's batches have (the kernels' for a convolution, ``2 + len(kernel_shape)``
+    for a pooling). An array of another rank passes unchanged: the plan's rank check reports it, with the
+    shape received.
     """
     rank = len(door.meta(array)[0])
     if not first or rank != ndim:

@@ -29,8 +29,9 @@ def dask_plan(func, *args, **kwargs) -> DaskPlan:
     Returns
     -------
     DaskPlan
-        ``input_chunks``, ``output_chunks`` and ``overlap``. Along height
-        (likewise width) output ``j`` belongs to the input chunk holding cell
+        ``input_chunks``, ``output_chunks`` and ``overlap``. Along each
+        spatial axis (height and width; every axis of a signal or volume)
+        output ``j`` belongs to the input chunk holding cell
         ``clip(j * stride - before + (extent - 1) // 2, 0, h - 1)``, the
         centre of its window, with ``extent = (k - 1) * dilation + 1``; an
         input chunk with no output filed under it gets no output chunk.
@@ -53,6 +54,9 @@ def dask_plan(func, *args, **kwargs) -> DaskPlan:
     ((2, 2), (5, 5), (5, 5))
     >>> convpool.dask_plan(convpool.pool, x[..., None], 2, 2).output_chunks
     ((2, 2), (3, 2), (3, 2), (1,))
+    >>> volumes = da.zeros((1, 8, 10, 10, 1), chunks=(1, 4, 5, 10, 1))
+    >>> convpool.dask_plan(convpool.pool, volumes, (2, 2, 2), 2).output_chunks
+    ((1,), (2, 2), (3, 2), (5,), (1,))
     """
     from .dispatch import is_dask
 

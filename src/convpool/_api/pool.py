@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._plan import checks as check
-from .._plan.plans import pool_plan
+from .._plan.plans import pool_ndim, pool_plan
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
 from .out import checked_out
@@ -30,16 +30,21 @@ def pool(
     layout: str = "channels_last",
     out: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Pool a batch of images window by window, each channel on its own.
+    """Pool a batch of images (or signals, or volumes) window by window, each channel on its own.
 
     ``out[n, i, j, k] = reduce_{a < kh, b < kw} xp[n, i*sh + a*dh, j*sw + b*dw, k]``
 
+    The number of spatial axes is ``d = len(kernel_shape)`` for a tuple:
+    ``(3,)`` pools signals ``(m, l, c)``, ``(2, 2, 2)`` volumes ``(m, d, h, w, c)``;
+    an int ``kernel_shape`` means 2-D, as always. ``stride``, ``dilation`` and
+    ``padding`` then take ``d`` values (or one int for every axis).
+
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c)
-    kernel_shape : int or (kh, kw)
+    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
+    kernel_shape : int or (kh, kw), or a tuple of d ints
         Window size, each ``>= 1``.
-    stride : int or (sh, sw), optional
+    stride : int or (sh, sw), or a tuple of d ints, optional
         Step between windows, each ``>= 1``. ``None`` (the default): the
         window, ``kernel_shape`` (windows side by side, as PyTorch).
     mode : {'max', 'avg', 'min', 'sum', 'lp'}, default 'max'
@@ -87,7 +92,7 @@ def pool(
 
     Returns
     -------
-    out : ndarray, shape (m, oh, ow, c)
+    out : ndarray, shape (m, oh, ow, c), or (m, *out, c)
         A new array (the ``out`` given, if one is). ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
         input dtype, and ``'avg'``, ``'sum'`` and ``'lp'`` give float32 for float32 (and
         float16) input, float64 otherwise.
@@ -138,10 +143,15 @@ def pool(
            [ 9, 10]])
     >>> pool(np.full((1, 2, 2, 1), 3.0), 2, mode="lp", p=2)[0, :, :, 0]  # stride = window; sqrt(4 * 9)
     array([[6.]])
+    >>> pool(np.arange(8).reshape(1, 2, 2, 2, 1), (2, 2, 2), 2)[0, ..., 0]  # one 2x2x2 volume window
+    array([[[7]]])
+    >>> pool(np.arange(6.0).reshape(1, 6, 1), (3,), 3, mode="avg")[:, :, 0]  # a signal
+    array([[1., 4.]])
     """
     first = channels_first(layout)
     door = backend_for(images)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first)
+    ndim = pool_ndim(kernel_shape)
+    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first, ndim)
     plan = pool_plan(
         *door.meta(images), kernel_shape, stride, mode, padding, count_include_pad, threads, dilation, ceil_mode,
         dtype, lazy=door.LAZY, p=p,
@@ -152,5 +162,5 @@ def pool(
         values = from_last(door, door.pool(plan, images), first)
     else:  # the NumPy engine writes into it: a repeated call allocates no result
         values = out
-        door.pool(plan, images, out=to_last(door, out, first))
+        door.pool(plan, images, out=to_last(door, out, first, ndim))
     return (values, from_last(door, door.pool_winners(plan, images), first)) if wanted else values

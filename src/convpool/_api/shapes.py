@@ -7,29 +7,40 @@ what size comes out, and how much padding goes on each side?
 from __future__ import annotations
 
 from .._plan import checks as check
-from .._plan._shapes import AxisGeometry, geometry_2d
+from .._plan._shapes import AxisGeometry, geometry_nd
 from .._plan.transpose_checks import output_sizes
 
 __all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding", "conv_transpose_output_shape"]
 
 
+def _rank(input_shape, kernel_shape) -> int:
+    """Spatial axes of a shape question: the length of ``input_shape`` or ``kernel_shape`` (2 for ints)."""
+    for value in (input_shape, kernel_shape):
+        if isinstance(value, (tuple, list)):
+            return len(value)
+    return 2
+
+
 def conv_geometry(
     input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
-) -> tuple[AxisGeometry, AxisGeometry]:
-    """Full per-axis geometry (sizes, padding, output) for height and width.
+) -> tuple[AxisGeometry, ...]:
+    """Full per-axis geometry (sizes, padding, output), one per spatial axis.
+
+    The number of axes is the length of ``input_shape`` (or of
+    ``kernel_shape`` when ``input_shape`` is an int); two when both are ints.
 
     Parameters
     ----------
-    input_shape : int or (h, w)
-    kernel_shape : int or (kh, kw)
-    stride, dilation : int or pair, default 1
+    input_shape : int, (h, w) or a tuple of any length (one size per spatial axis)
+    kernel_shape : int or a tuple of the same length
+    stride, dilation : int or a tuple of the same length, default 1
     padding : as in :func:`convpool.convolve`, default 'valid'
     ceil_mode : bool, default False
         Pooling's ``ceil_mode`` (see :func:`convpool.pool`).
 
     Returns
     -------
-    (AxisGeometry, AxisGeometry)
+    tuple of AxisGeometry
         Fields ``size, kernel, stride, dilation, before, after, out, overhang``
         (``overhang``: cells of ``after`` that ``ceil_mode`` added past the padding).
 
@@ -38,18 +49,19 @@ def conv_geometry(
     ValueError
         If no window fits (output size below 1), or for bad arguments.
     """
-    sizes = check.int_pair(input_shape, "input_shape")
-    kernel = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
-    dilations = check.int_pair(dilation, "dilation")
+    rank = _rank(input_shape, kernel_shape)
+    sizes = check.per_axis(input_shape, "input_shape", rank)
+    kernel = check.per_axis(kernel_shape, "kernel_shape", rank)
+    strides = check.per_axis(stride, "stride", rank)
+    dilations = check.per_axis(dilation, "dilation", rank)
     ceil = check.flag(ceil_mode, "ceil_mode")
-    return geometry_2d(check.padding(padding), sizes, kernel, strides, dilations, ceil=ceil)
+    return geometry_nd(check.padding(padding, rank), sizes, kernel, strides, dilations, ceil=ceil)
 
 
 def conv_output_shape(
     input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
-) -> tuple[int, int]:
-    """Output ``(oh, ow)`` of a convolution or pooling.
+) -> tuple[int, ...]:
+    """Output ``(oh, ow)`` of a convolution or pooling; ``(od, oh, ow)`` in 3-D, ``(ol,)`` in 1-D.
 
     ``out = (in + before + after - (k - 1) * d - 1) // s + 1`` per axis, with
     ``before``/``after`` from :func:`conv_padding`. With ``ceil_mode`` (pooling
@@ -57,16 +69,19 @@ def conv_output_shape(
 
     Parameters
     ----------
-    input_shape : int or (h, w)
-    kernel_shape : int or (kh, kw)
-    stride, dilation : int or pair, default 1
+    input_shape : int, (h, w) or a tuple of any length (one size per spatial axis)
+        Its length is the number of spatial axes (that of ``kernel_shape``
+        when ``input_shape`` is an int; two when both are ints).
+    kernel_shape : int or a tuple of the same length
+    stride, dilation : int or a tuple of the same length, default 1
     padding : as in :func:`convpool.convolve`, default 'valid'
     ceil_mode : bool, default False
         Pooling's ``ceil_mode`` (see :func:`convpool.pool`).
 
     Returns
     -------
-    (oh, ow) : tuple of int
+    tuple of int
+        One output size per spatial axis.
 
     Raises
     ------
@@ -82,44 +97,49 @@ def conv_output_shape(
     (14, 14)
     >>> conv_output_shape((28, 28), 2, stride=3, ceil_mode=True)  # ceil(26 / 3) + 1
     (10, 10)
+    >>> conv_output_shape((16, 64, 64), (3, 5, 5), stride=(1, 2, 2), padding="same")  # a volume
+    (16, 32, 32)
+    >>> conv_output_shape((16000,), 101, stride=4)  # a signal
+    (3975,)
     """
-    gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation, ceil_mode=ceil_mode)
-    return gh.out, gw.out
+    geometry = conv_geometry(input_shape, kernel_shape, stride, padding, dilation, ceil_mode=ceil_mode)
+    return tuple(g.out for g in geometry)
 
 
-def conv_padding(
-    input_shape, kernel_shape, stride=1, padding="same", dilation=1
-) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Per-side padding ``((top, bottom), (left, right))`` a padding spec resolves to.
+def conv_padding(input_shape, kernel_shape, stride=1, padding="same", dilation=1) -> tuple[tuple[int, int], ...]:
+    """Per-side padding ``((top, bottom), (left, right))`` a padding spec resolves to, one pair per axis.
 
     ``'same'``: total ``P = max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0)``,
     ``P // 2`` before and the rest after. ``'full'``: ``(k - 1) * d`` per side.
 
     Parameters
     ----------
-    input_shape : int or (h, w)
-    kernel_shape : int or (kh, kw)
-    stride, dilation : int or pair, default 1
+    input_shape : int, (h, w) or a tuple of any length (one size per spatial axis)
+    kernel_shape : int or a tuple of the same length
+    stride, dilation : int or a tuple of the same length, default 1
     padding : as in :func:`convpool.convolve`, default 'same'
 
     Returns
     -------
-    ((top, bottom), (left, right)) : tuple of pairs of int
+    tuple of (before, after) pairs of int
+        ``((top, bottom), (left, right))`` in 2-D.
 
     Examples
     --------
     >>> from convpool import conv_padding
     >>> conv_padding((28, 28), (4, 3))
     ((1, 2), (1, 1))
+    >>> conv_padding((8, 28, 28), (2, 4, 3))
+    ((0, 1), (1, 2), (1, 1))
     """
-    gh, gw = conv_geometry(input_shape, kernel_shape, stride, padding, dilation)
-    return (gh.before, gh.after), (gw.before, gw.after)
+    geometry = conv_geometry(input_shape, kernel_shape, stride, padding, dilation)
+    return tuple((g.before, g.after) for g in geometry)
 
 
 def conv_transpose_output_shape(
     input_shape, kernel_shape, stride=1, padding="same", dilation=1, *, output_padding=None
-) -> tuple[int, int]:
-    """Output ``(h, w)`` of :func:`convpool.convolve_transpose` on ``(oh, ow)`` images.
+) -> tuple[int, ...]:
+    """Output ``(h, w)`` of :func:`convpool.convolve_transpose` on ``(oh, ow)`` images (any number of axes).
 
     ``h = (oh - 1) * s + (k - 1) * d + 1 - before - after + output_padding`` per
     axis (PyTorch's ``conv_transpose2d``), ``before``/``after`` the padding of
@@ -130,17 +150,18 @@ def conv_transpose_output_shape(
 
     Parameters
     ----------
-    input_shape : int or (oh, ow)
+    input_shape : int, (oh, ow) or a tuple of any length (one size per spatial axis)
         The transposed convolution's input: a convolution's output size.
-    kernel_shape : int or (kh, kw)
-    stride, dilation : int or pair, default 1
+    kernel_shape : int or a tuple of the same length
+    stride, dilation : int or a tuple of the same length, default 1
     padding : as in :func:`convpool.convolve`, default 'same'
-    output_padding : int or pair, optional
+    output_padding : int or a tuple of the same length, optional
         As in :func:`convpool.convolve_transpose`.
 
     Returns
     -------
-    (h, w) : tuple of int
+    tuple of int
+        One size per spatial axis, ``(h, w)`` in 2-D.
 
     Raises
     ------
@@ -158,8 +179,9 @@ def conv_transpose_output_shape(
     ...     14, 3, stride=2, padding=1, output_padding=1)
     ((28, 28), (28, 28))
     """
-    outs = check.int_pair(input_shape, "input_shape")
-    kernel = check.int_pair(kernel_shape, "kernel_shape")
-    strides = check.int_pair(stride, "stride")
-    dilations = check.int_pair(dilation, "dilation")
-    return output_sizes(check.padding(padding), outs, kernel, strides, dilations, output_padding, None)
+    rank = _rank(input_shape, kernel_shape)
+    outs = check.per_axis(input_shape, "input_shape", rank)
+    kernel = check.per_axis(kernel_shape, "kernel_shape", rank)
+    strides = check.per_axis(stride, "stride", rank)
+    dilations = check.per_axis(dilation, "dilation", rank)
+    return output_sizes(check.padding(padding, rank), outs, kernel, strides, dilations, output_padding, None)

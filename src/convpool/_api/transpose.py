@@ -22,9 +22,9 @@ def convolve_transpose(
     images,
     kernels,
     padding="same",
-    stride=(1, 1),
+    stride=1,
     *,
-    dilation=(1, 1),
+    dilation=1,
     output_padding=None,
     output_shape=None,
     groups: int = 1,
@@ -48,9 +48,11 @@ def convolve_transpose(
 
     Parameters
     ----------
-    images : array_like, shape (m, oh, ow, nc)
+    images : array_like, shape (m, oh, ow, nc), or (m, *out, nc)
         ``m`` images of ``nc`` channels: the shape of a convolution's output.
-    kernels : array_like, shape (kh, kw, c // groups, nc)
+        Signals and volumes as in :func:`convolve`: ``d = kernels.ndim - 2``
+        spatial axes (PyTorch's ``conv_transpose1d`` and ``conv_transpose3d``).
+    kernels : array_like, shape (kh, kw, c // groups, nc), or (*k, c // groups, nc)
         The kernels of the forward convolution, exactly as :func:`convolve`
         takes them (PyTorch's ``conv_transpose2d`` weight ``(nc, c // groups, kh, kw)``
         is ``kernels.transpose(3, 2, 0, 1)``).
@@ -59,16 +61,16 @@ def convolve_transpose(
         ``'valid'`` is PyTorch's ``padding=0``; an int ``p`` its ``padding=p``.
         ``'same'``: by default ``h = oh * sh`` (Keras' and TensorFlow's
         ``'same'``); the padding is that of a ``'same'`` convolution of ``h``.
-    stride : int or (sh, sw), default (1, 1)
+    stride : int or (sh, sw), default 1
         The forward convolution's stride: the result is about ``stride`` times larger.
-    dilation : int or (dh, dw), default (1, 1)
+    dilation : int or (dh, dw), default 1
         The forward convolution's dilation.
-    output_padding : int or (eh, ew), optional
+    output_padding : int or (eh, ew) (d ints for d axes), optional
         Extra cells at the bottom/right, picking one of the sizes whose
         convolution has ``oh`` cells: ``h = h0 + eh`` with ``0 <= eh <
         max(sh, dh)`` (``< sh`` for ``'same'``), ``h0`` the smallest such size
         (see Notes). Default: ``h0``, or ``oh * sh`` for ``'same'``.
-    output_shape : (h, w), optional
+    output_shape : (h, w) (d ints for d axes), optional
         The size wanted instead of ``output_padding`` (give one of the two).
     groups : int, default 1
         As in :func:`convolve`; it must divide ``nc``. ``c = kernels.shape[2] * groups``.
@@ -81,7 +83,7 @@ def convolve_transpose(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c)
+    ndarray, shape (m, h, w, c), or (m, *spatial, c)
         A new array; float32 stays float32, integers give float64.
 
     Raises
@@ -117,8 +119,9 @@ def convolve_transpose(
     """
     first = channels_first(layout)
     door = backend_for(images)
-    images = to_last(door, door.prepare(images, "images", "(m, oh, ow, nc)"), first)
+    images = door.prepare(images, "images", "(m, oh, ow, nc)")
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
+    images = to_last(door, images, first, kernels.ndim)
     plan = transpose_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
         dtype, lazy=door.LAZY,
@@ -131,9 +134,9 @@ def convolve_transpose_backward(
     images,
     kernels,
     padding="same",
-    stride=(1, 1),
+    stride=1,
     *,
-    dilation=(1, 1),
+    dilation=1,
     output_padding=None,
     output_shape=None,
     groups: int = 1,
@@ -153,7 +156,7 @@ def convolve_transpose_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, h, w, c)
+    grad_output : array_like, shape (m, h, w, c), or (m, *spatial, c)
         Exactly the shape of :func:`convolve_transpose`'s result.
     images, kernels, padding, stride, dilation, output_padding, output_shape, groups
         Exactly as given to :func:`convolve_transpose`.
@@ -190,9 +193,10 @@ def convolve_transpose_backward(
     """
     first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, h, w, c)"), first)
-    images = to_last(door, door.prepare(images, "images", "(m, oh, ow, nc)"), first)
+    grad = door.prepare(grad_output, "grad_output", "(m, h, w, c)")
+    images = door.prepare(images, "images", "(m, oh, ow, nc)")
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
+    grad, images = (to_last(door, a, first, kernels.ndim) for a in (grad, images))
     plan = transpose_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
         dtype, grad=door.meta(grad), lazy=door.LAZY,

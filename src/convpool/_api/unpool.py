@@ -68,8 +68,8 @@ def unpool(values, indices, output_shape, *, dtype=None, layout: str = "channels
     """
     first = channels_first(layout)
     door = backend_for(values, indices)
-    values = to_last(door, door.prepare(values, "values", "(m, oh, ow, c)"), first)
-    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first)
+    values = to_last(door, door.prepare(values, "values", "(m, oh, ow, c)"), first, 4)
+    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first, 4)
     plan = unpool_plan(*door.meta(values), *door.meta(indices), output_shape, dtype)
     return from_last(door, door.unpool(plan, values, indices), first)
 
@@ -116,8 +116,8 @@ def unpool_backward(grad_output, indices, *, dtype=None, layout: str = "channels
     """
     first = channels_first(layout)
     door = backend_for(grad_output, indices)
-    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, h, w, c)"), first)
-    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first)
+    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, h, w, c)"), first, 4)
+    indices = to_last(door, door.prepare(indices, "indices", "(m, oh, ow, c)"), first, 4)
     grad_shape, grad_dtype = door.meta(grad)
     shape, index_dtype = door.meta(indices)
     spatial = tuple(grad_shape[1:3]) if len(grad_shape) == 4 else grad_shape

@@ -7,6 +7,7 @@ types: callers pass checked integers (see ``checks``).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -101,6 +102,16 @@ def axis_padding(padding, axis: int, size: int, kernel: int, stride: int, dilati
     return padding[axis]
 
 
+#: Names of the spatial axes in messages, by the number of spatial axes (others: "axis 0", "axis 1", ...).
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def axis_name(axis: int, rank: int = 2) -> str:
+    """The word for spatial axis ``axis`` of ``rank`` in messages: ``height``, ``width``, ``depth``, ``length``."""
+    names = AXIS_NAMES.get(rank)
+    return names[axis] if names else f"axis {axis}"
+
+
 def axis_geometry(
     padding,
     axis: int,
@@ -110,11 +121,13 @@ def axis_geometry(
     dilation: int = 1,
     what: str = "kernel",
     ceil: bool = False,
+    rank: int = 2,
 ) -> AxisGeometry:
     """Padding and output size along one axis; ``ValueError`` if no window fits.
 
     ``padding`` is a word of :data:`PADDING_WORDS` or checked per-side pairs
-    ``((top, bottom), (left, right))``; ``axis`` is 0 (height) or 1 (width).
+    ``((before, after), ...)``, one per spatial axis; ``axis`` indexes them, of
+    ``rank`` spatial axes (which names the axis in messages: 0 is height for 2-D).
     With ``ceil`` (see :func:`output_size`) the last window may reach past the
     padded axis; ``after`` grows by those ``overhang`` cells,
     ``max((out - 1) * stride + extent - (before + size + after), 0)``.
@@ -122,7 +135,7 @@ def axis_geometry(
     before, after = axis_padding(padding, axis, size, kernel, stride, dilation)
     out = output_size(size, kernel, stride, dilation, before, after, ceil)
     if out < 1:
-        name = ("height", "width")[axis]
+        name = axis_name(axis, rank)
         extent = window_extent(kernel, dilation)
         dil = f" (dilated by {dilation})" if dilation != 1 else ""
         raise ValueError(
@@ -134,12 +147,22 @@ def axis_geometry(
     return AxisGeometry(size, kernel, stride, dilation, before, after + overhang, out, overhang)
 
 
-def geometry_2d(padding, sizes, kernel, stride, dilation, what: str = "kernel", ceil: bool = False):
-    """:func:`axis_geometry` for (height, width); returns two ``AxisGeometry``."""
+def geometry_nd(padding, sizes, kernel, stride, dilation, what: str = "kernel", ceil: bool = False):
+    """:func:`axis_geometry` for every spatial axis (``len(sizes)`` of them); returns a tuple of ``AxisGeometry``."""
+    rank = len(sizes)
     return tuple(
-        axis_geometry(padding, axis, sizes[axis], kernel[axis], stride[axis], dilation[axis], what, ceil)
-        for axis in (0, 1)
+        axis_geometry(padding, axis, sizes[axis], kernel[axis], stride[axis], dilation[axis], what, ceil, rank)
+        for axis in range(rank)
     )
+
+
+#: The former name, from when every call had two spatial axes.
+geometry_2d = geometry_nd
+
+
+def unit_axis(size: int) -> AxisGeometry:
+    """An axis every window covers one cell of, unpadded: ``size`` outputs (how a 1-D call becomes a 2-D one)."""
+    return AxisGeometry(size, 1, 1, 1, 0, 0, size)
 
 
 def transpose_output_size(
@@ -210,18 +233,22 @@ def window_counts(g: AxisGeometry, include_pad: bool = False) -> np.ndarray:
 
 
 def average_divisor(geometry, count_include_pad: bool) -> np.ndarray:
-    """Cells each average pools over, shape ``(oh, ow, 1)``, for the forward and backward passes.
+    """Cells each average pools over, shape ``(*out, 1)``, for the forward and backward passes.
 
-    Without ``count_include_pad`` only the input cells a window covers:
-    ``window_counts(gh)[i] * window_counts(gw)[j]``. With it, ``kh * kw`` for
-    every window, except that a ``ceil_mode`` window reaching past the padding
-    counts only its taps inside the padded image (PyTorch's ``avg_pool2d``):
-    ``window_counts(gh, True)[i] * window_counts(gw, True)[j]``.
+    Without ``count_include_pad`` only the input cells a window covers, the
+    product over axes of ``window_counts(g)``: ``window_counts(gh)[i] *
+    window_counts(gw)[j]`` in 2-D. With it, the product of the kernel's taps
+    for every window, except that a ``ceil_mode`` window reaching past the
+    padding counts only its taps inside the padded image (PyTorch's
+    ``avg_pool2d``): the product of ``window_counts(g, True)``.
     """
-    gh, gw = geometry
-    if count_include_pad and not (gh.overhang or gw.overhang):
-        return np.full((gh.out, gw.out, 1), gh.kernel * gw.kernel)
-    return np.outer(window_counts(gh, count_include_pad), window_counts(gw, count_include_pad))[:, :, None]
+    outs = tuple(g.out for g in geometry)
+    if count_include_pad and not any(g.overhang for g in geometry):
+        return np.full((*outs, 1), math.prod(g.kernel for g in geometry))
+    divisor = np.ones((), dtype=np.int64)
+    for g in geometry:  # the outer product of the per-axis counts
+        divisor = np.multiply.outer(divisor, window_counts(g, count_include_pad))
+    return divisor[..., None]
 
 
 def has_padding_only_window(g: AxisGeometry) -> bool:

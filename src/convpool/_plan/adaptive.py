@@ -14,7 +14,7 @@ import numpy as np
 from . import checks as check
 from ._cache import cached
 from ._shapes import adaptive_windows
-from .plans import GRAYSCALE_HINT, check_grad_output
+from .plans import check_grad_output, grayscale_hint
 
 __all__ = ["ADAPTIVE_MODES", "AdaptivePlan", "adaptive_plan"]
 
@@ -72,7 +72,7 @@ def adaptive_plan(
     Checks, in this order: array, emptiness, ``output_shape``, ``mode``, the output's size,
     ``grad_output``, then ``dtype``. ``lazy``: a Dask result (its blocks are checked instead).
     """
-    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: GRAYSCALE_HINT})
+    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: grayscale_hint()})
     check.nonempty(images, "images", "h, w, c", (1, 2, 3))
     sizes = output_sizes(output_shape, tuple(images[1:-1]))
     mode = check.choice(mode, "mode", ADAPTIVE_MODES)

@@ -87,48 +87,76 @@ def nonempty(shape, name: str, layout: str, axes) -> None:
         raise ValueError(f"{name} must not be empty along {layout} (batch excepted), got shape {tuple(shape)}")
 
 
-def _integer(value, name: str) -> int:
+def _integer(value, name: str, rank: int = 2) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+        several = "a pair of ints" if rank == 2 else f"a tuple of {rank} ints"
+        raise TypeError(f"{name} must be an int or {several}, got {value!r}")
     return int(value)
 
 
-def int_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints, each ``>= minimum``, as a pair."""
+def axes_words(rank: int) -> str:
+    """``(height, width)``, ``(depth, height, width)``, ...: the spatial axes in a message."""
+    from ._shapes import axis_name
+
+    return "(" + ", ".join(axis_name(a, rank) for a in range(rank)) + ")"
+
+
+def per_axis(value, name: str, rank: int = 2, minimum: int = 1, cause: str = "") -> tuple[int, ...]:
+    """An int (every axis) or a tuple of ``rank`` ints, each ``>= minimum``, as a tuple of ``rank`` ints.
+
+    ``cause`` (e.g. ``"; kernels have 3 spatial axes"``) ends the message about a wrong count.
+    """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()  # np.array(2) is a scalar, not a sequence
     if isinstance(value, (tuple, list, np.ndarray)):
         items = list(value)
-        if len(items) != 2:
-            raise ValueError(f"{name} must be an int or a pair (height, width), got {len(items)} values: {value!r}")
+        if len(items) != rank:
+            several = "a pair" if rank == 2 else f"a tuple of {rank} ints"
+            raise ValueError(
+                f"{name} must be an int or {several} {axes_words(rank)}, got {len(items)} values: {value!r}{cause}"
+            )
     else:
-        items = [value, value]
-    pair = tuple(_integer(v, name) for v in items)
-    if min(pair) < minimum:
+        items = [value] * rank
+    values = tuple(_integer(v, name, rank) for v in items)
+    if min(values) < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return pair  # type: ignore[return-value]
+    return values
 
 
-def padding(value):
-    """A padding word, or per-side pairs ``((top, bottom), (left, right))``.
+def int_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, each ``>= minimum``, as a pair (:func:`per_axis` of two axes)."""
+    return per_axis(value, name, 2, minimum)  # type: ignore[return-value]
+
+
+def padding(value, rank: int = 2):
+    """A padding word, or per-side pairs ``((before, after), ...)``, one per spatial axis.
 
     Accepted: ``'valid' | 'same' | 'full'``; an int ``p`` (``p`` on every side);
-    ``(ph, pw)`` (``ph`` top and bottom, ``pw`` left and right);
-    ``((top, bottom), (left, right))``. All counts are ints ``>= 0``.
+    ``rank`` ints (``(ph, pw)`` in 2-D: ``ph`` top and bottom, ``pw`` left and
+    right); ``rank`` pairs ``((top, bottom), (left, right))``. All counts are ints ``>= 0``.
     """
-    accepted = f"one of {', '.join(repr(w) for w in PADDING_WORDS)}, an int, (ph, pw) or ((top, bottom), (left, right))"
+    if rank == 2:
+        forms = "(ph, pw) or ((top, bottom), (left, right))"
+    else:
+        forms = f"a tuple of {rank} ints or of {rank} (before, after) pairs"
+    accepted = f"one of {', '.join(repr(w) for w in PADDING_WORDS)}, an int, {forms}"
     if isinstance(value, str):
         if value not in PADDING_WORDS:
             raise ValueError(f"padding must be {accepted}, got {value!r}")
         return value
     if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"padding must be {accepted}, got {len(value)} values: {value!r}")
+        if len(value) != rank:
+            hint = (
+                f" (one axis: write (({value[0]!r}, {value[1]!r}),) for before and after)"
+                if rank == 1 and len(value) == 2
+                else ""
+            )
+            raise ValueError(f"padding must be {accepted}, got {len(value)} values: {value!r}{hint}")
         sides = [v if isinstance(v, (tuple, list)) else (v, v) for v in value]
         if any(len(s) != 2 for s in sides):
             raise ValueError(f"padding must be {accepted}, got {value!r}")
     elif isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
-        sides = [(value, value), (value, value)]
+        sides = [(value, value)] * rank
     else:
         raise TypeError(f"padding must be {accepted}, got {value!r}")
     pairs = tuple(tuple(_padding_count(v, value, accepted) for v in s) for s in sides)
@@ -206,12 +234,14 @@ def channels_match(images_c: int, kernel_c: int, images_shape, kernel_shape, ker
     """The kernel's channel axis must equal the images' ``c``."""
     if images_c != kernel_c:
         hint = ""
-        if len(images_shape) == 4 and images_shape[1] == kernel_c:
+        rank = len(images_shape) - 2
+        if rank >= 1 and images_shape[1] == kernel_c:
             # the usual cause: a PyTorch-style (m, c, h, w) batch
+            order = (0, *range(2, rank + 2), 1)
+            last = tuple(images_shape[a] for a in order)
             hint = (
-                f"; convpool is channels-last, images (m, h, w, c): an (m, c, h, w) batch of shape "
-                f"{tuple(images_shape)} becomes images.transpose(0, 2, 3, 1), shape "
-                f"{(images_shape[0], images_shape[2], images_shape[3], images_shape[1])}, "
+                f"; convpool is channels-last, images {layout(rank, 'm', 'c')}: an (m, c, {spatial_words(rank)}) "
+                f"batch of shape {tuple(images_shape)} becomes images.transpose{order}, shape {last}, "
                 "or is read as it is by convolve(..., layout='channels_first')"
             )
         raise ValueError(
@@ -230,21 +260,22 @@ def group_count(groups) -> int:
 
 
 def groups(groups, images_shape, kernels_shape) -> int:
-    """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(kh, kw, c // groups, nc)``."""
+    """``groups``: an int ``>= 1`` dividing ``c`` and ``nc``, with kernels ``(*k, c // groups, nc)``."""
     groups = group_count(groups)
     if groups == 1:
-        channels_match(images_shape[3], kernels_shape[2], images_shape, kernels_shape, "kernels")
+        channels_match(images_shape[-1], kernels_shape[-2], images_shape, kernels_shape, "kernels")
         return groups
-    c, nc = images_shape[3], kernels_shape[3]
+    c, nc = images_shape[-1], kernels_shape[-1]
     if c % groups or nc % groups:
         raise ValueError(
             f"groups={groups} must divide the images' {c} channels (shape {images_shape}) and the "
             f"kernels' {nc} outputs (shape {kernels_shape})"
         )
-    if kernels_shape[2] != c // groups:
+    if kernels_shape[-2] != c // groups:
+        k = spatial_words(len(kernels_shape) - 2, "k")
         raise ValueError(
             f"with groups={groups} kernels must have c // groups = {c // groups} channels, shape "
-            f"(kh, kw, {c // groups}, nc), got shape {kernels_shape} for images of shape {images_shape}"
+            f"({k}, {c // groups}, nc), got shape {kernels_shape} for images of shape {images_shape}"
         )
     return groups
 
@@ -321,3 +352,53 @@ def compute_dtype(dtype, *dtypes) -> np.dtype:
             f"or None (float32 for float32 input, else float64), got {wanted}"
         )
     return wanted
+
+
+def spatial_words(rank: int, prefix: str = "") -> str:
+    """The spatial axes of a layout: ``h, w`` (2-D), ``d, h, w`` (3-D), ``l`` (1-D); ``prefix`` ``k``: ``kh, kw``."""
+    if rank == 1:
+        return "k" if prefix == "k" else f"{prefix}l"
+    if rank in (2, 3):
+        return ", ".join(prefix + a for a in "dhw"[3 - rank :])
+    return f"*{prefix}spatial ({rank} axes)"
+
+
+def layout(rank: int, first: str, last: str, prefix: str = "") -> str:
+    """``(first, <spatial axes>, last)``, e.g. ``layout(2, "m", "c")`` is ``(m, h, w, c)``; empty parts left out."""
+    return "(" + ", ".join(p for p in (first, spatial_words(rank, prefix), last) if p) + ")"
+
+
+def spatial_rank(images, images_dtype, kernels, kernels_dtype, layouts, kernels_name: str = "kernels") -> int:
+    """The number of spatial axes ``d = kernels.ndim - 2``, the images numeric with ``d + 2`` axes too.
+
+    ``layouts(d)`` gives the ``(images, kernels)`` layouts in words. A mismatch
+    names its cause ("kernels have 3 spatial axes, images 2") and blames the
+    array with fewer axes, the usual culprit (a missing channel axis).
+    """
+    array_meta(images, images_dtype, "images", len(images), "")
+    array_meta(kernels, kernels_dtype, kernels_name, len(kernels), "")
+    di, dk = len(images) - 2, len(kernels) - 2
+    if di == dk and dk >= 1:
+        return dk
+    blame_kernels = len(kernels) < len(images)
+    name, shape, what = (kernels_name, kernels, 1) if blame_kernels else ("images", images, 0)
+    rank = di if blame_kernels else dk  # the other array's rank
+    rank = rank if rank >= 1 else 2
+    cause = f": {kernels_name} have {dk} spatial axes, images {di}" if min(di, dk) >= 1 else ""
+    raise ValueError(
+        f"{name} must be a {rank + 2}-D array of shape {layouts(rank)[what]}, got {len(shape)}-D shape "
+        f"{tuple(shape)}{cause}"
+    )
+
+
+def filter_rank(images, images_dtype, kernel, kernel_dtype) -> int:
+    """Spatial axes of a filter (``kernels.apply``): the kernel's; the images numeric with two axes more."""
+    rank, have = (len(kernel) or 2), len(images) - 2
+    if have >= 1 and len(kernel) and have != rank:
+        raise ValueError(
+            f"kernel must be a {have}-D array of shape {layout(have, '', '', 'k')} for images of shape "
+            f"{tuple(images)}, got {rank}-D shape {tuple(kernel)}: kernel has {rank} spatial axes, images {have}"
+        )
+    array_meta(images, images_dtype, "images", rank + 2, layout(rank, "m", "c"))
+    array_meta(kernel, kernel_dtype, "kernel", rank, layout(rank, "", "", "k"))
+    return rank

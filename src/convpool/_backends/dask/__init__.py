@@ -58,7 +58,7 @@ def broadcast(array, shape):
 
 def correlate(plan, images, kernels):
     """Bands of outputs per input chunk; channels joined into one chunk unless each output reads one channel."""
-    depthwise = plan.groups == plan.images[3] and plan.kernels[2:] == (1, plan.images[3])
+    depthwise = plan.groups == plan.images[-1] and plan.kernels[-2:] == (1, plan.images[-1])
     return _forward(graph.Task("correlate", plan, kernels), images, plan, keep_channels=depthwise)
 
 
@@ -68,42 +68,45 @@ def pool(plan, images):
     include_clipped = counts_taps and any(g.overhang for g in plan.geometry)
     if include_clipped:
         # A band would count ceil mode's extra cells as asked-for padding (divisor kh * kw): whole images.
-        images = images.rechunk({1: -1, 2: -1})
+        images = images.rechunk({a: -1 for a in range(1, images.ndim - 1)})
     return _forward(graph.Task("pool", plan), images, plan, keep_channels=True)
 
 
 def _forward(task: graph.Task, images, plan, keep_channels: bool):
-    if not keep_channels and len(images.chunks[3]) > 1:
-        images = images.rechunk({3: -1})  # every output reads all channels
+    last = images.ndim - 1  # the channel axis
+    if not keep_channels and len(images.chunks[last]) > 1:
+        images = images.rechunk({last: -1})  # every output reads all channels
     pad_mode = getattr(plan, "pad_mode", "constant")  # pooling pads with cells that never win
-    rows, cols = (axis_bands(images.chunks[1 + a], plan.geometry[a], pad_mode) for a in (0, 1))
-    out_channels = images.chunks[3] if keep_channels else (plan.out[3],)
-    out_chunks = (images.chunks[0], tuple(b.out for b in rows), tuple(b.out for b in cols), out_channels)
+    spatial = [axis_bands(images.chunks[1 + a], g, pad_mode) for a, g in enumerate(plan.geometry)]
+    out_channels = images.chunks[last] if keep_channels else (plan.out[-1],)
+    out_chunks = (images.chunks[0], *(tuple(b.out for b in axis) for axis in spatial), out_channels)
     _block_fits(out_chunks, plan)
-    whole = len(images.chunks[1]) == 1 and len(images.chunks[2]) == 1
+    whole = all(len(chunks) == 1 for chunks in images.chunks[1:last])
     record(DaskPlan(images.chunks, out_chunks, not whole))
-    meta = np.empty((0,) * 4, dtype=plan.dtype)
-    return graph.bands(task, images, rows, cols, out_chunks, meta)
+    meta = np.empty((0,) * images.ndim, dtype=plan.dtype)
+    return graph.bands(task, images, spatial, out_chunks, meta)
 
 
 def _block_fits(out_chunks, plan) -> None:
     """The largest output block must fit in memory: the eager size check, per task."""
     largest = tuple(max(sizes, default=0) for sizes in out_chunks)
-    because = f"{plan.described} with chunks of {largest[1:3]} outputs"
+    because = f"{plan.described} with chunks of {largest[1:-1]} outputs"
     check.fits(largest, plan.dtype, "an output block", because)
 
 
 def _whole_images(images, grad, keep_channels: bool):
     """Batch chunks of whole images (and channels, unless kept), ``grad_output`` chunked alike."""
     if not isinstance(images, da.Array):  # a dask grad_output with NumPy images
-        images = da.from_array(images, chunks=(grad.chunks[0], -1, -1, -1))
-    channels = images.chunks[3] if keep_channels else -1
-    images = images.rechunk({1: -1, 2: -1, 3: channels})
+        images = da.from_array(images, chunks=(grad.chunks[0], *(-1,) * (images.ndim - 1)))
+    last = images.ndim - 1
+    channels = images.chunks[last] if keep_channels else -1
+    images = images.rechunk({**{a: -1 for a in range(1, last)}, last: channels})
     if grad is None:
         return images, None
+    chunks = (images.chunks[0], *(-1,) * (last - 1), channels)
     if isinstance(grad, da.Array):
-        return images, grad.rechunk((images.chunks[0], -1, -1, channels))
-    return images, da.from_array(grad, chunks=(images.chunks[0], -1, -1, channels))
+        return images, grad.rechunk(chunks)
+    return images, da.from_array(grad, chunks=chunks)
 
 
 def correlate_backward(plan, grad, images, kernels, wrt: str = "both"):
@@ -147,7 +150,7 @@ def adaptive_winners(plan, images):
 
 def _whole_per_block(op: str, plan, images, dtype):
     images, _ = _whole_images(images, None, keep_channels=True)
-    out_chunks = (images.chunks[0], *((n,) for n in plan.out[1:-1]), images.chunks[3])
+    out_chunks = (images.chunks[0], *((n,) for n in plan.out[1:-1]), images.chunks[-1])
     largest = tuple(max(sizes, default=0) for sizes in out_chunks)
     check.fits(largest, dtype, "an output block", f"pooling to {plan.out[1:-1]}")
     record(DaskPlan(images.chunks, out_chunks, False))
@@ -167,7 +170,7 @@ def pool_winners(plan, images):
 
 def unpool(plan, values, indices):
     values, indices = _whole_images(values, indices, keep_channels=True)
-    out_chunks = (values.chunks[0], *((n,) for n in plan.spatial), values.chunks[3])
+    out_chunks = (values.chunks[0], *((n,) for n in plan.spatial), values.chunks[-1])
     record(DaskPlan(values.chunks, out_chunks, False))
     return graph.per_block(graph.Task("unpool", plan), (values, indices), out_chunks, plan.dtype)
 

@@ -50,7 +50,7 @@ class Task:
             changes["geometry"] = tuple(geometry)
         if channels is not None and isinstance(plan, ConvPlan):  # depthwise: this block's channels only
             n = channels.stop - channels.start
-            changes.update(kernels=(*plan.kernels[:3], n), groups=n)
+            changes.update(kernels=(*plan.kernels[:-1], n), groups=n)
         return replace(plan, **changes)
 
     def token(self) -> str:
@@ -64,42 +64,67 @@ def _band_geometry(band: AxisBand, g: AxisGeometry, cells: int) -> AxisGeometry:
     return AxisGeometry(cells, g.kernel, g.stride, g.dilation, band.pads[0], band.pads[1], band.out)
 
 
-def run_band(task: Task, pieces, rows, cols, bands, channels):
-    """Join the input pieces of one output chunk, take its band's cells, run the task on them."""
-    x = np.concatenate([np.concatenate(row, axis=2) if len(row) > 1 else row[0] for row in pieces], axis=1)
-    if not (isinstance(rows, slice) and rows == slice(0, x.shape[1])):
-        x = x[:, rows] if isinstance(rows, slice) else np.take(x, rows, axis=1)
-    if not (isinstance(cols, slice) and cols == slice(0, x.shape[2])):
-        x = x[:, :, cols] if isinstance(cols, slice) else np.take(x, cols, axis=2)
-    geometry = tuple(_band_geometry(b, g, n) for b, g, n in zip(bands, task.plan.geometry, x.shape[1:3], strict=True))
+def _joined(pieces, axis: int):
+    """The nested pieces of one output chunk (one list level per spatial axis from ``axis`` on), concatenated."""
+    if not isinstance(pieces, list):
+        return pieces
+    parts = [_joined(piece, axis + 1) for piece in pieces]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+
+
+def run_band(task: Task, pieces, takes, bands, channels):
+    """Join the input pieces of one output chunk, take its band's cells along each axis, run the task on them."""
+    x = _joined(pieces, 1)
+    for axis, take in enumerate(takes, start=1):
+        if not (isinstance(take, slice) and take == slice(0, x.shape[axis])):
+            index = (slice(None),) * axis
+            x = x[(*index, take)] if isinstance(take, slice) else np.take(x, take, axis=axis)
+    sizes = x.shape[1:-1]
+    geometry = tuple(_band_geometry(b, g, n) for b, g, n in zip(bands, task.plan.geometry, sizes, strict=True))
     return task(x, geometry=geometry, channels=channels)
 
 
-def _piece(x, name: str, dsk: dict, index: tuple, rows: slice, cols: slice):
-    """The key of input block ``index`` cut to ``rows`` x ``cols``: a task of its own, so that
+def _piece(x, name: str, dsk: dict, index: tuple, cuts: tuple):
+    """The key of input block ``index`` cut to ``cuts`` (one slice per spatial axis): a task of its own, so that
     on a cluster the cut runs where the block lies and only the halo strip travels."""
-    whole = rows == slice(0, x.chunks[1][index[1]]) and cols == slice(0, x.chunks[2][index[2]])
+    whole = all(cut == slice(0, x.chunks[1 + a][index[1 + a]]) for a, cut in enumerate(cuts))
     if whole:
         return (x.name, *index)
-    key = (name, *index, rows.start, rows.stop, cols.start, cols.stop)
+    key = (name, *index, *(bound for cut in cuts for bound in (cut.start, cut.stop)))
     if key not in dsk:
-        dsk[key] = (operator.getitem, (x.name, *index), (slice(None), rows, cols))
+        dsk[key] = (operator.getitem, (x.name, *index), (slice(None), *cuts))
     return key
 
 
-def bands(task: Task, x, rows: list[AxisBand], cols: list[AxisBand], out_chunks, meta):
-    """One task per output chunk, reading the input chunks its band overlaps (one layer)."""
-    name = f"convpool-{task.op}-{tokenize(x, task.token(), rows, cols)}"
+def _keys(x, name: str, dsk: dict, b: int, c: int, bands: tuple, chosen: tuple = (), cuts: tuple = ()):
+    """The nested keys of the input pieces a band of every axis reads (one list level per spatial axis)."""
+    if not bands:
+        return _piece(x, name, dsk, (b, *chosen, c), cuts)
+    return [_keys(x, name, dsk, b, c, bands[1:], (*chosen, k), (*cuts, cut)) for k, cut in bands[0].pieces]
+
+
+def bands(task: Task, x, spatial: list[list[AxisBand]], out_chunks, meta):
+    """One task per output chunk, reading the input chunks its bands overlap (one layer).
+
+    ``spatial``: the output chunks of each spatial axis (:func:`.bands.axis_bands`).
+    """
+    name = f"convpool-{task.op}-{tokenize(x, task.token(), spatial)}"
     cut = f"{name}-halo"
-    keeps = len(out_chunks[3]) == len(x.chunks[3])
-    starts = np.cumsum((0, *x.chunks[3])).tolist()
+    last = x.ndim - 1
+    keeps = len(out_chunks[-1]) == len(x.chunks[last])
+    starts = np.cumsum((0, *x.chunks[last])).tolist()
     dsk: dict = {}
-    for b, (i, rb), (j, cb), c in itertools.product(
-        range(len(x.chunks[0])), enumerate(rows), enumerate(cols), range(len(x.chunks[3]))
+    for b, chosen, c in itertools.product(
+        range(len(x.chunks[0])),
+        itertools.product(*(list(enumerate(axis)) for axis in spatial)),
+        range(len(x.chunks[last])),
     ):
-        keys = [[_piece(x, cut, dsk, (b, r, q, c), rs, qs) for q, qs in cb.pieces] for r, rs in rb.pieces]
-        channels = slice(starts[c], starts[c + 1]) if keeps and len(x.chunks[3]) > 1 else None
-        dsk[(name, b, i, j, c if keeps else 0)] = (run_band, task, keys, rb.take, cb.take, (rb, cb), channels)
+        where = tuple(i for i, _ in chosen)
+        chunk_bands = tuple(band for _, band in chosen)
+        keys = _keys(x, cut, dsk, b, c, chunk_bands)
+        channels = slice(starts[c], starts[c + 1]) if keeps and len(x.chunks[last]) > 1 else None
+        takes = tuple(band.take for band in chunk_bands)
+        dsk[(name, b, *where, c if keeps else 0)] = (run_band, task, keys, takes, chunk_bands, channels)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
     return da.Array(graph, name, out_chunks, meta=meta)
 
@@ -128,13 +153,14 @@ def summed_pair(task: Task, grad, x, shapes, dtype, split_every: int = 8):
     token = tokenize(grad, x, task.token())
     both, first_name, second_name = (f"convpool-{task.op}-{part}-{token}" for part in ("both", "first", "second"))
     blocks = range(len(x.chunks[0]))
-    shared = {(both, b): (task, (grad.name, b, 0, 0, 0), (x.name, b, 0, 0, 0)) for b in blocks}
-    firsts = {(first_name, b, 0, 0, 0): (_first, (both, b)) for b in blocks}
+    zeros = (0,) * (x.ndim - 1)
+    shared = {(both, b): (task, (grad.name, b, *zeros), (x.name, b, *zeros)) for b in blocks}
+    firsts = {(first_name, b, *zeros): (_first, (both, b)) for b in blocks}
     seconds = {(second_name, b, *(0,) * len(shapes[1])): (_stacked, (both, b)) for b in blocks}
     first_graph = HighLevelGraph.from_collections(first_name, {**shared, **firsts}, dependencies=[grad, x])
     second_graph = HighLevelGraph.from_collections(second_name, {**shared, **seconds}, dependencies=[grad, x])
     first_chunks = (x.chunks[0], *((n,) for n in shapes[0]))
-    first = da.Array(first_graph, first_name, first_chunks, meta=np.empty((0,) * 4, dtype))
+    first = da.Array(first_graph, first_name, first_chunks, meta=np.empty((0,) * x.ndim, dtype))
     stack_chunks = ((1,) * len(blocks), *((n,) for n in shapes[1]))
     stacked = da.Array(second_graph, second_name, stack_chunks, meta=np.empty((0,) * (1 + len(shapes[1])), dtype))
     return first, stacked.sum(axis=0, split_every=split_every, dtype=dtype)

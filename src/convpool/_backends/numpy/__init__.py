@@ -8,16 +8,15 @@ cross-correlation by one of three methods (``direct`` tap loop, ``gemm``,
 ``fft``; ``choose`` holds the cost model behind ``method='auto'``) and a
 batched pooling, block by block over the batch and an image too big for a
 block tile by tile (``tiles``), on a thread pool, so memory stays bounded
-whatever the batch and image sizes.
+whatever the batch and image sizes. Signals and volumes (one, three or more
+spatial axes) are computed as 2-D calls (:mod:`.ranks`).
 """
 
 from .adaptive import adaptive_pool, adaptive_pool_backward, adaptive_winners
-from .backward import correlate_backward, pool_backward
 from .choose import choose_method, estimate_costs
 from .door import LAZY, add_axis, broadcast, meta, permute, prepare
-from .forward import correlate, pool
+from .ranks import correlate, correlate_backward, pool, pool_backward, transpose, transpose_backward
 from .threads import THREADS_ENV, default_threads
-from .transpose import transpose, transpose_backward
 from .winners import pool_winners, unpool, unpool_backward
 
 __all__ = [

@@ -12,7 +12,7 @@ import numpy as np
 from ..._plan._shapes import average_divisor
 from ..._plan.plans import ConvPlan, PoolPlan
 from .. import selected
-from ..lp import lp_pool_backward
+from ..lp import lp_pool_backward as _lp_pool_backward
 from . import pooling, small
 from .blocking import batch_blocks
 from .conv_grad import images_grad, kernels_grad
@@ -24,6 +24,9 @@ from .grouped_gemm import fits_blocks, grouped_kernels_grad
 from .pool_grad import spread_grad, tiles_exactly, winner_grad
 from .pooling import pool_windows
 from .threads import resolve_threads, run_blocks
+
+#: LP pooling's gradient with NumPy's floating-point warnings off (see :data:`.forward.lp_pool`).
+lp_pool_backward = small._quiet(_lp_pool_backward)
 
 #: Working set of one block of the pooling backward pass: the forward's budget.
 POOL_BLOCK_BYTES = pooling.POOL_BLOCK_BYTES

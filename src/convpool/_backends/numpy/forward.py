@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._plan.plans import ConvPlan, PoolPlan, conv_plan
-from ..lp import lp_pool
+from ..lp import lp_pool as _lp_pool
 from . import small
 from .choose import correlate as correlate_blocks
 from .grouped import dense_kernels, depthwise
@@ -32,6 +32,11 @@ def correlate(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray) -> np.nda
     if plan.groups != 1:  # a method asked for by name, or an image to tile: the block-diagonal dense kernels
         kernels = dense_kernels(kernels, plan.groups)
     return correlate_blocks(images, kernels, g, mode, fill, dtype, plan.method, plan.threads)
+
+
+#: LP pooling with NumPy's floating-point warnings off: a negative sum under a fractional power is NaN in the
+#: result (as in PyTorch), not a warning
+lp_pool = small._quiet(_lp_pool)
 
 
 def numpy_ops(dtype) -> tuple:

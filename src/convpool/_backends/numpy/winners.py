@@ -12,6 +12,8 @@ import itertools
 
 import numpy as np
 
+from ..._plan.plans import engine_pool_plan
+from . import ranks
 from .blocking import BLOCK_BYTES, batch_blocks
 from .pooling import neutral_fill, pool_windows
 
@@ -38,8 +40,15 @@ def pool_winners(plan, images: np.ndarray) -> np.ndarray:
     return found
 
 
+def _best(block, geometry, mode: str) -> np.ndarray:
+    """The window's result in the images' own dtype: the 2-D engine, or any rank's pooling (:mod:`.ranks`)."""
+    if len(geometry) == 2:
+        return pool_windows(block, geometry, mode, False, block.dtype, 1)
+    return ranks.pool(engine_pool_plan(block.shape, geometry, mode, False, block.dtype, 1), block)
+
+
 def _block_winners(block, geometry, mode: str, spatial) -> np.ndarray:
-    best = pool_windows(block, geometry, mode, False, block.dtype, 1)  # found in the images' own dtype
+    best = _best(block, geometry, mode)
     loser = neutral_fill(block.dtype, mode)
     widths = ((0, 0), *((g.before, g.after) for g in geometry), (0, 0))
     padded = np.pad(block, widths, constant_values=loser)

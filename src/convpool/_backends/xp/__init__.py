@@ -131,7 +131,7 @@ def _path(op: str, plan, where: arrays.Home) -> str:
     if path is None and not arrays.on_cpu(where):
         path = "native"
     elif path is None:
-        wide = op == "correlate" and plan.groups == 1 and plan.images[3] * plan.kernels[3] >= CPU_NATIVE_WEIGHTS
+        wide = op == "correlate" and plan.groups == 1 and plan.images[-1] * plan.kernels[-1] >= CPU_NATIVE_WEIGHTS
         path = "native" if where.library == "torch" and wide and plan.dtype == np.float32 else "host"
     return "native" if path == "host" and where.traced else path  # tracers have no values to copy
 

@@ -13,6 +13,8 @@ returned); ``where`` is the call's :class:`~convpool._backends.xp.arrays.Home`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..._plan._shapes import average_divisor, source_cells
@@ -38,15 +40,15 @@ def join(where, parts: list, axis: int = 0):
 
 
 def pad(where, x, geometry, mode: str, fill):
-    """``x`` (b, h, w, c) padded on axes 1 and 2 exactly as ``numpy.pad(x, widths, mode)``.
+    """``x`` (b, *spatial, c) padded on its spatial axes exactly as ``numpy.pad(x, widths, mode)``.
 
     ``'constant'``: blocks of ``fill`` concatenated on each side. Other modes
     gather: padded cell ``p`` of an axis copies input cell
-    ``numpy.pad(arange(size), (before, after), mode)[p]``, axis 1 then axis 2,
-    as ``numpy.pad`` does (so the corners agree too).
+    ``numpy.pad(arange(size), (before, after), mode)[p]``, axis by axis in
+    order, as ``numpy.pad`` does (so the corners agree too).
     """
     xp = where.xp
-    for axis, g in ((1, geometry[0]), (2, geometry[1])):
+    for axis, g in enumerate(geometry, start=1):
         if g.before + g.after == 0:
             continue
         if mode == "constant":
@@ -65,42 +67,38 @@ def pad(where, x, geometry, mode: str, fill):
     return x
 
 
-def tap(padded, geometry, a: int, b: int):
-    """The (b, oh, ow, c) strided slice kernel tap ``(a, b)`` reads: cell ``(i*sh + a*dh, j*sw + b*dw)``."""
-    gh, gw = geometry
-    top, left = a * gh.dilation, b * gw.dilation
-    return padded[
-        :,
-        top : top + (gh.out - 1) * gh.stride + 1 : gh.stride,
-        left : left + (gw.out - 1) * gw.stride + 1 : gw.stride,
-        :,
-    ]
+def tap(padded, geometry, *taps: int):
+    """The (b, *out, c) strided slice kernel tap ``taps`` reads: cell ``i * s + t * d`` along each axis."""
+    cells = (
+        slice(t * g.dilation, t * g.dilation + (g.out - 1) * g.stride + 1, g.stride)
+        for t, g in zip(taps, geometry, strict=True)
+    )
+    return padded[(slice(None), *cells, slice(None))]
 
 
 def correlate(where, images, kernels, geometry, mode: str, fill, dtype: np.dtype):
     """``out[n, i, j, o] = sum_{a, b, k} pad(x)[n, i*sh + a*dh, j*sw + b*dw, k] * kernels[a, b, k, o]``.
 
-    images (m, h, w, c), kernels (kh, kw, c, nc) -> (m, oh, ow, nc) of ``dtype`` (NumPy's name):
-    per batch block, one ``matmul`` per tap, ``(b, oh, ow, c) @ (c, nc)``,
+    images (m, *spatial, c), kernels (*k, c, nc) -> (m, *out, nc) of ``dtype`` (NumPy's name):
+    per batch block, one ``matmul`` per tap, ``(b, *out, c) @ (c, nc)``,
     accumulated. Inputs are cast to ``dtype`` first, so integer sums run in
     floating point and never wrap.
     """
     xp = where.xp
-    gh, gw = geometry
-    kh, kw, c, nc = kernels.shape
+    c, nc = kernels.shape[-2:]
+    outs = tuple(g.out for g in geometry)
     m, lib = images.shape[0], library_dtype(where, dtype)
     weights = xp.astype(kernels, lib, copy=False)
     if m == 0:
-        return xp.zeros((0, gh.out, gw.out, nc), dtype=lib, device=where.device)
-    per_image = (gh.padded * gw.padded * c + gh.out * gw.out * (c + 2 * nc)) * dtype.itemsize
+        return xp.zeros((0, *outs, nc), dtype=lib, device=where.device)
+    per_image = (math.prod(g.padded for g in geometry) * c + math.prod(outs) * (c + 2 * nc)) * dtype.itemsize
     parts = []
     for rows in batch_blocks(m, per_image, BLOCK_BYTES):
         padded = pad(where, xp.astype(images[rows, ...], lib, copy=False), geometry, mode, fill)
         total = None
-        for a in range(kh):
-            for b in range(kw):
-                term = xp.matmul(tap(padded, geometry, a, b), weights[a, b, ...])
-                total = term if total is None else total + term
+        for taps in np.ndindex(*kernels.shape[:-2]):
+            term = xp.matmul(tap(padded, geometry, *taps), weights[(*taps, ...)])
+            total = term if total is None else total + term
         parts.append(total)
     return join(where, parts)
 
@@ -121,20 +119,20 @@ def _combine(xp, mode: str, is_bool: bool):
 def window_reduce(where, padded, geometry, mode: str):
     """Reduce (``max``, ``min`` or sum) over the taps of every window of a padded block."""
     xp = where.xp
-    gh, gw = geometry
     combine = _combine(xp, mode, padded.dtype == xp.bool)
     total = None
-    for a in range(gh.kernel):
-        for b in range(gw.kernel):
-            cells = tap(padded, geometry, a, b)
-            total = cells if total is None else combine(total, cells)
-    if gh.kernel * gw.kernel == 1:  # one tap: a slice of the input, and results never share memory with inputs
+    for taps in np.ndindex(*(g.kernel for g in geometry)):
+        cells = tap(padded, geometry, *taps)
+        total = cells if total is None else combine(total, cells)
+    if (
+        math.prod(g.kernel for g in geometry) == 1
+    ):  # one tap: a slice of the input, and results never share memory with inputs
         total = xp.asarray(total, copy=True)
     return total
 
 
 def pool(where, images, geometry, mode: str, count_include_pad: bool, dtype: np.dtype):
-    """Max, min, sum or average over every window; images (m, h, w, c) -> (m, oh, ow, c) of ``dtype``.
+    """Max, min, sum or average over every window; images (m, *spatial, c) -> (m, *out, c) of ``dtype``.
 
     Padded cells hold a value that never wins (``-inf`` / the integer minimum
     for a max) or adds nothing (0); an average divides by
@@ -142,12 +140,12 @@ def pool(where, images, geometry, mode: str, count_include_pad: bool, dtype: np.
     dtype (the images' own for max and min).
     """
     xp = where.xp
-    gh, gw = geometry
-    m, c, lib = images.shape[0], images.shape[3], library_dtype(where, dtype)
+    outs = tuple(g.out for g in geometry)
+    m, c, lib = images.shape[0], images.shape[-1], library_dtype(where, dtype)
     if m == 0:
-        return xp.zeros((0, gh.out, gw.out, c), dtype=lib, device=where.device)
+        return xp.zeros((0, *outs, c), dtype=lib, device=where.device)
     fill = neutral_fill(dtype, mode)
-    per_image = (gh.padded * gw.padded + 2 * gh.out * gw.out) * c * dtype.itemsize
+    per_image = (math.prod(g.padded for g in geometry) + 2 * math.prod(outs)) * c * dtype.itemsize
     divisor = None
     if mode == "avg":
         divisor = constant(where, average_divisor(geometry, count_include_pad), lib)

@@ -15,6 +15,9 @@ buffer; here the same sums are built from whole arrays:
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from ..._plan._shapes import AxisGeometry, average_divisor, axis_geometry, source_cells
@@ -40,18 +43,18 @@ def spread(where, x, axis: int, stride: int):
 
 
 def _zero_pad(where, x, axis: int, before: int, after: int):
-    return pad(where, x, _one_axis(axis, x.shape[axis], before, after), "constant", 0)
+    return pad(where, x, _one_axis(axis, x.shape[axis], before, after, x.ndim - 2), "constant", 0)
 
 
-def _one_axis(axis: int, size: int, before: int, after: int):
-    """A geometry that pads only ``axis`` (1 or 2) by ``before`` / ``after`` cells (for :func:`_core.pad`)."""
+def _one_axis(axis: int, size: int, before: int, after: int, rank: int):
+    """A geometry that pads only ``axis`` (1 to ``rank``) by ``before`` / ``after`` cells (for :func:`_core.pad`)."""
     this = AxisGeometry(size, 1, 1, 1, before, after, size + before + after)
     other = AxisGeometry(0, 1, 1, 1, 0, 0, 0)
-    return (this, other) if axis == 1 else (other, this)
+    return tuple(this if a == axis else other for a in range(1, rank + 1))
 
 
 def fold(where, grad_padded, geometry, mode: str):
-    """Adjoint of :func:`_core.pad`: (b, H, W, c) -> (b, h, w, c).
+    """Adjoint of :func:`_core.pad`: (b, *padded, c) -> (b, *spatial, c).
 
     Input cell ``j`` receives its own cell and every padded cell ``p`` with
     ``source[p] == j`` (``source = numpy.pad(arange(size), ..., mode)``);
@@ -60,8 +63,8 @@ def fold(where, grad_padded, geometry, mode: str):
     0/1 product, so an infinite gradient elsewhere cannot make a NaN).
     """
     xp = where.xp
-    for axis, g in ((1, geometry[0]), (2, geometry[1])):
-        index = [slice(None)] * 4
+    for axis, g in enumerate(geometry, start=1):
+        index = [slice(None)] * grad_padded.ndim
         index[axis] = slice(g.before, g.before + g.size)
         result = grad_padded[tuple(index)]
         if mode != "constant" and g.before + g.after:
@@ -69,7 +72,7 @@ def fold(where, grad_padded, geometry, mode: str):
             copies = [[] for _ in range(g.size)]
             for p in (*range(g.before), *range(g.before + g.size, g.padded)):
                 copies[source[p]].append(p)
-            shape = [1, 1, 1, 1]
+            shape = [1] * grad_padded.ndim
             shape[axis] = g.size
             for r in range(max(len(c) for c in copies)):
                 picks = np.array([c[r] if len(c) > r else 0 for c in copies], dtype=np.int32)
@@ -80,9 +83,9 @@ def fold(where, grad_padded, geometry, mode: str):
     return grad_padded
 
 
-def _place(where, x, geometry, a: int, b: int):
-    """A tap's (b, oh, ow, c) values at the padded cells it read, zeros elsewhere: (b, H, W, c)."""
-    for axis, g, t in ((1, geometry[0], a), (2, geometry[1], b)):
+def _place(where, x, geometry, *taps: int):
+    """A tap's (b, *out, c) values at the padded cells it read, zeros elsewhere: (b, *padded, c)."""
+    for axis, (g, t) in enumerate(zip(geometry, taps, strict=True), start=1):
         x = spread(where, x, axis, g.stride)
         top = t * g.dilation
         x = _zero_pad(where, x, axis, top, g.padded - top - x.shape[axis])
@@ -97,23 +100,25 @@ def convolve_backward(where, grad, images, kernels, geometry, mode: str, fill, d
     """
     xp = where.xp
     lib = library_dtype(where, dtype)
-    gh, gw = geometry
-    kh, kw, c, nc = kernels.shape
+    rank = len(geometry)
+    c, nc = kernels.shape[-2:]
     weights = xp.astype(kernels, lib, copy=False)
-    flipped = xp.permute_dims(xp.flip(weights, axis=(0, 1)), (0, 1, 3, 2))  # (kh, kw, nc, c)
-    per_image = (3 * gh.padded * gw.padded * c + gh.out * gw.out * (c + nc) * gh.stride * gw.stride) * dtype.itemsize
-    grad_kernels = xp.zeros((kh, kw, c, nc), dtype=lib, device=where.device)
+    spatial = tuple(range(rank))
+    flipped = xp.permute_dims(xp.flip(weights, axis=spatial), (*spatial, rank + 1, rank))  # (*k, nc, c)
+    padded_cells = math.prod(g.padded for g in geometry)
+    spread_cells = math.prod(g.out * g.stride for g in geometry)
+    per_image = (3 * padded_cells * c + spread_cells * (c + nc)) * dtype.itemsize
+    grad_kernels = xp.zeros(tuple(kernels.shape), dtype=lib, device=where.device)
     parts = []
     for rows in batch_blocks(images.shape[0], per_image, BLOCK_BYTES):
         g = xp.astype(grad[rows, ...], lib, copy=False)
         padded = pad(where, xp.astype(images[rows, ...], lib, copy=False), geometry, mode, fill)
         flat = xp.reshape(g, (-1, nc))
         taps = [
-            xp.matmul(xp.matrix_transpose(xp.reshape(tap(padded, geometry, a, b), (-1, c))), flat)
-            for a in range(kh)
-            for b in range(kw)
+            xp.matmul(xp.matrix_transpose(xp.reshape(tap(padded, geometry, *t), (-1, c))), flat)
+            for t in np.ndindex(*kernels.shape[:-2])
         ]
-        grad_kernels = grad_kernels + xp.reshape(xp.stack(taps), (kh, kw, c, nc))
+        grad_kernels = grad_kernels + xp.reshape(xp.stack(taps), tuple(kernels.shape))
         parts.append(fold(where, _padded_grad(where, g, flipped, geometry), geometry, mode))
     if not parts:
         return xp.zeros(tuple(images.shape), dtype=lib, device=where.device), grad_kernels
@@ -124,7 +129,7 @@ def _padded_grad(where, g, flipped, geometry):
     """Gradient of the padded block: the stride-spread ``g`` correlated with ``flipped`` under full padding."""
     spreads = g
     pads, sizes = [], []
-    for axis, geo in ((1, geometry[0]), (2, geometry[1])):
+    for axis, geo in enumerate(geometry, start=1):
         spreads = spread(where, spreads, axis, geo.stride)
         length = spreads.shape[axis]
         reach = geo.extent - 1
@@ -132,19 +137,19 @@ def _padded_grad(where, g, flipped, geometry):
         sizes.append(length)
     full = tuple(
         axis_geometry(tuple(pads), axis, sizes[axis], flipped.shape[axis], 1, geometry[axis].dilation)
-        for axis in (0, 1)
+        for axis in range(len(geometry))
     )
     return _core.correlate(where, spreads, flipped, full, "constant", 0, numpy_dtype(g, "grad_output"))
 
 
 def pool_backward(where, grad, images, geometry, mode: str, include: bool, dtype: np.dtype):
-    """Gradient of :func:`convpool.pool` (rules in ``pool_backward``): (m, h, w, c) of ``dtype``."""
+    """Gradient of :func:`convpool.pool` (rules in ``pool_backward``): (m, *spatial, c) of ``dtype``."""
     xp = where.xp
     lib = library_dtype(where, dtype)
-    gh, gw = geometry
-    c = images.shape[3]
+    c = images.shape[-1]
     divisor = constant(where, average_divisor(geometry, include), lib) if mode == "avg" else None
-    per_image = (gh.kernel * gw.kernel + 3) * gh.padded * gw.padded * c * max(dtype.itemsize, 8)
+    taps = math.prod(g.kernel for g in geometry)
+    per_image = (taps + 3) * math.prod(g.padded for g in geometry) * c * max(dtype.itemsize, 8)
     parts = []
     for rows in batch_blocks(images.shape[0], per_image, BLOCK_BYTES):
         g = xp.astype(grad[rows, ...], lib, copy=False)
@@ -154,10 +159,9 @@ def pool_backward(where, grad, images, geometry, mode: str, include: bool, dtype
             padded_grad = _winner_grad(where, images[rows, ...], g, geometry, mode)
         else:
             padded_grad = None
-            for a in range(gh.kernel):
-                for b in range(gw.kernel):
-                    placed = _place(where, g, geometry, a, b)
-                    padded_grad = placed if padded_grad is None else padded_grad + placed
+            for t in np.ndindex(*(geo.kernel for geo in geometry)):
+                placed = _place(where, g, geometry, *t)
+                padded_grad = placed if padded_grad is None else padded_grad + placed
         parts.append(fold(where, padded_grad, geometry, "constant"))
     if not parts:
         return xp.zeros(tuple(images.shape), dtype=lib, device=where.device)
@@ -167,25 +171,23 @@ def pool_backward(where, grad, images, geometry, mode: str, include: bool, dtype
 def _winner_grad(where, block, g, geometry, mode: str):
     """Each window's gradient to its first winner (row-major tap order); padded cells never win."""
     xp = where.xp
-    gh, gw = geometry
     np_dtype = numpy_dtype(block, "images")
     best = _core.pool(where, block, geometry, mode, False, np_dtype)
     padded = pad(where, block, geometry, "constant", _core.neutral_fill(np_dtype, mode))
-    real_h, real_w = real_taps(gh), real_taps(gw)
+    reals = [real_taps(geo) for geo in geometry]  # (out, kernel) per axis: which taps read an input cell
     taken = None
     total = None
-    for a in range(gh.kernel):
-        for b in range(gw.kernel):
-            cells = tap(padded, geometry, a, b)
-            hit = cells == best
-            if np_dtype.kind == "f":
-                hit = xp.logical_or(hit, xp.isnan(cells))
-            real = (real_h[:, a, None] & real_w[None, :, b])[:, :, None]
-            if not real.all():
-                hit = xp.logical_and(hit, constant(where, real))
-            if taken is not None:
-                hit = xp.logical_and(hit, xp.logical_not(taken))
-            taken = hit if taken is None else xp.logical_or(taken, hit)
-            placed = _place(where, xp.where(hit, g, xp.zeros_like(g)), geometry, a, b)
-            total = placed if total is None else total + placed
+    for t in np.ndindex(*(geo.kernel for geo in geometry)):
+        cells = tap(padded, geometry, *t)
+        hit = cells == best
+        if np_dtype.kind == "f":
+            hit = xp.logical_or(hit, xp.isnan(cells))
+        real = functools.reduce(np.logical_and.outer, (r[:, a] for r, a in zip(reals, t, strict=True)))[..., None]
+        if not real.all():
+            hit = xp.logical_and(hit, constant(where, real))
+        if taken is not None:
+            hit = xp.logical_and(hit, xp.logical_not(taken))
+        taken = hit if taken is None else xp.logical_or(taken, hit)
+        placed = _place(where, xp.where(hit, g, xp.zeros_like(g)), geometry, *t)
+        total = placed if total is None else total + placed
     return total

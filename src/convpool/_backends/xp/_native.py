@@ -19,7 +19,8 @@ What makes a library kernel match convpool exactly:
 
 PyTorch's layout is NCHW over channels-last memory: ``images.permute(0, 3, 1, 2)``
 of an (m, h, w, c) array is exactly PyTorch's ``channels_last`` format, so
-no copy is made and the result permutes back to (m, oh, ow, c).
+no copy is made and the result permutes back to (m, oh, ow, c); likewise
+``conv1d`` and ``conv3d`` (and their poolings) for signals and volumes.
 """
 
 from __future__ import annotations
@@ -31,15 +32,37 @@ import numpy as np
 from ..._plan._shapes import average_divisor
 from . import _core
 
-
-def supports_convolve(where, dtype: np.dtype) -> bool:
-    """Whether a native convolution computes this call: PyTorch or JAX, float32/float64 results."""
-    return where.library in ("torch", "jax") and dtype in (np.float32, np.float64)
+#: Spatial axes PyTorch's functional convolutions and poolings exist for (``conv1d`` to ``conv3d``).
+TORCH_RANKS = (1, 2, 3)
 
 
-def supports_pool(where, mode: str, dtype: np.dtype) -> bool:
+def _has_rank(where, rank: int) -> bool:
+    return where.library == "jax" or rank in TORCH_RANKS
+
+
+def supports_convolve(where, dtype: np.dtype, rank: int = 2) -> bool:
+    """Whether a native convolution computes this call: PyTorch (1 to 3 axes) or JAX, float32/float64 results."""
+    return where.library in ("torch", "jax") and dtype in (np.float32, np.float64) and _has_rank(where, rank)
+
+
+def supports_pool(where, mode: str, dtype: np.dtype, rank: int = 2) -> bool:
     """Whether a native pooling computes this call: float32/float64 results (max/min keep the images' dtype)."""
-    return where.library in ("torch", "jax") and dtype in (np.float32, np.float64) and mode != "lp"
+    floating = dtype in (np.float32, np.float64)
+    return where.library in ("torch", "jax") and floating and _has_rank(where, rank) and mode != "lp"
+
+
+def _channels_first(rank: int) -> tuple[int, ...]:
+    """(m, *spatial, c) -> (m, c, *spatial): PyTorch's layout, a view of channels-last memory."""
+    return (0, rank + 1, *range(1, rank + 1))
+
+
+def _channels_last(rank: int) -> tuple[int, ...]:
+    return (0, *range(2, rank + 2), 1)
+
+
+def _torch_pads(pads) -> list[int]:
+    """``F.pad``'s order: the last axis first, ``(before, after)`` each."""
+    return [side for pair in reversed(pads) for side in pair]
 
 
 @contextlib.contextmanager
@@ -67,44 +90,46 @@ def _zero_only(where, x, geometry, mode: str, fill):
     pads = tuple((g.before, g.after) for g in geometry)
     if mode == "constant" and fill == 0:
         return x, pads
-    return _core.pad(where, x, geometry, mode, fill), ((0, 0), (0, 0))
+    return _core.pad(where, x, geometry, mode, fill), ((0, 0),) * len(geometry)
 
 
 def convolve(where, images, kernels, geometry, mode: str, fill, dtype: np.dtype):
-    """images (m, h, w, c), kernels (kh, kw, c, nc) -> (m, oh, ow, nc), by the library's convolution."""
+    """images (m, *spatial, c), kernels (*k, c, nc) -> (m, *out, nc), by the library's convolution."""
     lib = getattr(where.xp, dtype.name)
     x = where.xp.astype(images, lib, copy=False)
     k = where.xp.astype(kernels, lib, copy=False)
     x, pads = _zero_only(where, x, geometry, mode, fill)
     strides = tuple(g.stride for g in geometry)
     dilations = tuple(g.dilation for g in geometry)
+    rank = len(geometry)
     if where.library == "jax":
         from jax import lax
 
+        spatial = "DHW"[3 - rank :] if rank <= 3 else "".join(chr(ord("0") + a) for a in range(rank))
         return lax.conv_general_dilated(
             x,
             k,
             window_strides=strides,
             padding=pads,
             rhs_dilation=dilations,
-            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+            dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
             precision=lax.Precision.HIGHEST,
         )
     import torch.nn.functional as F  # noqa: N812
 
-    x = x.permute(0, 3, 1, 2)  # channels_last memory
-    weights = k.permute(3, 2, 0, 1)  # (nc, c, kh, kw)
-    (top, bottom), (left, right) = pads
+    conv = (F.conv1d, F.conv2d, F.conv3d)[rank - 1]
+    x = x.permute(*_channels_first(rank))  # channels_last memory
+    weights = k.permute(rank + 1, rank, *range(rank))  # (nc, c, *k)
     with _full_precision():
-        if top == bottom and left == right:
-            out = F.conv2d(x, weights, stride=strides, padding=(top, left), dilation=dilations)
+        if all(before == after for before, after in pads):
+            out = conv(x, weights, stride=strides, padding=tuple(p[0] for p in pads), dilation=dilations)
         else:
-            out = F.conv2d(F.pad(x, (left, right, top, bottom)), weights, stride=strides, dilation=dilations)
-    return out.permute(0, 2, 3, 1).contiguous()
+            out = conv(F.pad(x, _torch_pads(pads)), weights, stride=strides, dilation=dilations)
+    return out.permute(*_channels_last(rank)).contiguous()
 
 
 def pool(where, images, geometry, mode: str, include: bool, dtype: np.dtype):
-    """images (m, h, w, c) -> (m, oh, ow, c): max/min with never-winning padding, sums divided by convpool's divisor."""
+    """images (m, *spatial, c) -> (m, *out, c): max/min with never-winning padding, sums divided by the divisor."""
     lib = getattr(where.xp, dtype.name)
     x = where.xp.astype(images, lib, copy=False)
     pads = tuple((g.before, g.after) for g in geometry)
@@ -137,16 +162,18 @@ def _jax_pool(x, pads, window, strides, mode: str, fill, dtype):
 def _torch_pool(x, pads, window, strides, mode: str, fill):
     import torch.nn.functional as F  # noqa: N812
 
-    (top, bottom), (left, right) = pads
-    x = x.permute(0, 3, 1, 2)
+    rank = len(window)
+    x = x.permute(*_channels_first(rank))
     if mode == "min":  # exact: negation only flips the sign bit
         x = -x
         fill = -fill
-    if top + bottom + left + right:
-        x = F.pad(x, (left, right, top, bottom), value=fill)
+    if any(side for pair in pads for side in pair):
+        x = F.pad(x, _torch_pads(pads), value=fill)
     if mode in ("max", "min"):
-        out = F.max_pool2d(x, window, strides)
+        out = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[rank - 1](x, window, strides)
         out = -out if mode == "min" else out
+    elif rank == 1:  # avg_pool1d has no divisor_override: a sum over rows of one cell
+        out = F.avg_pool2d(x[:, :, None], (1, *window), (1, *strides), divisor_override=1)[:, :, 0]
     else:  # a sum: every window's mean times its full size, no divisor of PyTorch's own
-        out = F.avg_pool2d(x, window, strides, divisor_override=1)
-    return out.permute(0, 2, 3, 1).contiguous()
+        out = (F.avg_pool2d, F.avg_pool3d)[rank - 2](x, window, strides, divisor_override=1)
+    return out.permute(*_channels_last(rank)).contiguous()

@@ -43,7 +43,7 @@ def run(op: str, plan, values: dict, where, path: str):
         return _lp(op, plan, values, where, path)
     if op == "pool":
         undilated = all(g.dilation == 1 for g in plan.geometry)  # the native kernels here take no dilation
-        if path == "native" and undilated and _native.supports_pool(where, plan.mode, plan.dtype):
+        if path == "native" and undilated and _native.supports_pool(where, plan.mode, plan.dtype, len(plan.geometry)):
             return _native.pool(where, values["images"], plan.geometry, plan.mode, plan.count_include_pad, plan.dtype)
         return _core.pool(where, values["images"], plan.geometry, plan.mode, plan.count_include_pad, plan.dtype)
     if op == "pool_backward":
@@ -85,7 +85,7 @@ def _lp(op: str, plan, values: dict, where, path: str):
 
 
 def _correlate(plan, images, kernels, where, path: str):
-    if path == "native" and _native.supports_convolve(where, plan.dtype):
+    if path == "native" and _native.supports_convolve(where, plan.dtype, len(plan.geometry)):
         out = _native.convolve(where, images, kernels, plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype)
         if out is not None:
             return out
@@ -97,7 +97,7 @@ def _groups(plan, values: dict) -> list[tuple]:
     images, kernels, grad = values["images"], values["kernels"], values.get("grad_output")
     if plan.groups == 1:
         return [(grad, images, kernels)]
-    cg, ng = plan.images[3] // plan.groups, plan.kernels[3] // plan.groups
+    cg, ng = plan.images[-1] // plan.groups, plan.kernels[-1] // plan.groups
     return [
         (
             None if grad is None else grad[..., g * ng : (g + 1) * ng],
