@@ -11,6 +11,7 @@ import math
 import numbers
 import os
 import warnings
+from typing import cast
 
 import numpy as np
 
@@ -151,7 +152,7 @@ def choice(value, name: str, accepted) -> str:
     return value
 
 
-def pad_value(value, mode: str) -> float:
+def pad_value(value: object, mode: str) -> float:
     """A real number; only ``pad_mode='constant'`` may use a non-zero one."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"pad_value must be a real number, got {value!r}")
@@ -161,7 +162,7 @@ def pad_value(value, mode: str) -> float:
         raise ValueError(f"pad_value must fit in a float64, got {value!r}") from None
     if mode != "constant" and value != 0:
         raise ValueError(f"pad_value applies only to pad_mode='constant', got pad_mode={mode!r}, pad_value={value!r}")
-    return value
+    return cast(float, value)  # kept as given (an int stays exact in an integer fill), used as a float
 
 
 def flag(value, name: str) -> bool:

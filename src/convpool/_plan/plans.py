@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ def conv_plan(
     method="auto",
     threads=None,
     dtype=None,
-    grad: tuple | None = None,
+    grad: tuple[Any, Any] | None = None,
     lazy: bool = False,
 ) -> ConvPlan:
     """The plan of :func:`convpool.convolve`, and of its backward pass with ``grad = (shape, dtype)``.
@@ -121,7 +122,7 @@ def conv_plan(
     check.fits(out, check.result_dtype(images_dtype, kernels_dtype), "an output", because)
     because = f"dilation={dilation!r} with kernels of shape {kernels}"
     check.fits((gh.extent, gw.extent, images[3]), check.result_dtype(images_dtype), "one output's window", because)
-    extra = ()
+    extra: tuple[Any, ...] = ()
     if grad is not None:
         check_grad_output(*grad, (images[0], *out[1:]), "(m, oh, ow, nc)")
         extra = (grad[1],)
@@ -150,7 +151,7 @@ def pool_plan(
     dilation=1,
     ceil_mode=False,
     dtype=None,
-    grad: tuple | None = None,
+    grad: tuple[Any, Any] | None = None,
     lazy: bool = False,
 ) -> PoolPlan:
     """The plan of :func:`convpool.pool`, and of its backward pass with ``grad = (shape, dtype)``.

@@ -10,6 +10,7 @@ forward convolution maps onto the images' (``_shapes.transpose_sizes``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def transpose_plan(
     output_shape,
     groups,
     dtype=None,
-    grad: tuple | None = None,
+    grad: tuple[Any, Any] | None = None,
     lazy: bool = False,
 ) -> TransposePlan:
     """Arrays, groups and channels, padding, stride, dilation, output size, ``grad_output``, dtype; in that order."""
@@ -75,7 +76,7 @@ def transpose_plan(
     because = f"{described} with images of shape {images}"
     result = check.result_dtype(images_dtype, kernels_dtype)
     check.fits((0 if lazy else shape[0], *shape[1:]), result, "an output", because)
-    extra = ()
+    extra: tuple[Any, ...] = ()
     if grad is not None:
         check.array_meta(*grad, "grad_output", 4, "(m, h, w, c)")
         if tuple(grad[0]) != shape:
