@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import operator
 from dataclasses import replace
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -124,9 +125,9 @@ def summed_pair(task: Task, grad, x, shapes, dtype, split_every: int = 8):
     token = tokenize(grad, x, task.token())
     both, first_name, second_name = (f"convpool-{task.op}-{part}-{token}" for part in ("both", "first", "second"))
     blocks = range(len(x.chunks[0]))
-    shared = {(both, b): (task, (grad.name, b, 0, 0, 0), (x.name, b, 0, 0, 0)) for b in blocks}
-    firsts = {(first_name, b, 0, 0, 0): (_first, (both, b)) for b in blocks}
-    seconds = {(second_name, b, *(0,) * len(shapes[1])): (_stacked, (both, b)) for b in blocks}
+    shared: dict[Any, Any] = {(both, b): (task, (grad.name, b, 0, 0, 0), (x.name, b, 0, 0, 0)) for b in blocks}
+    firsts: dict[Any, Any] = {(first_name, b, 0, 0, 0): (_first, (both, b)) for b in blocks}
+    seconds: dict[Any, Any] = {(second_name, b, *(0,) * len(shapes[1])): (_stacked, (both, b)) for b in blocks}
     first_graph = HighLevelGraph.from_collections(first_name, {**shared, **firsts}, dependencies=[grad, x])
     second_graph = HighLevelGraph.from_collections(second_name, {**shared, **seconds}, dependencies=[grad, x])
     first_chunks = (x.chunks[0], *((n,) for n in shapes[0]))
