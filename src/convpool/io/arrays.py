@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,8 @@ def write_array(path, batches: dict[str, np.ndarray] | np.ndarray, *, force: boo
         # through an open file: np.save would append '.npy' to a name like '.out.npy.1234.tmp'
         with open(tmp, "wb") as f:
             if what == "npz":
-                np.savez(f, **(batches if isinstance(batches, dict) else {"arr_0": batches}))
+                named: dict[str, Any] = batches if isinstance(batches, dict) else {"arr_0": batches}
+                np.savez(f, **named)
             elif what == "npy":
                 np.save(f, next(iter(batches.values())) if isinstance(batches, dict) else batches)
             else:

@@ -160,7 +160,7 @@ def read_pages(path: str | os.PathLike) -> np.ndarray:
 
     Raises ``ValueError`` if the pages differ in size, colour or depth: they do not form one batch.
     """
-    pages = []
+    pages: list[np.ndarray] = []
     with _pil().open(path) as im:
         for index in range(int(getattr(im, "n_frames", 1))):
             im.seek(index)

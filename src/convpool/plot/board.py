@@ -35,6 +35,8 @@ class Board:
         tests can read back what the figure shows.
     origins : dict name -> (x, y)
         Where the top-left cell of each grid's *padded* array lies.
+    unread : dict stride -> list of int
+        The input cells no window reads, where a figure crosses them out (empty otherwise).
     """
 
     def __init__(self, cell: float = 0.4) -> None:
@@ -48,6 +50,7 @@ class Board:
         self.texts: dict[str, dict[tuple[int, int], object]] = {}
         self.origins: dict[str, tuple[float, float]] = {}
         self.pads: dict[str, tuple[int, int]] = {}
+        self.unread: dict[int, list[int]] = {}
         self._extent = [0.0, 0.0, 0.0, 0.0]  # x min, x max, y min, y max (y grows downwards)
 
     def _grow(self, x0: float, x1: float, y0: float, y1: float) -> None:

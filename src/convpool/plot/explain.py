@@ -186,6 +186,7 @@ class ExplainScene:
             real = 0 <= r - self.gh.before < self.gh.size and 0 <= c - self.gw.before < self.gw.size
             value = self.values[r - self.gh.before, c - self.gw.before] if real else None
             if self.mode == "conv":
+                assert self.kernel is not None  # mode 'conv' comes with its weights
                 weight = _num(self.kernel[a, b])
                 terms.append(f"{_num(value if real else 0)}*{f'({weight})' if weight.startswith('-') else weight}")
             elif real:

@@ -69,6 +69,7 @@ def use_counts(shape, kernel_shape, stride=1, padding="valid", dilation=1) -> np
     k = np.ones((kh, kw, 1, 1))
     oh, ow = convpool.conv_output_shape(shape, (kh, kw), stride, padding, dilation)
     grad, _ = convpool.convolve_backward(np.ones((1, oh, ow, 1)), x, k, padding, stride, dilation=dilation)
+    assert grad is not None  # wrt='both' computes it
     return grad[0, :, :, 0]
 
 
@@ -223,7 +224,6 @@ def stride_strips(size: int, kernel: int, strides=(1, 2, 3), *, padding="valid")
         list of input cells no window reads.
     """
     board = Board(cell=0.42)
-    board.unread = {}
     y = 0.0
     for s in strides:
         g, _ = _geometry((size, size), kernel, s, padding)
