@@ -11,7 +11,7 @@ else's. It also feeds the documentation's offline explorer
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -55,6 +55,14 @@ CONVENTIONS = (
 _KEYS = tuple(c.key for c in CONVENTIONS)
 
 
+#: The conventions that answer at every size and stride (PyTorch's refuses 'same' with a stride above 1).
+_Answering = Literal["tf", "scipy", "scipy2d", "d2l", "d2l_per_side", "half", "exercise"]
+
+
+@overload
+def convention_padding(key: _Answering, size: int, kernel: int, stride: int = 1) -> tuple[int, int]: ...
+@overload
+def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tuple[int, int] | None: ...
 def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tuple[int, int] | None:
     """Per-side padding ``(before, after)`` of one axis under convention ``key``.
 

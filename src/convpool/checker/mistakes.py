@@ -41,7 +41,8 @@ class Conv:
     @property
     def sizes(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
         """``(n, k, s)`` for the height and the width."""
-        return tuple((self.x.shape[1 + a], self.k.shape[a], self.stride[a]) for a in (0, 1))
+        (_, h, w, _), (kh, kw) = self.x.shape, self.k.shape[:2]
+        return (h, kh, self.stride[0]), (w, kw, self.stride[1])
 
 
 def general(task: Task, case: Case) -> Conv:

@@ -75,6 +75,7 @@ def _first_bad_image(r: TaskReport) -> int | None:
 
 def _case_lines(r: TaskReport) -> list[str]:
     case, lines = r.case, []
+    assert case is not None and r.verdict.failure is not None  # only a failing report has a case
     first = r.shrunk_from or case
     lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {first.label}")
     if r.shrunk_from is not None:
@@ -205,6 +206,7 @@ def task_json(r: TaskReport) -> dict:
     ]
     out["notes"] = [{"id": n.id, "title": n.title, "detail": n.detail, "learn": n.fix} for n in v.notes]
     if r.case is not None:
+        assert v.failure is not None  # a failing case comes with its number
         out["failing_case"] = {
             "number": v.failure + 1,
             "label": r.case.label,

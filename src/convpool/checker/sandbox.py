@@ -274,6 +274,7 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
 
 def _enter(proc: subprocess.Popen, group) -> None:
     """Put the waiting child in its groups, then let it go (a child that cannot be put there does not run)."""
+    assert proc.stdin is not None  # started with stdin=PIPE
     try:
         group.add(proc.pid)
         proc.stdin.write(b"go\n")
@@ -305,14 +306,20 @@ def _import(child: _Child, timeout: float) -> Run:
 def _timed(child: _Child, case: Case, limit: float) -> Outcome:
     """``case.repeats`` calls, image ``i`` moved to ``i + r`` on call ``r`` (no answer can be reused): the median."""
     first, _ = child.call(case, case.args, limit)
-    times = [first.seconds] if first.status == "ok" else []
+    if first.status != "ok":
+        return first
+    assert first.output is not None and first.seconds is not None  # an ok call has both
+    times = [first.seconds]
     for r in range(1, case.repeats):
-        if first.status != "ok" or sum(times) > 3.0:
+        if sum(times) > 3.0:
             break
         rolled = (np.roll(case.args[0], r, axis=0), *case.args[1:])
         again, _ = child.call(case, rolled, limit)
-        if again.status != "ok" or again.output.shape != first.output.shape:
-            return again if again.status != "ok" else Outcome("inconsistent", "a repeated call returned another shape")
+        if again.status != "ok":
+            return again
+        assert again.output is not None and again.seconds is not None
+        if again.output.shape != first.output.shape:
+            return Outcome("inconsistent", "a repeated call returned another shape")
         if not np.array_equal(again.output, np.roll(first.output, r, axis=0)):
             return Outcome("inconsistent", "a repeated call on the same images, reordered, returned other values")
         times.append(again.seconds)
