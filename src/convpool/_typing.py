@@ -1,4 +1,4 @@
-"""The type aliases that convpool's signatures share: one home, imported by annotations only.
+"""The types that convpool's signatures share: one home, imported by the annotations.
 
 Importing this module costs what ``typing`` and ``numpy.typing`` cost (both light, and
 NumPy is loaded anyway): ``import convpool`` still imports nothing but NumPy.
@@ -12,13 +12,20 @@ Arrays in, arrays out:
   ``array_api_strict`` arrays (through ``__array__``), but Dask leaves its arrays
   untyped and the array API standard promises no ``__array__``; the protocol
   keeps every array convpool dispatches on (``docs/arrays.md``) acceptable.
-- :data:`ArrayT` is the type variable of the overloads whose result is an array
-  of the caller's own library: a PyTorch tensor in, a PyTorch tensor out.
+- The result follows the batch argument (``images``, or ``grad_output`` for a
+  backward pass): a NumPy array or an array-like gives a NumPy array, any other
+  library's array gives an array of its own type (:data:`ArrayT`). The
+  decorators at the end give a public function these three overloads
+  (``NDArray``, then ``ArrayT``, then ``ArrayLike``: a NumPy array is an
+  ``ArrayObject`` too, and a PyTorch tensor is ``ArrayLike`` too, so the order
+  decides) for whatever other arguments it has, so that the function keeps one
+  signature, its own (see ``docs/typing.md``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, SupportsIndex, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -27,11 +34,17 @@ __all__ = [
     "ArrayIn",
     "ArrayObject",
     "ArrayT",
+    "DType",
     "FloatArray",
     "PadMode",
     "Padding",
-    "Pair",
     "Shape",
+    "Size",
+    "typed_conv",
+    "typed_conv_backward",
+    "typed_pool",
+    "typed_pool_backward",
+    "typed_transpose_backward",
 ]
 
 
@@ -55,7 +68,108 @@ FloatArray = npt.NDArray[np.floating[Any]]
 PadMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
 #: A shape, or the sizes of the spatial axes.
 Shape = tuple[int, ...]
-#: One number for every axis, or one per axis (``stride=2``, ``stride=(2, 1)``).
-Pair = int | tuple[int, int]
+#: One size for every spatial axis, or one per axis (``stride=2``, ``stride=(2, 1)``); NumPy integers too.
+Size = SupportsIndex | Sequence[SupportsIndex]
 #: ``'valid' | 'same' | 'full'``, one width for all sides, ``(ph, pw)`` or ``((top, bottom), (left, right))``.
-Padding = str | int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]]
+Padding = str | SupportsIndex | Sequence[SupportsIndex] | Sequence[Sequence[SupportsIndex]]
+#: The ``dtype=`` of the public functions: ``None`` (the inputs decide) or a NumPy floating type.
+DType = npt.DTypeLike | None
+
+_P = ParamSpec("_P")
+_AnyArray = npt.NDArray[Any]
+
+
+# Each protocol is the type of one kind of public function: its batch argument (named as the function
+# names it) decides the result's type, the rest (_P) is the function's own signature. Not instantiated.
+
+
+class _Conv(Protocol[_P]):
+    @overload
+    def __call__(self, images: _AnyArray, *args: _P.args, **kwargs: _P.kwargs) -> FloatArray: ...
+    @overload
+    def __call__(self, images: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> ArrayT: ...
+    @overload
+    def __call__(self, images: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs) -> FloatArray: ...
+
+
+class _Pool(Protocol[_P]):
+    # max and min pooling keep the input's dtype, so a NumPy result's is not known here
+    @overload
+    def __call__(self, images: _AnyArray, *args: _P.args, **kwargs: _P.kwargs) -> _AnyArray: ...
+    @overload
+    def __call__(self, images: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> ArrayT: ...
+    @overload
+    def __call__(self, images: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs) -> _AnyArray: ...
+
+
+class _ConvBackward(Protocol[_P]):
+    # wrt= leaves the gradient it does not ask for None
+    @overload
+    def __call__(
+        self, grad_output: _AnyArray, *args: _P.args, **kwargs: _P.kwargs
+    ) -> tuple[FloatArray | None, FloatArray | None]: ...
+    @overload
+    def __call__(
+        self, grad_output: ArrayT, *args: _P.args, **kwargs: _P.kwargs
+    ) -> tuple[ArrayT | None, ArrayT | None]: ...
+    @overload
+    def __call__(
+        self, grad_output: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs
+    ) -> tuple[FloatArray | None, FloatArray | None]: ...
+
+
+class _PoolBackward(Protocol[_P]):
+    @overload
+    def __call__(self, grad_output: _AnyArray, *args: _P.args, **kwargs: _P.kwargs) -> FloatArray: ...
+    @overload
+    def __call__(self, grad_output: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> ArrayT: ...
+    @overload
+    def __call__(self, grad_output: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs) -> FloatArray: ...
+
+
+class _TransposeBackward(Protocol[_P]):
+    @overload
+    def __call__(
+        self, grad_output: _AnyArray, *args: _P.args, **kwargs: _P.kwargs
+    ) -> tuple[FloatArray, FloatArray]: ...
+    @overload
+    def __call__(self, grad_output: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> tuple[ArrayT, ArrayT]: ...
+    @overload
+    def __call__(
+        self, grad_output: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+
+# The decorators return the function itself: at run time nothing changes, not even its signature.
+
+
+@overload
+def typed_conv(function: Callable[Concatenate[Any, _P], Any]) -> _Conv[_P]: ...
+# A function with **options does not match the first (its batch could also come by keyword, into
+# **options): it gets the second, where only the batch and the result are typed. mypy cannot see
+# that the first refuses it, hence the one ignore.
+@overload
+def typed_conv(function: Callable[..., Any]) -> _Conv[...]: ...  # type: ignore[overload-cannot-match]
+def typed_conv(function: Callable[..., Any]) -> Any:
+    """A convolution's overloads: a float NumPy array, or an array of the caller's library."""
+    return function
+
+
+def typed_pool(function: Callable[Concatenate[Any, _P], Any]) -> _Pool[_P]:
+    """Pooling's overloads: a NumPy array (max/min keep the dtype), or an array of the caller's library."""
+    return cast("_Pool[_P]", function)
+
+
+def typed_conv_backward(function: Callable[Concatenate[Any, _P], Any]) -> _ConvBackward[_P]:
+    """A convolution's gradients, each ``None`` where ``wrt`` leaves it out, following ``grad_output``."""
+    return cast("_ConvBackward[_P]", function)
+
+
+def typed_pool_backward(function: Callable[Concatenate[Any, _P], Any]) -> _PoolBackward[_P]:
+    """Pooling's input gradient, following ``grad_output``."""
+    return cast("_PoolBackward[_P]", function)
+
+
+def typed_transpose_backward(function: Callable[Concatenate[Any, _P], Any]) -> _TransposeBackward[_P]:
+    """A transposed convolution's two gradients, following ``grad_output``."""
+    return cast("_TransposeBackward[_P]", function)

@@ -29,12 +29,14 @@ import inspect
 import math
 import os
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from . import exercise
 from ._api import conv
 from ._api.dispatch import backend_for, prepared
+from ._typing import ArrayIn, Padding, Size, typed_conv
 
 __all__ = [
     "BANK",
@@ -66,7 +68,7 @@ __all__ = [
 MAX_SIZE = 1025
 
 
-def _odd_size(size, name: str = "size") -> int:
+def _odd_size(size: object, name: str = "size") -> int:
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
         raise ValueError(f"{name} must be an int from 1 to {MAX_SIZE}, got {size!r}")
     return int(size)
@@ -237,7 +239,7 @@ def describe(name: str) -> str:
     return f"{key}({params})"
 
 
-def get(name: str, **params) -> np.ndarray:
+def get(name: str, **params: Any) -> np.ndarray:
     """The bank kernel ``name`` built with ``params``; ``ValueError`` for an unknown name or parameter.
 
     >>> float(get("laplacian", neighbours=8)[1, 1])
@@ -340,7 +342,10 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
-def apply(images, kernel, padding="same", stride=(1, 1), **options) -> np.ndarray:
+@typed_conv
+def apply(
+    images: ArrayIn, kernel: ArrayIn, padding: Padding = "same", stride: Size = (1, 1), **options: Any
+) -> np.ndarray:
     """Filter every channel of a batch with the same 2-D kernel (what an image filter does).
 
     ``out[n, i, j, k] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b]``
