@@ -7,8 +7,8 @@ Arrays in, arrays out:
 
 - :data:`ArrayIn` is what a public function accepts as an array: NumPy's
   ``ArrayLike`` (arrays, nested sequences, scalars) or an :class:`ArrayObject`.
-- :class:`ArrayObject` is any library's array, structurally: a ``shape`` and a
-  ``dtype``. NumPy's ``ArrayLike`` already admits PyTorch, JAX, CuPy and
+- :class:`ArrayObject` is any library's array, structurally: a ``shape``, a
+  ``dtype`` and indexing. NumPy's ``ArrayLike`` already admits PyTorch, JAX, CuPy and
   ``array_api_strict`` arrays (through ``__array__``), but Dask leaves its arrays
   untyped and the array API standard promises no ``__array__``; the protocol
   keeps every array convpool dispatches on (``docs/arrays.md``) acceptable.
@@ -42,6 +42,7 @@ __all__ = [
     "Size",
     "typed_conv",
     "typed_conv_backward",
+    "typed_conv_options",
     "typed_pool",
     "typed_pool_backward",
     "typed_transpose_backward",
@@ -49,13 +50,15 @@ __all__ = [
 
 
 class ArrayObject(Protocol):
-    """An array of any library, as convpool's doors see it: a shape and a dtype."""
+    """An array of any library, as convpool's doors see it: a shape, a dtype, and indexing."""
 
     @property
     def shape(self) -> Any: ...
 
     @property
     def dtype(self) -> Any: ...
+
+    def __getitem__(self, key: Any, /) -> Any: ...
 
 
 #: A public function's array argument: NumPy's ``ArrayLike`` or another library's array.
@@ -81,6 +84,8 @@ _AnyArray = npt.NDArray[Any]
 
 # Each protocol is the type of one kind of public function: its batch argument (named as the function
 # names it) decides the result's type, the rest (_P) is the function's own signature. Not instantiated.
+# The last overload takes the whole ArrayIn union (convpool's own adapters pass their argument on):
+# which library it holds is not known there, so neither is the result.
 
 
 class _Conv(Protocol[_P]):
@@ -90,6 +95,8 @@ class _Conv(Protocol[_P]):
     def __call__(self, images: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> ArrayT: ...
     @overload
     def __call__(self, images: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs) -> FloatArray: ...
+    @overload
+    def __call__(self, images: ArrayIn, *args: _P.args, **kwargs: _P.kwargs) -> Any: ...
 
 
 class _Pool(Protocol[_P]):
@@ -100,6 +107,8 @@ class _Pool(Protocol[_P]):
     def __call__(self, images: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> ArrayT: ...
     @overload
     def __call__(self, images: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs) -> _AnyArray: ...
+    @overload
+    def __call__(self, images: ArrayIn, *args: _P.args, **kwargs: _P.kwargs) -> Any: ...
 
 
 class _ConvBackward(Protocol[_P]):
@@ -116,6 +125,8 @@ class _ConvBackward(Protocol[_P]):
     def __call__(
         self, grad_output: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs
     ) -> tuple[FloatArray | None, FloatArray | None]: ...
+    @overload
+    def __call__(self, grad_output: ArrayIn, *args: _P.args, **kwargs: _P.kwargs) -> tuple[Any, Any]: ...
 
 
 class _PoolBackward(Protocol[_P]):
@@ -125,6 +136,8 @@ class _PoolBackward(Protocol[_P]):
     def __call__(self, grad_output: ArrayT, *args: _P.args, **kwargs: _P.kwargs) -> ArrayT: ...
     @overload
     def __call__(self, grad_output: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs) -> FloatArray: ...
+    @overload
+    def __call__(self, grad_output: ArrayIn, *args: _P.args, **kwargs: _P.kwargs) -> Any: ...
 
 
 class _TransposeBackward(Protocol[_P]):
@@ -138,21 +151,23 @@ class _TransposeBackward(Protocol[_P]):
     def __call__(
         self, grad_output: npt.ArrayLike, *args: _P.args, **kwargs: _P.kwargs
     ) -> tuple[FloatArray, FloatArray]: ...
+    @overload
+    def __call__(self, grad_output: ArrayIn, *args: _P.args, **kwargs: _P.kwargs) -> tuple[Any, Any]: ...
 
 
 # The decorators return the function itself: at run time nothing changes, not even its signature.
 
 
-@overload
-def typed_conv(function: Callable[Concatenate[Any, _P], Any]) -> _Conv[_P]: ...
-# A function with **options does not match the first (its batch could also come by keyword, into
-# **options): it gets the second, where only the batch and the result are typed. mypy cannot see
-# that the first refuses it, hence the one ignore.
-@overload
-def typed_conv(function: Callable[..., Any]) -> _Conv[...]: ...  # type: ignore[overload-cannot-match]
-def typed_conv(function: Callable[..., Any]) -> Any:
+def typed_conv(function: Callable[Concatenate[Any, _P], Any]) -> _Conv[_P]:
     """A convolution's overloads: a float NumPy array, or an array of the caller's library."""
-    return function
+    return cast("_Conv[_P]", function)
+
+
+def typed_conv_options(function: Callable[..., Any]) -> _Conv[...]:
+    """:func:`typed_conv` for a function with ``**options`` (which its batch could also come through,
+    by keyword, so mypy does not let ``Concatenate`` take it apart): the batch and the result are typed,
+    the other arguments left open (they go on to :func:`convpool.convolve`, which checks them)."""
+    return cast("_Conv[...]", function)
 
 
 def typed_pool(function: Callable[Concatenate[Any, _P], Any]) -> _Pool[_P]:

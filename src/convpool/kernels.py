@@ -36,7 +36,7 @@ import numpy as np
 from . import exercise
 from ._api import conv
 from ._api.dispatch import backend_for, prepared
-from ._typing import ArrayIn, Padding, Size, typed_conv
+from ._typing import ArrayIn, Padding, Size, typed_conv_options
 
 __all__ = [
     "BANK",
@@ -342,7 +342,7 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
-@typed_conv
+@typed_conv_options
 def apply(
     images: ArrayIn, kernel: ArrayIn, padding: Padding = "same", stride: Size = (1, 1), **options: Any
 ) -> np.ndarray:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._typing import Padding
 from ..exercise import Task
 from .cases import Case
 
@@ -35,7 +36,7 @@ class Conv:
 
     x: np.ndarray
     k: np.ndarray
-    padding: object
+    padding: Padding
     stride: tuple[int, int]
 
     @property
