@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._plan.plans import conv_plan, pool_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_conv_backward, typed_pool_backward
 from .dispatch import backend_for, check_wrt
 
 __all__ = ["convolve_backward", "pool_backward"]
@@ -23,17 +24,18 @@ __all__ = ["convolve_backward", "pool_backward"]
 # --------------------------------------------------------------------------- convolution
 
 
+@typed_conv_backward
 def convolve_backward(
-    grad_output,
-    images,
-    kernels,
-    padding="same",
-    stride=(1, 1),
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = (1, 1),
     *,
-    dilation=(1, 1),
+    dilation: Size = (1, 1),
     pad_mode: str = "constant",
     pad_value: float = 0,
-    dtype=None,
+    dtype: DType = None,
     groups: int = 1,
     wrt: str = "both",
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -127,17 +129,18 @@ def convolve_backward(
 # --------------------------------------------------------------------------- pooling
 
 
+@typed_pool_backward
 def pool_backward(
-    grad_output,
-    images,
-    kernel_shape,
-    stride,
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    kernel_shape: Size,
+    stride: Size,
     mode: str = "max",
     *,
-    padding="valid",
+    padding: Padding = "valid",
     count_include_pad: bool = False,
-    dtype=None,
-    dilation=1,
+    dtype: DType = None,
+    dilation: Size = 1,
     ceil_mode: bool = False,
 ) -> np.ndarray:
     """Gradient of :func:`convpool.pool` with respect to its images.

@@ -5,22 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from .._plan.plans import pool_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_pool
 from .dispatch import backend_for
 
 __all__ = ["pool"]
 
 
+@typed_pool
 def pool(
-    images,
-    kernel_shape,
-    stride,
+    images: ArrayIn,
+    kernel_shape: Size,
+    stride: Size,
     mode: str = "max",
     *,
-    padding="valid",
+    padding: Padding = "valid",
     count_include_pad: bool = False,
     threads: int | None = None,
-    dtype=None,
-    dilation=1,
+    dtype: DType = None,
+    dilation: Size = 1,
     ceil_mode: bool = False,
 ) -> np.ndarray:
     """Pool a batch of images window by window, each channel on its own.

@@ -9,13 +9,15 @@ from __future__ import annotations
 from .._plan import checks as check
 from .._plan._shapes import AxisGeometry, geometry_2d
 from .._plan.transpose_checks import output_sizes
+from .._typing import Padding, Size
 
 __all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding", "conv_transpose_output_shape"]
 
 
 def conv_geometry(
-    input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
-) -> tuple[AxisGeometry, AxisGeometry]:
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "valid", dilation: Size = 1, *,
+    ceil_mode: bool = False
+) -> tuple[AxisGeometry, AxisGeometry]:  # fmt: skip
     """Full per-axis geometry (sizes, padding, output) for height and width.
 
     Parameters
@@ -47,8 +49,9 @@ def conv_geometry(
 
 
 def conv_output_shape(
-    input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
-) -> tuple[int, int]:
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "valid", dilation: Size = 1, *,
+    ceil_mode: bool = False
+) -> tuple[int, int]:  # fmt: skip
     """Output ``(oh, ow)`` of a convolution or pooling.
 
     ``out = (in + before + after - (k - 1) * d - 1) // s + 1`` per axis, with
@@ -88,7 +91,7 @@ def conv_output_shape(
 
 
 def conv_padding(
-    input_shape, kernel_shape, stride=1, padding="same", dilation=1
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "same", dilation: Size = 1
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """Per-side padding ``((top, bottom), (left, right))`` a padding spec resolves to.
 
@@ -117,8 +120,9 @@ def conv_padding(
 
 
 def conv_transpose_output_shape(
-    input_shape, kernel_shape, stride=1, padding="same", dilation=1, *, output_padding=None
-) -> tuple[int, int]:
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "same", dilation: Size = 1, *,
+    output_padding: Size | None = None
+) -> tuple[int, int]:  # fmt: skip
     """Output ``(h, w)`` of :func:`convpool.convolve_transpose` on ``(oh, ow)`` images.
 
     ``h = (oh - 1) * s + (k - 1) * d + 1 - before - after + output_padding`` per

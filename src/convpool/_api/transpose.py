@@ -9,25 +9,30 @@ forward convolution plus a kernel gradient.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import SupportsIndex
+
 import numpy as np
 
 from .._plan.transpose_checks import transpose_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_conv, typed_transpose_backward
 from .dispatch import backend_for
 
 __all__ = ["convolve_transpose", "convolve_transpose_backward"]
 
 
+@typed_conv
 def convolve_transpose(
-    images,
-    kernels,
-    padding="same",
-    stride=(1, 1),
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = (1, 1),
     *,
-    dilation=(1, 1),
-    output_padding=None,
-    output_shape=None,
+    dilation: Size = (1, 1),
+    output_padding: Size | None = None,
+    output_shape: Sequence[SupportsIndex] | None = None,
     groups: int = 1,
-    dtype=None,
+    dtype: DType = None,
 ) -> np.ndarray:
     """Transposed convolution: the adjoint of :func:`convolve` with the same kernels.
 
@@ -119,18 +124,19 @@ def convolve_transpose(
     return door.transpose(plan, images, kernels)
 
 
+@typed_transpose_backward
 def convolve_transpose_backward(
-    grad_output,
-    images,
-    kernels,
-    padding="same",
-    stride=(1, 1),
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = (1, 1),
     *,
-    dilation=(1, 1),
-    output_padding=None,
-    output_shape=None,
+    dilation: Size = (1, 1),
+    output_padding: Size | None = None,
+    output_shape: Sequence[SupportsIndex] | None = None,
     groups: int = 1,
-    dtype=None,
+    dtype: DType = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`convolve_transpose` with respect to its images and kernels.
 
