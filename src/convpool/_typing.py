@@ -19,7 +19,7 @@ Arrays in, arrays out:
   (``NDArray``, then ``ArrayT``, then ``ArrayLike``: a NumPy array is an
   ``ArrayObject`` too, and a PyTorch tensor is ``ArrayLike`` too, so the order
   decides) for whatever other arguments it has, so that the function keeps one
-  signature, its own (see ``docs/typing.md``).
+  signature, its own (``docs/releases.md``, Types).
 """
 
 from __future__ import annotations
