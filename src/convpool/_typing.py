@@ -24,6 +24,7 @@ Arrays in, arrays out:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Concatenate, Literal, ParamSpec, Protocol, SupportsIndex, TypeVar, cast, overload
 
@@ -35,6 +36,7 @@ __all__ = [
     "ArrayObject",
     "ArrayT",
     "DType",
+    "FilePath",
     "FloatArray",
     "PadMode",
     "Padding",
@@ -69,6 +71,8 @@ ArrayT = TypeVar("ArrayT", bound=ArrayObject)
 FloatArray = npt.NDArray[np.floating[Any]]
 #: ``numpy.pad``'s modes that convpool accepts as ``pad_mode``.
 PadMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
+#: A file's path, as ``open`` takes it.
+FilePath = str | os.PathLike[str]
 #: A shape, or the sizes of the spatial axes.
 Shape = tuple[int, ...]
 #: One size for every spatial axis, or one per axis (``stride=2``, ``stride=(2, 1)``); NumPy integers too.
