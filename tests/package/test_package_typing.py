@@ -27,12 +27,19 @@ def user_venv(tmp_path_factory) -> Path:
     env_dir = tmp_path_factory.mktemp("typing") / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run(_pip(python, "numpy"), check=True, capture_output=True)
+    _pip(python, "numpy")
     return python
 
 
-def _pip(python: Path, *what: str) -> list[str]:
-    return [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *what]
+def _pip(python: Path, *what: str) -> None:
+    """``pip install`` into the venv, blind to this environment's paths (an egg-info on PYTHONPATH would
+    make pip think convpool is installed already)."""
+    argv = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *what]
+    subprocess.run(argv, check=True, capture_output=True, env=_clean_env())
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
 
 
 def _mypy(python: Path | str, script: Path, cwd: Path) -> subprocess.CompletedProcess:
@@ -41,9 +48,8 @@ def _mypy(python: Path | str, script: Path, cwd: Path) -> subprocess.CompletedPr
     config = cwd / "mypy.ini"
     config.write_text("[mypy]\n")  # the user's own (empty) configuration, not convpool's pyproject.toml
     argv = [sys.executable, "-m", "mypy", "--strict", "--config-file", str(config), "--python-executable", str(python)]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
     argv += ["--cache-dir", str(cwd / ".mypy_cache"), "--no-error-summary", "--hide-error-context", str(script)]
-    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run(argv, cwd=cwd, env=_clean_env(), capture_output=True, text=True)
 
 
 def _errors(proc: subprocess.CompletedProcess) -> set[tuple[int, str]]:
@@ -62,17 +68,17 @@ def test_a_users_strict_script_type_checks_against_the_installed_wheel(dists, us
     # before the install mypy cannot find convpool at all: what it reads below is the wheel, not this checkout
     missing = _mypy(user_venv, script, tmp_path)
     assert missing.returncode == 1 and "import-not-found" in missing.stdout, missing.stdout[-2000:]
-    subprocess.run(_pip(user_venv, "--no-deps", str(dists[1])), check=True, capture_output=True)
+    _pip(user_venv, "--no-deps", str(dists[1]))
     # a package without py.typed would be reported as untyped ("missing library stubs or py.typed marker")
     checked = _mypy(user_venv, script, tmp_path)
     assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
     # and the script runs: what the types say is what the calls return (its asserts)
-    ran = subprocess.run([str(user_venv), str(script)], cwd=tmp_path, capture_output=True, text=True)
+    ran = subprocess.run([str(user_venv), str(script)], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr[-3000:]
 
 
 def test_mypy_reports_each_mistake_of_a_users_script(dists, user_venv, tmp_path):
-    subprocess.run(_pip(user_venv, "--no-deps", str(dists[1])), check=True, capture_output=True)
+    _pip(user_venv, "--no-deps", str(dists[1]))
     script = SCRIPTS / "user_bad.py"
     expected = _marked(script)
     assert len(expected) >= 8
