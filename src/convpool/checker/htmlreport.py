@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .._exits import UsageError
+from .findings import Diagnosis
 from .report import TaskReport, call_text, clean
 from .timing import Timing
 
@@ -138,7 +139,7 @@ def _case(r: TaskReport) -> str:
     return head + f"<br>call: <code>{_text(call_text(r.task, case))}</code></p>" + _drawing(r)
 
 
-def _finding(d, css: str, label: str) -> str:
+def _finding(d: Diagnosis, css: str, label: str) -> str:
     detail = f"<pre>{_text(d.detail)}</pre>" if d.detail else ""
     fix = f"<p><b>fix:</b> {_text(d.fix)}</p>" if css == "diagnosis" else ""
     return (

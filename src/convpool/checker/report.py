@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def _array(a: np.ndarray, indent: str) -> str:
     return "\n".join(lines + ([f"{indent}(the rest not shown)"] if hidden else []))
 
 
-def _value(v) -> str:
+def _value(v: Any) -> str:
     return f"{v.shape} {v.dtype}" if isinstance(v, np.ndarray) else repr(v)
 
 
@@ -191,7 +192,7 @@ def text(path: str, reports: list[TaskReport], missing: list[str]) -> str:
     return clean("\n\n".join(blocks))  # what a student's file wrote (its errors, its names) reaches no terminal
 
 
-def _jsonable(a):
+def _jsonable(a: Any) -> Any:
     return None if a is None else {"shape": list(a.shape), "dtype": str(a.dtype), "values": a.tolist()}
 
 

@@ -8,9 +8,11 @@ import dataclasses
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ..exercise import TASKS, Task, by_filename, by_function
@@ -47,7 +49,7 @@ def _import_verdict(run: Run, n: int, function: str) -> Verdict | None:
     return Verdict(n, 0, diagnoses=[Diagnosis(key or "import-failed", title, detail, fix)])
 
 
-def _runtime_docs(run: Run, tree, task: Task, file: str) -> list[rules.Violation]:
+def _runtime_docs(run: Run, tree: ast.Module | None, task: Task, file: str) -> list[rules.Violation]:
     """The task's function docstring, when the function comes from elsewhere (imported, not defined)."""
     defined = tree is not None and any(isinstance(n, ast.FunctionDef) and n.name == task.function for n in tree.body)
     if defined or run.import_status != "ok" or run.function_doc:
@@ -98,10 +100,10 @@ def _run(plan: _Plan, options: Options) -> Run:
         return Run("checker-error", _checker_error(exc))
 
 
-def _shrinker(plan: _Plan):
+def _shrinker(plan: _Plan) -> Callable[[Run, Callable[..., Any]], None]:
     """What runs while the child still answers: the first failing case (wrong values or shape) shrunk."""
 
-    def after(run: Run, call) -> None:
+    def after(run: Run, call: Callable[..., Any]) -> None:
         partial = Run(run.import_status, outcomes=run.outcomes[: len(plan.cases)])
         verdict = judge(plan.task, plan.cases, plan.expecteds, partial)
         if verdict.failure is not None and not verdict.notes and verdict.reason in ("values", "shape", "dtype"):
@@ -234,8 +236,8 @@ def _task_number(text: str) -> int:
     return int(text)
 
 
-def _positive(kind, name: str, minimum):
-    def parse(text: str):
+def _positive(kind: Callable[[str], Any], name: str, minimum: float) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
@@ -302,7 +304,7 @@ _EPILOG = (
 )
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``check`` on an ``argparse`` sub-parsers object; it runs :func:`run_args`."""
     parser = subparsers.add_parser(
         "check",

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -173,7 +174,7 @@ def _returncode(proc: subprocess.Popen) -> int | None:
 class _Child:
     """The two ends of the pipes this process holds, and the child process."""
 
-    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str, group=None):
+    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str, group: Any = None) -> None:
         self.proc, self.to_child, self.from_child, self.token = proc, to_child, from_child, token
         self.group = group  # the child's cgroups (cgroup.Group), where they could be made
 
@@ -211,7 +212,7 @@ class _Child:
         return _outcome(header, back, arrays, seconds), header
 
 
-def _encode(value, arrays: list):
+def _encode(value: Any, arrays: list) -> Any:
     if isinstance(value, np.ndarray):
         arrays.append(value)
         return {"array": len(arrays) - 1}
@@ -239,7 +240,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
-def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int, log, reference: bool) -> _Child:
+def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int, log: Any, reference: bool) -> _Child:
     """Start the child, contained as :func:`containment` allows, with its two pipes (convpool for ``reference``)."""
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
@@ -272,7 +273,7 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
     return _Child(proc, to_w, from_r, token, group)
 
 
-def _enter(proc: subprocess.Popen, group) -> None:
+def _enter(proc: subprocess.Popen, group: Any) -> None:
     """Put the waiting child in its groups, then let it go (a child that cannot be put there does not run)."""
     assert proc.stdin is not None  # started with stdin=PIPE
     try:
