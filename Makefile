@@ -35,6 +35,7 @@ lint: setup-test
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/python tools/check_imports.py src/convpool
+	$(BIN)/mypy
 
 # The NumPy-only core in about a minute: no Dask, other array libraries, command line, figures or browser.
 test-fast: setup-test

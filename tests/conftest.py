@@ -40,10 +40,13 @@ def rng() -> np.random.Generator:
 
 
 def _clear_plans() -> None:
+    """The plan caches, and the NumPy backend's plans of parts (a signal's 2-D plan, a volume band's)."""
+    from convpool._backends.numpy import ranks
     from convpool._plan import plans, transpose_checks
 
     for build in (plans.conv_plan, plans.pool_plan, transpose_checks.transpose_plan):
         build.cache.clear()
+    ranks.clear_parts()
 
 
 def _force_engine(monkeypatch) -> None:
@@ -78,3 +81,14 @@ def both_paths(request, monkeypatch):
         _force_engine(monkeypatch)
     yield request.param
     _clear_plans()
+
+
+@pytest.fixture(params=["whole", "bands"])
+def bands(request, monkeypatch):
+    """Run the test twice: with the default band budget of volumes, and with bands (and batch blocks) of one
+    leading output, so that the N-D band arithmetic is exercised (tests/nd)."""
+    if request.param == "bands":
+        from convpool._backends.numpy import ranks
+
+        monkeypatch.setattr(ranks, "BAND_BYTES", 1)
+    return request.param

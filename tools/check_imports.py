@@ -12,7 +12,8 @@ bottom (a module may import its own layer and those below, never above)::
     convpool._api        public functions: reshapes, a plan, a backend
     convpool._backends   numpy, dask, xp: the six operations on a plan
     convpool._plan       checks, shapes, plans (NumPy only)
-    convpool._exits, convpool._optional   exit statuses; optional imports that name their extra
+    convpool._exits, convpool._optional, convpool._typing   exit statuses; optional imports that name
+                                          their extra; the shared type aliases
 
 A cycle is reported once, as the modules it runs through.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 LAYERS = {
     "convpool._exits": 0,
     "convpool._optional": 0,
+    "convpool._typing": 0,
     "convpool._plan": 1,
     "convpool._backends": 2,
     "convpool._api": 3,

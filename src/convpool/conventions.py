@@ -11,7 +11,8 @@ else's. It also feeds the documentation's offline explorer
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -55,6 +56,14 @@ CONVENTIONS = (
 _KEYS = tuple(c.key for c in CONVENTIONS)
 
 
+#: The conventions that answer at every size and stride (PyTorch's refuses 'same' with a stride above 1).
+_Answering = Literal["tf", "scipy", "scipy2d", "d2l", "d2l_per_side", "half", "exercise"]
+
+
+@overload
+def convention_padding(key: _Answering, size: int, kernel: int, stride: int = 1) -> tuple[int, int]: ...
+@overload
+def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tuple[int, int] | None: ...
 def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tuple[int, int] | None:
     """Per-side padding ``(before, after)`` of one axis under convention ``key``.
 
@@ -97,7 +106,9 @@ def convention_padding(key: str, size: int, kernel: int, stride: int = 1) -> tup
     return rules[key]()
 
 
-def same_table(sizes=(5, 6, 28), kernels=(2, 3, 4, 5), strides=(1, 2)) -> list[dict]:
+def same_table(
+    sizes: Sequence[int] = (5, 6, 28), kernels: Sequence[int] = (2, 3, 4, 5), strides: Sequence[int] = (1, 2)
+) -> list[dict[str, Any]]:
     """Padding and output size of every convention for every ``(n, k, s)``, square inputs and kernels.
 
     Parameters
@@ -151,7 +162,7 @@ def _axis_entry(n: int, k: int, s: int, d: int, before: int, after: int) -> list
 
 def explorer_table(
     max_size: int = 12, max_kernel: int = 6, max_stride: int = 3, max_dilation: int = 2, max_pad: int = 3
-):
+) -> dict[str, Any]:
     """Everything the documentation's explorer page shows, computed here so the page computes nothing.
 
     Returns

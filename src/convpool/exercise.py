@@ -12,10 +12,11 @@ from here; nothing else writes them down.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["BANK", "EDGE", "SHARPEN", "SPEC_BATCH", "TASKS", "Task", "by_filename", "by_function"]
 
@@ -78,7 +79,7 @@ class Task:
 
         return getattr(pool if self.function == "pool" else conv, self.function)
 
-    def run(self, images) -> np.ndarray:
+    def run(self, images: npt.ArrayLike) -> np.ndarray:
         """The spec's main-file call of this task on ``images``, by convpool."""
         return self.reference()(images, *self.args, **self.kwargs)
 
@@ -112,7 +113,7 @@ def by_filename(name: str) -> Task | None:
     return next((t for t in TASKS if t.filename == name), None)
 
 
-def by_function(names) -> Task | None:
+def by_function(names: Iterable[str]) -> Task | None:
     """The task whose function is among ``names`` (for a single file with another name)."""
     names = set(names)
     return next((t for t in TASKS if t.function in names), None)

@@ -35,6 +35,7 @@ import inspect
 import math
 import os
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from ._api import conv
 from ._api.dispatch import backend_for
 from ._kernel_axes import checked_ndim, outer
 from ._plan import checks as check
+from ._typing import ArrayIn, Padding, Size, typed_conv_options
 
 __all__ = [
     "BANK",
@@ -76,7 +78,7 @@ __all__ = [
 MAX_SIZE = 1025
 
 
-def _odd_size(size, name: str = "size", ndim: int = 2) -> int:
+def _odd_size(size: object, name: str = "size", ndim: int = 2) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
         raise ValueError(f"{name} must be an int from 1 to {MAX_SIZE}, got {size!r}")
     if size**ndim > MAX_SIZE**2:  # the taps of the largest 2-D kernel, whatever the number of axes
@@ -261,7 +263,7 @@ def describe(name: str) -> str:
     return f"{key}({params})"
 
 
-def get(name: str, **params) -> np.ndarray:
+def get(name: str, **params: Any) -> np.ndarray:
     """The bank kernel ``name`` built with ``params``; ``ValueError`` for an unknown name or parameter.
 
     >>> float(get("laplacian", neighbours=8)[1, 1])
@@ -364,7 +366,8 @@ def _load_npy(path: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
-def apply(images, kernel, padding="same", stride=1, **options) -> np.ndarray:
+@typed_conv_options
+def apply(images: ArrayIn, kernel: ArrayIn, padding: Padding = "same", stride: Size = 1, **options: Any) -> np.ndarray:
     """Filter every channel of a batch with the same kernel (what an image filter does).
 
     ``out[n, i, j, k] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b]``;

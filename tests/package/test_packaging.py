@@ -1,8 +1,8 @@
 """The release as a user gets it: the built wheel and sdist, their metadata, and missing extras.
 
 The wheel and sdist are built once per session with ``python -m build`` (the
-``build`` package is in ``[test]``; the build backend comes from the package
-index, as for any user). Metadata is read from the built wheel, not from
+``dists`` fixture of ``conftest.py``; the ``build`` package is in ``[test]``; the
+build backend comes from the package index, as for any user). Metadata is read from the built wheel, not from
 ``pyproject.toml``, so that what is checked is what ``pip`` sees.
 """
 
@@ -37,27 +37,6 @@ SDIST_SUBSET = [
     "tests/checker/test_checker.py::test_correct_solutions_pass_everything",
     "tests/exercise/test_tasks.py::test_main_files_on_small_data",
 ]
-
-
-#: What a working copy holds besides its sources (.gitignore): venvs, build output, caches.
-_NOT_SOURCE = (".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
-
-
-@pytest.fixture(scope="session")
-def dists(tmp_path_factory) -> tuple[Path, Path]:
-    """The sdist and the wheel (built from that sdist, as ``python -m build`` does)."""
-    pytest.importorskip("build", reason="the build package is in the [test] extra")
-    out = tmp_path_factory.mktemp("dist")
-    # from a clean copy, as from a fresh clone: a leftover *.egg-info/SOURCES.txt would add files
-    # to the sdist that MANIFEST.in does not name (and hide a file that it fails to name)
-    source = tmp_path_factory.mktemp("source") / "convpool"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
-    proc = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(source)], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    (sdist,), (wheel,) = out.glob("*.tar.gz"), out.glob("*.whl")
-    return sdist, wheel
 
 
 def _metadata(wheel: Path):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import SupportsIndex
+
 import numpy as np
 
 from .._plan import checks as check
 from .._plan.adaptive import adaptive_plan
+from .._typing import ArrayIn, DType, Size
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
 
@@ -13,11 +17,11 @@ __all__ = ["adaptive_pool", "adaptive_pool_backward"]
 
 
 def adaptive_pool(
-    images,
-    output_shape,
+    images: ArrayIn,
+    output_shape: Size | Sequence[SupportsIndex | None] | None,
     mode: str = "avg",
     *,
-    dtype=None,
+    dtype: DType = None,
     return_indices: bool = False,
     layout: str = "channels_last",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -101,7 +105,13 @@ def adaptive_pool(
 
 
 def adaptive_pool_backward(
-    grad_output, images, output_shape, mode: str = "avg", *, dtype=None, layout: str = "channels_last"
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    output_shape: Size | Sequence[SupportsIndex | None] | None,
+    mode: str = "avg",
+    *,
+    dtype: DType = None,
+    layout: str = "channels_last",
 ) -> np.ndarray:
     """Gradient of :func:`convpool.adaptive_pool` with respect to its images.
 

@@ -6,10 +6,13 @@ check their own argument shapes, reshape, and call it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._plan import checks as check
 from .._plan.plans import conv_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_conv, typed_conv_options
 from .dispatch import backend_for, prepared
 from .layout import channels_first, from_last, to_last
 from .out import checked_out, deliver
@@ -33,18 +36,19 @@ def _no_layout(options: dict, name: str) -> None:
         raise TypeError(f"{name} takes no layout (its images are channels-last); call convolve(..., layout=...)")
 
 
+@typed_conv
 def convolve(
-    images,
-    kernels,
-    padding="same",
-    stride=1,
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = 1,
     *,
-    dilation=1,
+    dilation: Size = 1,
     pad_mode: str = "constant",
     pad_value: float = 0,
     method: str = "auto",
     threads: int | None = None,
-    dtype=None,
+    dtype: DType = None,
     groups: int = 1,
     layout: str = "channels_last",
     out: np.ndarray | None = None,
@@ -176,7 +180,7 @@ def convolve(
     door = backend_for(images)
     images = door.prepare(images, "images", _IMAGES4)
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
-    images = to_last(door, images, first, kernels.ndim)
+    images = to_last(door, images, first, len(door.meta(kernels)[0]))
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         method, threads, dtype, lazy=door.LAZY,
@@ -185,7 +189,11 @@ def convolve(
     return deliver(out, from_last(door, door.correlate(plan, images, kernels), first))
 
 
-def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
+@typed_conv_options
+def convolve_channels(
+    images: ArrayIn, kernel: ArrayIn, padding: Padding = "same", stride: Size = (1, 1), *, dtype: DType = None,
+    **options: Any,
+) -> np.ndarray:  # fmt: skip
     """Convolve multi-channel images with one kernel, summing over channels.
 
     ``out[n, i, j] = sum_{a, b, k} xp[n, i*sh + a*dh, j*sw + b*dw, k] * kernel[a, b, k]``
@@ -222,7 +230,11 @@ def convolve_channels(images, kernel, padding="same", stride=(1, 1), *, dtype=No
     return convolve(images, door.add_axis(kernel), padding, stride, dtype=dtype, **options)[..., 0]
 
 
-def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=None, **options) -> np.ndarray:
+@typed_conv_options
+def convolve_grayscale(
+    images: ArrayIn, kernel: ArrayIn, padding: Padding = "same", stride: Size = (1, 1), *, dtype: DType = None,
+    **options: Any,
+) -> np.ndarray:  # fmt: skip
     """Convolve grayscale images with one kernel.
 
     ``out[n, i, j] = sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw] * kernel[a, b]``
@@ -261,7 +273,8 @@ def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), *, dtype=N
     return convolve(door.add_axis(images), kernels, padding, stride, dtype=dtype, **options)[..., 0]
 
 
-def convolve_grayscale_valid(images, kernel) -> np.ndarray:
+@typed_conv
+def convolve_grayscale_valid(images: ArrayIn, kernel: ArrayIn) -> np.ndarray:
     """Valid convolution of grayscale images: no padding.
 
     Parameters
@@ -283,7 +296,8 @@ def convolve_grayscale_valid(images, kernel) -> np.ndarray:
     return convolve_grayscale(images, kernel, padding="valid")
 
 
-def convolve_grayscale_same(images, kernel) -> np.ndarray:
+@typed_conv
+def convolve_grayscale_same(images: ArrayIn, kernel: ArrayIn) -> np.ndarray:
     """Same convolution of grayscale images: zero padding keeps ``h`` x ``w``.
 
     The total padding ``k - 1`` per axis is split ``(k - 1) // 2`` before and
@@ -309,7 +323,8 @@ def convolve_grayscale_same(images, kernel) -> np.ndarray:
     return convolve_grayscale(images, kernel, padding="same")
 
 
-def convolve_grayscale_padding(images, kernel, padding) -> np.ndarray:
+@typed_conv
+def convolve_grayscale_padding(images: ArrayIn, kernel: ArrayIn, padding: Padding) -> np.ndarray:
     """Convolution of grayscale images with explicit zero padding.
 
     Parameters

@@ -17,6 +17,7 @@ library (``sys.modules``), so nothing is imported to find out.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from .._plan import checks as check
 __all__ = ["WRT", "backend_for", "check_wrt", "is_dask", "is_foreign", "prepared"]
 
 
-def backend_for(*batches) -> ModuleType:
+def backend_for(*batches: object) -> ModuleType:
     """The backend for a call whose batch arguments (images, ``grad_output``) are ``batches``."""
     if all(type(b) is np.ndarray for b in batches):
         return numpy_backend  # the common case, decided without a look at sys.modules
@@ -46,14 +47,14 @@ def backend_for(*batches) -> ModuleType:
 WRT = ("both", "images", "kernels")
 
 
-def check_wrt(wrt) -> str:
+def check_wrt(wrt: object) -> str:
     """``wrt`` must be one of :data:`WRT`."""
     if not isinstance(wrt, str) or wrt not in WRT:
         raise ValueError(f"wrt must be one of {', '.join(map(repr, WRT))}, got {wrt!r}")
     return wrt
 
 
-def prepared(door: ModuleType, *specs) -> list:
+def prepared(door: ModuleType, *specs: tuple[Any, str, int, str]) -> list[Any]:
     """Each ``(value, name, ndim, layout)`` through ``door``, checked numeric with ``ndim`` axes, in order.
 
     Returns ``[array, shape, array, shape, ...]``: the forms of ``convolve`` check their own ranks this way.

@@ -12,9 +12,12 @@ forward pass.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 
-from .._plan.plans import conv_plan, pool_ndim, pool_plan
+from .._plan.plans import ConvPlan, conv_plan, pool_ndim, pool_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_conv_backward, typed_pool_backward
 from .dispatch import backend_for, check_wrt
 from .layout import channels_first, from_last, to_last
 from .out import checked_out, deliver
@@ -25,17 +28,18 @@ __all__ = ["convolve_backward", "pool_backward"]
 # --------------------------------------------------------------------------- convolution
 
 
+@typed_conv_backward
 def convolve_backward(
-    grad_output,
-    images,
-    kernels,
-    padding="same",
-    stride=1,
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = 1,
     *,
-    dilation=1,
+    dilation: Size = 1,
     pad_mode: str = "constant",
     pad_value: float = 0,
-    dtype=None,
+    dtype: DType = None,
     groups: int = 1,
     wrt: str = "both",
     layout: str = "channels_last",
@@ -133,7 +137,7 @@ def convolve_backward(
     grad = door.prepare(grad_output, "grad_output", "(m, oh, ow, nc)")
     images = door.prepare(images, "images", "(m, h, w, c)")
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c, nc)")
-    grad, images = (to_last(door, a, first, kernels.ndim) for a in (grad, images))
+    grad, images = (to_last(door, a, first, len(door.meta(kernels)[0])) for a in (grad, images))
     plan = conv_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, pad_mode, pad_value, groups,
         dtype=dtype, grad=door.meta(grad), lazy=door.LAZY,
@@ -143,7 +147,7 @@ def convolve_backward(
     return deliver(outs[0], from_last(door, grad_images, first)), deliver(outs[1], grad_kernels)
 
 
-def _conv_outs(out, door, plan, first: bool, inputs: dict, wrt: str) -> tuple:
+def _conv_outs(out: object, door: ModuleType, plan: ConvPlan, first: bool, inputs: dict, wrt: str) -> tuple:
     """``out=`` of :func:`convolve_backward`: ``None`` or a pair, with ``None`` where ``wrt`` asks for nothing."""
     if out is None:
         return None, None
@@ -161,17 +165,18 @@ def _conv_outs(out, door, plan, first: bool, inputs: dict, wrt: str) -> tuple:
 # --------------------------------------------------------------------------- pooling
 
 
+@typed_pool_backward
 def pool_backward(
-    grad_output,
-    images,
-    kernel_shape,
-    stride=None,
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    kernel_shape: Size,
+    stride: Size | None = None,
     mode: str = "max",
     *,
-    padding="valid",
+    padding: Padding = "valid",
     count_include_pad: bool = False,
-    dtype=None,
-    dilation=1,
+    dtype: DType = None,
+    dilation: Size = 1,
     ceil_mode: bool = False,
     p: float | None = None,
     layout: str = "channels_last",

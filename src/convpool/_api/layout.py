@@ -12,6 +12,9 @@ their layout ``(kh, kw, c, nc)`` whatever ``layout`` (as TensorFlow's
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 from .._plan import checks as check
 
 __all__ = ["LAYOUTS", "channels_first", "from_last", "to_last"]
@@ -20,12 +23,12 @@ __all__ = ["LAYOUTS", "channels_first", "from_last", "to_last"]
 LAYOUTS = ("channels_last", "channels_first")
 
 
-def channels_first(layout) -> bool:
+def channels_first(layout: object) -> bool:
     """``layout`` checked: True for ``'channels_first'``."""
     return check.choice(layout, "layout", LAYOUTS) == "channels_first"
 
 
-def to_last(door, array, first: bool, ndim: int):
+def to_last(door: ModuleType, array: Any, first: bool, ndim: int) -> Any:
     """A channels-first batch ``(m, c, *spatial)`` of ``ndim`` axes as a channels-last view ``(m, *spatial, c)``.
 
     ``ndim``: the axes this call's batches have (the kernels' for a convolution, ``2 + len(kernel_shape)``
@@ -38,7 +41,7 @@ def to_last(door, array, first: bool, ndim: int):
     return door.permute(array, (0, *range(2, rank), 1))
 
 
-def from_last(door, array, first: bool):
+def from_last(door: ModuleType, array: Any, first: bool) -> Any:
     """A channels-last result ``(m, *spatial, c)`` as a channels-first view ``(m, c, *spatial)``; None stays None."""
     if not first or array is None:
         return array

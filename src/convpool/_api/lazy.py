@@ -7,12 +7,15 @@ before anything is computed, how that result will be chunked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .._plan.chunks import DaskPlan, recording
 
 __all__ = ["DaskPlan", "dask_plan"]
 
 
-def dask_plan(func, *args, **kwargs) -> DaskPlan:
+def dask_plan(func: Callable[..., Any], *args: Any, **kwargs: Any) -> DaskPlan:
     """The chunks ``func(*args, **kwargs)`` will have on a dask array, without computing it.
 
     Parameters

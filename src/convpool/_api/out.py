@@ -9,6 +9,9 @@ lazy, another library's lives in that library).
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
 from .._backends import numpy as numpy_backend
@@ -16,7 +19,9 @@ from .._backends import numpy as numpy_backend
 __all__ = ["checked_out", "deliver"]
 
 
-def checked_out(out, door, shape: tuple[int, ...], dtype, first: bool, inputs: dict, name: str = "out"):
+def checked_out(
+    out: object, door: ModuleType, shape: tuple[int, ...], dtype: np.dtype, first: bool, inputs: dict, name: str = "out"
+) -> np.ndarray | None:
     """``out`` (or ``None``) checked against the result's ``shape`` (channels-last) and ``dtype``."""
     if out is None:
         return None
@@ -38,7 +43,7 @@ def checked_out(out, door, shape: tuple[int, ...], dtype, first: bool, inputs: d
     return out
 
 
-def deliver(out, result):
+def deliver(out: np.ndarray | None, result: Any) -> Any:
     """``result``, written into ``out`` when there is one (and ``out`` returned)."""
     if out is None or result is None:
         return result

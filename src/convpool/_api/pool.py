@@ -6,6 +6,7 @@ import numpy as np
 
 from .._plan import checks as check
 from .._plan.plans import pool_ndim, pool_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_pool
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
 from .out import checked_out
@@ -13,17 +14,18 @@ from .out import checked_out
 __all__ = ["pool"]
 
 
+@typed_pool
 def pool(
-    images,
-    kernel_shape,
-    stride=None,
+    images: ArrayIn,
+    kernel_shape: Size,
+    stride: Size | None = None,
     mode: str = "max",
     *,
-    padding="valid",
+    padding: Padding = "valid",
     count_include_pad: bool = False,
     threads: int | None = None,
-    dtype=None,
-    dilation=1,
+    dtype: DType = None,
+    dilation: Size = 1,
     ceil_mode: bool = False,
     p: float | None = None,
     return_indices: bool = False,

@@ -9,11 +9,12 @@ from __future__ import annotations
 from .._plan import checks as check
 from .._plan._shapes import AxisGeometry, geometry_nd
 from .._plan.transpose_checks import output_sizes
+from .._typing import Padding, Size
 
 __all__ = ["AxisGeometry", "conv_geometry", "conv_output_shape", "conv_padding", "conv_transpose_output_shape"]
 
 
-def _rank(input_shape, kernel_shape) -> int:
+def _rank(input_shape: Size, kernel_shape: Size) -> int:
     """Spatial axes of a shape question: the length of ``input_shape`` or ``kernel_shape`` (2 for ints)."""
     for value in (input_shape, kernel_shape):
         if isinstance(value, (tuple, list)):
@@ -22,8 +23,9 @@ def _rank(input_shape, kernel_shape) -> int:
 
 
 def conv_geometry(
-    input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
-) -> tuple[AxisGeometry, ...]:
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "valid", dilation: Size = 1, *,
+    ceil_mode: bool = False
+) -> tuple[AxisGeometry, ...]:  # fmt: skip
     """Full per-axis geometry (sizes, padding, output), one per spatial axis.
 
     The number of axes is the length of ``input_shape`` (or of
@@ -59,8 +61,9 @@ def conv_geometry(
 
 
 def conv_output_shape(
-    input_shape, kernel_shape, stride=1, padding="valid", dilation=1, *, ceil_mode: bool = False
-) -> tuple[int, ...]:
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "valid", dilation: Size = 1, *,
+    ceil_mode: bool = False
+) -> tuple[int, ...]:  # fmt: skip
     """Output ``(oh, ow)`` of a convolution or pooling; ``(od, oh, ow)`` in 3-D, ``(ol,)`` in 1-D.
 
     ``out = (in + before + after - (k - 1) * d - 1) // s + 1`` per axis, with
@@ -106,7 +109,9 @@ def conv_output_shape(
     return tuple(g.out for g in geometry)
 
 
-def conv_padding(input_shape, kernel_shape, stride=1, padding="same", dilation=1) -> tuple[tuple[int, int], ...]:
+def conv_padding(
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "same", dilation: Size = 1
+) -> tuple[tuple[int, int], ...]:
     """Per-side padding ``((top, bottom), (left, right))`` a padding spec resolves to, one pair per axis.
 
     ``'same'``: total ``P = max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0)``,
@@ -137,8 +142,9 @@ def conv_padding(input_shape, kernel_shape, stride=1, padding="same", dilation=1
 
 
 def conv_transpose_output_shape(
-    input_shape, kernel_shape, stride=1, padding="same", dilation=1, *, output_padding=None
-) -> tuple[int, ...]:
+    input_shape: Size, kernel_shape: Size, stride: Size = 1, padding: Padding = "same", dilation: Size = 1, *,
+    output_padding: Size | None = None
+) -> tuple[int, ...]:  # fmt: skip
     """Output ``(h, w)`` of :func:`convpool.convolve_transpose` on ``(oh, ow)`` images (any number of axes).
 
     ``h = (oh - 1) * s + (k - 1) * d + 1 - before - after + output_padding`` per

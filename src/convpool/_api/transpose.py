@@ -9,26 +9,31 @@ forward convolution plus a kernel gradient.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import SupportsIndex
+
 import numpy as np
 
 from .._plan.transpose_checks import transpose_plan
+from .._typing import ArrayIn, DType, Padding, Size, typed_conv, typed_transpose_backward
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
 
 __all__ = ["convolve_transpose", "convolve_transpose_backward"]
 
 
+@typed_conv
 def convolve_transpose(
-    images,
-    kernels,
-    padding="same",
-    stride=1,
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = 1,
     *,
-    dilation=1,
-    output_padding=None,
-    output_shape=None,
+    dilation: Size = 1,
+    output_padding: Size | None = None,
+    output_shape: Sequence[SupportsIndex] | None = None,
     groups: int = 1,
-    dtype=None,
+    dtype: DType = None,
     layout: str = "channels_last",
 ) -> np.ndarray:
     """Transposed convolution: the adjoint of :func:`convolve` with the same kernels.
@@ -121,7 +126,7 @@ def convolve_transpose(
     door = backend_for(images)
     images = door.prepare(images, "images", "(m, oh, ow, nc)")
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
-    images = to_last(door, images, first, kernels.ndim)
+    images = to_last(door, images, first, len(door.meta(kernels)[0]))
     plan = transpose_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
         dtype, lazy=door.LAZY,
@@ -129,18 +134,19 @@ def convolve_transpose(
     return from_last(door, door.transpose(plan, images, kernels), first)
 
 
+@typed_transpose_backward
 def convolve_transpose_backward(
-    grad_output,
-    images,
-    kernels,
-    padding="same",
-    stride=1,
+    grad_output: ArrayIn,
+    images: ArrayIn,
+    kernels: ArrayIn,
+    padding: Padding = "same",
+    stride: Size = 1,
     *,
-    dilation=1,
-    output_padding=None,
-    output_shape=None,
+    dilation: Size = 1,
+    output_padding: Size | None = None,
+    output_shape: Sequence[SupportsIndex] | None = None,
     groups: int = 1,
-    dtype=None,
+    dtype: DType = None,
     layout: str = "channels_last",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`convolve_transpose` with respect to its images and kernels.
@@ -196,7 +202,7 @@ def convolve_transpose_backward(
     grad = door.prepare(grad_output, "grad_output", "(m, h, w, c)")
     images = door.prepare(images, "images", "(m, oh, ow, nc)")
     kernels = door.prepare(kernels, "kernels", "(kh, kw, c // groups, nc)")
-    grad, images = (to_last(door, a, first, kernels.ndim) for a in (grad, images))
+    grad, images = (to_last(door, a, first, len(door.meta(kernels)[0])) for a in (grad, images))
     plan = transpose_plan(
         *door.meta(images), *door.meta(kernels), padding, stride, dilation, output_padding, output_shape, groups,
         dtype, grad=door.meta(grad), lazy=door.LAZY,

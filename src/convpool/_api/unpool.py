@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._plan.unpool import unpool_plan
+from .._typing import ArrayIn, DType, Size
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
 
 __all__ = ["unpool", "unpool_backward"]
 
 
-def unpool(values, indices, output_shape, *, dtype=None, layout: str = "channels_last") -> np.ndarray:
+def unpool(
+    values: ArrayIn, indices: ArrayIn, output_shape: Size, *, dtype: DType = None, layout: str = "channels_last"
+) -> np.ndarray:
     """Scatter pooled values back into zeroed images, at the indices max pooling returned.
 
     ``out[n, r, s, k] = values[n, i, j, k]`` where ``indices[n, i, j, k] == r * w + s``,
@@ -74,7 +77,9 @@ def unpool(values, indices, output_shape, *, dtype=None, layout: str = "channels
     return from_last(door, door.unpool(plan, values, indices), first)
 
 
-def unpool_backward(grad_output, indices, *, dtype=None, layout: str = "channels_last") -> np.ndarray:
+def unpool_backward(
+    grad_output: ArrayIn, indices: ArrayIn, *, dtype: DType = None, layout: str = "channels_last"
+) -> np.ndarray:
     """Gradient of :func:`convpool.unpool` with respect to its values: a gather at the indices.
 
     ``grad_values[n, i, j, k] = grad_output[n, r, s, k]`` with

@@ -14,8 +14,12 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 import numpy as np
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R", covariant=True)
 
 #: Plans kept; the least recently used is dropped first.
 MOST = 512
@@ -52,12 +56,24 @@ def _key(values: tuple) -> str:
     return repr(plain)
 
 
-def cached(build: Callable) -> Callable:
+class Cached(Protocol[_R]):
+    """The type of a :func:`cached` builder: its result, and its plans in ``cache``.
+
+    Its arguments are left open (``Any``): the public layer passes them as ``*door.meta(array)``,
+    whose length the type checker cannot count; each builder checks its own arguments.
+    """
+
+    cache: OrderedDict[str, Any]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _R: ...
+
+
+def cached(build: Callable[_P, _R]) -> Cached[_R]:
     """``build(*args, **kwargs)``, remembered for plain arguments (see the module's docstring)."""
-    plans: OrderedDict = OrderedDict()
+    plans: OrderedDict[str, Any] = OrderedDict()
 
     @functools.wraps(build)
-    def plan(*args, **kwargs):
+    def plan(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             key = _key((*args, *kwargs.items()))
         except _UnkeyableError:
@@ -74,5 +90,6 @@ def cached(build: Callable) -> Callable:
             plans.popitem(last=False)
         return made
 
-    plan.cache = plans  # tests look at it
-    return plan
+    typed = cast(Cached[_R], plan)
+    typed.cache = plans  # tests look at it
+    return typed

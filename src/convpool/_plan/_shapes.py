@@ -8,9 +8,12 @@ types: callers pass checked integers (see ``checks``).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .._typing import PadMode
 
 #: The padding words accepted everywhere, in the order error messages list them.
 PADDING_WORDS = ("valid", "same", "full")
@@ -290,7 +293,7 @@ def source_cells(g: AxisGeometry, pad_mode: str) -> np.ndarray:
     ``edge``, ``reflect``, ``symmetric`` and ``wrap``, exact for every width.
     Padding reads through it, and its adjoint (the gradient fold) adds back along it.
     """
-    return np.pad(np.arange(g.size), (g.before, g.after), mode=pad_mode)
+    return np.pad(np.arange(g.size), (g.before, g.after), mode=cast("PadMode", pad_mode))
 
 
 def bands(g: AxisGeometry, most: int) -> list[tuple[int, int]]:

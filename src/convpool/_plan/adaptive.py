@@ -80,7 +80,7 @@ def adaptive_plan(
     kept = np.dtype(images_dtype) if mode in ("max", "min") else check.result_dtype(images_dtype)
     check.fits((0 if lazy else images[0], *out[1:]), kept, "an output", f"output_shape={output_shape!r}")
     if grad is not None:
-        check_grad_output(*grad, out, "(m, oh, ow, c)")
+        check_grad_output(grad[0], grad[1], out, "(m, oh, ow, c)")
         dtype = check.compute_dtype(dtype, images_dtype, grad[1])
     elif dtype is None and mode in ("max", "min"):
         dtype = kept  # max and min keep the input dtype, as in pool

@@ -11,6 +11,7 @@ import math
 import numbers
 import os
 import warnings
+from typing import cast
 
 import numpy as np
 
@@ -179,7 +180,7 @@ def choice(value, name: str, accepted) -> str:
     return value
 
 
-def pad_value(value, mode: str) -> float:
+def pad_value(value: object, mode: str) -> float:
     """A real number; only ``pad_mode='constant'`` may use a non-zero one."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"pad_value must be a real number, got {value!r}")
@@ -189,7 +190,7 @@ def pad_value(value, mode: str) -> float:
         raise ValueError(f"pad_value must fit in a float64, got {value!r}") from None
     if mode != "constant" and value != 0:
         raise ValueError(f"pad_value applies only to pad_mode='constant', got pad_mode={mode!r}, pad_value={value!r}")
-    return value
+    return cast(float, value)  # kept as given (an int stays exact in an integer fill), used as a float
 
 
 def power(value, mode: str) -> float | None:
@@ -200,7 +201,7 @@ def power(value, mode: str) -> float | None:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"p must be a real number > 0 for mode='lp' (2 for an L2 pool), got {value!r}")
-    if not (math.isfinite(float(value)) and value > 0):
+    if not (math.isfinite(float(value)) and float(value) > 0):
         raise ValueError(f"p must be a finite real number > 0 for mode='lp', got {value!r}")
     return float(value)
 

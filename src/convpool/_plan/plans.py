@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -104,7 +105,7 @@ def conv_plan(
     method="auto",
     threads=None,
     dtype=None,
-    grad: tuple | None = None,
+    grad: tuple[Any, Any] | None = None,
     lazy: bool = False,
 ) -> ConvPlan:
     """The plan of :func:`convpool.convolve`, and of its backward pass with ``grad = (shape, dtype)``.
@@ -133,7 +134,7 @@ def conv_plan(
     because = f"dilation={dilation!r} with kernels of shape {kernels}"
     extents = (*(g.extent for g in geometry), images[-1])
     check.fits(extents, check.result_dtype(images_dtype), "one output's window", because)
-    extra = ()
+    extra: tuple[Any, ...] = ()
     if grad is not None:
         check_grad_output(*grad, (images[0], *out[1:]), check.layout(rank, "m", "nc", "o"))
         extra = (grad[1],)
@@ -199,7 +200,7 @@ def pool_plan(
     dilation=1,
     ceil_mode=False,
     dtype=None,
-    grad: tuple | None = None,
+    grad: tuple[Any, Any] | None = None,
     lazy: bool = False,
     p=None,
 ) -> PoolPlan:

@@ -10,6 +10,7 @@ forward convolution maps onto the images' (``_shapes.transpose_sizes``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def transpose_plan(
     output_shape,
     groups,
     dtype=None,
-    grad: tuple | None = None,
+    grad: tuple[Any, Any] | None = None,
     lazy: bool = False,
 ) -> TransposePlan:
     """Arrays (``kernels.ndim - 2`` spatial axes), groups and channels, padding, stride, dilation, output size,
@@ -73,7 +74,7 @@ def transpose_plan(
     because = f"{described} with images of shape {images}"
     result = check.result_dtype(images_dtype, kernels_dtype)
     check.fits((0 if lazy else shape[0], *shape[1:]), result, "an output", because)
-    extra = ()
+    extra: tuple[Any, ...] = ()
     if grad is not None:
         where = check.layout(rank, "m", "c")
         check.array_meta(*grad, "grad_output", rank + 2, where)

@@ -61,7 +61,7 @@ def unpool_plan(
     spatial = check.int_pair(output_shape, "output_shape")
     out = (values[0], *spatial, values[-1])
     if grad is not None:
-        check_grad_output(*grad, out, "(m, h, w, c)")
+        check_grad_output(grad[0], grad[1], out, "(m, h, w, c)")
         dtype = check.compute_dtype(dtype, grad[1])
     else:
         check.fits(out, values_dtype, "an output", f"output_shape={output_shape!r}")

@@ -126,7 +126,7 @@ def _call(np, func, header, arrays):
 
 
 #: (the memory cap, the student's file) for messages.
-_LIMITS = [0, ""]
+_LIMITS: list = [0, ""]
 
 
 def main(read_fd, write_fd, path, function, memory, reference=False):
@@ -145,7 +145,7 @@ def main(read_fd, write_fd, path, function, memory, reference=False):
     except BaseException as exc:
         send(write_fd, {"type": "import-raised", "message": _error_text(exc, path)})
         return
-    info = {"type": "imported", "status": "ok" if callable(func) else "missing"}
+    info: dict = {"type": "imported", "status": "ok" if callable(func) else "missing"}
     info["module_doc"] = bool(getattr(module, "__doc__", None))
     info["function_doc"] = bool(getattr(func, "__doc__", None)) if callable(func) else False
     send(write_fd, info)

@@ -11,8 +11,10 @@ images (64 of them instead of 50000 or 10000).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..exercise import Task
 
@@ -39,11 +41,13 @@ def _rng(task: Task) -> np.random.Generator:
     return np.random.default_rng(1000 + task.number)
 
 
-def _ints(rng, shape, low=0, high=10, dtype=np.float64) -> np.ndarray:
+def _ints(
+    rng: np.random.Generator, shape: tuple[int, ...], low: int = 0, high: int = 10, dtype: npt.DTypeLike = np.float64
+) -> np.ndarray:
     return rng.integers(low, high, size=shape).astype(dtype)
 
 
-def _kernel(rng, shape, dtype=np.float64) -> np.ndarray:
+def _kernel(rng: np.random.Generator, shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     # small nonzero integers, so that a flipped kernel always shows
     return rng.choice([-2, -1, 1, 2, 3], size=shape).astype(dtype)
 
@@ -80,7 +84,7 @@ _CONV_GRID = (
 )
 
 
-def _accepts(task: Task, padding, stride) -> bool:
+def _accepts(task: Task, padding: Any, stride: Any) -> bool:
     """Whether the task's signature can express this padding and stride."""
     if task.number == 0:
         return padding == "valid" and stride == (1, 1)
@@ -91,7 +95,7 @@ def _accepts(task: Task, padding, stride) -> bool:
     return True
 
 
-def _conv_call(task: Task, images, kernel, padding, stride) -> tuple[tuple, dict]:
+def _conv_call(task: Task, images: np.ndarray, kernel: np.ndarray, padding: Any, stride: Any) -> tuple[tuple, dict]:
     if task.number in (0, 1):
         return (images, kernel), {}
     if task.number == 2:
@@ -99,7 +103,7 @@ def _conv_call(task: Task, images, kernel, padding, stride) -> tuple[tuple, dict
     return (images, kernel), {"padding": padding, "stride": stride}
 
 
-def _describe(images, kernel, padding, stride) -> str:
+def _describe(images: np.ndarray, kernel: np.ndarray, padding: Any, stride: Any) -> str:
     pad = f"padding {padding!r}" if padding is not None else "default padding"
     text = f"images {images.shape}, kernel {kernel.shape}, {pad}"
     return text + (f", stride {stride}" if stride not in (None, (1, 1)) else "")
@@ -125,7 +129,7 @@ def conv_cases(task: Task) -> list[Case]:
     return cases
 
 
-def _dtype_cases(task: Task, rng) -> list[Case]:
+def _dtype_cases(task: Task, rng: np.random.Generator) -> list[Case]:
     """uint8 images with an integer kernel (sums leave 0..255) and float32 images."""
     padding = {0: "valid", 1: "same", 2: (1, 2)}.get(task.number, "same")
     out = []

@@ -9,13 +9,15 @@ result on every case where it applies, and explains the first failure.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..exercise import Task
 from . import explain, openpoints
 from .cases import Case, call_text
 from .findings import Diagnosis, Outcome, Run, Verdict
-from .mistakes import SAME_RULE, candidates
+from .mistakes import SAME_RULE, Candidate, candidates
 
 #: Outcomes of a call that are failures in themselves, and their diagnosis ids.
 _OUTCOME_IDS = {
@@ -53,7 +55,9 @@ def mismatch(expected: np.ndarray, outcome: Outcome) -> str:
     return "" if close(received, expected) else "values"
 
 
-def _matches(task: Task, cases, expecteds, outcomes, candidate, first: int) -> bool:
+def _matches(
+    task: Task, cases: list[Case], expecteds: list, outcomes: list[Outcome], candidate: Candidate, first: int
+) -> bool:
     """Whether ``candidate`` reproduces every returned result and explains case ``first``."""
     for i, (case, exp, outcome) in enumerate(zip(cases, expecteds, outcomes, strict=False)):
         if outcome.status != "ok" or outcome.output is None:
@@ -70,7 +74,9 @@ def _matches(task: Task, cases, expecteds, outcomes, candidate, first: int) -> b
     return True
 
 
-def recognise(task: Task, cases, expecteds, outcomes, first: int, rule=None) -> Diagnosis:
+def recognise(
+    task: Task, cases: list[Case], expecteds: list, outcomes: list[Outcome], first: int, rule: Any = None
+) -> Diagnosis:
     """The first known mistake that reproduces the student's results, or 'unrecognised'.
 
     ``rule``: the reading of 'same' (an :class:`.openpoints.Choice`) the mistakes are computed under.
@@ -96,13 +102,13 @@ def _modified(task: Task, cases: list[Case], outcomes: list[Outcome]) -> Diagnos
     return None
 
 
-def _reasons(expecteds, outcomes) -> list[str]:
+def _reasons(expecteds: list, outcomes: list[Outcome]) -> list[str]:
     """Per case: why it fails ('' when it passes); a result that is right but changed an input fails too."""
     reasons = [mismatch(exp, out) for exp, out in zip(expecteds, outcomes, strict=False)]
     return [r or ("modified" if out.modified else "") for r, out in zip(reasons, outcomes, strict=True)]
 
 
-def _crash(task: Task, cases: list[Case], expecteds, outcomes, first: int) -> Diagnosis | None:
+def _crash(task: Task, cases: list[Case], expecteds: list, outcomes: list[Outcome], first: int) -> Diagnosis | None:
     """A call that raised or died after the first failure: always reported, with its case, its exception and line."""
     for i, outcome in enumerate(outcomes):
         if i > first and outcome.status in _OUTCOME_IDS:
@@ -112,7 +118,7 @@ def _crash(task: Task, cases: list[Case], expecteds, outcomes, first: int) -> Di
     return None
 
 
-def _under_other_reading(task: Task, cases, outcomes, found: tuple) -> tuple:
+def _under_other_reading(task: Task, cases: list[Case], outcomes: list[Outcome], found: tuple) -> tuple:
     """``found`` = ``(expecteds, notes, reasons, first, diagnosis)`` under convpool's reading, its diagnosis
     'unrecognised'; the same under the first other reading of 'same' that names the mistake, or ``found``."""
     for rule, judged, notes in openpoints.alternatives(task, cases, found[0], close):

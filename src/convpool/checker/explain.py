@@ -10,7 +10,7 @@ import numpy as np
 
 from ..exercise import Task
 from .cases import Case
-from .findings import Diagnosis
+from .findings import Diagnosis, Outcome
 from .mistakes import SAME_FORMULAS, general
 
 DOCS = "docs/check.md"
@@ -113,11 +113,11 @@ CATALOGUE = {
 }
 
 
-def _size(n, k, s, p):
+def _size(n: int, k: int, s: int, p: int) -> int:
     return (n + 2 * p - k) // s + 1
 
 
-def _same_detail(key: str, task: Task, case: Case, received) -> str:
+def _same_detail(key: str, task: Task, case: Case, received: np.ndarray | None) -> str:
     text, formula = SAME_FORMULAS[key]
     g = general(task, case)
     pads = [formula(n, k, s) for n, k, s in g.sizes]
@@ -144,11 +144,13 @@ def _first_difference(expected: np.ndarray, received: np.ndarray) -> str:
     return f" (at {at}: {expected[at]:g} became {received[at].item()!r})"
 
 
-def _hw(a) -> str:
+def _hw(a: np.ndarray | None) -> str:
     return "x".join(str(d) for d in a.shape[1:3]) if a is not None else "?"
 
 
-def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: str) -> str:
+def _conv_detail(
+    key: str, task: Task, case: Case, expected: np.ndarray, received: np.ndarray | None, variant: str
+) -> str:
     g = general(task, case)
     got, want, stride = _hw(received), _hw(expected), f"stride {g.stride}"
     texts = {
@@ -168,7 +170,7 @@ def _conv_detail(key: str, task: Task, case: Case, expected, received, variant: 
     return texts.get(key, "")
 
 
-def _pool_detail(key: str, case: Case, expected, received) -> str:
+def _pool_detail(key: str, case: Case, expected: np.ndarray, received: np.ndarray | None) -> str:
     images, window, stride = case.args[:3]
     geometry = f"a {images.shape[1]}x{images.shape[2]} image, window {tuple(window)}, stride {tuple(stride)}"
     size = f"your output is {_hw(received)} for {geometry}: ceil((h - kh) / sh) + 1 rows, where convpool keeps "
@@ -186,7 +188,7 @@ def _pool_detail(key: str, case: Case, expected, received) -> str:
     return texts.get(key, "")
 
 
-def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -> str:
+def _detail(key: str, task: Task, case: Case, expected: np.ndarray, outcome: Outcome | None, variant: str) -> str:
     received = outcome.output if outcome is not None else None
     if key in ("timeout", "crashed", "raised", "not-an-array", "out-of-memory", "tampered", "too-big"):
         return (outcome.message if outcome is not None else "") or f"{key} on this case"
@@ -199,7 +201,7 @@ def _detail(key: str, task: Task, case: Case, expected, outcome, variant: str) -
     return _conv_detail(key, task, case, expected, received, variant)
 
 
-def diagnosis(key: str, task: Task, case: Case, expected, outcome, variant: str = ""):
+def diagnosis(key: str, task: Task, case: Case, expected: np.ndarray, outcome: Outcome, variant: str = "") -> Diagnosis:
     """The :class:`~.diagnose.Diagnosis` ``key`` on the failing ``case``."""
     title, fix = CATALOGUE[key]
     if task.number == 1 and SAME_FIX in fix:  # task 1 has no stride: say it without one
@@ -211,7 +213,7 @@ def diagnosis(key: str, task: Task, case: Case, expected, outcome, variant: str 
 _ARG_NAMES = {"pool": ("images", "kernel_shape", "stride"), "bank": ("images", "kernels")}
 
 
-def modified(task: Task, case: Case, indices: list[int]):
+def modified(task: Task, case: Case, indices: list[int]) -> Diagnosis:
     """The 'input-modified' diagnosis naming the arguments that changed."""
     names = _ARG_NAMES.get(task.kind, ("images", "kernel", "padding"))
     which = ", ".join(names[i] if i < len(names) else f"argument {i}" for i in indices)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .._exits import UsageError
+from .findings import Diagnosis
 from .report import TaskReport, call_text, clean
 from .timing import Timing
 
@@ -108,6 +109,7 @@ def _wrong_cells(expected: np.ndarray, received: np.ndarray) -> tuple[np.ndarray
 def _drawing(r: TaskReport) -> str:
     """The failing case as grids, the differing cells marked."""
     case = r.case
+    assert case is not None  # only a failing report is drawn
     images = _plane(case.args[0], "batch")
     kernel = _plane(case.args[1], "kernel") if r.task.kind != "pool" else None
     expected, received = _plane(r.expected, "batch"), _plane(r.received, "batch")
@@ -129,14 +131,15 @@ def _drawing(r: TaskReport) -> str:
 
 
 def _case(r: TaskReport) -> str:
-    v = r.verdict
-    head = f"<p>First failing case ({v.failure + 1} of {v.cases}): {_text((r.shrunk_from or r.case).label)}"
+    v, case = r.verdict, r.case
+    assert case is not None and v.failure is not None  # only a failing report has a case
+    head = f"<p>First failing case ({v.failure + 1} of {v.cases}): {_text((r.shrunk_from or case).label)}"
     if r.shrunk_from is not None:
-        head += f"<br>shrunk to the smallest case that still fails: <b>{_text(r.case.label)}</b>"
-    return head + f"<br>call: <code>{_text(call_text(r.task, r.case))}</code></p>" + _drawing(r)
+        head += f"<br>shrunk to the smallest case that still fails: <b>{_text(case.label)}</b>"
+    return head + f"<br>call: <code>{_text(call_text(r.task, case))}</code></p>" + _drawing(r)
 
 
-def _finding(d, css: str, label: str) -> str:
+def _finding(d: Diagnosis, css: str, label: str) -> str:
     detail = f"<pre>{_text(d.detail)}</pre>" if d.detail else ""
     fix = f"<p><b>fix:</b> {_text(d.fix)}</p>" if css == "diagnosis" else ""
     return (

@@ -13,9 +13,11 @@ import math
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from .._typing import Padding
 from ..exercise import Task
 from .cases import Case
 
@@ -35,13 +37,14 @@ class Conv:
 
     x: np.ndarray
     k: np.ndarray
-    padding: object
+    padding: Padding
     stride: tuple[int, int]
 
     @property
     def sizes(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
         """``(n, k, s)`` for the height and the width."""
-        return tuple((self.x.shape[1 + a], self.k.shape[a], self.stride[a]) for a in (0, 1))
+        (_, h, w, _), (kh, kw) = self.x.shape, self.k.shape[:2]
+        return (h, kh, self.stride[0]), (w, kw, self.stride[1])
 
 
 def general(task: Task, case: Case) -> Conv:
@@ -62,7 +65,9 @@ def _task_shape(task: Task, out4: np.ndarray) -> np.ndarray:
     return out4 if task.kind == "bank" else out4[..., 0]
 
 
-def _conv(task: Task, g: Conv, pads, stride=None, kernel=None, crop=None) -> np.ndarray | None:
+def _conv(
+    task: Task, g: Conv, pads: Any, stride: Any = None, kernel: np.ndarray | None = None, crop: Any = None
+) -> np.ndarray | None:
     import convpool
 
     try:
@@ -81,7 +86,7 @@ def _conv(task: Task, g: Conv, pads, stride=None, kernel=None, crop=None) -> np.
 SAME_RULE: ContextVar = ContextVar("same_rule", default=None)
 
 
-def _correct_pads(g: Conv, stride=None, kernel_hw=None):
+def _correct_pads(g: Conv, stride: Any = None, kernel_hw: Any = None) -> tuple[tuple[int, int], ...]:
     """The right padding of ``g`` (for another stride or kernel size if given), under the reading in force."""
     import convpool
 
@@ -108,8 +113,8 @@ SAME_FORMULAS = {
 }
 
 
-def _symmetric(formula):
-    def predict(task, case, expected, received):
+def _symmetric(formula: Callable[[int, int, int], int]) -> Callable[..., np.ndarray | None]:
+    def predict(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
         g = general(task, case)
         if g.padding != "same":
             return expected
@@ -119,7 +124,7 @@ def _symmetric(formula):
     return predict
 
 
-def _same_floor(task, case, expected, received):
+def _same_floor(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     g = general(task, case)
     if g.padding != "same" or g.stride == (1, 1):
         return expected
@@ -130,7 +135,7 @@ def _same_floor(task, case, expected, received):
     return _conv(task, g, tuple((p // 2, p - p // 2) for p in totals), crop=outs)
 
 
-def _same_axes_swapped(task, case, expected, received):
+def _same_axes_swapped(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     g = general(task, case)
     if g.padding != "same" or g.k.shape[0] == g.k.shape[1]:
         return expected
@@ -142,13 +147,13 @@ def _same_axes_swapped(task, case, expected, received):
 # --- kernel, padding side, stride --------------------------------------------------------------------
 
 
-def _flipped(task, case, expected, received):
+def _flipped(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     g = general(task, case)
     return _conv(task, g, _correct_pads(g), kernel=g.k[::-1, ::-1])
 
 
-def _one_side(side: int):
-    def predict(task, case, expected, received):
+def _one_side(side: int) -> Callable[..., np.ndarray | None]:
+    def predict(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
         g = general(task, case)
         pads = _correct_pads(g)
         if not any(sum(p) for p in pads):
@@ -159,14 +164,14 @@ def _one_side(side: int):
     return predict
 
 
-def _conv_stride_ignored(task, case, expected, received):
+def _conv_stride_ignored(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     g = general(task, case)
     if g.stride == (1, 1):
         return expected
     return _conv(task, g, _correct_pads(g, stride=(1, 1)), stride=(1, 1))
 
 
-def _conv_stride_swapped(task, case, expected, received):
+def _conv_stride_swapped(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     g = general(task, case)
     if g.stride[0] == g.stride[1]:
         return expected
@@ -174,7 +179,9 @@ def _conv_stride_swapped(task, case, expected, received):
     return _conv(task, g, _correct_pads(g, stride=swapped), stride=swapped)
 
 
-def _conv_stride_not_multiplied(task, case, expected, received):
+def _conv_stride_not_multiplied(
+    task: Task, case: Case, expected: np.ndarray, received: np.ndarray
+) -> np.ndarray | None:
     g = general(task, case)
     if g.stride == (1, 1):
         return expected
@@ -184,7 +191,7 @@ def _conv_stride_not_multiplied(task, case, expected, received):
 # --- dtype --------------------------------------------------------------------------------------------
 
 
-def _integer_output(task, case, expected, received):
+def _integer_output(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     """The exact result stored in the student's integer dtype: truncated toward zero, then wrapped."""
     if received.dtype.kind not in "iub" or expected.dtype.kind != "f":
         return expected
@@ -194,18 +201,18 @@ def _integer_output(task, case, expected, received):
 # --- pooling -----------------------------------------------------------------------------------------
 
 
-def _pool_args(case: Case):
+def _pool_args(case: Case) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...], str]:
     images, window, stride = case.args[:3]
     return np.asarray(images), tuple(window), tuple(stride), case.kwargs.get("mode", "max")
 
 
-def _ceil_extra(images, window, stride) -> tuple[int, int]:
+def _ceil_extra(images: np.ndarray, window: tuple[int, ...], stride: tuple[int, ...]) -> tuple[int, ...]:
     """Rows and columns past the image that ceil-rounded window counts reach."""
     out = [math.ceil((n - k) / s) + 1 for n, k, s in zip(images.shape[1:3], window, stride, strict=False)]
     return tuple((o - 1) * s + k - n for o, n, k, s in zip(out, images.shape[1:3], window, stride, strict=False))
 
 
-def _pool_ceil(task, case, expected, received):
+def _pool_ceil(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     import convpool
 
     images, window, stride, mode = _pool_args(case)
@@ -218,7 +225,7 @@ def _pool_ceil(task, case, expected, received):
         return None
 
 
-def _avg_over_padding(task, case, expected, received):
+def _avg_over_padding(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     import convpool
 
     images, window, stride, mode = _pool_args(case)
@@ -229,14 +236,14 @@ def _avg_over_padding(task, case, expected, received):
     return convpool.pool(padded, window, stride, mode)
 
 
-def _pool_stride_ignored(task, case, expected, received):
+def _pool_stride_ignored(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     import convpool
 
     images, window, stride, mode = _pool_args(case)
     return expected if stride == (1, 1) else convpool.pool(images, window, (1, 1), mode)
 
 
-def _pool_stride_swapped(task, case, expected, received):
+def _pool_stride_swapped(task: Task, case: Case, expected: np.ndarray, received: np.ndarray) -> np.ndarray | None:
     import convpool
 
     images, window, stride, mode = _pool_args(case)
@@ -248,7 +255,9 @@ def _pool_stride_swapped(task, case, expected, received):
         return None
 
 
-def _pool_stride_not_multiplied(task, case, expected, received):
+def _pool_stride_not_multiplied(
+    task: Task, case: Case, expected: np.ndarray, received: np.ndarray
+) -> np.ndarray | None:
     import convpool
 
     images, window, stride, mode = _pool_args(case)

@@ -17,6 +17,7 @@ in a note. The paddings come from :mod:`convpool.conventions`
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +80,7 @@ def predict(task: Task, case: Case, choice: Choice) -> np.ndarray | None:
     return _conv(task, g, tuple(choice.pads(n, k, s) for n, k, s in g.sizes))
 
 
-def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close) -> tuple:
+def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close: Callable[..., bool]) -> tuple:
     """``(expected results, notes, choice)`` to judge against: convpool's (choice None), or the one choice the
     file follows.
 
@@ -106,7 +107,9 @@ def choose(task: Task, cases: list[Case], expecteds: list, outcomes: list, close
     return expecteds, [], None
 
 
-def alternatives(task: Task, cases: list[Case], expecteds: list, close):
+def alternatives(
+    task: Task, cases: list[Case], expecteds: list, close: Callable[..., bool]
+) -> Iterator[tuple[Choice, list, list[Diagnosis]]]:
     """Each other reading that changes some case: ``(choice, its expected results, its notes)``."""
     if not _applies(task):
         return
@@ -118,7 +121,9 @@ def alternatives(task: Task, cases: list[Case], expecteds: list, close):
             yield choice, judged, _notes(task, cases, choice, predicted, close)
 
 
-def _notes(task: Task, cases: list[Case], choice: Choice, predicted: dict, close) -> list[Diagnosis]:
+def _notes(
+    task: Task, cases: list[Case], choice: Choice, predicted: dict, close: Callable[..., bool]
+) -> list[Diagnosis]:
     """A note per open point the file decided the other way, with the first case where that shows."""
     notes = []
     for key, other in (

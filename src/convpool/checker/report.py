@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def _array(a: np.ndarray, indent: str) -> str:
     return "\n".join(lines + ([f"{indent}(the rest not shown)"] if hidden else []))
 
 
-def _value(v) -> str:
+def _value(v: Any) -> str:
     return f"{v.shape} {v.dtype}" if isinstance(v, np.ndarray) else repr(v)
 
 
@@ -75,6 +76,7 @@ def _first_bad_image(r: TaskReport) -> int | None:
 
 def _case_lines(r: TaskReport) -> list[str]:
     case, lines = r.case, []
+    assert case is not None and r.verdict.failure is not None  # only a failing report has a case
     first = r.shrunk_from or case
     lines.append(f"  first failing case ({r.verdict.failure + 1} of {r.verdict.cases}): {first.label}")
     if r.shrunk_from is not None:
@@ -190,7 +192,7 @@ def text(path: str, reports: list[TaskReport], missing: list[str]) -> str:
     return clean("\n\n".join(blocks))  # what a student's file wrote (its errors, its names) reaches no terminal
 
 
-def _jsonable(a):
+def _jsonable(a: Any) -> Any:
     return None if a is None else {"shape": list(a.shape), "dtype": str(a.dtype), "values": a.tolist()}
 
 
@@ -205,6 +207,7 @@ def task_json(r: TaskReport) -> dict:
     ]
     out["notes"] = [{"id": n.id, "title": n.title, "detail": n.detail, "learn": n.fix} for n in v.notes]
     if r.case is not None:
+        assert v.failure is not None  # a failing case comes with its number
         out["failing_case"] = {
             "number": v.failure + 1,
             "label": r.case.label,

@@ -54,6 +54,11 @@ def _strings(tree: ast.AST) -> dict[str, str]:
     }
 
 
+def _line(node: ast.AST) -> int:
+    """The line of a statement or expression (``ast.walk`` yields them as plain ``ast.AST``)."""
+    return int(getattr(node, "lineno", 0))
+
+
 def _code_in_string(node: ast.AST, strings: dict[str, str]) -> ast.AST | None:
     """The parsed text given to ``exec``/``eval``/``compile`` (its loops count like the file's own), or None."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in DYNAMIC[:3]):
@@ -68,7 +73,7 @@ def _code_in_string(node: ast.AST, strings: dict[str, str]) -> ast.AST | None:
         return None
 
 
-def _rebound(node: ast.AST, name: str) -> bool:
+def _rebound(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
     """Whether ``name`` is a local of the function ``node`` (an argument, or assigned): calling it is no recursion."""
     args = node.args
     if any(a.arg == name for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a):
@@ -85,6 +90,7 @@ def _loops_in(node: ast.AST, own: str, strings: dict[str, str]) -> list[tuple[in
         code = _code_in_string(sub, strings)
         if code is not None:
             inner = _loops_in(code, "", {})
+            assert isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)  # as _code_in_string found it
             found += [(sub.lineno, f"{what} in the text given to {sub.func.id}") for _, what in inner]
         if isinstance(sub, ast.For | ast.AsyncFor):
             found.append((sub.lineno, "for"))
@@ -162,7 +168,7 @@ def _module_of(node: ast.AST) -> str | None:
     return None
 
 
-def _import_ok(node: ast.AST, allowed: tuple[str, ...]) -> bool:
+def _import_ok(node: ast.Import | ast.ImportFrom, allowed: tuple[str, ...]) -> bool:
     if isinstance(node, ast.Import):
         return all(alias.name.split(".")[0] in allowed for alias in node.names)
     module = node.module or ""
@@ -190,15 +196,18 @@ def check_imports(tree: ast.Module, file: str, reference: bool = False) -> list[
     allowed = ("numpy", "convpool") if reference else ("numpy",)
     out = []
     for node in ast.walk(tree):
-        static = isinstance(node, ast.Import | ast.ImportFrom)
-        if static and id(node) not in fallbacks and not _import_ok(node, allowed):
+        if (
+            isinstance(node, ast.Import | ast.ImportFrom)
+            and id(node) not in fallbacks
+            and not _import_ok(node, allowed)
+        ):
             if _module_of(node) == "convpool" or any(a.name.startswith("convpool") for a in node.names):
                 message = f"`{_short(node)}`: the exercise is to write the function, not to import convpool's"
                 out.append(Violation(file, node.lineno, "convpool", message))
             else:
                 out.append(Violation(file, node.lineno, "import", f"`{_short(node)}`: only numpy and math.ceil/floor"))
         elif _dynamic_import(node):
-            out.append(Violation(file, node.lineno, "import", f"`{_short(node)}`: only numpy and math.ceil/floor"))
+            out.append(Violation(file, _line(node), "import", f"`{_short(node)}`: only numpy and math.ceil/floor"))
     return out
 
 
@@ -216,7 +225,7 @@ def check_dynamic(tree: ast.Module, file: str) -> list[Violation]:
             name = repr(node.value)
         if name is not None:
             message = f"`{name}`: code run from text or reached through the built-ins is not allowed"
-            out.append(Violation(file, node.lineno, "dynamic-code", message))
+            out.append(Violation(file, _line(node), "dynamic-code", message))
     return out
 
 
@@ -281,7 +290,7 @@ def check_np_convolve(tree: ast.Module, file: str) -> list[Violation]:
         elif star and isinstance(node, ast.Name) and node.id == "convolve" and "convolve" not in defined:
             hit = True
         if hit:
-            out.append(Violation(file, node.lineno, "np-convolve", "np.convolve is not allowed"))
+            out.append(Violation(file, _line(node), "np-convolve", "np.convolve is not allowed"))
     return out
 
 

@@ -8,15 +8,17 @@ import dataclasses
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .._exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from ..exercise import TASKS, Task, by_filename, by_function
 from . import explain, htmlreport, report, rules
 from ._parse import parse
-from .cases import battery, expected
+from .cases import Case, battery, expected
 from .diagnose import judge
 from .findings import Diagnosis, Run, Verdict
 from .sandbox import run_cases
@@ -47,7 +49,7 @@ def _import_verdict(run: Run, n: int, function: str) -> Verdict | None:
     return Verdict(n, 0, diagnoses=[Diagnosis(key or "import-failed", title, detail, fix)])
 
 
-def _runtime_docs(run: Run, tree, task: Task, file: str) -> list[rules.Violation]:
+def _runtime_docs(run: Run, tree: ast.Module | None, task: Task, file: str) -> list[rules.Violation]:
     """The task's function docstring, when the function comes from elsewhere (imported, not defined)."""
     defined = tree is not None and any(isinstance(n, ast.FunctionDef) and n.name == task.function for n in tree.body)
     if defined or run.import_status != "ok" or run.function_doc:
@@ -70,10 +72,10 @@ class _Plan:
     task: Task
     path: Path
     violations: list
-    tree: object
+    tree: ast.Module | None
     cases: list
     expecteds: list
-    timed: object = None
+    timed: Case | None = None
     #: the first failing case shrunk: (case, convpool's answer, the student's outcome)
     shrunk: tuple | None = None
 
@@ -98,10 +100,10 @@ def _run(plan: _Plan, options: Options) -> Run:
         return Run("checker-error", _checker_error(exc))
 
 
-def _shrinker(plan: _Plan):
+def _shrinker(plan: _Plan) -> Callable[[Run, Callable[..., Any]], None]:
     """What runs while the child still answers: the first failing case (wrong values or shape) shrunk."""
 
-    def after(run: Run, call) -> None:
+    def after(run: Run, call: Callable[..., Any]) -> None:
         partial = Run(run.import_status, outcomes=run.outcomes[: len(plan.cases)])
         verdict = judge(plan.task, plan.cases, plan.expecteds, partial)
         if verdict.failure is not None and not verdict.notes and verdict.reason in ("values", "shape", "dtype"):
@@ -112,6 +114,7 @@ def _shrinker(plan: _Plan):
 
 def _show_shrunk(result: report.TaskReport, plan: _Plan) -> None:
     """Show the shrunk case, and say the first diagnosis again on its numbers."""
+    assert plan.shrunk is not None  # called only when there is one
     case, answer, outcome = plan.shrunk
     result.shrunk_from, result.case, result.expected, result.received = result.case, case, answer, outcome.output
     first = result.verdict.diagnoses[0]
@@ -123,13 +126,13 @@ def _finish(plan: _Plan, run: Run) -> report.TaskReport:
     """The report on one file from its child's run (and convpool's timing, measured now)."""
     task, cases, n = plan.task, plan.cases, len(plan.cases)
     violations = plan.violations + _runtime_docs(run, plan.tree, task, plan.path.name)
-    verdict = _import_verdict(run, n, task.function)
-    result = report.TaskReport(task, plan.path.name, verdict, violations)
-    if verdict is not None:
-        return result
+    found = _import_verdict(run, n, task.function)
+    if found is not None:
+        return report.TaskReport(task, plan.path.name, found, violations)
     timed_outcome = run.outcomes[n] if plan.timed and len(run.outcomes) > n else None
     run.outcomes = run.outcomes[:n]
-    result.verdict = verdict = judge(task, cases, plan.expecteds, run)
+    verdict = judge(task, cases, plan.expecteds, run)
+    result = report.TaskReport(task, plan.path.name, verdict, violations)
     _add_crash_log(verdict, run, plan.path)
     if verdict.failure is not None:
         result.case, result.expected = cases[verdict.failure], verdict.expecteds[verdict.failure]
@@ -166,6 +169,7 @@ def _finish_guarded(plan: _Plan, run: Run) -> report.TaskReport:
         return _finish(plan, run)
     except Exception as exc:  # one file must never stop the report of the others
         verdict = _import_verdict(Run("checker-error", _checker_error(exc)), len(plan.cases), plan.task.function)
+        assert verdict is not None  # a checker error is a verdict of its own
         return report.TaskReport(plan.task, plan.path.name, verdict, plan.violations)
 
 
@@ -232,8 +236,8 @@ def _task_number(text: str) -> int:
     return int(text)
 
 
-def _positive(kind, name: str, minimum):
-    def parse(text: str):
+def _positive(kind: Callable[[str], Any], name: str, minimum: float) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
@@ -300,7 +304,7 @@ _EPILOG = (
 )
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``check`` on an ``argparse`` sub-parsers object; it runs :func:`run_args`."""
     parser = subparsers.add_parser(
         "check",

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -173,7 +174,7 @@ def _returncode(proc: subprocess.Popen) -> int | None:
 class _Child:
     """The two ends of the pipes this process holds, and the child process."""
 
-    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str, group=None):
+    def __init__(self, proc: subprocess.Popen, to_child: int, from_child: int, token: str, group: Any = None) -> None:
         self.proc, self.to_child, self.from_child, self.token = proc, to_child, from_child, token
         self.group = group  # the child's cgroups (cgroup.Group), where they could be made
 
@@ -211,7 +212,7 @@ class _Child:
         return _outcome(header, back, arrays, seconds), header
 
 
-def _encode(value, arrays: list):
+def _encode(value: Any, arrays: list) -> Any:
     if isinstance(value, np.ndarray):
         arrays.append(value)
         return {"array": len(arrays) - 1}
@@ -239,7 +240,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
-def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int, log, reference: bool) -> _Child:
+def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int, log: Any, reference: bool) -> _Child:
     """Start the child, contained as :func:`containment` allows, with its two pipes (convpool for ``reference``)."""
     to_r, to_w = os.pipe()
     from_r, from_w = os.pipe()
@@ -272,8 +273,9 @@ def _start(work: Path, empty: Path, module: Path, function: str, memory_mb: int,
     return _Child(proc, to_w, from_r, token, group)
 
 
-def _enter(proc: subprocess.Popen, group) -> None:
+def _enter(proc: subprocess.Popen, group: Any) -> None:
     """Put the waiting child in its groups, then let it go (a child that cannot be put there does not run)."""
+    assert proc.stdin is not None  # started with stdin=PIPE
     try:
         group.add(proc.pid)
         proc.stdin.write(b"go\n")
@@ -305,14 +307,20 @@ def _import(child: _Child, timeout: float) -> Run:
 def _timed(child: _Child, case: Case, limit: float) -> Outcome:
     """``case.repeats`` calls, image ``i`` moved to ``i + r`` on call ``r`` (no answer can be reused): the median."""
     first, _ = child.call(case, case.args, limit)
-    times = [first.seconds] if first.status == "ok" else []
+    if first.status != "ok":
+        return first
+    assert first.output is not None and first.seconds is not None  # an ok call has both
+    times = [first.seconds]
     for r in range(1, case.repeats):
-        if first.status != "ok" or sum(times) > 3.0:
+        if sum(times) > 3.0:
             break
         rolled = (np.roll(case.args[0], r, axis=0), *case.args[1:])
         again, _ = child.call(case, rolled, limit)
-        if again.status != "ok" or again.output.shape != first.output.shape:
-            return again if again.status != "ok" else Outcome("inconsistent", "a repeated call returned another shape")
+        if again.status != "ok":
+            return again
+        assert again.output is not None and again.seconds is not None
+        if again.output.shape != first.output.shape:
+            return Outcome("inconsistent", "a repeated call returned another shape")
         if not np.array_equal(again.output, np.roll(first.output, r, axis=0)):
             return Outcome("inconsistent", "a repeated call on the same images, reordered, returned other values")
         times.append(again.seconds)

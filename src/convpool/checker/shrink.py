@@ -54,7 +54,7 @@ def smaller(task: Task, case: Case) -> Iterator[Case]:
     if images.ndim == 4 and images.shape[3] > 1:
         fewer = kernel[:, :, :-1] if kernel is not None else None
         variants.append((images[..., :-1], *((fewer, *rest[1:]) if kernel is not None else rest)))
-    if task.kind == "bank" and kernel.shape[3] > 1:
+    if task.kind == "bank" and kernel is not None and kernel.shape[3] > 1:
         variants.append((images, kernel[..., :-1], *rest[1:]))
     for args in variants:
         args = tuple(np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in args)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..exercise import SPEC_BATCH, Task
 from .cases import Case, battery
+from .findings import Outcome
 
 #: Images timed by default, per task kind (the spec's batches are 50000 and 10000).
 TIMED_BATCH = {"gray": 512, "channels": 256, "bank": 256, "pool": 256}
@@ -62,7 +63,7 @@ def convpool_seconds(task: Task, case: Case, repeats: int = 3) -> float:
     return float(np.median(times))
 
 
-def measure(task: Task, case: Case, outcome) -> Timing:
+def measure(task: Task, case: Case, outcome: Outcome | None) -> Timing:
     """The timing of the student's timed calls (``outcome``, a median) beside convpool's on the same case."""
     m = len(case.images)
     timed_out = outcome is not None and outcome.status == "timeout"

@@ -176,6 +176,7 @@ def plan_outputs(inputs: list[str], output: str, fmt: str | None) -> list[Job]:
 def _check_clashes(plan: list[Job]) -> None:
     targets: dict[Path, list[Path]] = {}
     for job in plan:
+        assert job.dst is not None  # a job without a problem has its destination
         targets.setdefault(job.dst.resolve(), []).append(job.src)
     for dst, sources in targets.items():
         if len(sources) > 1:
@@ -251,6 +252,7 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
     if job.problem:
         error(args, f"{job.src}: {job.problem}")
         return None
+    assert job.dst is not None  # a job without a problem has its destination
     if job.dst.exists() and not args.force:
         error(args, f"{job.dst} exists; pass --force to overwrite it (input {job.src} skipped)")
         return None
@@ -269,6 +271,7 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
 def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> list[str]:
     from ..io import images
 
+    assert job.dst is not None  # only a job without a problem is computed
     dtype = compute_dtype(args, source, job.dst)
     if source.alpha is not None and work.alpha is not None:
         pooled = work.alpha(source.alpha[None, :, :, None], None)[0, :, :, 0]
@@ -286,6 +289,7 @@ def _output(job: Job, source: Source, work: Batches, args, folders: Folders) -> 
         raise OSError(f"cannot create the output folder {job.dst.parent}: {exc.strerror or one_line(exc)}") from None
     if image:
         return _bands.picture(job, source, work, rescale, dtype, args)
+    assert results is not None  # computed above for every output but an image
     _write_arrays(job.dst, results, args)
     return [text for text in [non_finite_note(results.values())] if text]
 

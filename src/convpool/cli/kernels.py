@@ -41,7 +41,7 @@ def kernel_text(kernel: np.ndarray) -> str:
     blocks = []
     for index in np.ndindex(*kernel.shape[2:]):
         label = f"input channel {index[0]}" + (f", output channel {index[1]}" if len(index) == 2 else "")
-        blocks.append(f"{label}:\n" + format_kernel(kernel[(slice(None), slice(None), *index)]))
+        blocks.append(f"{label}:\n" + format_kernel(kernel[(slice(None), slice(None)) + index]))
     return "\n".join(blocks)
 
 

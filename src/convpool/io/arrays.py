@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ def _bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
-def _check_size(f, where: str) -> None:
+def _check_size(f: IO[bytes], where: str) -> None:
     """``ValueError`` starting ``where`` if the ``.npy`` data in ``f`` (by its header) cannot fit in free memory."""
     fmt = np.lib.format
     version = fmt.read_magic(f)
@@ -80,7 +81,7 @@ def _check_size(f, where: str) -> None:
         raise ValueError(f"{where} {_bytes(size)} once read ({dims} {dtype}), more than the {_bytes(free)} free")
 
 
-def _as_batch(array: np.ndarray, where) -> np.ndarray:
+def _as_batch(array: np.ndarray, where: object) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{where}: holds {array.dtype} values, not real numbers")
     if array.ndim == 2:
@@ -92,7 +93,9 @@ def _as_batch(array: np.ndarray, where) -> np.ndarray:
     raise ValueError(f"{where}: a batch must be 2-D (h, w), 3-D (m, h, w) or 4-D (m, h, w, c), got shape {array.shape}")
 
 
-def write_array(path, batches: dict[str, np.ndarray] | np.ndarray, *, force: bool = False) -> Path:
+def write_array(
+    path: str | os.PathLike[str], batches: dict[str, np.ndarray] | np.ndarray, *, force: bool = False
+) -> Path:
     """Write raw values atomically: one array to ``.npy``, named arrays to ``.npz``."""
     path = Path(path)
     what = path.suffix.lower()[1:]
@@ -101,7 +104,8 @@ def write_array(path, batches: dict[str, np.ndarray] | np.ndarray, *, force: boo
         # through an open file: np.save would append '.npy' to a name like '.out.npy.1234.tmp'
         with open(tmp, "wb") as f:
             if what == "npz":
-                np.savez(f, **(batches if isinstance(batches, dict) else {"arr_0": batches}))
+                named: dict[str, Any] = batches if isinstance(batches, dict) else {"arr_0": batches}
+                np.savez(f, **named)
             elif what == "npy":
                 np.save(f, next(iter(batches.values())) if isinstance(batches, dict) else batches)
             else:

@@ -160,7 +160,7 @@ def _named(exc: OSError, path: Path) -> OSError:
     return named
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, force: bool = False) -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], object], *, force: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
     ``FileExistsError`` if ``path`` exists and not ``force``; ``IsADirectoryError``

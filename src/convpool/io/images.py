@@ -12,10 +12,13 @@ file beside the target, renamed into place when complete.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from .arrays import ARRAY_SUFFIXES, check_npy_size, read_arrays, write_array
 from .files import atomic_write
@@ -53,7 +56,7 @@ IMAGE_SUFFIXES = {
 }
 
 
-def _pil():
+def _pil() -> ModuleType:
     try:
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -99,7 +102,7 @@ _PLAIN_MODES = {
 }
 
 
-def _upright(im):
+def _upright(im: Any) -> tuple[Any, bytes | None]:
     """The image turned as its EXIF orientation says (as photo viewers show it), and the EXIF without that tag."""
     from PIL import ImageOps
 
@@ -112,7 +115,7 @@ def _upright(im):
     return im, (exif.tobytes() if len(exif) else None)
 
 
-def _frame(im) -> Picture:
+def _frame(im: Any) -> Picture:
     """The current frame of an open image as a :class:`Picture`."""
     icc = im.info.get("icc_profile") or None
     unsigned32 = im.format == "TIFF" and im.mode == "I" and _tag(im, 339) == 1 and _tag(im, 258) == 32
@@ -130,7 +133,7 @@ def _frame(im) -> Picture:
     return Picture(pixels, alpha, exif, icc)
 
 
-def _tag(im, tag: int):
+def _tag(im: Any, tag: int) -> Any:
     """A TIFF tag's first value, or ``None``."""
     value = getattr(im, "tag_v2", {}).get(tag)
     return value[0] if isinstance(value, tuple) else value
@@ -160,7 +163,7 @@ def read_pages(path: str | os.PathLike) -> np.ndarray:
 
     Raises ``ValueError`` if the pages differ in size, colour or depth: they do not form one batch.
     """
-    pages = []
+    pages: list[np.ndarray] = []
     with _pil().open(path) as im:
         for index in range(int(getattr(im, "n_frames", 1))):
             im.seek(index)
@@ -232,7 +235,7 @@ STORABLE = {
 }
 
 
-def _as_stored(array: np.ndarray, dtype, rescale: str) -> np.ndarray:
+def _as_stored(array: np.ndarray, dtype: npt.DTypeLike, rescale: str) -> np.ndarray:
     dtype = np.dtype(dtype)
     if array.dtype == dtype:
         return array
@@ -244,9 +247,9 @@ def _as_stored(array: np.ndarray, dtype, rescale: str) -> np.ndarray:
     return np.asarray(array, dtype=np.float32)
 
 
-def _save_options(fmt: str, exif, icc_profile, quality: int) -> dict:
+def _save_options(fmt: str, exif: bytes | None, icc_profile: bytes | None, quality: int) -> dict[str, Any]:
     """What Pillow keeps for ``fmt``: the ICC profile in JPEG, PNG and TIFF, EXIF in JPEG and PNG; JPEG quality."""
-    options = {}
+    options: dict[str, Any] = {}
     if icc_profile and fmt in ("JPEG", "PNG", "TIFF"):
         options["icc_profile"] = icc_profile
     # EXIF into a TIFF would be merged with the TIFF's own layout tags: kept out
@@ -258,13 +261,13 @@ def _save_options(fmt: str, exif, icc_profile, quality: int) -> dict:
 
 
 def write_image(
-    path,
-    image,
+    path: str | os.PathLike[str],
+    image: npt.ArrayLike,
     *,
     rescale: str = "clip",
     force: bool = False,
-    dtype=np.uint8,
-    alpha=None,
+    dtype: npt.DTypeLike = np.uint8,
+    alpha: npt.ArrayLike | None = None,
     exif: bytes | None = None,
     icc_profile: bytes | None = None,
     quality: int = 95,
@@ -309,7 +312,14 @@ def write_image(
     return atomic_write(path, lambda tmp: picture.save(tmp, format=fmt, **options), force=force)
 
 
-def write_pages(path, pages, *, force: bool = False, dtype=np.uint8, rescale: str = "clip") -> Path:
+def write_pages(
+    path: str | os.PathLike[str],
+    pages: Sequence[npt.ArrayLike],
+    *,
+    force: bool = False,
+    dtype: npt.DTypeLike = np.uint8,
+    rescale: str = "clip",
+) -> Path:
     """Write images ``(h, w)``/``(h, w, 1)``/``(h, w, 3)`` of one size as the pages of one TIFF file, atomically.
 
     ``dtype`` and ``rescale`` as for :func:`write_image` (each page rescaled on its own).

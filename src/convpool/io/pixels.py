@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 #: How floats become 8-bit pixels (see the module docstring).
 RESCALE_MODES = ("clip", "minmax", "abs")
@@ -53,7 +54,13 @@ def _scale_of(x: np.ndarray, rescale: str, white: int) -> tuple[float, float]:
     return pixel_scale(lo, hi, rescale, white)
 
 
-def to_pixels(image, rescale: str = "clip", dtype=np.uint8, *, scale: tuple[float, float] | None = None) -> np.ndarray:
+def to_pixels(
+    image: npt.ArrayLike,
+    rescale: str = "clip",
+    dtype: npt.DTypeLike = np.uint8,
+    *,
+    scale: tuple[float, float] | None = None,
+) -> np.ndarray:
     """Values of one image as ``uint8`` (or ``uint16``) pixels.
 
     Parameters

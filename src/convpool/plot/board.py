@@ -9,7 +9,16 @@ figure shows. The figures of :mod:`convpool.plot.learn` are built on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .._typing import FilePath
 
 from ._mpl import _describe, _num, _pyplot
 
@@ -35,6 +44,10 @@ class Board:
         tests can read back what the figure shows.
     origins : dict name -> (x, y)
         Where the top-left cell of each grid's *padded* array lies.
+    unread : dict stride -> list of int
+        The input cells no window reads, where a figure crosses them out (empty otherwise).
+    winners : dict (row, col) -> (row, col)
+        The circled input cell of each output cell, where a figure circles them (empty otherwise).
     """
 
     def __init__(self, cell: float = 0.4) -> None:
@@ -48,13 +61,27 @@ class Board:
         self.texts: dict[str, dict[tuple[int, int], object]] = {}
         self.origins: dict[str, tuple[float, float]] = {}
         self.pads: dict[str, tuple[int, int]] = {}
+        self.unread: dict[int, list[int]] = {}
+        self.winners: dict[tuple[int, int], tuple[int, int]] = {}
         self._extent = [0.0, 0.0, 0.0, 0.0]  # x min, x max, y min, y max (y grows downwards)
 
     def _grow(self, x0: float, x1: float, y0: float, y1: float) -> None:
         e = self._extent
         self._extent = [min(e[0], x0), max(e[1], x1), min(e[2], y0), max(e[3], y1)]
 
-    def grid(self, name, values, *, pad=(0, 0), x=None, y=0.0, title=None, norm=None, cmap=None, shade=None):
+    def grid(
+        self,
+        name: str,
+        values: npt.ArrayLike,
+        *,
+        pad: Any = (0, 0),
+        x: float | None = None,
+        y: float = 0.0,
+        title: str | None = None,
+        norm: Any = None,
+        cmap: Any = None,
+        shade: np.ndarray | None = None,
+    ) -> tuple[float, float]:
         """Draw ``values`` (2-D, the padded array when ``pad`` is given) with a number in every cell.
 
         ``pad = ((top, bottom), (left, right))`` (or ``(top, left)`` for the same
@@ -88,7 +115,7 @@ class Board:
         self.cursor = x0 + max(cols, wide) + 1.2
         return x0, y
 
-    def _cell(self, x, y, value, face, real: bool, font: int):
+    def _cell(self, x: float, y: float, value: float, face: Any, real: bool, font: int) -> Any:
         """One square at ``(x, y)``: white/coloured with a black number, or hatched padding in grey."""
         from matplotlib.patches import Rectangle
 
@@ -116,14 +143,26 @@ class Board:
         self.ax.text(self.cursor, y, text, fontsize=size, ha="left", va="center")
         self.cursor += 0.9 + 0.18 * len(text) * size / 12
 
-    def note(self, text: str, x: float, y: float, **kw) -> None:
+    def note(self, text: str, x: float, y: float, **kw: Any) -> None:
         """Free text at ``(x, y)`` in cell units (rows grow downwards)."""
         self.ax.text(x, y, text, fontsize=kw.pop("fontsize", 9), va=kw.pop("va", "top"), **kw)
         # about 0.075 inch per character at 9 pt: the axes must reach past the text's end
         chars = len(max(text.splitlines() or [""], key=len))
         self._grow(x, x + 0.075 * chars / self.cell, y, y + 0.5 * (text.count("\n") + 1))
 
-    def outline(self, name, row, col, rows=1, cols=1, *, colour="#0072b2", width=2.5, inset=0.0, fill=False):
+    def outline(
+        self,
+        name: str,
+        row: int,
+        col: int,
+        rows: int = 1,
+        cols: int = 1,
+        *,
+        colour: str = "#0072b2",
+        width: float = 2.5,
+        inset: float = 0.0,
+        fill: bool | str = False,
+    ) -> Any:
         """A frame around cells ``[row, row + rows) x [col, col + cols)`` of grid ``name`` (input coordinates)."""
         from matplotlib.patches import Rectangle
 
@@ -143,14 +182,14 @@ class Board:
             )
         )
 
-    def colorbar(self, norm, cmap, label: str) -> None:
+    def colorbar(self, norm: Any, cmap: Any, label: str) -> None:
         """One colour bar for every grid coloured with ``norm`` and ``cmap``."""
         from matplotlib.cm import ScalarMappable
 
         bar = self.fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=self.ax, shrink=0.8, pad=0.02)
         bar.set_label(label, fontsize=8)
 
-    def finish(self, path=None, *, alt: str | None = None):
+    def finish(self, path: FilePath | None = None, *, alt: str | None = None) -> Figure:
         """Fit the axes to what was drawn, size the figure at ``cell`` inches per unit; save ``path`` if given.
 
         ``alt`` (or the board's own :attr:`alt`) says in words what the figure shows: the alt text of its image.
@@ -167,6 +206,6 @@ class Board:
         return self.fig
 
 
-def _luminance(rgba) -> float:
+def _luminance(rgba: Sequence[float]) -> float:
     r, g, b = rgba[:3]
     return 0.299 * r + 0.587 * g + 0.114 * b

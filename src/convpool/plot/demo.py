@@ -11,7 +11,15 @@ stride, the output shape and its value range.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .._typing import FilePath
 
 from ._mpl import _pyplot
 
@@ -24,7 +32,9 @@ def _range(a: np.ndarray) -> str:
     return f"values {float(a.min()):.4g} to {float(a.max()):.4g}"
 
 
-def _draw(fig, image, x, y, norm, cmap, title, size) -> float:
+def _draw(
+    fig: Figure, image: np.ndarray, x: float, y: float, norm: Any, cmap: str, title: str, size: tuple[float, float]
+) -> float:
     """Place ``image`` with its top-left at ``(x, y)`` inches from the figure's top-left; returns its width."""
     fw, fh = size
     h, w = image.shape[:2]
@@ -39,7 +49,7 @@ def _draw(fig, image, x, y, norm, cmap, title, size) -> float:
     return w * INCH_PER_PIXEL
 
 
-def tasks_figure(runs, path) -> None:
+def tasks_figure(runs: Sequence[Any], path: FilePath) -> None:
     """One row per task: an input image chosen for its edges, then its result maps on one colour scale.
 
     Parameters
@@ -52,7 +62,7 @@ def tasks_figure(runs, path) -> None:
     _pyplot().close(fig)
 
 
-def figure(runs):
+def figure(runs: Sequence[Any]) -> Figure:
     """The figure of :func:`tasks_figure`, not yet saved (its axes' images hold the arrays drawn)."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import numpy as np
+import numpy.typing as npt
 
+from .._plan._shapes import AxisGeometry
 from ._mpl import _num, _pyplot, _weight
 
 
@@ -41,10 +44,10 @@ class ExplainScene:
 
     def __init__(
         self,
-        values,
-        kernel,
-        geometry,
-        result,
+        values: npt.ArrayLike,
+        kernel: npt.ArrayLike | None,
+        geometry: tuple[AxisGeometry, AxisGeometry],
+        result: npt.ArrayLike,
         mode: str = "conv",
         *,
         source: str | None = None,
@@ -186,6 +189,7 @@ class ExplainScene:
             real = 0 <= r - self.gh.before < self.gh.size and 0 <= c - self.gw.before < self.gw.size
             value = self.values[r - self.gh.before, c - self.gw.before] if real else None
             if self.mode == "conv":
+                assert self.kernel is not None  # mode 'conv' comes with its weights
                 weight = _num(self.kernel[a, b])
                 terms.append(f"{_num(value if real else 0)}*{f'({weight})' if weight.startswith('-') else weight}")
             elif real:
@@ -231,7 +235,7 @@ class ExplainScene:
         _pyplot().close(self.fig)
 
 
-def explain_gif(scene: ExplainScene, path, *, fps: float = 2.0) -> int:
+def explain_gif(scene: ExplainScene, path: str | os.PathLike[str], *, fps: float = 2.0) -> int:
     """Write the animation of ``scene`` as a looping GIF, one frame per output cell; returns the count.
 
     Each frame shows for ``1 / fps`` seconds, the last (the whole output) four times as long.
@@ -250,7 +254,7 @@ def explain_gif(scene: ExplainScene, path, *, fps: float = 2.0) -> int:
     return len(frames)
 
 
-def explain_still(scene: ExplainScene, path, step: int) -> None:
+def explain_still(scene: ExplainScene, path: str | os.PathLike[str], step: int) -> None:
     """Write step ``step`` of ``scene`` as a PNG, numbers and arithmetic included."""
     scene.draw(step)
     scene.fig.savefig(path, format="png", dpi=100)

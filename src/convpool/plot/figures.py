@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .._typing import FilePath
 
 from ._mpl import _pyplot, _save, _show
 
 
-def before_after(before, after, path, *, titles=("input", "output"), limit: int = 8) -> None:
+def before_after(
+    before: npt.ArrayLike,
+    after: npt.ArrayLike,
+    path: FilePath,
+    *,
+    titles: tuple[str, str] = ("input", "output"),
+    limit: int = 8,
+) -> None:
     """Side-by-side grid of a batch: inputs on the top row, results below.
 
     Parameters
@@ -32,7 +48,9 @@ def before_after(before, after, path, *, titles=("input", "output"), limit: int 
     _save(fig, path)
 
 
-def kernel_heatmap(kernel, ax=None, *, title: str | None = None, path=None):
+def kernel_heatmap(
+    kernel: npt.ArrayLike, ax: Axes | None = None, *, title: str | None = None, path: FilePath | None = None
+) -> Axes:
     """A 2-D kernel as a heat map with its numbers written in the cells.
 
     Colours are centred on zero (blue negative, red positive), so a kernel's
@@ -44,7 +62,7 @@ def kernel_heatmap(kernel, ax=None, *, title: str | None = None, path=None):
     if k.ndim != 2:
         raise ValueError(f"kernel must be 2-D (kh, kw) to draw, got shape {k.shape}")
     own = ax is None
-    if own:
+    if ax is None:
         fig, ax = plt.subplots(figsize=(0.5 * k.shape[1] + 1, 0.5 * k.shape[0] + 1))
     top = float(np.abs(k).max()) or 1.0
     ax.imshow(k, cmap="coolwarm", vmin=-top, vmax=top)
@@ -57,12 +75,19 @@ def kernel_heatmap(kernel, ax=None, *, title: str | None = None, path=None):
     if title:
         ax.set_title(title, fontsize=8)
     if own and path is not None:
-        ax.figure.tight_layout()
-        _save(ax.figure, path)
+        fig.tight_layout()
+        _save(fig, path)
     return ax
 
 
-def kernel_gallery(image, named_results, named_kernels, path, *, cols: int = 4) -> None:
+def kernel_gallery(
+    image: np.ndarray,
+    named_results: Mapping[str, np.ndarray],
+    named_kernels: Mapping[str, np.ndarray],
+    path: FilePath,
+    *,
+    cols: int = 4,
+) -> None:
     """Every kernel next to what it does to ``image``.
 
     Parameters

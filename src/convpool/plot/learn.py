@@ -13,12 +13,20 @@ cell, true relative sizes, hatched padding); photos and maps by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import convpool
 
+from .._plan._shapes import AxisGeometry
+from .._typing import Padding, Size
 from ._mpl import _describe, _num, _pyplot
 from .board import WINDOW_COLOURS, Board
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "Board",
@@ -32,11 +40,13 @@ __all__ = [
 ]
 
 
-def _geometry(shape, kernel_shape, stride, padding, dilation=1):
+def _geometry(
+    shape: Size, kernel_shape: Size, stride: Size, padding: Padding, dilation: Size = 1
+) -> tuple[AxisGeometry, ...]:
     return convpool.conv_geometry(shape, kernel_shape, stride, padding, dilation)
 
 
-def padded_by_convpool(x, pad, pad_mode: str = "constant") -> np.ndarray:
+def padded_by_convpool(x: np.ndarray, pad: Padding, pad_mode: str = "constant") -> np.ndarray:
     """``x`` (2-D) as convpool's convolution sees it after padding: a 1x1 kernel of weight 1 over it.
 
     ``pad = ((top, bottom), (left, right))``. The identity 1x1 convolution
@@ -52,7 +62,13 @@ def padded_by_convpool(x, pad, pad_mode: str = "constant") -> np.ndarray:
     return convpool.convolve(x[None, :, :, None], np.ones((1, 1, 1, 1)), padding=pad, pad_mode=pad_mode)[0, :, :, 0]
 
 
-def use_counts(shape, kernel_shape, stride=1, padding="valid", dilation=1) -> np.ndarray:
+def use_counts(
+    shape: tuple[int, int],
+    kernel_shape: int | tuple[int, int],
+    stride: Size = 1,
+    padding: Padding = "valid",
+    dilation: Size = 1,
+) -> np.ndarray:
     """How many windows read each input cell, shape ``shape``.
 
     The gradient of ``sum(convolve(x, ones))`` with respect to ``x``
@@ -69,10 +85,20 @@ def use_counts(shape, kernel_shape, stride=1, padding="valid", dilation=1) -> np
     k = np.ones((kh, kw, 1, 1))
     oh, ow = convpool.conv_output_shape(shape, (kh, kw), stride, padding, dilation)
     grad, _ = convpool.convolve_backward(np.ones((1, oh, ow, 1)), x, k, padding, stride, dilation=dilation)
+    assert grad is not None  # wrt='both' computes it
     return grad[0, :, :, 0]
 
 
-def conv_step(x, kernel, cell=(0, 0), *, padding="valid", stride=1, board=None, y=0.0):
+def conv_step(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    cell: tuple[int, int] = (0, 0),
+    *,
+    padding: Padding = "valid",
+    stride: Size = 1,
+    board: Board | None = None,
+    y: float = 0.0,
+) -> Board:
     """One output cell of a convolution: window on the input, times the kernel, products, their sum.
 
     Parameters
@@ -118,12 +144,20 @@ def conv_step(x, kernel, cell=(0, 0), *, padding="valid", stride=1, board=None, 
     return board
 
 
-def _pads_words(pads) -> str:
+def _pads_words(pads: tuple[tuple[int, int], tuple[int, int]]) -> str:
     (t, b), (left, r) = pads
     return "none" if t == b == left == r == 0 else f"top {t}, bottom {b}, left {left}, right {r}"
 
 
-def channel_sum(x, kernel, *, padding="valid", stride=1, dilation=1, names=("red", "green", "blue")):
+def channel_sum(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    padding: Padding = "valid",
+    stride: Size = 1,
+    dilation: Size = 1,
+    names: Sequence[str] = ("red", "green", "blue"),
+) -> Board:
     """A multi-channel convolution as per-channel partial maps and their sum.
 
     Row ``c``: channel ``c`` of the input, the kernel's slice ``c``, and the
@@ -169,7 +203,15 @@ def channel_sum(x, kernel, *, padding="valid", stride=1, dilation=1, names=("red
     return board
 
 
-def pool_windows(x, size=2, stride=2, mode: str = "max", *, padding="valid", board=None):
+def pool_windows(
+    x: np.ndarray,
+    size: Size = 2,
+    stride: Size = 2,
+    mode: str = "max",
+    *,
+    padding: Padding = "valid",
+    board: Board | None = None,
+) -> Board:
     """Pooling with every window framed in its own colour and, for max/min, the winning cell circled.
 
     Returns
@@ -213,7 +255,7 @@ def pool_windows(x, size=2, stride=2, mode: str = "max", *, padding="valid", boa
     return board
 
 
-def stride_strips(size: int, kernel: int, strides=(1, 2, 3), *, padding="valid"):
+def stride_strips(size: int, kernel: int, strides: Sequence[int] = (1, 2, 3), *, padding: Padding = "valid") -> Board:
     """One input row per stride with every window drawn as a bar below it; cells no window reads crossed.
 
     Returns
@@ -223,7 +265,6 @@ def stride_strips(size: int, kernel: int, strides=(1, 2, 3), *, padding="valid")
         list of input cells no window reads.
     """
     board = Board(cell=0.42)
-    board.unread = {}
     y = 0.0
     for s in strides:
         g, _ = _geometry((size, size), kernel, s, padding)
@@ -250,7 +291,17 @@ def stride_strips(size: int, kernel: int, strides=(1, 2, 3), *, padding="valid")
     return board
 
 
-def image_row(images, titles, *, cmap="gray", scale="row", label="value", height: float = 2.2, alt=None, limits=None):
+def image_row(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    *,
+    cmap: str = "gray",
+    scale: str = "row",
+    label: str = "value",
+    height: float = 2.2,
+    alt: str | None = None,
+    limits: tuple[float, float] | None = None,
+) -> Figure:
     """Images side by side at their true relative size, with one colour scale and one colour bar.
 
     Parameters

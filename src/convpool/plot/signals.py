@@ -9,15 +9,28 @@ drawn by :func:`convpool.plot.learn.image_row`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ._mpl import _describe, _pyplot
 from .learn import image_row
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["signal_rows", "volume_row", "volume_slices"]
 
 
-def signal_rows(rows, titles, *, height: float = 1.4, width: float = 7.0, alt=None):
+def signal_rows(
+    rows: Sequence[Mapping[str, Any]],
+    titles: Sequence[str],
+    *,
+    height: float = 1.4,
+    width: float = 7.0,
+    alt: str | None = None,
+) -> Figure:
     """One panel per row, each a few labelled signals drawn as lines over their sample positions.
 
     Parameters
@@ -69,9 +82,10 @@ def volume_slices(volume: np.ndarray, name: str) -> tuple[list[np.ndarray], list
     return slices, titles
 
 
-def volume_row(volumes, names, **options):
+def volume_row(volumes: Sequence[np.ndarray], names: Sequence[str], **options: Any) -> Figure:
     """The middle slices (:func:`volume_slices`) of several volumes in one :func:`~convpool.plot.learn.image_row`."""
-    images, titles = [], []
+    images: list[np.ndarray] = []
+    titles: list[str] = []
     for volume, name in zip(volumes, names, strict=True):
         more, words = volume_slices(np.asarray(volume), name)
         images += more

@@ -80,8 +80,8 @@ def axis_bands(chunks: tuple[int, ...], g: AxisGeometry, pad_mode: str) -> list[
     result = []
     for lo, hi in output_ranges(chunks, g):
         if index_map is None:
-            cells, own = band(g, lo, hi)
-            cells, pads = np.arange(cells.start, cells.stop), (own.before, own.after)
+            span, own = band(g, lo, hi)
+            cells, pads = np.arange(span.start, span.stop), (own.before, own.after)
         else:
             cells, pads = index_map[lo * g.stride : (hi - 1) * g.stride + g.extent], (0, 0)
         result.append(_read(cells, bounds, hi - lo, pads))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import operator
 from dataclasses import replace
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -78,7 +79,7 @@ def run_band(task: Task, pieces, takes, bands, channels):
     for axis, take in enumerate(takes, start=1):
         if not (isinstance(take, slice) and take == slice(0, x.shape[axis])):
             index = (slice(None),) * axis
-            x = x[(*index, take)] if isinstance(take, slice) else np.take(x, take, axis=axis)
+            x = x[tuple([*index, take])] if isinstance(take, slice) else np.take(x, take, axis=axis)
     sizes = x.shape[1:-1]
     geometry = tuple(_band_geometry(b, g, n) for b, g, n in zip(bands, task.plan.geometry, sizes, strict=True))
     return task(x, geometry=geometry, channels=channels)
@@ -124,7 +125,7 @@ def bands(task: Task, x, spatial: list[list[AxisBand]], out_chunks, meta):
         keys = _keys(x, cut, dsk, b, c, chunk_bands)
         channels = slice(starts[c], starts[c + 1]) if keeps and len(x.chunks[last]) > 1 else None
         takes = tuple(band.take for band in chunk_bands)
-        dsk[(name, b, *where, c if keeps else 0)] = (run_band, task, keys, takes, chunk_bands, channels)
+        dsk[tuple([name, b, *where, c if keeps else 0])] = (run_band, task, keys, takes, chunk_bands, channels)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
     return da.Array(graph, name, out_chunks, meta=meta)
 
@@ -154,9 +155,9 @@ def summed_pair(task: Task, grad, x, shapes, dtype, split_every: int = 8):
     both, first_name, second_name = (f"convpool-{task.op}-{part}-{token}" for part in ("both", "first", "second"))
     blocks = range(len(x.chunks[0]))
     zeros = (0,) * (x.ndim - 1)
-    shared = {(both, b): (task, (grad.name, b, *zeros), (x.name, b, *zeros)) for b in blocks}
-    firsts = {(first_name, b, *zeros): (_first, (both, b)) for b in blocks}
-    seconds = {(second_name, b, *(0,) * len(shapes[1])): (_stacked, (both, b)) for b in blocks}
+    shared: dict[Any, Any] = {(both, b): (task, (grad.name, b, *zeros), (x.name, b, *zeros)) for b in blocks}
+    firsts: dict[Any, Any] = {(first_name, b, *zeros): (_first, (both, b)) for b in blocks}
+    seconds: dict[Any, Any] = {(second_name, b, *(0,) * len(shapes[1])): (_stacked, (both, b)) for b in blocks}
     first_graph = HighLevelGraph.from_collections(first_name, {**shared, **firsts}, dependencies=[grad, x])
     second_graph = HighLevelGraph.from_collections(second_name, {**shared, **seconds}, dependencies=[grad, x])
     first_chunks = (x.chunks[0], *((n,) for n in shapes[0]))

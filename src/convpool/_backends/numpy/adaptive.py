@@ -11,6 +11,7 @@ over the plan's spatial axes, whatever their number.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -67,11 +68,12 @@ def adaptive_winners(plan, images: np.ndarray) -> np.ndarray:
     m, c = images.shape[0], images.shape[-1]
     for cell in itertools.product(*(enumerate(w) for w in plan.windows)):
         ranges = [w for _, w in cell]
-        window = images[(slice(None), *(slice(a, b) for a, b in ranges), slice(None))]
+        window = images[tuple([slice(None), *(slice(a, b) for a, b in ranges), slice(None)])]
         first = pick(window.reshape(m, -1, c), axis=1)  # (m, c)
         offsets = np.unravel_index(first, window.shape[1:-1])
         coords = tuple(a + o for (a, _), o in zip(ranges, offsets, strict=True))
-        found[(slice(None), *(i for i, _ in cell), slice(None))] = np.ravel_multi_index(coords, spatial)
+        where: tuple[Any, ...] = (slice(None), *(i for i, _ in cell), slice(None))
+        found[where] = np.ravel_multi_index(coords, spatial)
     return found
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+if TYPE_CHECKING:
+    from ..._typing import PadMode
 
 #: Working-set size one block aims for: small enough for a core's L2/L3 share,
 #: large enough that per-block Python overhead is negligible.
@@ -49,7 +53,7 @@ def pad_block(block, geometry, mode: str, value, dtype):
                 edge.fill(value)
         out[:, top : top + h, left : left + w] = block
         return out
-    return np.pad(block, widths, mode=mode)
+    return np.pad(block, widths, mode=cast("PadMode", mode))
 
 
 def tap_view(padded, geometry, a: int, b: int):

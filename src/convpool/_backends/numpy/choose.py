@@ -63,8 +63,8 @@ def direct_passes(kernels: np.ndarray, dtype) -> int:
     c = kernels.shape[2]
     if c == 1:
         factors = rank1_all(kernels[:, :, 0, :], np.dtype(dtype))
-        weights = [np.concatenate(f) if f is not None else kernels[..., o].ravel() for o, f in enumerate(factors)]
-        weights = np.concatenate(weights)
+        parts = [np.concatenate(f) if f is not None else kernels[..., o].ravel() for o, f in enumerate(factors)]
+        weights = np.concatenate(parts)
     else:
         weights = kernels.ravel()
     nonzero = weights[weights != 0]
@@ -93,7 +93,7 @@ def estimate_costs(images_shape, kernels: np.ndarray, geometry, dtype) -> dict[s
 def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
     """The method ``auto`` runs: the cheapest by :func:`estimate_costs`."""
     costs = estimate_costs(images_shape, kernels, geometry, dtype)
-    return min(costs, key=costs.get)
+    return min(costs, key=costs.__getitem__)
 
 
 def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:

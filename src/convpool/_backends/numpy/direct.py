@@ -13,11 +13,13 @@ passes (``kw`` taps along rows, then ``kh`` along columns) instead of ``kh * kw`
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from .blocking import batch_blocks, pad_block
 from .scratch import scratch
-from .taps import axpy, covers, lead_tap, tap_span, unpadded
+from .taps import axpy, covers, lead_span, lead_tap, tap_span, unpadded
 from .threads import run_blocks
 
 #: Working set one direct block aims for: about half a core's L2 cache.
@@ -35,7 +37,7 @@ def rank1(kernel2d: np.ndarray, dtype: np.dtype):
     return rank1_all(kernel2d[:, :, None], dtype)[0]
 
 
-def rank1_all(kernels3: np.ndarray, dtype: np.dtype) -> list:
+def rank1_all(kernels3: np.ndarray, dtype: np.dtype) -> list[tuple[np.ndarray, np.ndarray] | None]:
     """:func:`rank1` of every ``kernels3[:, :, o]`` (shape (kh, kw, n)) at once: a list of ``(u, v)`` or ``None``.
 
     The split: ``v`` the row holding the largest weight, ``u`` the column of
@@ -48,7 +50,7 @@ def rank1_all(kernels3: np.ndarray, dtype: np.dtype) -> list:
         return [None] * n
     k = np.moveaxis(kernels3.astype(np.float64), 2, 0)  # (n, kh, kw)
     every = np.arange(n)
-    finite = np.isfinite(k).all(axis=(1, 2))
+    finite = cast(np.ndarray, np.isfinite(k).all(axis=(1, 2)))  # NumPy's stubs allow a scalar here
     k = np.where(finite[:, None, None], k, 0.0)
     v = k[every, np.argmax(np.abs(k).max(axis=2), axis=1)]  # (n, kw)
     pivot = v[every, np.argmax(np.abs(v), axis=1)]
@@ -71,11 +73,11 @@ def _pass(dst_of, src_of, scratch_of, weights, g, whole=None) -> None:
     :func:`~convpool._backends.numpy.taps.lead_tap`), so a tile rounds like the whole image.
     """
     lead = lead_tap(whole or g, [a for a, w in enumerate(weights) if w != 0])
-    spans = [(w, tap_span(g, a)) for a, w in enumerate(weights) if w != 0 and a != lead]
-    spans = [(w, s) for w, s in spans if s is not None]
+    reach = [(w, tap_span(g, a)) for a, w in enumerate(weights) if w != 0 and a != lead]
+    spans = [(w, s) for w, s in reach if s is not None]
     full = [] if lead is None else [0]
-    if full:  # start from a tap that writes every output: no zero fill needed
-        spans.insert(0, (weights[lead], tap_span(g, lead)))
+    if lead is not None:  # start from a tap that writes every output: no zero fill needed
+        spans.insert(0, (weights[lead], lead_span(g, lead)))
         if _pair_first(dst_of, src_of, g, spans):
             spans = spans[2:]
             full = []  # dst is initialised: every remaining tap accumulates
@@ -299,8 +301,9 @@ def correlate_direct(
         spare = scratch("full", dst_all.shape[:3], dtype)
         for o in range(nc):
             dst = dst_all[..., o]
-            if factors[o] is not None:
-                _separable(dst, src, *factors[o], vh, vw, dtype, order)
+            uv = factors[o]
+            if uv is not None:
+                _separable(dst, src, *uv, vh, vw, dtype, order)
             else:
                 _taps_2d(dst, src, weights[..., o], vh, vw, spare, order)
 

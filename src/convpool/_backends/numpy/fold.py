@@ -37,8 +37,8 @@ def _fold_axis(grad_padded: np.ndarray, axis: int, g: AxisGeometry, pad_mode: st
     if pad_mode == "constant" or g.before + g.after == 0:
         return result
     source = source_cells(g, pad_mode)
-    here = [slice(None)] * grad_padded.ndim
-    there = [slice(None)] * grad_padded.ndim
+    here: list[slice | int] = [slice(None)] * grad_padded.ndim
+    there: list[slice | int] = [slice(None)] * grad_padded.ndim
     # Padded cells lie outside ``result``'s slice, so adding them into it in place is safe.
     for p in chain(range(g.before), range(g.before + g.size, g.padded)):
         here[axis] = source[p]

@@ -18,7 +18,7 @@ from ..._plan._shapes import average_divisor, band
 from . import tiles
 from .blocking import BLOCK_BYTES, batch_blocks
 from .scratch import scratch
-from .taps import lead_tap, tap_span
+from .taps import lead_span, lead_tap, tap_span
 from .threads import resolve_threads, run_blocks
 
 _REDUCE = {"max": np.maximum, "min": np.minimum, "avg": np.add, "sum": np.add}
@@ -60,10 +60,10 @@ def _reduce_pass(dst_of, src_of, g, reduce, fill, whole=None) -> None:
     if first is None:
         dst_of(slice(None))[...] = fill
     elif second is None:
-        out_sl, in_sl = tap_span(g, first)
+        out_sl, in_sl = lead_span(g, first)
         np.copyto(dst_of(out_sl), src_of(in_sl), casting="unsafe")
     else:  # the first two taps in one pass: reduce(x0, x1) -> dst
-        (out_sl, in0), (_, in1) = tap_span(g, first), tap_span(g, second)
+        (out_sl, in0), (_, in1) = lead_span(g, first), lead_span(g, second)
         reduce(src_of(in0), src_of(in1), out=dst_of(out_sl), dtype=dst_of(out_sl).dtype)
     for out_sl, in_sl in spans:
         dst = dst_of(out_sl)

@@ -256,10 +256,9 @@ def _correlate_peeled(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray) -
             total = correlate(part, _fold(_leading_pass(block, g, n, weights, plan.dtype)), trailing)
         else:
             part = _conv_part(plan, (mr * n, *plan.images[2:]), plan.kernels[1:], rest)
-            total = None
-            for a in range(g.kernel):
-                partial = correlate(part, _fold(_taps(block, g, a, n)), kernels[a])
-                total = partial if total is None else np.add(total, partial, out=total)
+            total = correlate(part, _fold(_taps(block, g, 0, n)), kernels[0])
+            for a in range(1, g.kernel):
+                np.add(total, correlate(part, _fold(_taps(block, g, a, n)), kernels[a]), out=total)
         out[rows, lo:hi] = total.reshape(mr, n, *total.shape[1:])
     return out
 
@@ -315,10 +314,13 @@ def _correlate_backward_peeled(plan: ConvPlan, grad, images, kernels, wrt: str):
             read = _standin(part.images, dtype) if block is None else _fold(_taps(block, g, a, n))
             gi, gk = correlate_backward(part, g_out, read, kernels[a], wrt)
             if gk is not None:
+                assert grad_kernels is not None  # correlate_backward gives what wrt asks for
                 grad_kernels[a] += gk
             if gi is not None:
+                assert grad_block is not None  # made above whenever images' gradient is asked for
                 _taps(grad_block, g, a, n)[...] += gi.reshape(mr, n, *gi.shape[1:])
         if grad_images is not None:
+            assert grad_block is not None
             _unband(grad_block, grad_images[rows], g, plan.pad_mode, lo, hi)
     return grad_images, grad_kernels
 

@@ -46,6 +46,13 @@ def lead_tap(g: AxisGeometry, taps) -> int | None:
     return next((a for a in taps if covers(g, tap_span(g, a))), None)
 
 
+def lead_span(g: AxisGeometry, a: int) -> tuple[slice, slice]:
+    """:func:`tap_span` of a tap :func:`lead_tap` chose, which reaches every output: never ``None``."""
+    span = tap_span(g, a)
+    assert span is not None, (g, a)  # an engine invariant, not a user error
+    return span
+
+
 def unpadded(g: AxisGeometry) -> AxisGeometry:
     """The geometry of an axis that has already been padded explicitly."""
     return g._replace(size=g.padded, before=0, after=0)

@@ -70,7 +70,7 @@ def resolve_threads(threads: int | None) -> int:
     return default_threads() if threads is None else threads
 
 
-def _quiet(run: Callable[[], None]) -> None:
+def _quiet(run: Callable[[], object]) -> None:
     """``run()`` with NumPy's floating-point warnings off, keeping this thread's scratch to the end.
 
     A NaN or inf in the data gives the NaN or inf the definition gives, as a

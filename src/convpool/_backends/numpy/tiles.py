@@ -92,7 +92,7 @@ def axis_source(g: AxisGeometry, lo: int, hi: int, source) -> tuple:
     return cells, AxisGeometry(len(cells), g.kernel, g.stride, g.dilation, 0, 0, hi - lo)
 
 
-def tile_input(image, geometry, rows, cols, maps) -> tuple[np.ndarray, tuple]:
+def tile_input(image, geometry, rows: tuple[int, int], cols: tuple[int, int], maps) -> tuple[np.ndarray, tuple]:
     """The input of one tile of ``image`` (1, h, w, c) and the tile's geometry.
 
     A view for constant padding; a gathered copy of the tile's cells otherwise.

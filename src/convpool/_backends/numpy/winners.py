@@ -57,7 +57,7 @@ def _block_winners(block, geometry, mode: str, spatial) -> np.ndarray:
     taken = np.zeros(best.shape, dtype=bool)
     rank = len(geometry)
     for taps in itertools.product(*(range(g.kernel) for g in geometry)):
-        cells = padded[(slice(None), *(_tap(g, t) for g, t in zip(geometry, taps, strict=True)))]
+        cells = padded[tuple([slice(None), *(_tap(g, t) for g, t in zip(geometry, taps, strict=True))])]
         hit = cells == best
         if nan:
             hit |= np.isnan(cells)

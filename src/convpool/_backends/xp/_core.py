@@ -73,7 +73,7 @@ def tap(padded, geometry, *taps: int):
         slice(t * g.dilation, t * g.dilation + (g.out - 1) * g.stride + 1, g.stride)
         for t, g in zip(taps, geometry, strict=True)
     )
-    return padded[(slice(None), *cells, slice(None))]
+    return padded[tuple([slice(None), *cells, slice(None)])]
 
 
 def correlate(where, images, kernels, geometry, mode: str, fill, dtype: np.dtype):
@@ -97,7 +97,7 @@ def correlate(where, images, kernels, geometry, mode: str, fill, dtype: np.dtype
         padded = pad(where, xp.astype(images[rows, ...], lib, copy=False), geometry, mode, fill)
         total = None
         for taps in np.ndindex(*kernels.shape[:-2]):
-            term = xp.matmul(tap(padded, geometry, *taps), weights[(*taps, ...)])
+            term = xp.matmul(tap(padded, geometry, *taps), weights[tuple([*taps, ...])])
             total = term if total is None else total + term
         parts.append(total)
     return join(where, parts)

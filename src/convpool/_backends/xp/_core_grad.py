@@ -69,7 +69,7 @@ def fold(where, grad_padded, geometry, mode: str):
         result = grad_padded[tuple(index)]
         if mode != "constant" and g.before + g.after:
             source = source_cells(g, mode)
-            copies = [[] for _ in range(g.size)]
+            copies: list[list[int]] = [[] for _ in range(g.size)]
             for p in (*range(g.before), *range(g.before + g.size, g.padded)):
                 copies[source[p]].append(p)
             shape = [1] * grad_padded.ndim

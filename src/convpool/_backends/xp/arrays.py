@@ -8,7 +8,7 @@ gives one namespace per library (``array_api_compat.torch`` for PyTorch,
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -46,8 +46,8 @@ class Home(NamedTuple):
     compiler's); ``traced`` says so.
     """
 
-    xp: object
-    device: object
+    xp: Any  # an array-API namespace (a module): typed Any, as array_api_compat leaves it
+    device: Any
     library: str
     traced: bool
 
