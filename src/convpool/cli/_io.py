@@ -61,7 +61,8 @@ def read_input(src: Path) -> Source:
             return Source({"": batch}, batch.dtype, notes=(f"its {pages} pages are read as a batch of {pages} images",))
         picture = images.read_picture(src)
         pixels = picture.pixels
-        return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile)
+        notes = (picture.note,) if picture.note else ()
+        return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile, notes)
     batches = images.read_batch(src)
     dtypes = {b.dtype for b in batches.values()}
     return Source(batches, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64))

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import deep
 from .arrays import ARRAY_SUFFIXES, check_npy_size, read_arrays, write_array
 from .files import atomic_write
 from .pixels import NON_FINITE, RESCALE_MODES, WHITE, pixel_scale, to_pixels
@@ -76,15 +77,18 @@ class Picture(NamedTuple):
     """One image file as read: pixels, alpha and the metadata worth writing back.
 
     ``pixels`` is ``(h, w)`` or ``(h, w, 3)`` in the file's own depth: ``uint8``,
-    ``uint16`` (16-bit grayscale), ``int32``, ``uint32`` or ``float32`` (32-bit TIFF);
+    ``uint16`` (16-bit grayscale, and 16-bit colour TIFFs through tifffile:
+    :mod:`.deep`), ``int32``, ``uint32`` or ``float32`` (32-bit TIFF);
     already turned upright by its EXIF orientation. ``alpha`` is ``(h, w)`` or
-    ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``.
+    ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``;
+    ``note`` says what could not be read as it is (16-bit colour read as 8 bits), or is empty.
     """
 
     pixels: np.ndarray
     alpha: np.ndarray | None = None
     exif: bytes | None = None
     icc_profile: bytes | None = None
+    note: str = ""
 
 
 #: Pillow modes read as they are, and the dtype NumPy gives them.
@@ -116,7 +120,10 @@ def _frame(im) -> Picture:
     """The current frame of an open image as a :class:`Picture`."""
     icc = im.info.get("icc_profile") or None
     unsigned32 = im.format == "TIFF" and im.mode == "I" and _tag(im, 339) == 1 and _tag(im, 258) == 32
+    colour16, note = deep.read_colour_16(im) if deep.colour_16(im) else (None, "")
     im, exif = _upright(im)
+    if colour16 is not None:  # read by tifffile only when it is upright
+        return Picture(colour16, None, exif, icc)
     alpha = None
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
         im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
@@ -127,7 +134,7 @@ def _frame(im) -> Picture:
     pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
     if unsigned32:  # Pillow reads unsigned 32-bit samples into int32: 2**31 and up would come back negative
         pixels = pixels.view(np.uint32)
-    return Picture(pixels, alpha, exif, icc)
+    return Picture(pixels, alpha, exif, icc, note)
 
 
 def _tag(im, tag: int):
@@ -244,6 +251,11 @@ def _as_stored(array: np.ndarray, dtype, rescale: str) -> np.ndarray:
     return np.asarray(array, dtype=np.float32)
 
 
+def _colour_16(image, dtype) -> bool:
+    """Whether ``image`` is to be stored as 16-bit colour (Pillow cannot: :mod:`.deep` writes it)."""
+    return np.dtype(dtype) == np.uint16 and np.ndim(image) == 3 and np.shape(image)[2] == 3
+
+
 def _save_options(fmt: str, exif, icc_profile, quality: int) -> dict:
     """What Pillow keeps for ``fmt``: the ICC profile in JPEG, PNG and TIFF, EXIF in JPEG and PNG; JPEG quality."""
     options = {}
@@ -282,7 +294,8 @@ def write_image(
     force : bool
         Overwrite an existing file (else ``FileExistsError``).
     dtype : numpy dtype
-        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale);
+        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale; colour TIFF
+        through tifffile, :mod:`.deep`);
         ``int32`` or ``float32`` (TIFF; grayscale; raw values, no rescaling).
     alpha : array_like, shape (h, w), optional
         Written untouched as the alpha channel (PNG, TIFF, 8-bit only).
@@ -298,6 +311,10 @@ def write_image(
         raise ValueError(f"{path}: not an image suffix; accepted: {', '.join(IMAGE_SUFFIXES)}")
     if np.dtype(dtype).type not in STORABLE[fmt]:
         raise ValueError(f"{path}: {fmt} cannot store {np.dtype(dtype)} pixels")
+    if _colour_16(image, dtype):
+        if fmt != "TIFF" or alpha is not None:
+            raise ValueError(f"{path}: 16-bit colour is written to TIFF files without alpha only")
+        return deep.write_colour_16(path, [_as_stored(np.asarray(image), dtype, rescale)], icc_profile, force=force)
     pixels = _image_for_pil(_as_stored(np.asarray(image), dtype, rescale))
     if alpha is not None:
         if fmt not in ("PNG", "TIFF") or pixels.dtype != np.uint8:
@@ -320,6 +337,8 @@ def write_pages(path, pages, *, force: bool = False, dtype=np.uint8, rescale: st
         raise ValueError(f"{path}: pages are written to .tif or .tiff files only")
     if np.dtype(dtype).type not in STORABLE["TIFF"]:
         raise ValueError(f"{path}: TIFF cannot store {np.dtype(dtype)} pixels")
+    if pages and _colour_16(pages[0], dtype):
+        return deep.write_colour_16(path, [_as_stored(np.asarray(page), dtype, rescale) for page in pages], force=force)
     stored = [_image_for_pil(_as_stored(np.asarray(page), dtype, rescale)) for page in pages]
     frames = [image_cls.fromarray(np.ascontiguousarray(page)) for page in stored]
 

@@ -1,0 +1,97 @@
+"""16-bit colour: read and written through tifffile for TIFF; a note wherever 8 bits a channel is all there is.
+
+Pillow has no mode for 16 bits per colour channel: it opens a 48-bit RGB PNG
+or TIFF as 8-bit RGB, silently, and cannot write one. tifffile (pure Python,
+in the ``image`` extra) reads and writes 16-bit RGB TIFFs. Without it, or for
+a PNG, the 8 bits Pillow gives are used and a one-line note says so.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_write
+
+#: What keeps 16-bit colour when tifffile is missing.
+TIFFFILE_HINT = "pip install 'convpool[image]' (tifffile) keeps them"
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def tifffile():
+    """The ``tifffile`` module, or ``None`` when it is not installed."""
+    try:
+        import tifffile as module
+    except ImportError:
+        return None
+    return module
+
+
+def _png_depth(path) -> int | None:
+    """The bit depth in a PNG's IHDR chunk (signature, length, ``IHDR``, width, height, depth)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(25)
+    except (OSError, TypeError):
+        return None
+    return head[24] if len(head) == 25 and head.startswith(_PNG_SIGNATURE) and head[12:16] == b"IHDR" else None
+
+
+def _tag(im, tag: int):
+    value = getattr(im, "tag_v2", {}).get(tag)
+    return value[0] if isinstance(value, tuple) and value else value
+
+
+def colour_16(im) -> bool:
+    """Whether an open Pillow frame holds 16 bits per colour channel (Pillow shows it as 8-bit RGB/RGBA)."""
+    if im.mode not in ("RGB", "RGBA"):
+        return False
+    if im.format == "TIFF":
+        return _tag(im, 258) == 16
+    return im.format == "PNG" and _png_depth(getattr(im, "filename", None)) == 16
+
+
+def read_colour_16(im) -> tuple[np.ndarray | None, str]:
+    """``(pixels (h, w, 3) uint16 or None, note)`` for a frame where :func:`colour_16` holds.
+
+    ``None``: Pillow's 8 bits are used, and the note says why. tifffile reads
+    plain 3-sample RGB TIFFs; a TIFF with alpha or a turning Orientation tag,
+    and any PNG, keep Pillow's reading.
+    """
+    lost = "16-bit colour read as 8 bits a channel"
+    if im.format == "PNG":
+        return None, f"{lost} (Pillow cannot read more from a PNG; a 16-bit .tif keeps them)"
+    module = tifffile()
+    if module is None:
+        return None, f"{lost} (Pillow's limit); {TIFFFILE_HINT}"
+    if _tag(im, 277) != 3 or _tag(im, 274) not in (None, 1):
+        return None, f"{lost} (tifffile is used for plain RGB TIFFs only: this one has alpha or is turned)"
+    with module.TiffFile(im.filename) as tif:
+        pixels = tif.pages[im.tell()].asarray()
+    if pixels.dtype != np.uint16 or pixels.shape != (im.height, im.width, 3):
+        return None, f"{lost} (tifffile read it as {pixels.dtype} {pixels.shape})"
+    return pixels, ""
+
+
+def can_write() -> bool:
+    """Whether 16-bit colour TIFFs can be written (tifffile is installed)."""
+    return tifffile() is not None
+
+
+def write_colour_16(path: str | os.PathLike, pages: list[np.ndarray], icc_profile=None, *, force=False) -> Path:
+    """Write 16-bit RGB images ``(h, w, 3)`` of one size as the pages of one TIFF file, atomically (tifffile)."""
+    module = tifffile()
+    if module is None:
+        raise ImportError(f"writing 16-bit colour TIFFs needs tifffile: {TIFFFILE_HINT}")
+    stack = np.ascontiguousarray(np.stack(pages).astype(np.uint16, copy=False))
+    extra = {"iccprofile": icc_profile} if icc_profile else {}
+
+    def save(tmp: Path) -> None:
+        with module.TiffWriter(tmp) as tif:
+            for page in stack:
+                tif.write(page, photometric="rgb", **extra)
+
+    return atomic_write(path, save, force=force)
