@@ -11,12 +11,16 @@ block tile by tile (``tiles``), on a thread pool, so memory stays bounded
 whatever the batch and image sizes.
 """
 
-from .backward import correlate_backward, pool_backward
+from . import backward, forward
+from . import transpose as _transpose
 from .choose import choose_method, estimate_costs
 from .door import LAZY, add_axis, broadcast, meta, prepare
-from .forward import correlate, pool
-from .threads import THREADS_ENV, default_threads
-from .transpose import transpose, transpose_backward
+from .threads import THREADS_ENV, default_threads, limits_blas
+
+# every operation holds BLAS's own thread pool to the call's threads= (threads.blas_limited)
+correlate, pool = limits_blas(forward.correlate), limits_blas(forward.pool)
+correlate_backward, pool_backward = limits_blas(backward.correlate_backward), limits_blas(backward.pool_backward)
+transpose, transpose_backward = limits_blas(_transpose.transpose), limits_blas(_transpose.transpose_backward)
 
 __all__ = [
     "LAZY",
