@@ -58,6 +58,8 @@ def array_meta(shape, dtype, name: str, ndim: int, layout: str, hints: dict[int,
         raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {dtype}")
     if len(shape) != ndim:
         hint = (hints or {}).get(len(shape))
+        if hint is None and name == "images" and len(shape) == ndim - 1:  # the commonest slip: one image, no batch
+            hint = "for one image use images[None] (a batch of 1)"
         raise ValueError(
             f"{name} must be a {ndim}-D array of shape {layout}, got {len(shape)}-D shape {tuple(shape)}"
             + (f"; {hint}" if hint else "")
