@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io.images import check_npy_size
-from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
+from ._common import UsageError, add_command, add_geometry_options, error, one_line, pair_type
 from ._io import Batches, run_batches
 from ._options import add_output_options
 
@@ -101,6 +101,14 @@ def run(args: argparse.Namespace) -> int:
     pad_mode, pad_value = pad_options(args)
     options = {"dilation": args.dilation, "pad_mode": pad_mode, "pad_value": pad_value}
     how = kernel_for(kernel, args.sum_channels)
+    if args.verbose:
+        error(
+            args,
+            f"kernel {args.kernel}: {'x'.join(map(str, kernel.shape))}, taps summing to {kernel.sum():.6g}, "
+            f"applied to {'each channel' if how == 'each' else 'the summed channels' if how == 'sum' else 'a bank'}; "
+            f"padding {args.padding}, pad mode {pad_mode}, stride {'x'.join(map(str, args.stride))}, "
+            f"dilation {'x'.join(map(str, args.dilation))}",
+        )
 
     def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
         padding = args.padding if padding is None else padding
