@@ -83,9 +83,9 @@ def can_write() -> bool:
 
 def write_colour_16(path: str | os.PathLike, pages: list[np.ndarray], icc_profile=None, *, force=False) -> Path:
     """Write 16-bit RGB images ``(h, w, 3)`` of one size as the pages of one TIFF file, atomically (tifffile)."""
-    module = tifffile()
-    if module is None:
-        raise ImportError(f"writing 16-bit colour TIFFs needs tifffile: {TIFFFILE_HINT}")
+    from .._optional import optional
+
+    module = optional("tifffile", extra="image", purpose="writing 16-bit colour TIFFs")
     stack = np.ascontiguousarray(np.stack(pages).astype(np.uint16, copy=False))
     extra = {"iccprofile": icc_profile} if icc_profile else {}
 
