@@ -61,7 +61,7 @@ def assert_pixels_close(result: np.ndarray, expected: np.ndarray) -> None:
 def test_16_bit_colour_tiff_stays_16_bit_through_filter_and_pool(tmp_path):
     image = colour_ramp()
     icc = b"an ICC profile, kept as bytes"  # not a valid profile: only carried, never parsed
-    tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb", iccprofile=icc)
+    tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb", extratags=[(34675, 7, len(icc), icc, True)])
     proc = convpool("filter", tmp_path / "in.tif", "-k", "box", "-o", tmp_path / "blur.tif")
     assert "note:" not in proc.stderr
     result = tifffile.imread(tmp_path / "blur.tif")

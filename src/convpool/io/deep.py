@@ -87,7 +87,8 @@ def write_colour_16(path: str | os.PathLike, pages: list[np.ndarray], icc_profil
 
     module = optional("tifffile", extra="image", purpose="writing 16-bit colour TIFFs")
     stack = np.ascontiguousarray(np.stack(pages).astype(np.uint16, copy=False))
-    extra = {"iccprofile": icc_profile} if icc_profile else {}
+    # the ICC profile as its TIFF tag (34675, type UNDEFINED): `iccprofile=` is newer than tifffile's floor
+    extra = {"extratags": [(34675, 7, len(icc_profile), icc_profile, True)]} if icc_profile else {}
 
     def save(tmp: Path) -> None:
         with module.TiffWriter(tmp) as tif:
