@@ -86,12 +86,33 @@ def test_calls_from_other_threads_leave_blas_alone_and_nested_limits_unwind(seen
     assert blas_threads() == 3
 
 
+def _cpu_per_wall(call, runs: int = 3) -> list[float]:
+    """CPU time / wall time of ``call()``, ``runs`` times, after OpenBLAS's idle threads have stopped spinning.
+
+    OpenBLAS's threads spin for a while after a threaded product (an earlier call's or test's): their CPU
+    time is not this call's.
+    """
+    time.sleep(0.5)
+    ratios = []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()
+        ratios.append((time.process_time() - cpu) / (time.perf_counter() - wall))
+    return ratios
+
+
 def test_threads_one_keeps_a_big_gemm_call_on_one_core():
-    """CPU time / wall time of a call whose products BLAS would thread: about 1 with ``threads=1``."""
+    """CPU time / wall time of a call whose products BLAS threads: about 1 with ``threads=1``.
+
+    Only a machine with a core to spare shows the difference: where the default call does not reach
+    1.5 either (a busy or one-core machine), the test says so and skips.
+    """
     rng = np.random.default_rng(1)
-    images, kernels = rng.normal(size=(8, 48, 48, 64)), rng.normal(size=(3, 3, 64, 64))
-    convpool.convolve(images, kernels, method="gemm", threads=1)  # warm up
-    wall, cpu = time.perf_counter(), time.process_time()
-    convpool.convolve(images, kernels, method="gemm", threads=1)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    assert cpu / wall < 1.3, (cpu, wall)
+    images, kernels = rng.normal(size=(8, 64, 64, 64)), rng.normal(size=(3, 3, 64, 64))
+    one = convpool.convolve(images, kernels, method="gemm", threads=1)  # warm up
+    threaded = max(_cpu_per_wall(lambda: convpool.convolve(images, kernels, method="gemm")))
+    single = min(_cpu_per_wall(lambda: convpool.convolve(images, kernels, method="gemm", threads=1)))
+    assert_allclose(convpool.convolve(images, kernels, method="gemm"), one, rtol=1e-12, atol=1e-12)
+    if threaded < 1.5:
+        pytest.skip(f"the default call used {threaded:.2f} cores: this machine cannot show a difference now")
+    assert single < 1.3, (single, threaded)
