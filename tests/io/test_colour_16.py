@@ -87,16 +87,50 @@ def test_16_bit_colour_in_bands_of_rows(tmp_path):
     assert_pixels_close(tifffile.imread(tmp_path / "out.tif"), as_pixels(blurred(image, spec), 65535))
 
 
-@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+@pytest.mark.parametrize("suffix", [".jpg", ".bmp"])
 def test_16_bit_colour_to_an_8_bit_format_says_so(tmp_path, suffix):
     image = colour_ramp()
     tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb")
     proc = convpool("filter", tmp_path / "in.tif", "-k", "box", "-o", tmp_path / f"out{suffix}")
     notes = [line for line in proc.stderr.splitlines() if "16-bit colour written as 8 bits a channel" in line]
-    assert len(notes) == 1 and ".tif keeps them" in notes[0]
-    if suffix == ".png":
-        result = np.array(Image.open(tmp_path / "out.png"))
+    assert len(notes) == 1 and ".png keeps them" in notes[0]
+    if suffix == ".bmp":
+        result = np.array(Image.open(tmp_path / "out.bmp"))
         assert_pixels_close(result, as_pixels(blurred(image) * 255 / 65535, 255))
+
+
+def _read_png_rgb16(path: Path) -> tuple[np.ndarray, dict[bytes, bytes]]:
+    """A 48-bit RGB PNG decoded from the specification (every CRC checked; rows must be unfiltered), and its chunks."""
+    data, chunks, idat = path.read_bytes(), {}, b""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at = 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        assert struct.unpack(">I", data[at + 8 + length : at + 12 + length])[0] == zlib.crc32(kind + body)
+        idat += body if kind == b"IDAT" else b""
+        chunks.setdefault(kind, body)
+        at += 12 + length
+    w, h, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour) == (16, 2)
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 6 * w)
+    assert (rows[:, 0] == 0).all()  # filter type None
+    return rows[:, 1:].copy().view(">u2").reshape(h, w, 3).astype(np.uint16), chunks
+
+
+def test_16_bit_colour_to_png_stays_16_bit(tmp_path):
+    image = colour_ramp(70, 33, seed=3)
+    icc = b"an ICC profile, kept as bytes"
+    tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb", extratags=[(34675, 7, len(icc), icc, True)])
+    proc = convpool("filter", tmp_path / "in.tif", "-k", "box", "-o", tmp_path / "blur.png")
+    assert "note:" not in proc.stderr
+    result, chunks = _read_png_rgb16(tmp_path / "blur.png")
+    assert_pixels_close(result, as_pixels(blurred(image), 65535))
+    assert np.mean(result % 257 != 0) > 0.9
+    assert zlib.decompress(chunks[b"iCCP"].split(b"\0", 1)[1][1:]) == icc
+    with Image.open(tmp_path / "blur.png") as im:  # Pillow: a valid PNG, whose 8-bit view is the high bytes
+        assert im.mode == "RGB" and im.info.get("icc_profile") == icc
+        np.testing.assert_array_equal(np.array(im), result >> 8)
 
 
 def _png_rgb16(path: Path, image: np.ndarray) -> None:

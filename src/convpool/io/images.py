@@ -230,7 +230,7 @@ def _image_for_pil(image: np.ndarray) -> np.ndarray:
     )
 
 
-#: Pixel types each format stores: 16-bit grayscale in PNG and TIFF, 32-bit grayscale in TIFF only.
+#: Pixel types each format stores: 16-bit grayscale and colour in PNG and TIFF, 32-bit grayscale in TIFF only.
 STORABLE = {
     "PNG": (np.uint8, np.uint16),
     "TIFF": (np.uint8, np.uint16, np.int32, np.float32),
@@ -294,8 +294,8 @@ def write_image(
     force : bool
         Overwrite an existing file (else ``FileExistsError``).
     dtype : numpy dtype
-        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale; colour TIFF
-        through tifffile, :mod:`.deep`);
+        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale; colour
+        through :mod:`.deep`, TIFF needing tifffile);
         ``int32`` or ``float32`` (TIFF; grayscale; raw values, no rescaling).
     alpha : array_like, shape (h, w), optional
         Written untouched as the alpha channel (PNG, TIFF, 8-bit only).
@@ -312,9 +312,12 @@ def write_image(
     if np.dtype(dtype).type not in STORABLE[fmt]:
         raise ValueError(f"{path}: {fmt} cannot store {np.dtype(dtype)} pixels")
     if _colour_16(image, dtype):
-        if fmt != "TIFF" or alpha is not None:
-            raise ValueError(f"{path}: 16-bit colour is written to TIFF files without alpha only")
-        return deep.write_colour_16(path, [_as_stored(np.asarray(image), dtype, rescale)], icc_profile, force=force)
+        if alpha is not None:
+            raise ValueError(f"{path}: 16-bit colour is written without alpha")
+        pixels = _as_stored(np.asarray(image), dtype, rescale)
+        if fmt == "PNG":
+            return deep.write_png_16(path, pixels, icc_profile, exif, force=force)
+        return deep.write_colour_16(path, [pixels], icc_profile, force=force)
     pixels = _image_for_pil(_as_stored(np.asarray(image), dtype, rescale))
     if alpha is not None:
         if fmt not in ("PNG", "TIFF") or pixels.dtype != np.uint8:
