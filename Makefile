@@ -13,7 +13,7 @@ LINTED := src tests tasks tools benchmarks examples docs
 JAX    := jax==0.10.2
 
 .PHONY: demo test test-fast test-xp lint setup setup-test setup-bench bench bench-quick bench-small bench-backward bench-train \
-	bench-dask bench-arrays bench-memory bench-nd example test-numpy-min test-python-min clean setup-docs docs docs-alone browser test-browser
+	bench-dask bench-arrays bench-memory bench-nd example test-numpy-min test-python-min test-extras-min clean setup-docs docs docs-alone browser test-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -153,5 +153,20 @@ test-python-min:
 	.venv-python-min/bin/pip install -q -e '.[test,cli]' 'Pillow==$(PILLOW_MIN)'
 	.venv-python-min/bin/python -m pytest -q -p no:cacheprovider
 
+# The floors of the extras (docs/releases.md), on the oldest Python: the tests that use them (figures,
+# image files, the command line, Dask, a cluster, Zarr 2, BLAS threads, completion). NumPy 1.25: the newest
+# that SciPy 1.9 takes.
+EXTRAS_MIN := 'numpy==1.25.2' 'matplotlib==3.5.3' 'scipy==1.9.3' 'tqdm==4.60.0' 'Pillow==$(PILLOW_MIN)' \
+	'dask[array]==2024.1.0' 'distributed==2024.1.0' 'zarr==2.16.0' 'tifffile==2022.8.12' 'threadpoolctl==3.5.0' \
+	'shtab==1.5.8'
+test-extras-min:
+	@test -n "$(PYTHON_MIN_BIN)" || (echo "no python$(PYTHON_MIN) on PATH or in pyenv" && exit 1)
+	$(PYTHON_MIN_BIN) -m venv .venv-extras-min
+	.venv-extras-min/bin/pip install -q --upgrade pip
+	.venv-extras-min/bin/pip install -q --only-binary=:all: $(EXTRAS_MIN) pytest hypothesis
+	.venv-extras-min/bin/pip install -q --no-deps -e .
+	.venv-extras-min/bin/python -m pytest -q -p no:cacheprovider tests/plot tests/io tests/cli \
+		tests/backends/test_dask.py tests/backends/test_distributed.py tests/backends/test_blas_threads.py
+
 clean:
-	rm -rf $(VENV) .venv-numpy-min .venv-python-min .venv-docs build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra
+	rm -rf $(VENV) .venv-numpy-min .venv-python-min .venv-extras-min .venv-docs build .pytest_cache .hypothesis docs/auto_learn docs/generated docs/_extra

@@ -46,6 +46,10 @@ def photos(tmp_path):
     return {"camera": camera, "chelsea": chelsea, "dir": tmp_path}
 
 
+#: The command line's default border (convpool.cli.filter.PHOTO_PAD_MODE); the library's is "constant".
+CLI = "reflect"
+
+
 def per_channel_ref(image, kernel, **options):
     """conv_ref on each channel with the same 2-D kernel; image (h, w) or (h, w, c) -> (oh, ow, c)."""
     x = image[None, ..., None] if image.ndim == 2 else image[None]
@@ -65,17 +69,17 @@ def test_filter_rgb_png_to_npy_matches_reference(photos):
     convpool("filter", d / "chelsea.png", "-k", "sobel_x", "-o", d / "edges.npy", check_rc=0)
     out = np.load(d / "edges.npy")
     assert out.shape == (1, 40, 60, 3)
-    assert_allclose(out[0], per_channel_ref(photos["chelsea"], SOBEL_X, padding="same"), atol=1e-9)
+    assert_allclose(out[0], per_channel_ref(photos["chelsea"], SOBEL_X, padding="same", pad_mode=CLI), atol=1e-9)
 
 
 def test_filter_png_to_png_clip_and_abs(photos):
     d = photos["dir"]
     convpool("filter", d / "camera.png", "-k", "box", "-o", d / "blur.png", check_rc=0)
     box = np.full((3, 3), 1 / 9)
-    expected = clip_pixels(per_channel_ref(photos["camera"], box, padding="same")[..., 0])
+    expected = clip_pixels(per_channel_ref(photos["camera"], box, padding="same", pad_mode=CLI)[..., 0])
     assert_array_equal(np.array(Image.open(d / "blur.png")), expected)  # auto = clip for a kernel summing to 1
     convpool("filter", d / "camera.png", "-k", "sobel-x", "-o", d / "edges.png", "--quiet", check_rc=0)
-    ref = np.abs(per_channel_ref(photos["camera"], SOBEL_X, padding="same")[..., 0])
+    ref = np.abs(per_channel_ref(photos["camera"], SOBEL_X, padding="same", pad_mode=CLI)[..., 0])
     assert_array_equal(np.array(Image.open(d / "edges.png")), clip_pixels(ref * 255 / ref.max()))  # auto = abs
 
 
@@ -106,7 +110,7 @@ def test_filter_npy_batch_with_npy_kernel_bank(tmp_path):
     np.save(tmp_path / "batch.npy", batch)
     np.save(tmp_path / "bank.npy", bank)
     convpool("filter", tmp_path / "batch.npy", "-k", tmp_path / "bank.npy", "-o", tmp_path / "o.npy", check_rc=0)
-    assert_allclose(np.load(tmp_path / "o.npy"), conv_ref(batch, bank, padding="same"), atol=1e-9)
+    assert_allclose(np.load(tmp_path / "o.npy"), conv_ref(batch, bank, padding="same", pad_mode=CLI), atol=1e-9)
 
 
 def test_filter_npz_keeps_each_array(tmp_path):
@@ -116,8 +120,8 @@ def test_filter_npz_keeps_each_array(tmp_path):
     lap = np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]])[:, :, None, None]
     with np.load(tmp_path / "out.npz") as out:
         assert sorted(out.files) == ["a", "b"]
-        assert_allclose(out["a"], conv_ref(a[..., None], lap), atol=1e-9)
-        expected_b = np.concatenate([conv_ref(b[..., c : c + 1], lap) for c in range(2)], axis=-1)
+        assert_allclose(out["a"], conv_ref(a[..., None], lap, pad_mode=CLI), atol=1e-9)
+        expected_b = np.concatenate([conv_ref(b[..., c : c + 1], lap, pad_mode=CLI) for c in range(2)], axis=-1)
         assert_allclose(out["b"], expected_b, atol=1e-9)
 
 

@@ -58,7 +58,7 @@ def test_filtering_a_multi_page_tiff_filters_every_page(tmp_path):
     pages = [Image.fromarray(page) for page in stack]
     pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
     shift = "0,0,0;0,0,1;0,0,0"  # each pixel takes its right neighbour's value (zero past the edge)
-    proc = convpool("filter", "scan.tif", "-k", shift, "-o", "out.tif", "-q", cwd=tmp_path)
+    proc = convpool("filter", "scan.tif", "-k", shift, "--pad-mode", "constant", "-o", "out.tif", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     with Image.open(tmp_path / "out.tif") as out:
         got = []

@@ -16,6 +16,7 @@ import pytest
 from _reference import conv_ref, pool_ref
 from numpy.testing import assert_allclose, assert_array_equal
 
+from convpool import __version__ as cp_version
 from convpool import data, kernels
 
 Image = pytest.importorskip("PIL.Image")
@@ -40,9 +41,10 @@ def convpool(*args, cwd=None, env=None, check_rc=None):
     return proc
 
 
-def filtered(image, kernel=BOX, padding="same"):
-    """conv_ref of a 2-D image with a 2-D kernel -> (h', w') float64."""
-    return conv_ref(image[None, :, :, None].astype(np.float64), kernel[:, :, None, None], padding=padding)[0, :, :, 0]
+def filtered(image, kernel=BOX, padding="same", pad_mode="reflect"):
+    """conv_ref of a 2-D image with a 2-D kernel -> (h', w') float64; the border of ``convpool filter``'s default."""
+    x = image[None, :, :, None].astype(np.float64)
+    return conv_ref(x, kernel[:, :, None, None], padding=padding, pad_mode=pad_mode)[0, :, :, 0]
 
 
 def ramp(shape, top, dtype, seed=0):
@@ -209,7 +211,9 @@ def test_rescale_auto_looks_at_the_summed_channels(tmp_path):
     convpool("filter", tmp_path / "c.png", "-k", "spec_sharpen", "-o", tmp_path / "s.png", check_rc=0)
     result = np.array(Image.open(tmp_path / "s.png"))
     assert (result == 255).mean() < 0.02  # today 54-60 % saturated
-    summed = conv_ref(chelsea[None].astype(float), kernels.spec_sharpen()[..., None], padding="same")[0, :, :, 0]
+    summed = conv_ref(
+        chelsea[None].astype(float), kernels.spec_sharpen()[..., None], padding="same", pad_mode="reflect"
+    )[0, :, :, 0]
     assert_array_equal(result, np.floor(np.abs(summed) * 255 / np.abs(summed).max() + 0.5))
     convpool("filter", tmp_path / "c.png", "-k", "box", "--sum-channels", "-o", tmp_path / "b.png", check_rc=0)
     assert (np.array(Image.open(tmp_path / "b.png")) == 255).mean() < 0.02
@@ -261,7 +265,9 @@ def test_alpha_is_kept_untouched(tmp_path):
         assert out.mode == "RGBA"
         result = np.array(out)
     assert_array_equal(result[..., 3], alpha)
-    colour = conv_ref(rgb[None].astype(float).transpose(3, 1, 2, 0), BOX[:, :, None, None], padding="same")
+    colour = conv_ref(
+        rgb[None].astype(float).transpose(3, 1, 2, 0), BOX[:, :, None, None], padding="same", pad_mode="reflect"
+    )
     assert_array_equal(result[..., :3], np.clip(np.floor(colour[..., 0].transpose(1, 2, 0) + 0.5), 0, 255))
     convpool("pool", tmp_path / "t.png", "--size", "2", "--mode", "avg", "-o", tmp_path / "small.png", check_rc=0)
     pooled = pool_ref(alpha[None, :, :, None].astype(float), (2, 2), (2, 2), "avg")[0, :, :, 0]
@@ -308,7 +314,7 @@ def test_help_and_option_errors_are_honest():
     for option, value in (("--padding", "lots"), ("--stride", "0")):
         proc = convpool("shape", "--input", "5", "--kernel", "3", option, value, check_rc=2)
         assert proc.stderr.count("\n") == 1 and "usage:" not in proc.stderr and option in proc.stderr
-    assert convpool("--version", check_rc=0).stdout.strip() == "convpool 0.1.0"
+    assert convpool("--version", check_rc=0).stdout.strip() == f"convpool {cp_version}"
 
 
 def test_torch_tensor_that_requires_grad_is_a_type_error():
@@ -357,7 +363,7 @@ def test_bands_of_rows_give_the_whole_image_result(tmp_path, options):
     stride = tuple(int(v) for v in opts.get("--stride", "1x1").split("x"))
     x = chelsea[None].astype(float).transpose(3, 1, 2, 0)  # each channel an image of its own
     ref = conv_ref(
-        x, kernel[:, :, None, None], pad, stride, int(opts.get("--dilation", 1)), opts.get("--pad-mode", "constant")
+        x, kernel[:, :, None, None], pad, stride, int(opts.get("--dilation", 1)), opts.get("--pad-mode", "reflect")
     )
     ref = ref[..., 0].transpose(1, 2, 0)
     mode = opts.get("--rescale", "clip" if np.isclose(kernel.sum(), 1) else "abs")
@@ -383,7 +389,7 @@ def test_dtype_of_npy_outputs(tmp_path):
         convpool("filter", tmp_path / f"{name}.npy", "-k", "spec_sharpen", *dtype_option, "-o", out, check_rc=0)
         result = np.load(out)
         assert result.dtype == expected
-        assert_allclose(result, conv_ref(batch, sharpen), rtol=1e-5, atol=1e-5)
+        assert_allclose(result, conv_ref(batch, sharpen, pad_mode="reflect"), rtol=1e-5, atol=1e-5)
     convpool("filter", tmp_path / "u8.npy", "-k", "box", "-o", tmp_path / "u8-out.npy", check_rc=0)
     assert np.load(tmp_path / "u8-out.npy").dtype == np.float64  # integer arrays: every digit kept
     convpool("filter", tmp_path / "u8.npy", "-k", "box", "--dtype", "float32", "-o", tmp_path / "u8-32.npy", check_rc=0)

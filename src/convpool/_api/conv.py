@@ -108,6 +108,8 @@ def convolve(
     threads : int, optional
         Threads working on batch blocks at once. Default: the environment
         variable ``CONVPOOL_NUM_THREADS``, else the number of usable cores.
+        With ``threadpoolctl`` installed (the ``threads`` extra), NumPy's BLAS
+        is held to the same count during the call (calls from the main thread).
         The result does not depend on it.
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type the work is done in and returned. ``None``: the

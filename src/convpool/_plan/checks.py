@@ -59,6 +59,8 @@ def array_meta(shape, dtype, name: str, ndim: int, layout: str, hints: dict[int,
         raise TypeError(f"{name} must hold real numbers (bool, integer or float), got dtype {dtype}")
     if len(shape) != ndim:
         hint = (hints or {}).get(len(shape))
+        if hint is None and name == "images" and len(shape) == ndim - 1:  # the commonest slip: one image, no batch
+            hint = "for one image use images[None] (a batch of 1)"
         raise ValueError(
             f"{name} must be a {ndim}-D array of shape {layout}, got {len(shape)}-D shape {tuple(shape)}"
             + (f"; {hint}" if hint else "")
@@ -386,6 +388,8 @@ def spatial_rank(images, images_dtype, kernels, kernels_dtype, layouts, kernels_
     rank = di if blame_kernels else dk  # the other array's rank
     rank = rank if rank >= 1 else 2
     cause = f": {kernels_name} have {dk} spatial axes, images {di}" if min(di, dk) >= 1 else ""
+    if not blame_kernels and len(images) == len(kernels) - 1:  # the commonest slip: one image, no batch axis
+        cause += "; for one image use images[None] (a batch of 1)"
     raise ValueError(
         f"{name} must be a {rank + 2}-D array of shape {layouts(rank)[what]}, got {len(shape)}-D shape "
         f"{tuple(shape)}{cause}"

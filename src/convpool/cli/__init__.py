@@ -1,7 +1,8 @@
 """The ``convpool`` command line. It calls the public API only.
 
 Sub-commands, one module each: ``demo``, ``filter``, ``pool``, ``kernels``,
-``shape``, ``explain``, ``check`` (its work lives in :mod:`convpool.checker`).
+``shape``, ``explain``, ``check`` (its work lives in :mod:`convpool.checker`),
+``completion``.
 :mod:`._common` holds the exit statuses, option parsers and messages;
 :mod:`._io` reads inputs, plans outputs and writes them for the batch
 commands (:mod:`._options` their shared options; :mod:`._bigfile`,
@@ -22,7 +23,7 @@ import warnings
 import numpy as np
 
 from .. import __version__
-from . import check, demo, explain, filter, kernels, pool, shape
+from . import check, completion, demo, explain, filter, kernels, pool, shape
 from ._common import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -68,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"convpool {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (demo, filter, pool, kernels, shape, explain, check):
+    for command in (demo, filter, pool, kernels, shape, explain, check, completion):
         command.register(commands)
+    parser.set_defaults(root_parser=parser)  # `convpool completion` reads the whole parser
     return parser
 
 

@@ -19,11 +19,11 @@ import numpy as np
 
 from .._plan._shapes import band, bands
 from ._blocks import compute
-from ._common import progress
+from ._common import progress_bar
 from ._write import as_pixels, picture_plan, write_picture
 
 #: Bytes of float results per band: a few of these are alive at once. The environment
-#: variable ``CONVPOOL_BAND_BYTES`` changes it (the tests use tiny bands on small images).
+#: variable ``CONVPOOL_BAND_BYTES`` changes it (docs/cli.md; the tests use tiny bands on small images).
 BAND_BYTES = int(os.environ.get("CONVPOOL_BAND_BYTES", 16 << 20))
 
 
@@ -115,12 +115,19 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
         out = np.empty(shape, dtype=plan_.stored)
         parts = plan(rows, row_bytes) if plan_.stored in images.WHITE else []
         if len(parts) > 1:
+            # one step per band computed: minmax and abs compute each band twice (range, then pixels)
+            steps = len(parts) * (1 if plan_.rescale == "clip" else 2)
+            bar = progress_bar(args, steps, desc=job.src.name, unit="band", leave=False)
 
             def compute_band(cells: slice, pads: tuple[int, int]) -> np.ndarray:
-                return work.fn(batch[:, cells], dtype, (pads, (columns.before, columns.after)))[0]
+                result = work.fn(batch[:, cells], dtype, (pads, (columns.before, columns.after)))[0]
+                bar.update()
+                return result
 
-            parts = list(progress(parts, args, desc=job.src.name, unit="band", leave=False))
-            fill(out, compute_band, parts, plan_.rescale, plan_.prescale)
+            try:
+                fill(out, compute_band, parts, plan_.rescale, plan_.prescale)
+            finally:
+                bar.close()
             return write_picture(job.dst, out, plan_, source, args)
     result = compute(batch, lambda b: work.fn(b, dtype), args, job.src.name)[0]
     plan_ = picture_plan(source.dtype, result.shape[-1], result.dtype, fmt, rescale, args.rescale)

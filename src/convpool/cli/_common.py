@@ -121,6 +121,15 @@ def pair_type(name: str, minimum: int = 1):
 # --- progress and messages -------------------------------------------------------------------------
 
 
+#: Seconds of work before a progress bar appears: quick runs print none. A bar redraws at most
+#: ten times in that span (tqdm's default ``mininterval`` of 0.1 s).
+PROGRESS_DELAY = 1.0
+
+
+def _bar_options() -> dict:
+    return {"delay": PROGRESS_DELAY, "mininterval": PROGRESS_DELAY / 10, "file": sys.stderr, "dynamic_ncols": True}
+
+
 def progress(items: Iterable, args: argparse.Namespace, **options) -> Iterable:
     """``items`` with a tqdm bar that appears only after a second of work (none if quiet or no tqdm)."""
     if getattr(args, "quiet", False):
@@ -129,7 +138,28 @@ def progress(items: Iterable, args: argparse.Namespace, **options) -> Iterable:
         from tqdm import tqdm
     except ImportError:  # the bar is a convenience, not a requirement
         return items
-    return tqdm(items, delay=1.0, file=sys.stderr, dynamic_ncols=True, **options)
+    return tqdm(items, **_bar_options(), **options)
+
+
+class _NoBar:
+    """What :func:`progress_bar` gives when no bar is shown."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(args: argparse.Namespace, total: int, **options):
+    """A tqdm bar of ``total`` steps, advanced by ``update()`` (a do-nothing one if quiet or no tqdm)."""
+    if getattr(args, "quiet", False):
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(total=total, **_bar_options(), **options)
 
 
 def printable(text: str) -> str:
@@ -141,15 +171,22 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
 
 
+def _named(args: argparse.Namespace, message: str) -> str:
+    """``message`` with the temporary files that stand for ``-`` named as what they are (``args.stdio_names``)."""
+    for path, name in getattr(args, "stdio_names", {}).items():
+        message = message.replace(path, name)
+    return printable(message)
+
+
 def error(args: argparse.Namespace, message: str) -> None:
     """One line on stderr, prefixed with the sub-command."""
-    print(f"convpool {args.command}: {printable(message)}", file=sys.stderr)
+    print(f"convpool {args.command}: {_named(args, message)}", file=sys.stderr)
 
 
 def say(args: argparse.Namespace, message: str) -> None:
-    """A progress line on stdout, unless ``--quiet``."""
+    """A progress line on stdout (stderr when stdout carries the output, ``-o -``), unless ``--quiet``."""
     if not getattr(args, "quiet", False):
-        print(printable(message))
+        print(_named(args, message), file=sys.stderr if getattr(args, "stdout_is_data", False) else sys.stdout)
 
 
 def one_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -61,7 +62,8 @@ def read_input(src: Path) -> Source:
             return Source({"": batch}, batch.dtype, notes=(f"its {pages} pages are read as a batch of {pages} images",))
         picture = images.read_picture(src)
         pixels = picture.pixels
-        return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile)
+        notes = (picture.note,) if picture.note else ()
+        return Source({"": _batch_of(pixels)}, pixels.dtype, picture.alpha, picture.exif, picture.icc_profile, notes)
     batches = images.read_batch(src)
     dtypes = {b.dtype for b in batches.values()}
     return Source(batches, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64))
@@ -301,8 +303,22 @@ def non_finite_note(arrays) -> str | None:
     return f"{bad} of {total} values are NaN or infinite" if bad else None
 
 
+def describe(batches: dict[str, np.ndarray]) -> str:
+    """What an input holds, for ``--verbose``: ``'1 image 512x512x3 uint8'``, one part per array.
+
+    >>> describe({"": np.zeros((2, 4, 5, 1), np.float32)})
+    '2 images 4x5x1 float32'
+    """
+    parts = []
+    for key, b in batches.items():
+        count = f"{len(b)} image{'s' * (len(b) != 1)}"
+        parts.append(f"{key + ': ' if key else ''}{count} {'x'.join(map(str, b.shape[1:]))} {b.dtype}")
+    return ", ".join(parts)
+
+
 def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders) -> bool:
     """One input to its output; ``False`` (after one line on stderr) if it failed."""
+    started = time.perf_counter()
     source = _read(job, args)
     if source is None:
         return False
@@ -316,6 +332,9 @@ def _process(job: Job, args: argparse.Namespace, work: Batches, folders: Folders
         return False
     for notice in notices:
         error(args, f"note: {job.dst}: {notice}")
+    if getattr(args, "verbose", False):
+        took = time.perf_counter() - started
+        error(args, f"{job.src}: {describe(source.batches)} -> {job.dst} in {took:.2f} s")
     say(args, f"wrote {job.dst}")
     return True
 
@@ -327,8 +346,12 @@ def run_batches(args: argparse.Namespace, work: Batches) -> int:
     exit status is 1 if any failed. Output folders are made when the first
     file goes into them, and removed again if nothing could be written.
     """
-    from . import _bigfile
+    from . import _bigfile, _stdio
 
+    if getattr(args, "verbose", False) and getattr(args, "quiet", False):
+        raise UsageError("-q (say nothing) and -v (say more) contradict each other; give one")
+    if _stdio.wanted(args):  # `-`: through a temporary folder, then this run on its files
+        return _stdio.run(args, lambda: run_batches(args, work))
     if _bigfile.wanted(args):  # Zarr stores, or a Dask cluster: chunk by chunk, never all in memory
         return _bigfile.run(args, work.fn)
     plan = plan_outputs(args.inputs, args.output, args.format)

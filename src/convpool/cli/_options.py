@@ -21,14 +21,16 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="image files (PNG, JPEG, TIFF, BMP), .npy/.npz batches, or sample:NAME (an embedded photo)",
+        help="image files (PNG, JPEG, TIFF, BMP), .npy/.npz batches, sample:NAME (an embedded photo), "
+        "or - (standard input; its first bytes tell the type)",
     )
     parser.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="OUTPUT",
-        help="output file (its suffix picks the type), or a folder (one file per input)",
+        help="output file (its suffix picks the type), a folder (one file per input), or - (standard output, "
+        "one input; type from --format, else the input's; never a terminal)",
     )
     parser.add_argument(
         "--format",
@@ -68,6 +70,12 @@ def _add_pixel_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no 'wrote' lines")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also say, on stderr, the settings used and each input's shape, type and time taken",
+    )
     parser.add_argument(
         "--workers", type=int, metavar="N", help="run on Dask with a local cluster of N worker processes (Zarr output)"
     )

@@ -4,7 +4,9 @@ The rules, in words (README and docs/cli.md say the same):
 
 - 8-bit in, 8-bit out. 16-bit grayscale in: 16-bit PNG or TIFF out (full
   scale 65535); a JPEG or BMP output (8 bits only) is scaled to 8 bits with a
-  one-line notice. 32-bit integer or float TIFF in: a TIFF output keeps the
+  one-line notice. 16-bit colour in (a TIFF read by tifffile): 16-bit PNG
+  (:mod:`convpool.io.deep`) or TIFF (tifffile) out; JPEG and BMP get 8 bits
+  with a notice. 32-bit integer or float TIFF in: a TIFF output keeps the
   computed values (float32, or int32 for max/min pooling); other formats get
   8 bits, stretched min..max under ``--rescale auto``, with a notice.
 - Alpha is set aside and written back untouched when the output has the
@@ -44,7 +46,7 @@ class Plan(NamedTuple):
 
 
 def _storage(depth: str, channels: int, result_dtype, fmt: str) -> tuple[np.dtype, str | None]:
-    from ..io import images
+    from ..io import deep, images
 
     if depth == "8":
         return np.dtype(np.uint8), None
@@ -53,9 +55,15 @@ def _storage(depth: str, channels: int, result_dtype, fmt: str) -> tuple[np.dtyp
         if result_dtype == np.uint32:  # no TIFF type of Pillow's holds every uint32 exactly
             return np.dtype(wanted), "unsigned 32-bit values stored as float32 (exact up to 2**24); .npy keeps them"
         return np.dtype(wanted), None
+    if depth == "16" and channels == 3 and (fmt == "PNG" or (fmt == "TIFF" and deep.can_write())):
+        return np.dtype(np.uint16), None  # convpool.io.deep writes what Pillow cannot
+    if depth == "16" and channels == 1:
+        return np.dtype(np.uint8), f"16-bit input written as 8-bit ({fmt} holds 8 bits); .png or .tif keep 16 bits"
     if depth == "16":
-        why = f"{fmt} holds 8 bits" if channels == 1 else "colour is written with 8 bits a channel"
-        return np.dtype(np.uint8), f"16-bit input written as 8-bit ({why}); .png or .tif keep 16 bits"
+        keep = ".png keeps them" + ("" if deep.can_write() else f", .tif too with tifffile: {deep.TIFFFILE_HINT}")
+        if fmt == "TIFF":
+            return np.dtype(np.uint8), f"16-bit colour written as 8 bits a channel (no tifffile); {keep}"
+        return np.dtype(np.uint8), f"16-bit colour written as 8 bits a channel ({fmt} holds 8 bits); {keep}"
     return np.dtype(np.uint8), f"32-bit input written as 8-bit {fmt}; .tif or .npy keep the values"
 
 

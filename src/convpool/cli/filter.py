@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io.images import check_npy_size
-from ._common import UsageError, add_command, add_geometry_options, one_line, pair_type
+from ._common import UsageError, add_command, add_geometry_options, error, one_line, pair_type
 from ._io import Batches, run_batches
 from ._options import add_output_options
 
@@ -16,7 +16,7 @@ EXAMPLES = (
     "  convpool filter sample:chelsea -k sobel_x --rescale minmax -o chelsea-edges.png\n"
     "  convpool filter sample:chelsea sample:camera -k gaussian:size=7,sigma=2 -o blurred/\n"
     "  convpool filter sample:coffee -k '1,0,-1;1,0,-1;1,0,-1' --padding valid --stride 2 -o coffee.npy\n"
-    "  convpool filter coffee.npy -k box:size=5 --pad-mode reflect -o coffee-blur.npy\n"
+    "  convpool filter coffee.npy -k box:size=5 --pad-mode constant -o coffee-zeros.npy\n"
     "(sample:NAME is an embedded photo: camera, astronaut, chelsea, coffee)"
 )
 
@@ -64,6 +64,26 @@ def finite_float(text: str) -> float:
     return value
 
 
+#: The command line's border fill when neither --pad-mode nor --pad-value is given: NumPy's ``reflect``
+#: (OpenCV's default BORDER_REFLECT_101; SciPy's ``mirror``), so a blur keeps a bright photo's border
+#: bright. The library's own default stays ``constant`` zeros, as the exercise defines it.
+PHOTO_PAD_MODE = "reflect"
+
+
+def pad_options(args: argparse.Namespace) -> tuple[str, float]:
+    """``(pad_mode, pad_value)`` from the options: ``--pad-value`` alone means ``--pad-mode constant``.
+
+    >>> ns = argparse.Namespace
+    >>> pad_options(ns(pad_mode=None, pad_value=None)), pad_options(ns(pad_mode=None, pad_value=7.0))
+    (('reflect', 0.0), ('constant', 7.0))
+    """
+    if args.pad_value is None:
+        return args.pad_mode or PHOTO_PAD_MODE, 0.0
+    if args.pad_mode not in (None, "constant"):
+        raise UsageError(f"--pad-value applies only to --pad-mode constant, not {args.pad_mode}")
+    return "constant", args.pad_value
+
+
 def run(args: argparse.Namespace) -> int:
     """Filter every input with ``-k``; see :func:`convpool.cli._io.run_batches`."""
     import convpool
@@ -78,10 +98,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-k {args.kernel}: {one_line(exc)}") from None
     if not np.isfinite(kernel).all():  # a .npy kernel is read as it is: NaN or inf would spoil every output
         raise UsageError(f"-k {args.kernel}: the kernel holds NaN or infinite values; taps must be finite numbers")
-    options = {"dilation": args.dilation, "pad_mode": args.pad_mode, "pad_value": args.pad_value}
-    if args.pad_value != 0 and args.pad_mode != "constant":
-        raise UsageError("--pad-value applies only to --pad-mode constant")
+    pad_mode, pad_value = pad_options(args)
+    options = {"dilation": args.dilation, "pad_mode": pad_mode, "pad_value": pad_value}
     how = kernel_for(kernel, args.sum_channels)
+    if args.verbose:
+        error(
+            args,
+            f"kernel {args.kernel}: {'x'.join(map(str, kernel.shape))}, taps summing to {kernel.sum():.6g}, "
+            f"applied to {'each channel' if how == 'each' else 'the summed channels' if how == 'sum' else 'a bank'}; "
+            f"padding {args.padding}, pad mode {pad_mode}, stride {'x'.join(map(str, args.stride))}, "
+            f"dilation {'x'.join(map(str, args.dilation))}",
+        )
 
     def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
         padding = args.padding if padding is None else padding
@@ -96,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         return auto_rescale(args.rescale, kernel, how, batch.shape[3])
 
     def geometry(h: int, w: int):
-        if args.pad_mode == "wrap":
+        if pad_mode == "wrap":
             return None  # wrap pads with the far edge's rows: no band holds them
         return convpool.conv_geometry((h, w), kernel.shape[:2], args.stride, args.padding, args.dilation)
 
@@ -133,10 +160,15 @@ def register(commands) -> argparse.ArgumentParser:
     flt.add_argument(
         "--pad-mode",
         choices=["constant", "edge", "reflect", "symmetric", "wrap"],
-        default="constant",
-        help="how padding is filled, as numpy.pad (default constant: zeros)",
+        help=f"how the border is filled, as numpy.pad; default {PHOTO_PAD_MODE} (d c b | a b c d, OpenCV's "
+        "default), which keeps a photo's border as bright as the photo; constant: zeros, the library's "
+        "default (a blur darkens the border)",
     )
-    flt.add_argument("--pad-value", type=finite_float, default=0.0, help="fill of --pad-mode constant (default 0)")
+    flt.add_argument(
+        "--pad-value",
+        type=finite_float,
+        help="fill of --pad-mode constant (default 0); given alone it implies --pad-mode constant",
+    )
     flt.add_argument("--sum-channels", action="store_true", help="sum a 2-D kernel's result over the channels")
     add_output_options(flt)
     return flt

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from . import deep
 from .arrays import ARRAY_SUFFIXES, check_npy_size, read_arrays, write_array
 from .files import atomic_write
 from .pixels import NON_FINITE, RESCALE_MODES, WHITE, pixel_scale, to_pixels
@@ -79,15 +80,18 @@ class Picture(NamedTuple):
     """One image file as read: pixels, alpha and the metadata worth writing back.
 
     ``pixels`` is ``(h, w)`` or ``(h, w, 3)`` in the file's own depth: ``uint8``,
-    ``uint16`` (16-bit grayscale), ``int32``, ``uint32`` or ``float32`` (32-bit TIFF);
+    ``uint16`` (16-bit grayscale, and 16-bit colour TIFFs through tifffile:
+    :mod:`.deep`), ``int32``, ``uint32`` or ``float32`` (32-bit TIFF);
     already turned upright by its EXIF orientation. ``alpha`` is ``(h, w)`` or
-    ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``.
+    ``None``; ``exif`` (orientation removed) and ``icc_profile`` are bytes or ``None``;
+    ``note`` says what could not be read as it is (16-bit colour read as 8 bits), or is empty.
     """
 
     pixels: np.ndarray
     alpha: np.ndarray | None = None
     exif: bytes | None = None
     icc_profile: bytes | None = None
+    note: str = ""
 
 
 #: Pillow modes read as they are, and the dtype NumPy gives them.
@@ -118,8 +122,11 @@ def _upright(im: Any) -> tuple[Any, bytes | None]:
 def _frame(im: Any) -> Picture:
     """The current frame of an open image as a :class:`Picture`."""
     icc = im.info.get("icc_profile") or None
-    unsigned32 = im.format == "TIFF" and im.mode == "I" and _tag(im, 339) == 1 and _tag(im, 258) == 32
+    unsigned32 = im.format == "TIFF" and im.mode == "I" and deep.tiff_tag(im, 339) == 1 and deep.tiff_tag(im, 258) == 32
+    colour16, note = deep.read_colour_16(im) if deep.colour_16(im) else (None, "")
     im, exif = _upright(im)
+    if colour16 is not None:  # read by tifffile only when it is upright
+        return Picture(colour16, None, exif, icc)
     alpha = None
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
         im = im.convert("LA" if im.mode in ("LA", "La") else "RGBA")
@@ -130,13 +137,7 @@ def _frame(im: Any) -> Picture:
     pixels = np.array(im).astype(_PLAIN_MODES[im.mode], copy=False)
     if unsigned32:  # Pillow reads unsigned 32-bit samples into int32: 2**31 and up would come back negative
         pixels = pixels.view(np.uint32)
-    return Picture(pixels, alpha, exif, icc)
-
-
-def _tag(im: Any, tag: int) -> Any:
-    """A TIFF tag's first value, or ``None``."""
-    value = getattr(im, "tag_v2", {}).get(tag)
-    return value[0] if isinstance(value, tuple) else value
+    return Picture(pixels, alpha, exif, icc, note)
 
 
 def read_picture(path: str | os.PathLike) -> Picture:
@@ -226,7 +227,7 @@ def _image_for_pil(image: np.ndarray) -> np.ndarray:
     )
 
 
-#: Pixel types each format stores: 16-bit grayscale in PNG and TIFF, 32-bit grayscale in TIFF only.
+#: Pixel types each format stores: 16-bit grayscale and colour in PNG and TIFF, 32-bit grayscale in TIFF only.
 STORABLE = {
     "PNG": (np.uint8, np.uint16),
     "TIFF": (np.uint8, np.uint16, np.int32, np.float32),
@@ -245,6 +246,11 @@ def _as_stored(array: np.ndarray, dtype: npt.DTypeLike, rescale: str) -> np.ndar
         info = np.iinfo(np.int32)
         return np.clip(np.floor(np.asarray(array, np.float64) + 0.5), info.min, info.max).astype(np.int32)
     return np.asarray(array, dtype=np.float32)
+
+
+def _colour_16(image: npt.ArrayLike, dtype: npt.DTypeLike) -> bool:
+    """Whether ``image`` is to be stored as 16-bit colour (Pillow cannot: :mod:`.deep` writes it)."""
+    return np.dtype(dtype) == np.uint16 and np.ndim(image) == 3 and np.shape(image)[2] == 3
 
 
 def _save_options(fmt: str, exif: bytes | None, icc_profile: bytes | None, quality: int) -> dict[str, Any]:
@@ -285,7 +291,8 @@ def write_image(
     force : bool
         Overwrite an existing file (else ``FileExistsError``).
     dtype : numpy dtype
-        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale);
+        The stored pixel type: ``uint8``; ``uint16`` (PNG, TIFF; grayscale; colour
+        through :mod:`.deep`, TIFF needing tifffile);
         ``int32`` or ``float32`` (TIFF; grayscale; raw values, no rescaling).
     alpha : array_like, shape (h, w), optional
         Written untouched as the alpha channel (PNG, TIFF, 8-bit only).
@@ -301,6 +308,13 @@ def write_image(
         raise ValueError(f"{path}: not an image suffix; accepted: {', '.join(IMAGE_SUFFIXES)}")
     if np.dtype(dtype).type not in STORABLE[fmt]:
         raise ValueError(f"{path}: {fmt} cannot store {np.dtype(dtype)} pixels")
+    if _colour_16(image, dtype):
+        if alpha is not None:
+            raise ValueError(f"{path}: 16-bit colour is written without alpha")
+        pixels = _as_stored(np.asarray(image), dtype, rescale)
+        if fmt == "PNG":
+            return deep.write_png_16(path, pixels, icc_profile, exif, force=force)
+        return deep.write_colour_16(path, [pixels], icc_profile, force=force)
     pixels = _image_for_pil(_as_stored(np.asarray(image), dtype, rescale))
     if alpha is not None:
         if fmt not in ("PNG", "TIFF") or pixels.dtype != np.uint8:
@@ -330,6 +344,8 @@ def write_pages(
         raise ValueError(f"{path}: pages are written to .tif or .tiff files only")
     if np.dtype(dtype).type not in STORABLE["TIFF"]:
         raise ValueError(f"{path}: TIFF cannot store {np.dtype(dtype)} pixels")
+    if pages and _colour_16(pages[0], dtype):
+        return deep.write_colour_16(path, [_as_stored(np.asarray(page), dtype, rescale) for page in pages], force=force)
     stored = [_image_for_pil(_as_stored(np.asarray(page), dtype, rescale)) for page in pages]
     frames = [image_cls.fromarray(np.ascontiguousarray(page)) for page in stored]
 

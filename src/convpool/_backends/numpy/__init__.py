@@ -12,12 +12,17 @@ whatever the batch and image sizes. Signals and volumes (one, three or more
 spatial axes) are computed as 2-D calls (:mod:`.ranks`).
 """
 
+from . import ranks
 from .adaptive import adaptive_pool, adaptive_pool_backward, adaptive_winners
 from .choose import choose_method, estimate_costs
 from .door import LAZY, add_axis, broadcast, meta, permute, prepare
-from .ranks import correlate, correlate_backward, pool, pool_backward, transpose, transpose_backward
-from .threads import THREADS_ENV, default_threads
+from .threads import THREADS_ENV, default_threads, limits_blas
 from .winners import pool_winners, unpool, unpool_backward
+
+# every operation holds BLAS's own thread pool to the call's threads= (threads.blas_limited)
+correlate, pool = limits_blas(ranks.correlate), limits_blas(ranks.pool)
+correlate_backward, pool_backward = limits_blas(ranks.correlate_backward), limits_blas(ranks.pool_backward)
+transpose, transpose_backward = limits_blas(ranks.transpose), limits_blas(ranks.transpose_backward)
 
 __all__ = [
     "LAZY",

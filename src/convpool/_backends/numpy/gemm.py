@@ -47,9 +47,9 @@ def correlate_gemm(images, kernels, geometry, pad_mode: str, pad_value, dtype, t
         im2col(cols, padded, geometry)
         np.matmul(cols.reshape(b * pixels, depth), matrix, out=out[rows].reshape(b * pixels, nc))
 
-    # BLAS already runs each product on all cores; Python threads on top only
-    # oversubscribe them (measured slower), so blocks run one after another.
-    del threads
+    # BLAS runs each product on its own threads (held to the call's `threads` by the backend's ops:
+    # threads.blas_limited); Python threads on top only oversubscribe them (measured slower), so
+    # blocks run one after another.
     run_blocks(work, list(batch_blocks(m, per_image, GEMM_BLOCK_BYTES)), 1)
     return out
 

@@ -1,14 +1,27 @@
-"""Running batch blocks on a thread pool.
+"""Running batch blocks on a thread pool, and holding BLAS to the call's ``threads=``.
 
 NumPy releases the GIL inside ufunc loops, ``matmul`` and ``numpy.fft``, so
 threads over independent batch blocks use several cores without copies.
 Blocks are cut the same way whatever the thread count, so results do not
 depend on it.
+
+The matrix products (the GEMM paths, the gradients) run in NumPy's BLAS,
+whose own thread pool ignores ours: :func:`blas_limited` caps it to the
+call's thread count through ``threadpoolctl`` when that is installed (the
+``threads`` extra). BLAS's thread count belongs to the process, and only
+the main thread changes it: NumPy's bundled OpenBLAS (0.3.31, measured)
+ignores a count set from another thread, so a limit set there could not be
+undone. Calls from other threads (a Dask task, a thread pool of the user's)
+run under whatever count BLAS has, a main-thread call's limit included.
+Without ``threadpoolctl`` BLAS keeps its own count
+(``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS``, set before Python starts,
+still cap it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import threading
@@ -68,6 +81,56 @@ def default_threads() -> int:
 def resolve_threads(threads: int | None) -> int:
     """A checked ``threads`` (``None`` means :func:`default_threads`)."""
     return default_threads() if threads is None else threads
+
+
+def _asked_threads(threads: int | None) -> int | None:
+    """The thread count a call asked for: ``threads``, else an override of the default; ``None``: no limit."""
+    if threads is not None:
+        return threads
+    if getattr(_local, "count", None) is not None or os.environ.get(THREADS_ENV, "").strip():
+        return default_threads()
+    return None  # every usable core: BLAS's own default
+
+
+@functools.cache
+def _blas():
+    """threadpoolctl's controller of the BLAS libraries NumPy loaded, or ``None`` without threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController().select(user_api="blas")
+
+
+@contextlib.contextmanager
+def blas_limited(threads: int | None) -> Iterator[None]:
+    """BLAS on at most ``threads`` threads inside the ``with`` block (``None``: see :func:`_asked_threads`).
+
+    Does nothing when BLAS already runs on no more threads, without
+    ``threadpoolctl``, or outside the main thread (see the module's notes).
+    BLAS's count before the block comes back after it, also when nested.
+    """
+    count = _asked_threads(threads)
+    if count is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    blas = _blas()
+    if blas is None or all(lib.num_threads <= count for lib in blas.lib_controllers):
+        yield
+        return
+    with blas.limit(limits=count):
+        yield
+
+
+def limits_blas(op: Callable) -> Callable:
+    """``op(plan, *arrays)`` with BLAS held to ``plan.threads`` (:func:`blas_limited`): one of the backend's ops."""
+
+    @functools.wraps(op)
+    def run(plan, *args, **kwargs):
+        with blas_limited(getattr(plan, "threads", None)):
+            return op(plan, *args, **kwargs)
+
+    return run
 
 
 def _quiet(run: Callable[[], object]) -> None:
