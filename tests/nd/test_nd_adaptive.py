@@ -270,7 +270,11 @@ BAD = [
     (lambda x: convpool.unpool(x, x.astype(int), (4, 4)), ValueError, r"output_shape has 2 spatial axes, values 3"),
     (lambda x: convpool.unpool(x, x[..., 0].astype(int), (4, 4, 4)), ValueError, r"indices must be a 5-D array"),
     (lambda x: convpool.unpool_backward(x[0], x.astype(int)), ValueError, r"grad_output must be a 5-D array"),
-    (lambda x: convpool.unpool_backward(x, x.astype(int)[0, 0, 0]), ValueError, r"indices must be a 4-D array"),
+    (
+        lambda x: convpool.unpool_backward(x, x.astype(int)[0, 0, 0]),
+        ValueError,
+        r"indices must be a 4-D array of shape \(m, oh, ow, c\), got 2-D shape \(4, 1\)$",
+    ),
 ]
 
 

@@ -60,9 +60,10 @@ def batch_rank(batch: tuple, batch_dtype, name: str, output_shape) -> int:
             + (f"; {channel}" if rank == have + 1 else "")
         )
     hints = {rank + 1: grayscale_hint(rank) if name == "images" else channel}
-    if not sequence and have not in (rank, rank - 1):
+    if not sequence and have >= 1 and have not in (rank, rank - 1):
         hints[len(batch)] = f"an int output_shape means 2-D: give {have} values, one per spatial axis"
-    check.array_meta(batch, batch_dtype, name, rank + 2, check.layout(rank, "m", "c"), hints)
+    pooled = "" if name == "images" else "o"  # unpooling's values and indices are a pooling's output
+    check.array_meta(batch, batch_dtype, name, rank + 2, check.layout(rank, "m", "c", pooled), hints)
     return rank
 
 
