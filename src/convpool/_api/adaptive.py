@@ -9,9 +9,11 @@ import numpy as np
 
 from .._plan import checks as check
 from .._plan.adaptive import adaptive_plan
+from .._plan.plans import pool_ndim
 from .._typing import ArrayIn, DType, Size
 from .dispatch import backend_for
 from .layout import channels_first, from_last, to_last
+from .out import checked_out, deliver
 
 __all__ = ["adaptive_pool", "adaptive_pool_backward"]
 
@@ -24,8 +26,9 @@ def adaptive_pool(
     dtype: DType = None,
     return_indices: bool = False,
     layout: str = "channels_last",
+    out: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Pool a batch of images to a given output size, each channel on its own.
+    """Pool a batch of images (or signals, or volumes) to a given output size, each channel on its own.
 
     Output ``(i, j)`` reduces the window of rows ``[r0, r1)`` and columns ``[c0, c1)``::
 
@@ -39,12 +42,17 @@ def adaptive_pool(
     global pooling: one value per image and channel (the head of most
     classifiers, TensorFlow's ``GlobalAveragePooling2D``).
 
+    The number of spatial axes is ``d = len(output_shape)`` for a tuple:
+    ``(ol,)`` pools signals ``(m, l, c)`` (PyTorch's ``adaptive_*_pool1d``),
+    ``(od, oh, ow)`` volumes ``(m, d, h, w, c)`` (``adaptive_*_pool3d``), each
+    axis's windows by the rule above; an int ``output_shape`` means 2-D.
+
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c)
+    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
         NumPy, Dask, or another array library's arrays (the result is of the
         same kind; other libraries' arrays must be in host memory).
-    output_shape : int or (oh, ow)
+    output_shape : int or (oh, ow), or a tuple of d values
         Output size, each ``>= 1`` (it may exceed the input's: windows then
         repeat cells); ``None`` in a place keeps that axis's size.
     mode : {'avg', 'max', 'min', 'sum'}, default 'avg'
@@ -58,26 +66,33 @@ def adaptive_pool(
         For ``'max'`` and ``'min'``: also return where each value came from.
     layout : {'channels_last', 'channels_first'}, default 'channels_last'
         Where the batch arrays (images, the result and its indices) keep their channel axis:
-        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW. A channels-first
-        batch is read and returned as a view, without a copy.
+        ``(m, h, w, c)``, or ``(m, c, h, w)`` as PyTorch's NCHW (``(m, c, *spatial)``
+        in d dimensions). A channels-first batch is read and returned as a view, without a copy.
+    out : ndarray, optional
+        Write the pooled values (not the indices) into this NumPy array, and
+        return it: exactly the result's shape (in ``layout``) and dtype,
+        writeable, sharing no memory with any input; checked before any work
+        (NumPy calls only).
 
     Returns
     -------
-    out : ndarray, shape (m, oh, ow, c)
-        A new array; ``'max'`` and ``'min'`` keep the input dtype, ``'avg'``
+    out : ndarray, shape (m, oh, ow, c), or (m, *out, c)
+        A new array (the ``out`` given, if one is); ``'max'`` and ``'min'`` keep the input dtype, ``'avg'``
         and ``'sum'`` give float32 for float32 (and float16) input, float64
         otherwise (``dtype`` overrides both).
-    indices : ndarray of int64, shape (m, oh, ow, c)
+    indices : ndarray of int64, shape (m, oh, ow, c), or (m, *out, c)
         Only with ``return_indices``: the flat index ``row * w + col`` of each
-        window's winner in its image plane (PyTorch's definition), the first
-        in row-major order on ties, a NaN winning over numbers.
+        window's winner in its image plane (PyTorch's definition; in d
+        dimensions the row-major index over the spatial axes,
+        ``(z * h + row) * w + col`` in 3-D), the first in row-major order on
+        ties, a NaN winning over numbers.
 
     Raises
     ------
     TypeError, ValueError
-        For images that are not a non-empty 4-D numeric batch, an
-        ``output_shape`` that is not positive ints, an unknown ``mode``, or
-        ``return_indices`` with ``'avg'`` or ``'sum'``.
+        For images that are not a non-empty numeric batch with ``len(output_shape) + 2``
+        axes (4 for an int), an ``output_shape`` that is not positive ints, an unknown ``mode``,
+        ``return_indices`` with ``'avg'`` or ``'sum'``, or a bad ``out``.
 
     See Also
     --------
@@ -94,13 +109,19 @@ def adaptive_pool(
     array([[6., 8., 9.]])
     >>> adaptive_pool(x, (1, 3), mode="max", return_indices=True)[1][0, :, :, 0]
     array([[6, 8, 9]])
+    >>> adaptive_pool(np.arange(5.0).reshape(1, 5, 1), (2,), mode="max")[0, :, 0]  # a signal: [0, 3), [2, 5)
+    array([2., 4.])
+    >>> adaptive_pool(np.ones((1, 3, 4, 5, 2)), (1, 1, 1)).shape  # global pooling of volumes
+    (1, 1, 1, 1, 2)
     """
     first = channels_first(layout)
     door = backend_for(images)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first, 4)
+    ndim = pool_ndim(output_shape)
+    images = to_last(door, door.prepare(images, "images", check.layout(ndim - 2, "m", "c")), first, ndim)
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, lazy=door.LAZY)
     wanted = check.indices_wanted(return_indices, plan.mode)
-    values = from_last(door, door.adaptive_pool(plan, images), first)
+    out = checked_out(out, door, plan.out, plan.dtype, first, {"images": images})
+    values = deliver(out, from_last(door, door.adaptive_pool(plan, images), first))
     return (values, from_last(door, door.adaptive_winners(plan, images), first)) if wanted else values
 
 
@@ -123,7 +144,7 @@ def adaptive_pool_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, c)
+    grad_output : array_like, shape (m, oh, ow, c), or (m, *out, c)
         Gradient of the loss with respect to the pooled output; exactly the
         forward output's shape.
     images, output_shape, mode
@@ -139,7 +160,7 @@ def adaptive_pool_backward(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c)
+    ndarray, shape (m, h, w, c), or (m, *spatial, c)
         A new array.
 
     Raises
@@ -159,7 +180,8 @@ def adaptive_pool_backward(
     """
     first = channels_first(layout)
     door = backend_for(grad_output, images)
-    grad = to_last(door, door.prepare(grad_output, "grad_output", "(m, oh, ow, c)"), first, 4)
-    images = to_last(door, door.prepare(images, "images", "(m, h, w, c)"), first, 4)
+    ndim = pool_ndim(output_shape)
+    grad = to_last(door, door.prepare(grad_output, "grad_output", check.layout(ndim - 2, "m", "c", "o")), first, ndim)
+    images = to_last(door, door.prepare(images, "images", check.layout(ndim - 2, "m", "c")), first, ndim)
     plan = adaptive_plan(*door.meta(images), output_shape, mode, dtype, grad=door.meta(grad), lazy=door.LAZY)
     return from_last(door, door.adaptive_pool_backward(plan, grad, images), first)

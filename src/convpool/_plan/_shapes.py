@@ -257,10 +257,25 @@ def average_divisor(geometry, count_include_pad: bool) -> np.ndarray:
 def has_padding_only_window(g: AxisGeometry) -> bool:
     """True if some window along this axis covers padding and no input cell.
 
-    Counted tap by tap (:func:`window_counts`), so that a dilated window whose
-    taps step over the image is caught too.
+    Tap by tap, so that a dilated window whose taps step over the image is caught too, in work and memory
+    bounded by the image, not by the padding (``padding=10**12`` is answered at once, allocating nothing).
+    A window starting inside the image reads it with its first tap; one starting past its end reads only
+    padding; one starting in the ``before`` padding, at ``-b``, first reads an input cell at its tap
+    ``ceil(b / dilation)``, which exists when the window reaches the image and lies inside the image
+    when ``(-b) mod dilation < size``: always when ``dilation <= size``.
     """
-    return bool((window_counts(g) == 0).any())
+    if (g.out - 1) * g.stride - g.before >= g.size or g.before >= g.extent:
+        return True  # the last window starts past the image, or the first ends before it
+    if g.dilation <= g.size:
+        return False
+    # the windows starting in the padding, their first taps at or after cell 0, up to one period of the residues
+    period = g.dilation // math.gcd(g.stride, g.dilation)
+    count = min(-(-g.before // g.stride), g.out, period)
+    for lo in range(0, count, 1 << 20):
+        starts = np.arange(lo, min(count, lo + (1 << 20)), dtype=np.int64)  # every argument is < 2**62
+        if ((starts * g.stride - g.before) % g.dilation >= g.size).any():
+            return True
+    return False
 
 
 def band(g: AxisGeometry, lo: int, hi: int) -> tuple[slice, AxisGeometry]:

@@ -1,7 +1,9 @@
 """The plan of adaptive pooling: an output size given, the windows derived per spatial axis.
 
 Built, like the other plans, from shapes, dtypes and arguments alone, and cached;
-its windows come from :func:`convpool._plan._shapes.adaptive_windows`.
+its windows come from :func:`convpool._plan._shapes.adaptive_windows`. The number of
+spatial axes is ``len(output_shape)`` (an int: 2-D), as ``len(kernel_shape)`` for a
+pooling; :func:`batch_rank` checks it against the batch, also for unpooling.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import numpy as np
 from . import checks as check
 from ._cache import cached
 from ._shapes import adaptive_windows
-from .plans import check_grad_output, grayscale_hint
+from .plans import _is_sequence, check_grad_output, grayscale_hint, pool_ndim
 
-__all__ = ["ADAPTIVE_MODES", "AdaptivePlan", "adaptive_plan"]
+__all__ = ["ADAPTIVE_MODES", "AdaptivePlan", "adaptive_plan", "batch_rank"]
 
 #: ``mode=`` of :func:`convpool.adaptive_pool`.
 ADAPTIVE_MODES = ("avg", "max", "min", "sum")
@@ -41,13 +43,37 @@ class AdaptivePlan:
         return replace(self, images=tuple(shape))
 
 
+def batch_rank(batch: tuple, batch_dtype, name: str, output_shape) -> int:
+    """Spatial axes of an adaptive pooling or an unpooling: ``len(output_shape)``, 2 for an int (as in pooling).
+
+    ``batch`` (the images, or the values) must be numeric with two axes more; a mismatch names its
+    cause ("output_shape has 3 spatial axes, images 2").
+    """
+    sequence = _is_sequence(output_shape)
+    rank, have = pool_ndim(output_shape) - 2, len(batch) - 2
+    check.array_meta(batch, batch_dtype, name, len(batch), "")
+    channel = f"{name} {check.layout(rank, 'm', '')} need a channel axis: {name}[..., None] (c = 1)"
+    if sequence and have >= 1 and rank != have:
+        raise ValueError(
+            f"output_shape must be an int or {have} values (one per spatial axis of {name}), got {rank} values: "
+            f"{output_shape!r}; output_shape has {rank} spatial axes, {name} {have} (shape {tuple(batch)})"
+            + (f"; {channel}" if rank == have + 1 else "")
+        )
+    hints = {rank + 1: grayscale_hint(rank) if name == "images" else channel}
+    if not sequence and have >= 1 and have not in (rank, rank - 1):
+        hints[len(batch)] = f"an int output_shape means 2-D: give {have} values, one per spatial axis"
+    pooled = "" if name == "images" else "o"  # unpooling's values and indices are a pooling's output
+    check.array_meta(batch, batch_dtype, name, rank + 2, check.layout(rank, "m", "c", pooled), hints)
+    return rank
+
+
 def output_sizes(value, sizes: tuple[int, ...]) -> tuple[int, ...]:
     """``output_shape``: an int, or one int or ``None`` (keep the input's size) per spatial axis, each ``>= 1``."""
     rank = len(sizes)
     accepted = f"an int or {rank} ints or None (one per spatial axis), each >= 1"
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
-    items = list(value) if isinstance(value, (tuple, list)) else [value] * rank
+    items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else [value] * rank
     if len(items) != rank:
         raise ValueError(f"output_shape must be {accepted}, got {len(items)} values: {value!r}")
     found = []
@@ -69,18 +95,19 @@ def adaptive_plan(
 ) -> AdaptivePlan:
     """The plan of :func:`convpool.adaptive_pool`, and of its backward pass with ``grad = (shape, dtype)``.
 
-    Checks, in this order: array, emptiness, ``output_shape``, ``mode``, the output's size,
+    Checks, in this order: array and its number of spatial axes (``len(output_shape)``, 2 for an int),
+    emptiness, ``output_shape``, ``mode``, the output's size,
     ``grad_output``, then ``dtype``. ``lazy``: a Dask result (its blocks are checked instead).
     """
-    check.array_meta(images, images_dtype, "images", 4, "(m, h, w, c)", {3: grayscale_hint()})
-    check.nonempty(images, "images", "h, w, c", (1, 2, 3))
+    rank = batch_rank(images, images_dtype, "images", output_shape)
+    check.nonempty(images, "images", f"{check.spatial_words(rank)}, c", range(1, rank + 2))
     sizes = output_sizes(output_shape, tuple(images[1:-1]))
     mode = check.choice(mode, "mode", ADAPTIVE_MODES)
     out = (images[0], *sizes, images[-1])
     kept = np.dtype(images_dtype) if mode in ("max", "min") else check.result_dtype(images_dtype)
     check.fits((0 if lazy else images[0], *out[1:]), kept, "an output", f"output_shape={output_shape!r}")
     if grad is not None:
-        check_grad_output(grad[0], grad[1], out, "(m, oh, ow, c)")
+        check_grad_output(grad[0], grad[1], out, check.layout(rank, "m", "c", "o"))
         dtype = check.compute_dtype(dtype, images_dtype, grad[1])
     elif dtype is None and mode in ("max", "min"):
         dtype = kept  # max and min keep the input dtype, as in pool

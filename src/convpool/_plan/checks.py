@@ -24,10 +24,14 @@ CONV_METHODS = ("auto", "direct", "gemm", "fft")
 
 # Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
 _NUMERIC_KINDS = "biuf"
+#: Sizes, strides, dilations and padding must stay below this: their sums and products then fit in int64.
+COUNT_LIMIT = 2**62
 
 
 def as_array(value, name: str, ndim: int | None = None, layout: str = "", hints: dict[int, str] | None = None):
     """``np.asarray(value)``: the NumPy door's conversion, checked by :func:`array_meta` when ``ndim`` is given.
+
+    A ``numpy.ma`` masked array is refused (``TypeError``): converting it would silently drop its mask.
 
     ``layout`` is the expected shape in words, e.g. ``"(m, h, w, c)"``.
     """
@@ -37,6 +41,11 @@ def as_array(value, name: str, ndim: int | None = None, layout: str = "", hints:
         array = value
     else:
         _refuse_grad_tensor(value, name)
+        if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask without a word
+            raise TypeError(
+                f"{name} is a numpy.ma masked array, whose mask convpool would lose: pass {name}.filled(v) "
+                f"(masked cells read as v) or {name}.data (the values under the mask)"
+            )
         try:
             with warnings.catch_warnings():
                 # NumPy < 1.24 only warns (VisibleDeprecationWarning) about ragged nested lists
@@ -123,6 +132,8 @@ def per_axis(value, name: str, rank: int = 2, minimum: int = 1, cause: str = "")
     values = tuple(_integer(v, name, rank) for v in items)
     if min(values) < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    if max(values) >= COUNT_LIMIT:
+        raise ValueError(f"{name} must be < 2**62 (no array has that many cells), got {value!r}")
     return values
 
 
@@ -165,6 +176,8 @@ def padding(value, rank: int = 2):
     pairs = tuple(tuple(_padding_count(v, value, accepted) for v in s) for s in sides)
     if min(min(p) for p in pairs) < 0:
         raise ValueError(f"padding must not be negative, got {value!r}")
+    if max(max(p) for p in pairs) >= COUNT_LIMIT:
+        raise ValueError(f"padding must be < 2**62 (no array has that many cells), got {value!r}")
     return pairs
 
 

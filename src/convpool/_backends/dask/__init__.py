@@ -177,10 +177,8 @@ def unpool(plan, values, indices):
 
 def unpool_backward(plan, grad, indices):
     indices, _ = _whole_images(indices, None, keep_channels=True)
-    if isinstance(grad, da.Array):
-        grad = grad.rechunk((indices.chunks[0], -1, -1, indices.chunks[3]))
-    else:
-        grad = da.from_array(grad, chunks=(indices.chunks[0], -1, -1, indices.chunks[3]))
+    chunks = (indices.chunks[0], *(-1,) * (indices.ndim - 2), indices.chunks[-1])  # whole planes, any rank
+    grad = grad.rechunk(chunks) if isinstance(grad, da.Array) else da.from_array(grad, chunks=chunks)
     record(DaskPlan(grad.chunks, indices.chunks, False))
     return graph.per_block(graph.Task("unpool_backward", plan), (grad, indices), indices.chunks, plan.dtype)
 

@@ -143,6 +143,8 @@ def correlate(
             method = "direct"
     elif method == "fft" and not np.isfinite(kernels).all():
         method = "direct"  # a kernel's inf or NaN would spread over the whole spectrum
+    if method == "direct" and not kernels.all() and not all_finite(images, kernels):
+        method = "gemm"  # the tap loop skips zero taps, but 0 * inf is NaN: a product per tap reads them all
     threads = resolve_threads(threads)
 
     def working(g) -> tuple[int, int]:
