@@ -5,12 +5,11 @@ its ``constant`` with ``cval`` the zeros (or ``--pad-value``) of the library's d
 """
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _cli import run_cli
 from numpy.testing import assert_allclose
 
 from convpool import data, kernels
@@ -21,13 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GAUSS = "gaussian:size=7,sigma=2"
 
 
-def convpool(*args, check_rc=0, env=None):
-    proc = subprocess.run(
-        [sys.executable, "-m", "convpool", *map(str, args)], capture_output=True, text=True, timeout=300, env=env
-    )
-    assert proc.returncode == check_rc, proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+convpool = run_cli
 
 
 def scipy_filter(image: np.ndarray, spec: str, mode: str, cval: float = 0.0) -> np.ndarray:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _cli import run_cli
 
 from convpool import kernels
 
@@ -24,13 +25,7 @@ Image = pytest.importorskip("PIL.Image")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def convpool(*args, check_rc=0, env=None):
-    proc = subprocess.run(
-        [sys.executable, "-m", "convpool", *map(str, args)], capture_output=True, text=True, timeout=300, env=env
-    )
-    assert proc.returncode == check_rc, proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+convpool = run_cli
 
 
 def colour_ramp(h=37, w=29, seed=1) -> np.ndarray:
