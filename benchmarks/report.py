@@ -29,9 +29,25 @@ def markdown(data: dict) -> str:
             f"{fastest['median_s'] * 1e3:.1f} ms | {w['ratio']:.2f}x | {w['target']:.1f}x {verdict} "
             f"| {memory} | {others} |"
         )
+    lines += [
+        "",
+        "| workload | limit | limit's time | convpool / limit | target |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
     for w in data["workloads"]:
-        if w.get("floor_ratio") is not None:
-            lines.append(f"\n{w['workload']}: convpool takes {w['floor_ratio']:.2f}x a plain copy of input to output.")
+        if w.get("floor_ratio") is None:
+            continue
+        floor = next(r for r in w["rows"] if r["floor"])
+        kind = w.get("floor_kind", "copy floor")
+        if w.get("gflops"):
+            kind += f" ({w['gflops']:.0f} GFLOP/s)"
+        target = w.get("floor_target")
+        verdict = (
+            "shown" if target is None else f"{target:.1f}x " + ("ok" if w["floor_ratio"] <= target else "**missed**")
+        )
+        lines.append(
+            f"| {w['workload']} | {kind} | {floor['median_s'] * 1e3:.1f} ms | {w['floor_ratio']:.2f}x | {verdict} |"
+        )
     return "\n".join(lines)
 
 
