@@ -87,7 +87,9 @@ def check(workload, reference, cand, result) -> None:
         raise SystemExit(f"{workload.name}: {cand.name} disagrees with convpool ({diff})")
 
 
-def run_workload(workload, repeats: int) -> dict:
+def run_workload(workload, repeats: int, skip_slow: bool = False) -> dict:
+    if skip_slow:  # the naive loops and einsum idioms that run once take most of a full run's time
+        workload.candidates = [c for c in workload.candidates if not c.once]
     prepared = {c.name: c.prepare() for c in workload.candidates}
     times: dict[str, list[float]] = {c.name: [] for c in workload.candidates}
     reference = None
@@ -208,6 +210,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds per candidate (default 5)")
     parser.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
     parser.add_argument("--only", nargs="*", help="workload name prefixes to run")
+    parser.add_argument("--skip-slow", action="store_true", help="leave out the peers that run once (naive loops)")
     parser.add_argument("--output", default=str(RESULTS / "bench.json"))
     args = parser.parse_args(argv)
     set_threads(args.threads)
@@ -215,13 +218,14 @@ def main(argv=None) -> int:
     for workload in all_workloads(args.quick):
         if args.only and not any(workload.name.startswith(p) for p in args.only):
             continue
-        report = run_workload(workload, args.repeats)
+        report = run_workload(workload, args.repeats, args.skip_slow)
         print_report(report)
         reports.append(report)
         gc.collect()
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"quick": args.quick, "threads": args.threads, "repeats": args.repeats, "numpy": np.__version__}
+    meta["skip_slow"] = args.skip_slow
     meta.update(machine=platform.machine(), cpus=os.cpu_count(), python=platform.python_version())
     out.write_text(json.dumps({"meta": meta, "workloads": reports}, indent=1))
     chart(reports, out.with_suffix(".png"))
