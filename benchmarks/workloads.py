@@ -456,7 +456,8 @@ def layer_workloads(scale: int, rng) -> list[Workload]:
 
 def layer_backward_workload(x: np.ndarray, k: np.ndarray) -> Workload:
     """L1's forward and backward pass (both gradients), beside PyTorch's autograd; compared on the gradients."""
-    w = Workload("L1 fwd+bwd", f"CNN layer {x.shape} float32 forward + backward", PEER_TARGET, rtol=1e-3, atol=1e-3)
+    # the kernels' gradient sums 64 * 32 * 32 products of N(0, 1) values (entries ~256) in float32: atol to match
+    w = Workload("L1 fwd+bwd", f"CNN layer {x.shape} float32 forward + backward", PEER_TARGET, rtol=1e-3, atol=5e-2)
     g = np.random.default_rng(2).standard_normal((*x.shape[:3], k.shape[3]), dtype=np.float32)
 
     def run(a):
