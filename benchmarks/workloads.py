@@ -20,6 +20,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 import convpool
 from convpool import exercise
 
+#: Issue 25's targets: every S and L workload at most this many times the fastest peer ...
+PEER_TARGET = 0.5
+#: ... and the exercise's own (S0/S1, 2x2 max pooling) at most this many times reading the input and writing the
+#: output once at this machine's copy bandwidth.
+FLOOR_TARGET = 2.0
+
 #: The spec's kernels, as the integer arrays its main files build (integers keep float32 images float32).
 SPEC_GRAY, SPEC_CHANNELS, SPEC_KERNELS = exercise.EDGE, exercise.SHARPEN, exercise.BANK
 
@@ -35,7 +41,8 @@ class Candidate:
     run: object
     to_common: object = staticmethod(lambda r: r)
     once: bool = False  # slow peers (naive loops, einsum on big batches) run a single time
-    floor: bool = False  # a memory-traffic floor, not a peer
+    floor: bool = False  # a limit of this machine (copy bandwidth, sgemm), not a peer
+    scale: float = 1.0  # the reported time is the measured one times this (a floor's bytes over the copy's)
 
 
 @dataclass
@@ -46,10 +53,38 @@ class Workload:
     candidates: list = field(default_factory=list)
     rtol: float = 1e-7
     atol: float = 1e-7
+    #: convpool's time at most this many times its floor (None: the floor is shown, not a target)
+    floor_target: float | None = None
+    #: the flops of a floor that is a GEMM (its GFLOP/s is printed)
+    flops: float = 0.0
 
 
 def _same(x):
     return lambda: x
+
+
+def copy_floor(x: np.ndarray, out_shape: tuple, out_dtype) -> Candidate:
+    """Read ``x`` and write an ``out_shape`` result once, at the bandwidth of ``np.copyto(buffer, x)``.
+
+    The copy of ``x`` into a preallocated array moves ``2 * x.nbytes``; the floor is the time it takes
+    scaled to ``x.nbytes + out bytes``.
+    """
+    out_bytes = int(np.prod(out_shape)) * np.dtype(out_dtype).itemsize
+    scale = (x.nbytes + out_bytes) / (2 * x.nbytes)
+    return Candidate("copy floor", lambda: (x, np.empty_like(x)), lambda a: np.copyto(a[1], a[0]), floor=True,
+                     scale=scale)  # fmt: skip
+
+
+def sgemm_floor(rows: int, depth: int, cols: int) -> Candidate:
+    """NumPy's float32 matrix product of a layer's im2col sizes into a preallocated result: its flops' time."""
+
+    def prepare():
+        rng = np.random.default_rng(1)
+        a = rng.standard_normal((rows, depth), dtype=np.float32)
+        b = rng.standard_normal((depth, cols), dtype=np.float32)
+        return a, b, np.empty((rows, cols), np.float32)
+
+    return Candidate("sgemm floor", prepare, lambda a: np.matmul(a[0], a[1], out=a[2]), floor=True)
 
 
 def gaussian(size: int, sigma: float) -> np.ndarray:
@@ -133,15 +168,13 @@ def grayscale_workloads(m: int, rng) -> list[Workload]:
         x = images.astype(dtype)
         k = SPEC_GRAY.astype(dtype)
         for name, label, pads, stride, call in cases:
-            w = Workload(f"{name} {np.dtype(dtype).name}", f"grayscale {x.shape} 3x3 {label}", 1.0)
+            w = Workload(f"{name} {np.dtype(dtype).name}", f"grayscale {x.shape} 3x3 {label}", PEER_TARGET)
             w.rtol, w.atol = (1e-5, 1e-3) if dtype == np.float32 else (1e-9, 1e-9)
             w.candidates.append(Candidate("convpool", _same((x, k)), lambda a, call=call: call(*a)))
             w.candidates += _grayscale_peers(x, k, pads, stride)
-            if name == "S0" and dtype == np.float64:
-                out = np.empty((m, 26, 26), dtype)
-                w.candidates.append(
-                    Candidate("copy floor", _same(x), lambda a, out=out: np.copyto(out, a[:, :26, :26]), floor=True)
-                )
+            if name in ("S0", "S1"):
+                w.candidates.append(copy_floor(x, (m, 26, 26) if name == "S0" else x.shape, dtype))
+                w.floor_target = FLOOR_TARGET
             result.append(w)
     return result
 
@@ -210,20 +243,45 @@ def _grayscale_peers(x, k, pads, stride):
 
 def channel_workloads(m: int, rng) -> list[Workload]:
     x = (rng.random((m, 32, 32, 3)) * 256).astype(np.uint8)
-    s4 = Workload("S4", f"convolve_channels {x.shape} uint8, (3, 3, 3) valid", 1.0)
+    s4 = Workload("S4", f"convolve_channels {x.shape} uint8, (3, 3, 3) valid", PEER_TARGET)
     s4.candidates.append(
         Candidate("convpool", _same((x, SPEC_CHANNELS)), lambda a: convpool.convolve_channels(*a, padding="valid"))
     )
     s4.candidates += _channel_peers(x, SPEC_CHANNELS[..., None], lambda r: r[..., 0])
-    s5 = Workload("S5", f"convolve {x.shape} uint8, (3, 3, 3, 3) valid", 1.0)
+    s5 = Workload("S5", f"convolve {x.shape} uint8, (3, 3, 3, 3) valid", PEER_TARGET)
     s5.candidates.append(
         Candidate("convpool", _same((x, SPEC_KERNELS)), lambda a: convpool.convolve(*a, padding="valid"))
     )
     s5.candidates += _channel_peers(x, SPEC_KERNELS, lambda r: r)
-    s6 = Workload("S6", f"pool {x.shape} uint8, avg 2x2 stride 2", 1.0)
+    s6 = Workload("S6", f"pool {x.shape} uint8, avg 2x2 stride 2", PEER_TARGET)
     s6.candidates.append(Candidate("convpool", _same(x), lambda a: convpool.pool(a, (2, 2), (2, 2), mode="avg")))
     s6.candidates += _pool_peers(x)
-    return [s4, s5, s6, *float32_workloads(x)]
+    return [s4, s5, s6, max_pool_workload(x.astype(np.float32)), *float32_workloads(x)]
+
+
+def max_pool_workload(x: np.ndarray) -> Workload:
+    """The exercise's 2x2 max pooling of the photos in float32, beside its copy floor and PyTorch."""
+    m, h, w, c = x.shape
+    s6m = Workload("S6 max f32", f"pool {x.shape} float32, max 2x2 stride 2", PEER_TARGET, rtol=0, atol=0)
+    s6m.floor_target = FLOOR_TARGET
+    s6m.candidates.append(Candidate("convpool", _same(x), lambda a: convpool.pool(a, (2, 2), (2, 2), mode="max")))
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        s6m.candidates.append(
+            Candidate(
+                "torch",
+                lambda: torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(),
+                lambda a: tnf.max_pool2d(a, 2, 2),
+                lambda r: r.permute(0, 2, 3, 1).numpy(),
+            )
+        )
+    s6m.candidates.append(
+        Candidate("numpy reshape-max", _same(x), lambda a: a.reshape(m, h // 2, 2, w // 2, 2, c).max(axis=(2, 4)))
+    )
+    s6m.candidates.append(copy_floor(x, (m, h // 2, w // 2, c), x.dtype))
+    return s6m
 
 
 def float32_workloads(x) -> list[Workload]:
@@ -243,7 +301,7 @@ def float32_workloads(x) -> list[Workload]:
         ("S5f", SPEC_KERNELS, lambda r: r, convpool.convolve),
     ):
         kernel = SPEC_CHANNELS if name == "S4f" else SPEC_KERNELS
-        w = Workload(name, f"{call.__name__} {x.shape} uint8, dtype=float32, valid", 0.5, rtol=1e-5, atol=1e-3)
+        w = Workload(name, f"{call.__name__} {x.shape} uint8, dtype=float32, valid", PEER_TARGET, rtol=1e-5, atol=1e-3)
         w.candidates.append(
             Candidate("convpool", _same((x, kernel)), lambda a, f=call: f(*a, padding="valid", dtype=np.float32))
         )
@@ -354,7 +412,7 @@ def layer_workloads(scale: int, rng) -> list[Workload]:
     # L1: a CNN layer.
     x = rng.standard_normal((64 // scale, 32, 32, 64), dtype=np.float32)
     k = (rng.standard_normal((3, 3, 64, 128), dtype=np.float32) / 24).astype(np.float32)
-    l1 = Workload("L1", f"CNN layer {x.shape} float32, (3, 3, 64, 128) same", 1.5, rtol=1e-4, atol=1e-4)
+    l1 = Workload("L1", f"CNN layer {x.shape} float32, (3, 3, 64, 128) same", PEER_TARGET, rtol=1e-4, atol=1e-4)
     l1.candidates.append(Candidate("convpool", _same((x, k)), lambda a: convpool.convolve(*a, padding="same")))
     if HAVE_TORCH:
         import torch
@@ -374,23 +432,60 @@ def layer_workloads(scale: int, rng) -> list[Workload]:
     l1.candidates.append(
         Candidate("numpy einsum", _same((x, k)), lambda a: einsum_idiom(a[0], a[1], ((1, 1), (1, 1)), (1, 1)))
     )
-    result.append(l1)
+    rows, depth = x.shape[0] * 32 * 32, 3 * 3 * 64
+    l1.candidates.append(sgemm_floor(rows, depth, 128))
+    l1.flops = 2.0 * rows * depth * 128
+    result += [l1, layer_backward_workload(x, k)]
     # L2: large kernels on large images.
     x = rng.random((16 // scale, 512, 512), dtype=np.float32)
     g = gaussian(15, 3.0)
     kernels = {"gauss": np.outer(g, g).astype(np.float32), "random": rng.random((15, 15), dtype=np.float32) / 112}
     for kname, k in kernels.items():
-        w = Workload(f"L2 {kname}", f"{x.shape} float32, 15x15 {kname} same", 2.0, rtol=1e-3, atol=1e-4)
+        w = Workload(f"L2 {kname}", f"{x.shape} float32, 15x15 {kname} same", PEER_TARGET, rtol=1e-3, atol=1e-4)
         w.candidates.append(Candidate("convpool", _same((x, k)), lambda a: convpool.convolve_grayscale_same(*a)))
         w.candidates += _large_kernel_peers(x, k, g if kname == "gauss" else None)
         result.append(w)
     # L3: ResNet-stem max pool; 'same' at stride 2 pads 0 rows before and 1 after.
     x = rng.standard_normal((32 // scale, 112, 112, 64), dtype=np.float32)
-    l3 = Workload("L3", f"max pool {x.shape} float32, 3x3 stride 2 same", 1.0, rtol=0, atol=0)
+    l3 = Workload("L3", f"max pool {x.shape} float32, 3x3 stride 2 same", PEER_TARGET, rtol=0, atol=0)
     l3.candidates.append(Candidate("convpool", _same(x), lambda a: convpool.pool(a, 3, 2, "max", padding="same")))
     l3.candidates += _maxpool_peers(x)
     result.append(l3)
     return result
+
+
+def layer_backward_workload(x: np.ndarray, k: np.ndarray) -> Workload:
+    """L1's forward and backward pass (both gradients), beside PyTorch's autograd; compared on the gradients."""
+    # the kernels' gradient sums 64 * 32 * 32 products of N(0, 1) values (entries ~256) in float32: atol to match
+    w = Workload("L1 fwd+bwd", f"CNN layer {x.shape} float32 forward + backward", PEER_TARGET, rtol=1e-3, atol=5e-2)
+    g = np.random.default_rng(2).standard_normal((*x.shape[:3], k.shape[3]), dtype=np.float32)
+
+    def run(a):
+        convpool.convolve(a[0], a[1], padding="same")
+        return convpool.convolve_backward(g, a[0], a[1], padding="same")
+
+    def flat(dx, dk):
+        return np.concatenate([dx.ravel(), dk.ravel()])
+
+    w.candidates.append(Candidate("convpool", _same((x, k)), run, lambda r: flat(*r)))
+    if HAVE_TORCH:
+        import torch
+        import torch.nn.functional as tnf
+
+        def prepare():
+            xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().requires_grad_(True)
+            kt = torch.from_numpy(k).permute(3, 2, 0, 1).contiguous().requires_grad_(True)
+            return xt, kt, torch.from_numpy(g).permute(0, 3, 1, 2).contiguous()
+
+        def run_torch(a):
+            xt, kt, gt = a
+            return torch.autograd.grad(tnf.conv2d(xt, kt, padding=1), (xt, kt), gt)
+
+        def common(r):
+            return flat(r[0].permute(0, 2, 3, 1).numpy(), r[1].permute(2, 3, 1, 0).numpy())
+
+        w.candidates.append(Candidate("torch autograd", prepare, run_torch, common))
+    return w
 
 
 def _large_kernel_peers(x, k, g1d):

@@ -97,14 +97,22 @@ def convolve(
         (edge repeated), wrap ``c d``.
     pad_value : float, default 0
         The fill of ``pad_mode='constant'``.
-    method : {'auto', 'direct', 'gemm', 'fft'}, default 'auto'
+    method : {'auto', 'direct', 'gemm', 'fft', 'measure'}, default 'auto'
         How to compute; every method gives the same result up to rounding.
         ``'direct'``: a multiply-add per non-zero kernel tap (rank-1 kernels as
         two 1-D passes), best for small kernels and few channels. ``'gemm'``:
         per-block im2col and one matrix product, best when ``c * nc`` is large.
         ``'fft'``: products of 2-D spectra, best for large kernels (its
         rounding error grows with the image's dynamic range). ``'auto'`` picks
-        by a cost model (see ``docs/performance.md``).
+        by a cost model fitted on one machine; as SciPy says of
+        ``choose_conv_method``, it is usually right but not always: on this
+        project's calibration grid and benchmarks its pick is within 10 % of
+        the fastest method in most cases (``docs/performance.md`` gives the
+        count). ``'measure'`` times the methods once, on the first call of
+        each plan (shapes, geometry, padding, dtypes, threads) in this process,
+        and remembers the fastest: that first call costs about the three
+        methods' time, later ones run the winner (a timing on a busy machine
+        may pick a slower method).
     threads : int, optional
         Threads working on batch blocks at once. Default: the environment
         variable ``CONVPOOL_NUM_THREADS``, else the number of usable cores.

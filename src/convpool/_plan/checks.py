@@ -20,7 +20,7 @@ from ._shapes import PADDING_WORDS
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 POOL_MODES = ("max", "avg", "min", "sum", "lp")
 #: ``method=`` of :func:`convpool.convolve`: how the NumPy backend computes (``auto``: its cost model).
-CONV_METHODS = ("auto", "direct", "gemm", "fft")
+CONV_METHODS = ("auto", "direct", "gemm", "fft", "measure")
 
 # Kinds of dtypes convpool computes with: bool, signed, unsigned, float.
 _NUMERIC_KINDS = "biuf"

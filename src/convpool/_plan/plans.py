@@ -153,7 +153,7 @@ def engine_conv_plan(
     computed as 2-D ones (``_backends.numpy.ranks``), whose own plans choose.
     """
     gather = images[0] * math.prod(g.out for g in geometry) * math.prod(kernels[:-1]) * dtype.itemsize
-    small = len(geometry) == 2 and groups == 1 and method in ("auto", "gemm") and gather <= SMALL_BYTES
+    small = len(geometry) == 2 and groups == 1 and method in ("auto", "measure", "gemm") and gather <= SMALL_BYTES
     # one input channel: the gradient's tap adds stay cheap (measured faster than the engine up to SMALL_BYTES)
     small_backward = small and (kernels[-2] == 1 or gather <= SMALL_BACKWARD_BYTES)
     return ConvPlan(

@@ -26,11 +26,18 @@ per-operation costs measured on a 2-core x86-64 machine (AVX-512, OpenBLAS);
 
 The constants are rough (a factor of two either way changes few choices);
 ``benchmarks/`` re-measures them and ``tests/backends/test_methods.py`` pins the choices.
+
+``method='measure'`` runs every method once on the call's own arrays, returns
+the fastest one's result and remembers that method per plan key (shapes,
+geometry, padding, dtypes, threads) in this process: later calls of the same
+key run it directly, whatever the kernels' values.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections import OrderedDict
 
 import numpy as np
 
@@ -50,11 +57,15 @@ GATHER_NS = 0.4
 GATHER_ROW_NS = 2.6
 FLOP_NS = 0.0128
 BLAS_WIDTH = 24
-FFT_NS = 0.3
+FFT_NS = 0.45  # 0.3 until 2026-12-07: the FFT of 15x15 and 31x31 Gaussians took 1.6-4x its estimate
 CMAC_NS = 1.0
 MIX_NS = 150.0
 
 _RUN = {"direct": correlate_direct, "gemm": correlate_gemm, "fft": correlate_fft}
+#: ``method='measure'``: the fastest method of each plan key measured in this process, the latest last
+_MEASURED: OrderedDict[tuple, str] = OrderedDict()
+#: keys remembered at most (the oldest go first): a few bytes each, bounded for long-running processes
+MEASURED_KEYS = 1024
 _WORKING = {"direct": direct.working_bytes, "gemm": gemm.working_bytes, "fft": fft.working_bytes}
 
 
@@ -121,7 +132,7 @@ def correlate(
     geometry : pair of AxisGeometry (height, width), from ``_shapes.geometry_2d``
     pad_mode, pad_value : as in ``numpy.pad``
     dtype : floating dtype to compute and return in
-    method : {'auto', 'direct', 'gemm', 'fft'}
+    method : {'auto', 'measure', 'direct', 'gemm', 'fft'}
     threads : int or None
         Threads over batch blocks; ``None``: ``$CONVPOOL_NUM_THREADS`` or the cores.
 
@@ -137,6 +148,15 @@ def correlate(
     rank-1 split, so every method gives the definition's NaN and inf.
     """
     dtype = np.dtype(dtype)
+    if method == "measure":
+        args = (images, kernels, geometry, pad_mode, pad_value, dtype)
+        key = (images.shape, images.dtype.str, kernels.shape, tuple(geometry), pad_mode, pad_value, dtype.str, threads)
+        if key not in _MEASURED:
+            return _measure(key, *args, threads)
+        _MEASURED.move_to_end(key)
+        method = _MEASURED[key]
+        if method == "fft" and not all_finite(images, kernels):
+            method = "direct"
     if method == "auto":
         method = choose_method(images.shape, kernels, geometry, dtype)
         if method == "fft" and not all_finite(images, kernels):  # the FFT smears one NaN over a block
@@ -155,6 +175,31 @@ def correlate(
     if tiles is None:
         return _RUN[method](images, kernels, geometry, pad_mode, pad_value, dtype, threads)
     return _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads)
+
+
+def _measure(key: tuple, images, kernels, geometry, pad_mode, pad_value, dtype, threads) -> np.ndarray:
+    """Run each method once, remember the fastest under ``key`` and return its result.
+
+    The FFT is left out where the inputs hold inf or NaN (it would run the tap loop anyway).
+    """
+    methods = ["direct", "gemm"] + (["fft"] if all_finite(images, kernels) else [])
+    best, best_time, result = "direct", math.inf, None
+    for method in methods:
+        start = time.perf_counter()
+        out = correlate(images, kernels, geometry, pad_mode, pad_value, dtype, method, threads)
+        elapsed = time.perf_counter() - start
+        if elapsed < best_time:
+            best, best_time, result = method, elapsed, out
+        del out
+    _MEASURED[key] = best
+    while len(_MEASURED) > MEASURED_KEYS:
+        _MEASURED.popitem(last=False)
+    return result
+
+
+def measured_methods() -> dict[tuple, str]:
+    """A copy of ``method='measure'``'s choices so far: plan key -> method."""
+    return dict(_MEASURED)
 
 
 def _correlate_tiles(method, tiles, images, kernels, geometry, pad_mode, pad_value, dtype, threads) -> np.ndarray:

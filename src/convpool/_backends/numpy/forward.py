@@ -27,7 +27,11 @@ def correlate(plan: ConvPlan, images: np.ndarray, kernels: np.ndarray) -> np.nda
     g, mode, fill, dtype = plan.geometry, plan.pad_mode, plan.pad_value, plan.dtype
     if plan.groups != 1 and kernels.shape[2] == 1:
         return depthwise(images, kernels, g, mode, fill, dtype, plan.threads)
-    if plan.groups != 1 and plan.method in ("auto", "gemm") and fits_blocks(images.shape, kernels.shape, g, dtype):
+    if (
+        plan.groups != 1
+        and plan.method in ("auto", "measure", "gemm")
+        and fits_blocks(images.shape, kernels.shape, g, dtype)
+    ):
         return correlate_grouped(images, kernels, g, mode, fill, dtype, plan.groups)  # 1/G of the dense flops
     if plan.groups != 1:  # a method asked for by name, or an image to tile: the block-diagonal dense kernels
         kernels = dense_kernels(kernels, plan.groups)
