@@ -194,6 +194,7 @@ def _measure(key: tuple, images, kernels, geometry, pad_mode, pad_value, dtype, 
     _MEASURED[key] = best
     while len(_MEASURED) > MEASURED_KEYS:
         _MEASURED.popitem(last=False)
+    assert result is not None  # direct and gemm always run
     return result
 
 
