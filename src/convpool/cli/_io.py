@@ -339,7 +339,7 @@ def describe(batches: dict[str, np.ndarray]) -> str:
     """
     parts = []
     for key, b in batches.items():
-        count = f"{len(b)} image{'s' * (len(b) != 1)}"
+        count = f"{len(b)} {'volume' if b.ndim == 5 else 'image'}{'s' * (len(b) != 1)}"
         parts.append(f"{key + ': ' if key else ''}{count} {'x'.join(map(str, b.shape[1:]))} {b.dtype}")
     return ", ".join(parts)
 
