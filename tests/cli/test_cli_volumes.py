@@ -181,3 +181,22 @@ def test_bad_combinations_say_one_line_and_write_nothing(tmp_path, capsys, argv,
     assert rc == 2
     assert len(err) == 1 and words in err[0], err
     assert sorted(tmp_path.rglob("*")) == before  # nothing written, no folder made
+
+
+def test_image_outputs_take_one_volume_as_a_tiff(tmp_path, capsys):
+    """Two volumes in a .tif, or a volume in a .png, would lose slices: refused, nothing written, exit 1."""
+    np.save(tmp_path / "two.npy", np.zeros((2, 3, 4, 4), np.float32))
+    write_tiff(tmp_path / "stack.tif", stack((3, 8, 8)))
+    for src, dst, words in [
+        ("two.npy", "two.tif", "the result holds 2 volumes"),
+        ("stack.tif", "stack.png", "the result holds 1 volume;"),
+    ]:
+        rc, err = cli(capsys, "pool", tmp_path / src, "--3d", "--size", "1", "-o", tmp_path / dst)
+        assert rc == 1 and words in err[-1], err
+        assert not (tmp_path / dst).exists()
+    rc, _ = cli(capsys, "pool", tmp_path / "two.npy", "--3d", "--size", "1", "-o", tmp_path / "one.tif", "-q")
+    assert rc == 1
+    np.save(tmp_path / "one.npy", stack((3, 8, 8))[None])
+    rc, _ = cli(capsys, "pool", tmp_path / "one.npy", "--3d", "--size", "1", "-o", tmp_path / "one.tif", "-q")
+    assert rc == 0
+    assert_array_equal(tifffile.imread(tmp_path / "one.tif"), stack((3, 8, 8)))  # one volume: one page per slice

@@ -70,8 +70,13 @@ def fill(out: np.ndarray, compute, parts, rescale: str, prescale: float = 1.0) -
 
 
 def _one_image(source, fmt: str) -> np.ndarray:
-    """The input batch: one image, or several for a TIFF output (one page each)."""
+    """The input batch: one image, or several for a TIFF output (one page each), or one volume for a TIFF."""
     batches = list(source.batches.values())
+    if len(batches) == 1 and batches[0].ndim == 5 and (len(batches[0]) != 1 or fmt != "TIFF"):
+        raise ValueError(
+            f"the result holds {len(batches[0])} volume{'s' * (len(batches[0]) != 1)}; an image file takes "
+            "one volume, as a .tif of one page per slice; write .npy or Zarr instead"
+        )
     if len(batches) != 1 or (len(batches[0]) != 1 and fmt != "TIFF"):
         count = sum(len(b) for b in batches)
         raise ValueError(
