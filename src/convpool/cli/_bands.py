@@ -70,8 +70,13 @@ def fill(out: np.ndarray, compute, parts, rescale: str, prescale: float = 1.0) -
 
 
 def _one_image(source, fmt: str) -> np.ndarray:
-    """The input batch: one image, or several for a TIFF output (one page each)."""
+    """The input batch: one image, or several for a TIFF output (one page each), or one volume for a TIFF."""
     batches = list(source.batches.values())
+    if len(batches) == 1 and batches[0].ndim == 5 and (len(batches[0]) != 1 or fmt != "TIFF"):
+        raise ValueError(
+            f"the result holds {len(batches[0])} volume{'s' * (len(batches[0]) != 1)}; an image file takes "
+            "one volume, as a .tif of one page per slice; write .npy or Zarr instead"
+        )
     if len(batches) != 1 or (len(batches[0]) != 1 and fmt != "TIFF"):
         count = sum(len(b) for b in batches)
         raise ValueError(
@@ -82,10 +87,12 @@ def _one_image(source, fmt: str) -> np.ndarray:
 
 
 def _pages(job, batch: np.ndarray, source, work, rescale: str, dtype, args) -> list[str]:
-    """A batch of several images to a multi-page TIFF: each page planned and rescaled on its own, as one image."""
+    """A batch of several images, or one volume, to a multi-page TIFF: each page planned and rescaled on its own."""
     from ..io import images
 
     result = compute(batch, lambda b: work.fn(b, dtype), args, job.src.name)
+    if result.ndim == 5:  # one volume (--3d): its depth slices are the pages
+        result = result[0]
     plan_ = picture_plan(source.dtype, result.shape[-1], result.dtype, "TIFF", rescale, args.rescale)
     pages = [as_pixels(image, plan_) for image in result]
     images.write_pages(job.dst, pages, force=args.force, dtype=plan_.stored)
@@ -102,7 +109,7 @@ def picture(job, source, work, rescale: str, dtype, args) -> list[str]:
 
     fmt = images.IMAGE_SUFFIXES[job.dst.suffix.lower()]
     batch = _one_image(source, fmt)
-    if len(batch) > 1:
+    if len(batch) > 1 or batch.ndim == 5:
         return _pages(job, batch, source, work, rescale, dtype, args)
     geometry = work.geometry(*batch.shape[1:3]) if work.geometry else None
     if geometry is not None:

@@ -104,8 +104,9 @@ class NpyStack:
         return np.array(np.load(self.path, mmap_mode="r", allow_pickle=False)[index])
 
 
-def read(src: Path):
-    """The input as a dask array ``(m, h, w, c)``, whether it had no channel axis, and notes on it."""
+def read(src: Path, volumes: bool = False):
+    """The input as a dask array ``(m, h, w, c)`` (``volumes``: ``(m, d, h, w, c)``), whether it had no channel
+    axis, and notes on it."""
     da = optional("dask.array", extra="dask", purpose="a Zarr store or Dask cluster")
 
     src = src.absolute()  # workers of a cluster may run in another folder
@@ -125,11 +126,11 @@ def read(src: Path):
         stored = zarr.open_array(str(src), mode="r")
         notes = _stores.absent_chunks(stored)
         array = da.from_zarr(stored)
-    if array.dtype.kind not in "biuf" or array.ndim not in (3, 4):
-        raise ValueError(
-            f"a stack must be real numbers of shape (m, h, w) or (m, h, w, c), got {array.dtype} {array.shape}"
-        )
-    return (array[..., None], True, notes) if array.ndim == 3 else (array, False, notes)
+    rank = 4 if volumes else 3  # without channels
+    if array.dtype.kind not in "biuf" or array.ndim not in (rank, rank + 1):
+        shapes = "(m, d, h, w) or (m, d, h, w, c) (--3d)" if volumes else "(m, h, w) or (m, h, w, c)"
+        raise ValueError(f"a stack must be real numbers of shape {shapes}, got {array.dtype} {array.shape}")
+    return (array[..., None], True, notes) if array.ndim == rank else (array, False, notes)
 
 
 def _npy_chunks(shape, itemsize: int) -> tuple:
@@ -169,10 +170,10 @@ def _one(src: Path, dst: Path, fn: Callable, args: argparse.Namespace, client, t
     notes += _stores.tidy(dst)  # stores left by runs that were killed (SIGKILL, power cut)
     if os.path.lexists(dst) and not args.force:
         raise FileExistsError(f"{dst} exists; pass --force to overwrite it")
-    images, squeeze, read_notes = read(src)
+    images, squeeze, read_notes = read(src, getattr(args, "volumes", False))
     notes += read_notes
     result = fn(images, _dtype(args, images))
-    if squeeze and result.shape[3] == 1:
+    if squeeze and result.shape[-1] == 1:
         result = result[..., 0]
     result = _regular(result)
     dst = dst.absolute()  # workers of a cluster may run in another folder

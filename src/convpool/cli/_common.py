@@ -83,15 +83,33 @@ def parse_padding(text: str):
     >>> parse_padding("same"), parse_padding("2"), parse_padding("1x2"), parse_padding("0,1x2,3")
     ('same', ((2, 2), (2, 2)), ((1, 1), (2, 2)), ((0, 1), (2, 3)))
     """
+    value = parse_padding_axes(text)
+    if not isinstance(value, str) and len(value) == 1:
+        return value * 2
+    if not isinstance(value, str) and len(value) != 2:
+        raise argparse.ArgumentTypeError(f"padding must be {PADDING_ACCEPTED}, got {text!r}")
+    return value
+
+
+#: What ``--padding`` takes, for its messages.
+PADDING_ACCEPTED = (
+    f"valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT of whole numbers up to {MAX_SIZE} (e.g. 1x2 or 0,1x1,0)"
+)
+
+
+def parse_padding_axes(text: str):
+    """A padding word, or one ``(before, after)`` pair per axis given (1 to 3): ``filter`` and ``pool``.
+
+    :func:`per_axis_padding` then fits it to the images' axes (one pair: every axis).
+
+    >>> parse_padding_axes("Full"), parse_padding_axes("2"), parse_padding_axes("1x2x0,1")
+    ('full', ((2, 2),), ((1, 1), (2, 2), (0, 1)))
+    """
     word = str(text).strip().lower()
     if word in ("valid", "same", "full"):
         return word
-    accepted = (
-        f"valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT of whole numbers up to {MAX_SIZE} (e.g. 1x2 or 0,1x1,0)"
-    )
+    accepted = PADDING_ACCEPTED
     axes = word.split("x")
-    if len(axes) == 1:
-        axes = axes * 2
     try:
         pairs = []
         for axis in axes:
@@ -103,9 +121,74 @@ def parse_padding(text: str):
             pairs.append(tuple(sides))
     except ValueError:
         raise argparse.ArgumentTypeError(f"padding must be {accepted}, got {text!r}") from None
-    if len(pairs) != 2:
+    if len(pairs) > 3:
         raise argparse.ArgumentTypeError(f"padding must be {accepted}, got {text!r}")
     return tuple(pairs)
+
+
+def parse_axes(text: str, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """``'2'`` -> ``(2,)``, ``'3x5'`` -> ``(3, 5)``, ``'1x3x3'`` -> ``(1, 3, 3)``: fitted later by :func:`per_axis`.
+
+    >>> parse_axes("2", "size"), parse_axes("1x3X3", "size")
+    ((2,), (1, 3, 3))
+    """
+    parts = str(text).lower().replace("*", "x").split("x")
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        values = ()
+    if not 1 <= len(values) <= 3 or min(values) < minimum or max(values) > MAX_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"{name} must be N, HxW or (with --3d) DxHxW, whole numbers from {minimum} to {MAX_SIZE} "
+            f"(e.g. 2, 3x3, 1x3x3), got {text!r}"
+        )
+    return values
+
+
+def axes_type(name: str, minimum: int = 1):
+    """An argparse ``type=`` for ``N``, ``HxW`` or ``DxHxW`` named ``name`` in its messages."""
+
+    def parse(text: str) -> tuple[int, ...]:
+        return parse_axes(text, name, minimum)
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
+def _axes_words(d: int) -> str:
+    return "N or DxHxW (a volume, --3d)" if d == 3 else "N or HxW (DxHxW needs --3d)"
+
+
+def per_axis(values: tuple[int, ...], d: int, option: str) -> tuple[int, ...]:
+    """``values`` from :func:`parse_axes` for ``d`` spatial axes: one value is every axis; else exactly ``d``.
+
+    >>> per_axis((2,), 3, "--size"), per_axis((1, 2), 2, "--stride")
+    ((2, 2, 2), (1, 2))
+    """
+    if len(values) == 1:
+        return values * d
+    if len(values) != d:
+        given = "x".join(map(str, values))
+        raise UsageError(f"{option} {given} has {len(values)} axes, the images {d}: give {_axes_words(d)}")
+    return values
+
+
+def per_axis_padding(value, d: int):
+    """``--padding`` from :func:`parse_padding_axes` for ``d`` spatial axes (a word as it is).
+
+    >>> per_axis_padding(((1, 1),), 3), per_axis_padding("same", 3)
+    (((1, 1), (1, 1), (1, 1)), 'same')
+    """
+    if isinstance(value, str):
+        return value
+    if len(value) == 1:
+        return value * d
+    if len(value) != d:
+        raise UsageError(
+            f"--padding gives {len(value)} axes, the images {d}: give P or one pair per axis "
+            f"({'PDxPHxPW, e.g. 0x1x1' if d == 3 else 'PHxPW; PDxPHxPW needs --3d'})"
+        )
+    return value
 
 
 def pair_type(name: str, minimum: int = 1):
@@ -212,11 +295,12 @@ def add_command(
     return parser
 
 
-def add_geometry_options(parser: argparse.ArgumentParser, padding_default: str) -> None:
-    """``--padding``, with the default of the command."""
+def add_geometry_options(parser: argparse.ArgumentParser, padding_default: str, axes: bool = False) -> None:
+    """``--padding``, with the default of the command; ``axes``: 1 to 3 axes, fitted later (filter, pool)."""
     parser.add_argument(
         "--padding",
-        type=parse_padding,
+        type=parse_padding_axes if axes else parse_padding,
         default=padding_default,
-        help=f"valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT (default {padding_default})",
+        help=f"valid, same, full, P, PHxPW or TOP,BOTTOMxLEFT,RIGHT{' (--3d: PDxPHxPW)' if axes else ''} "
+        f"(default {padding_default})",
     )

@@ -46,11 +46,13 @@ def _batch_of(image: np.ndarray) -> np.ndarray:
     return image[None, ..., None] if image.ndim == 2 else image[None]
 
 
-def read_input(src: Path) -> Source:
-    """An input file, or an embedded photo for ``sample:NAME``."""
+def read_input(src: Path, volumes: bool = False) -> Source:
+    """An input file, or an embedded photo for ``sample:NAME``; ``volumes`` (``--3d``): as 5-D volumes."""
     from .. import data
     from ..io import images
 
+    if volumes:
+        return _read_volumes(src)
     if is_sample(str(src)):
         image = data.photo(str(src)[len(SAMPLE_PREFIX) :])
         return Source({"": _batch_of(image)}, image.dtype)
@@ -67,6 +69,32 @@ def read_input(src: Path) -> Source:
     batches = images.read_batch(src)
     dtypes = {b.dtype for b in batches.values()}
     return Source(batches, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64))
+
+
+def _read_volumes(src: Path) -> Source:
+    """``--3d``: a TIFF stack as one volume ``(1, pages, h, w, c)``, a ``.npy`` as ``(m, d, h, w, c)``."""
+    from ._volumes import read
+
+    volume, notes = read(src)
+    return Source({"": volume}, volume.dtype, notes=notes)
+
+
+def check_volume_inputs(args: argparse.Namespace, why: str) -> None:
+    """``UsageError`` for an input that cannot hold volumes: a single-page image or a sample photo."""
+    from ..io import images
+
+    for name in args.inputs:
+        if is_sample(name):
+            raise UsageError(f"{name} is one photo, not a volume; {why} takes a multi-page TIFF, .npy or Zarr stack")
+        try:
+            single = images.kind(Path(name)) == "image" and images.count_pages(Path(name)) == 1
+        except Exception:  # noqa: BLE001 - missing, unknown or corrupt (Pillow raises many kinds): it fails alone later
+            continue
+        if single:
+            raise UsageError(
+                f"{name} is a single-page image, not a volume; {why} takes a multi-page TIFF (pages = depth), "
+                "a .npy array (m, d, h, w[, c]) or a Zarr store"
+            )
 
 
 def _reason(exc: BaseException, src: Path) -> str:
@@ -259,7 +287,7 @@ def _read(job: Job, args: argparse.Namespace) -> Source | None:
         error(args, f"{job.dst} exists; pass --force to overwrite it (input {job.src} skipped)")
         return None
     try:
-        source = read_input(job.src)
+        source = read_input(job.src, getattr(args, "volumes", False))
         for note in source.notes:
             error(args, f"note: {job.src}: {note}")
         return source
@@ -311,7 +339,7 @@ def describe(batches: dict[str, np.ndarray]) -> str:
     """
     parts = []
     for key, b in batches.items():
-        count = f"{len(b)} image{'s' * (len(b) != 1)}"
+        count = f"{len(b)} {'volume' if b.ndim == 5 else 'image'}{'s' * (len(b) != 1)}"
         parts.append(f"{key + ': ' if key else ''}{count} {'x'.join(map(str, b.shape[1:]))} {b.dtype}")
     return ", ".join(parts)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from ..io.images import check_npy_size
-from ._common import UsageError, add_command, add_geometry_options, error, one_line, pair_type
-from ._io import Batches, run_batches
+from . import _volumes
+from ._common import UsageError, add_command, add_geometry_options, axes_type, error, one_line
+from ._io import Batches, check_volume_inputs, run_batches
 from ._options import add_output_options
 
 EXAMPLES = (
@@ -21,14 +22,14 @@ EXAMPLES = (
 )
 
 
-def kernel_for(kernel: np.ndarray, sum_channels: bool) -> str:
-    """How a kernel applies: 'each' channel, 'sum' over channels, or a 'bank' of kernels."""
-    if kernel.ndim == 2:
+def kernel_for(kernel: np.ndarray, sum_channels: bool, d: int = 2) -> str:
+    """How a kernel of ``d`` spatial axes applies: 'each' channel, 'sum' over channels, or a 'bank' of kernels."""
+    if kernel.ndim == d:
         return "sum" if sum_channels else "each"
-    return "sum" if kernel.ndim == 3 else "bank"
+    return "sum" if kernel.ndim == d + 1 else "bank"
 
 
-def gains(kernel: np.ndarray, how: str, channels: int) -> np.ndarray:
+def gains(kernel: np.ndarray, how: str, channels: int, d: int = 2) -> np.ndarray:
     """The sum of the taps of what is computed, one per output channel: 1 keeps the brightness.
 
     A 2-D kernel summed over ``c`` channels (``--sum-channels``) adds its taps
@@ -38,11 +39,11 @@ def gains(kernel: np.ndarray, how: str, channels: int) -> np.ndarray:
     if how == "each":
         return np.atleast_1d(kernel.sum())
     if how == "sum":
-        return np.atleast_1d(kernel.sum() * (channels if kernel.ndim == 2 else 1))
-    return kernel.sum(axis=(0, 1, 2))
+        return np.atleast_1d(kernel.sum() * (channels if kernel.ndim == d else 1))
+    return kernel.sum(axis=tuple(range(kernel.ndim - 1)))
 
 
-def auto_rescale(choice: str, kernel: np.ndarray, how: str = "each", channels: int = 1) -> str:
+def auto_rescale(choice: str, kernel: np.ndarray, how: str = "each", channels: int = 1, d: int = 2) -> str:
     """``auto``: ``clip`` when every output channel's taps sum to 1 (brightness kept), else ``abs``.
 
     >>> auto_rescale("auto", np.full((3, 3), 1 / 9)), auto_rescale("auto", np.full((3, 3), 1 / 9), "sum", 3)
@@ -50,7 +51,7 @@ def auto_rescale(choice: str, kernel: np.ndarray, how: str = "each", channels: i
     """
     if choice != "auto":
         return choice
-    return "clip" if np.isclose(gains(kernel, how, channels), 1.0).all() else "abs"
+    return "clip" if np.isclose(gains(kernel, how, channels, d), 1.0).all() else "abs"
 
 
 def finite_float(text: str) -> float:
@@ -84,10 +85,41 @@ def pad_options(args: argparse.Namespace) -> tuple[str, float]:
     return "constant", args.pad_value
 
 
-def run(args: argparse.Namespace) -> int:
-    """Filter every input with ``-k``; see :func:`convpool.cli._io.run_batches`."""
-    import convpool
+def names_ndim_3(spec: str) -> bool:
+    """Whether a kernel spec is a bank name with the parameter ``ndim=3``: the one rule that implies ``--3d``.
 
+    A ``.npy`` or bank kernel with three axes otherwise keeps its 2-D meaning ``(kh, kw, c)`` (summed
+    over channels, e.g. ``spec_sharpen``).
+
+    >>> names_ndim_3("gaussian:size=5,sigma=1,ndim=3"), names_ndim_3("box: ndim = 3.0"), names_ndim_3("spec_sharpen")
+    (True, True, False)
+    """
+    _, colon, rest = spec.strip().partition(":")
+    if not colon or spec.strip().lower().endswith(".npy"):
+        return False
+    for item in rest.split(","):
+        name, _, value = item.partition("=")
+        if name.strip() == "ndim":
+            try:
+                return float(value) == 3
+            except ValueError:
+                return False
+    return False
+
+
+def _volumes_wanted(args: argparse.Namespace, kernel: np.ndarray) -> bool:
+    """``--3d``, or a kernel named with ``ndim=3`` (:func:`names_ndim_3`); ``UsageError`` for a 2-D kernel."""
+    if args.volumes or names_ndim_3(args.kernel):
+        if kernel.ndim not in (3, 4):
+            raise UsageError(
+                f"-k {args.kernel}: --3d needs a 3-D kernel (kd, kh, kw) or a .npy (kd, kh, kw, c), got "
+                f"{'x'.join(map(str, kernel.shape))}; e.g. -k gaussian:size=5,sigma=1,ndim=3"
+            )
+        return True
+    return False
+
+
+def _parse_kernel(args: argparse.Namespace) -> np.ndarray:
     from .. import kernels
 
     try:
@@ -98,33 +130,50 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-k {args.kernel}: {one_line(exc)}") from None
     if not np.isfinite(kernel).all():  # a .npy kernel is read as it is: NaN or inf would spoil every output
         raise UsageError(f"-k {args.kernel}: the kernel holds NaN or infinite values; taps must be finite numbers")
+    return kernel
+
+
+def run(args: argparse.Namespace) -> int:
+    """Filter every input with ``-k``; see :func:`convpool.cli._io.run_batches`."""
+    import convpool
+
+    from .. import kernels
+
+    kernel = _parse_kernel(args)
+    args.volumes = _volumes_wanted(args, kernel)
+    d = _volumes.fit_options(args, ("stride", "dilation"))
+    if args.volumes:
+        check_volume_inputs(args, f"the 3-D kernel {args.kernel}")
     pad_mode, pad_value = pad_options(args)
     options = {"dilation": args.dilation, "pad_mode": pad_mode, "pad_value": pad_value}
-    how = kernel_for(kernel, args.sum_channels)
+    how = kernel_for(kernel, args.sum_channels, d)
     if args.verbose:
         error(
             args,
             f"kernel {args.kernel}: {'x'.join(map(str, kernel.shape))}, taps summing to {kernel.sum():.6g}, "
-            f"applied to {'each channel' if how == 'each' else 'the summed channels' if how == 'sum' else 'a bank'}; "
-            f"padding {args.padding}, pad mode {pad_mode}, stride {'x'.join(map(str, args.stride))}, "
-            f"dilation {'x'.join(map(str, args.dilation))}",
+            f"applied to {'each channel' if how == 'each' else 'the summed channels' if how == 'sum' else 'a bank'}"
+            f"{' of volumes' if args.volumes else ''}; padding {args.padding}, pad mode {pad_mode}, "
+            f"stride {'x'.join(map(str, args.stride))}, dilation {'x'.join(map(str, args.dilation))}",
         )
 
     def apply(batch: np.ndarray, dtype=None, padding=None) -> np.ndarray:
         padding = args.padding if padding is None else padding
         if how == "each":
             return kernels.apply(batch, kernel, padding, args.stride, dtype=dtype, **options)
-        if how == "sum":
+        if how == "sum" and d == 2:
             k3 = np.repeat(kernel[:, :, None], batch.shape[3], axis=2) if kernel.ndim == 2 else kernel
             return convpool.convolve_channels(batch, k3, padding, args.stride, dtype=dtype, **options)[..., None]
+        if how == "sum":  # a volume's channels summed: one output channel
+            k4 = np.repeat(kernel[..., None], batch.shape[-1], axis=-1) if kernel.ndim == d else kernel
+            return convpool.convolve(batch, k4[..., None], padding, args.stride, dtype=dtype, **options)
         return convpool.convolve(batch, kernel, padding, args.stride, dtype=dtype, **options)
 
     def rescale(batch: np.ndarray) -> str:
-        return auto_rescale(args.rescale, kernel, how, batch.shape[3])
+        return auto_rescale(args.rescale, kernel, how, batch.shape[-1], d)
 
     def geometry(h: int, w: int):
-        if pad_mode == "wrap":
-            return None  # wrap pads with the far edge's rows: no band holds them
+        if pad_mode == "wrap" or args.volumes:
+            return None  # wrap pads with the far edge's rows, volumes are computed whole: no bands
         return convpool.conv_geometry((h, w), kernel.shape[:2], args.stride, args.padding, args.dilation)
 
     def channels(c: int) -> int:
@@ -142,7 +191,9 @@ def register(commands) -> argparse.ArgumentParser:
         "Filter image files or NumPy batches with a kernel (cross-correlation). A 2-D kernel filters every "
         "channel of a colour image on its own, as an image filter does; --sum-channels adds the channels up "
         "(the exercise's convolve_channels). A (kh, kw, c) .npy kernel sums over channels; a (kh, kw, c, nc) "
-        "one gives nc output channels (convolve). Outputs are written atomically; inputs are never overwritten.",
+        "one gives nc output channels (convolve). With --3d (or a kernel named with ndim=3) a multi-page TIFF is "
+        "one volume whose pages are depth, and a .npy or Zarr array (m, d, h, w[, c]) a batch of volumes. "
+        "Outputs are written atomically; inputs are never overwritten.",
         EXAMPLES,
         run,
     )
@@ -154,9 +205,10 @@ def register(commands) -> argparse.ArgumentParser:
         help="a bank name with optional parameters (gaussian:size=7,sigma=2; list: convpool kernels), "
         "an inline matrix ('1,0,-1;1,0,-1;1,0,-1') or a .npy file",
     )
-    add_geometry_options(flt, "same")
-    flt.add_argument("--stride", type=pair_type("stride"), default=(1, 1), help="N or SHxSW (default 1)")
-    flt.add_argument("--dilation", type=pair_type("dilation"), default=(1, 1), help="N or DHxDW (default 1)")
+    add_geometry_options(flt, "same", axes=True)
+    flt.add_argument("--stride", type=axes_type("stride"), default=(1,), help="N, SHxSW or SDxSHxSW (default 1)")
+    flt.add_argument("--dilation", type=axes_type("dilation"), default=(1,), help="N, DHxDW or DDxDHxDW (default 1)")
+    _volumes.add_option(flt, "; implied by a kernel named with ndim=3")
     flt.add_argument(
         "--pad-mode",
         choices=["constant", "edge", "reflect", "symmetric", "wrap"],

@@ -6,8 +6,9 @@ import argparse
 
 import numpy as np
 
-from ._common import add_command, add_geometry_options, pair_type
-from ._io import Batches, run_batches
+from . import _volumes
+from ._common import add_command, add_geometry_options, axes_type
+from ._io import Batches, check_volume_inputs, run_batches
 from ._options import add_output_options
 
 EXAMPLES = (
@@ -21,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
     """Pool every input; see :func:`convpool.cli._io.run_batches`."""
     import convpool
 
+    _volumes.fit_options(args, ("size", "stride"))
+    if args.volumes:
+        check_volume_inputs(args, "pooling with --3d")
     stride = args.stride or args.size
     mode = "clip" if args.rescale == "auto" else args.rescale
 
@@ -48,14 +52,17 @@ def register(commands) -> argparse.ArgumentParser:
         "pool",
         "max/average pooling of images or .npy batches",
         "Pool image files or NumPy batches, each channel on its own. Padded cells never win a max or min and "
-        "are not counted in an average (unless --count-include-pad).",
+        "are not counted in an average (unless --count-include-pad). With --3d a multi-page TIFF is one volume "
+        "whose pages are depth, and a .npy or Zarr array (m, d, h, w[, c]) a batch of volumes: the window "
+        "pools depth too.",
         EXAMPLES,
         run,
     )
-    pl.add_argument("--size", type=pair_type("size"), required=True, help="window N or HxW")
-    pl.add_argument("--stride", type=pair_type("stride"), default=None, help="N or SHxSW (default: the size)")
+    pl.add_argument("--size", type=axes_type("size"), required=True, help="window N, HxW or (--3d) DxHxW")
+    pl.add_argument("--stride", type=axes_type("stride"), default=None, help="N, SHxSW or SDxSHxSW (default: the size)")
     pl.add_argument("--mode", choices=["max", "avg", "min", "sum"], default="max", help="default max")
-    add_geometry_options(pl, "valid")
+    add_geometry_options(pl, "valid", axes=True)
+    _volumes.add_option(pl)
     pl.add_argument("--count-include-pad", action="store_true", help="average over the whole window, padding too")
     add_output_options(pl)
     return pl
