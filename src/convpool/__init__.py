@@ -1,4 +1,4 @@
-"""convpool: 2-D convolution (cross-correlation) and pooling over batches of images, in NumPy."""
+"""convpool: convolution (cross-correlation) and pooling over batches of images, signals and volumes, in NumPy."""
 
 from . import kernels
 from ._api.adaptive import adaptive_pool, adaptive_pool_backward
