@@ -49,7 +49,7 @@ def adaptive_pool(
 
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
+    images : array_like, shape (m, h, w, c), or ``(m, *spatial, c)`` with d spatial axes
         NumPy, Dask, or another array library's arrays (the result is of the
         same kind; other libraries' arrays must be in host memory).
     output_shape : int or (oh, ow), or a tuple of d values
@@ -76,11 +76,11 @@ def adaptive_pool(
 
     Returns
     -------
-    out : ndarray, shape (m, oh, ow, c), or (m, *out, c)
+    out : ndarray, shape (m, oh, ow, c), or ``(m, *out, c)``
         A new array (the ``out`` given, if one is); ``'max'`` and ``'min'`` keep the input dtype, ``'avg'``
         and ``'sum'`` give float32 for float32 (and float16) input, float64
         otherwise (``dtype`` overrides both).
-    indices : ndarray of int64, shape (m, oh, ow, c), or (m, *out, c)
+    indices : ndarray of int64, shape (m, oh, ow, c), or ``(m, *out, c)``
         Only with ``return_indices``: the flat index ``row * w + col`` of each
         window's winner in its image plane (PyTorch's definition; in d
         dimensions the row-major index over the spatial axes,
@@ -144,7 +144,7 @@ def adaptive_pool_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, c), or (m, *out, c)
+    grad_output : array_like, shape (m, oh, ow, c), or ``(m, *out, c)``
         Gradient of the loss with respect to the pooled output; exactly the
         forward output's shape.
     images, output_shape, mode
@@ -160,7 +160,7 @@ def adaptive_pool_backward(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c), or (m, *spatial, c)
+    ndarray, shape (m, h, w, c), or ``(m, *spatial, c)``
         A new array.
 
     Raises

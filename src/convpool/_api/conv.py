@@ -75,9 +75,9 @@ def convolve(
 
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
+    images : array_like, shape (m, h, w, c), or ``(m, *spatial, c)`` with d spatial axes
         ``m`` images of ``h`` x ``w`` pixels and ``c`` channels. Any real dtype.
-    kernels : array_like, shape (kh, kw, c // groups, nc), or (*k, c // groups, nc) with d spatial axes
+    kernels : array_like, shape (kh, kw, c // groups, nc), or ``(*k, c // groups, nc)`` with d spatial axes
         ``nc`` kernels of ``kh`` x ``kw`` taps over the ``c`` channels (over
         their group's ``c // groups`` channels when ``groups > 1``). Their
         number of axes sets ``d``.
@@ -141,7 +141,7 @@ def convolve(
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, nc), or (m, *out, nc)
+    ndarray, shape (m, oh, ow, nc), or ``(m, *out, nc)``
         A new array (the ``out`` given, if one is) of ``dtype``; by default the widest floating dtype among
         images and kernels (float32 stays float32, even with an integer
         kernel); float64 when both are integer or bool (sums never wrap);

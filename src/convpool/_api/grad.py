@@ -59,7 +59,7 @@ def convolve_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, nc), or (m, *out, nc)
+    grad_output : array_like, shape (m, oh, ow, nc), or ``(m, *out, nc)``
         Gradient of the loss with respect to the forward output; its shape must
         be exactly the forward output's (signals and volumes as in
         :func:`convpool.convolve`: ``d = kernels.ndim - 2`` spatial axes).
@@ -204,7 +204,7 @@ def pool_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, oh, ow, c), or (m, *out, c)
+    grad_output : array_like, shape (m, oh, ow, c), or ``(m, *out, c)``
         Gradient of the loss with respect to the pooled output; exactly the
         forward output's shape (``d = len(kernel_shape)`` spatial axes for a
         tuple, as in :func:`convpool.pool`). In ``d`` axes a max's tie goes to
@@ -227,7 +227,7 @@ def pool_backward(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c), or (m, *spatial, c)
+    ndarray, shape (m, h, w, c), or ``(m, *spatial, c)``
         A new array of ``dtype``; by default the floating type NumPy promotes
         images and grad_output to (float32 stays float32, uint8 images with a
         float32 gradient give float32); integers and bools alone give float64,

@@ -43,7 +43,7 @@ def pool(
 
     Parameters
     ----------
-    images : array_like, shape (m, h, w, c), or (m, *spatial, c) with d spatial axes
+    images : array_like, shape (m, h, w, c), or ``(m, *spatial, c)`` with d spatial axes
     kernel_shape : int or (kh, kw), or a tuple of d ints
         Window size, each ``>= 1``.
     stride : int or (sh, sw), or a tuple of d ints, optional
@@ -94,7 +94,7 @@ def pool(
 
     Returns
     -------
-    out : ndarray, shape (m, oh, ow, c), or (m, *out, c)
+    out : ndarray, shape (m, oh, ow, c), or ``(m, *out, c)``
         A new array (the ``out`` given, if one is). ``dtype`` if given; else ``'max'`` and ``'min'`` keep the
         input dtype, and ``'avg'``, ``'sum'`` and ``'lp'`` give float32 for float32 (and
         float16) input, float64 otherwise.
@@ -120,7 +120,7 @@ def pool(
     ``[-top, h + bottom)`` (``kh * kw`` unless ``ceil_mode`` cut the window),
     as PyTorch's ``avg_pool2d`` does.
 
-    ``'lp'``: ``out = (s * sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] ** p) ** (1 / p)``,
+    ``'lp'``: ``out = ``(s * sum_{a, b} xp[n, i*sh + a*dh, j*sw + b*dw, k] ** p)`` ** (1 / p)``,
     padded cells adding 0; ``s = 1``, except for a window that ``ceil_mode`` cut,
     where ``s = kh * kw / n`` with ``n`` its taps inside the padded image, as
     PyTorch's ``lp_pool2d`` (an average of ``x ** p`` times ``kh * kw``) computes.

@@ -53,11 +53,11 @@ def convolve_transpose(
 
     Parameters
     ----------
-    images : array_like, shape (m, oh, ow, nc), or (m, *out, nc)
+    images : array_like, shape (m, oh, ow, nc), or ``(m, *out, nc)``
         ``m`` images of ``nc`` channels: the shape of a convolution's output.
         Signals and volumes as in :func:`convolve`: ``d = kernels.ndim - 2``
         spatial axes (PyTorch's ``conv_transpose1d`` and ``conv_transpose3d``).
-    kernels : array_like, shape (kh, kw, c // groups, nc), or (*k, c // groups, nc)
+    kernels : array_like, shape (kh, kw, c // groups, nc), or ``(*k, c // groups, nc)``
         The kernels of the forward convolution, exactly as :func:`convolve`
         takes them (PyTorch's ``conv_transpose2d`` weight ``(nc, c // groups, kh, kw)``
         is ``kernels.transpose(3, 2, 0, 1)``).
@@ -88,7 +88,7 @@ def convolve_transpose(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c), or (m, *spatial, c)
+    ndarray, shape (m, h, w, c), or ``(m, *spatial, c)``
         A new array; float32 stays float32, integers give float64.
 
     Raises
@@ -162,7 +162,7 @@ def convolve_transpose_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, h, w, c), or (m, *spatial, c)
+    grad_output : array_like, shape (m, h, w, c), or ``(m, *spatial, c)``
         Exactly the shape of :func:`convolve_transpose`'s result.
     images, kernels, padding, stride, dilation, output_padding, output_shape, groups
         Exactly as given to :func:`convolve_transpose`.

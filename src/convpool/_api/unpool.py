@@ -37,10 +37,10 @@ def unpool(
 
     Parameters
     ----------
-    values : array_like, shape (m, oh, ow, c), or (m, *out, c) with d spatial axes
+    values : array_like, shape (m, oh, ow, c), or ``(m, *out, c)`` with d spatial axes
         Pooled values, e.g. the first result of
         ``pool(images, ..., return_indices=True)``.
-    indices : array_like of ints, shape (m, oh, ow, c), or (m, *out, c)
+    indices : array_like of ints, shape (m, oh, ow, c), or ``(m, *out, c)``
         Flat indices ``row * w + col`` into each ``(h, w)`` output plane, each
         in ``[0, h * w)`` (in d dimensions row-major over the spatial axes,
         in ``[0, prod(output_shape))``): the second result of ``pool(..., return_indices=True)``
@@ -61,7 +61,7 @@ def unpool(
 
     Returns
     -------
-    ndarray, shape (m, h, w, c), or (m, *output_shape, c)
+    ndarray, shape (m, h, w, c), or ``(m, *output_shape, c)``
         A new array (the ``out`` given, if one is). Where several indices name one cell (overlapping windows
         with one winner) the cell holds that winner's value.
 
@@ -117,9 +117,9 @@ def unpool_backward(
 
     Parameters
     ----------
-    grad_output : array_like, shape (m, h, w, c), or (m, *spatial, c)
+    grad_output : array_like, shape (m, h, w, c), or ``(m, *spatial, c)``
         Gradient of the loss with respect to the unpooled images.
-    indices : array_like of ints, shape (m, oh, ow, c), or (m, *out, c)
+    indices : array_like of ints, shape (m, oh, ow, c), or ``(m, *out, c)``
         As given to :func:`convpool.unpool`.
     dtype : {None, numpy.float32, numpy.float64}, default None
         The floating type returned; ``None``: float32 for float32 (and
@@ -131,7 +131,7 @@ def unpool_backward(
 
     Returns
     -------
-    ndarray, shape (m, oh, ow, c), or (m, *out, c)
+    ndarray, shape (m, oh, ow, c), or ``(m, *out, c)``
         A new array.
 
     Raises
