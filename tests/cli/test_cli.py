@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pytest
+from _cli import run_cli
 from _reference import conv_ref, pool_ref
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -25,15 +26,9 @@ Image = pytest.importorskip("PIL.Image")
 SOBEL_X = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
 
 
-def convpool(*args, cwd=None, check_rc=None):
-    """Run the console script; return the CompletedProcess (text)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "convpool", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
-    if check_rc is not None:
-        assert proc.returncode == check_rc, proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+def convpool(*args, cwd=None, env=None, check_rc=None):
+    """Run the console script (:func:`_cli.run_cli`); no exit status asked unless ``check_rc``."""
+    return run_cli(*args, check_rc=check_rc, env=env, cwd=cwd)
 
 
 @pytest.fixture

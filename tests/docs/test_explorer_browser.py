@@ -41,20 +41,26 @@ def _executables():
     return chromium, driver
 
 
+def _chrome(tmp_path_factory):
+    """Headless Chromium with a profile of its own (the skip without Chromium comes first)."""
+    chromium, driver_path = _executables()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('profile')}"]:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    chromium, driver_path = _executables()
+    _executables()
     sys.path.insert(0, str(DOCS))
     try:
         import _explorer
     finally:
         sys.path.remove(str(DOCS))
     html = _explorer.build(tmp_path_factory.mktemp("site"))
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('profile')}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
+    driver = _chrome(tmp_path_factory)
     try:
         driver.get(html.as_uri())  # file://: the page must work without a server
         yield driver

@@ -18,7 +18,7 @@ import convpool
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[docs]')")
 
-from test_explorer_browser import FLAGS, _executables  # noqa: E402
+from test_explorer_browser import _chrome, _executables  # noqa: E402
 
 SITE = Path(os.environ.get("CONVPOOL_SITE") or Path(__file__).resolve().parents[2] / "build" / "docs" / "html")
 #: No Learn figure may be shown below this fraction of its own size in a 1280-px window.
@@ -35,13 +35,9 @@ def _pages():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium, driver_path = _executables()
+    _executables()
     _pages()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('profile')}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
+    driver = _chrome(tmp_path_factory)
     try:
         yield driver
     finally:
