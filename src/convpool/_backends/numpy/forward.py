@@ -68,6 +68,11 @@ def pool(plan: PoolPlan, images: np.ndarray, out: np.ndarray | None = None) -> n
     else:
         args = (images, plan.geometry, plan.mode, plan.count_include_pad, plan.dtype, plan.threads)
         return pool_windows(*args, out=out)
+    return into(out, result)
+
+
+def into(out: np.ndarray | None, result: np.ndarray) -> np.ndarray:
+    """``result``, or ``out`` with ``result`` copied in (a path that cannot write into ``out`` itself)."""
     if out is None:
         return result
     np.copyto(out, result)

@@ -91,10 +91,7 @@ def pool(plan: PoolPlan, images: np.ndarray, out: np.ndarray | None = None) -> n
         result = forward.pool(_lift_pool(plan), images[:, None])[:, 0]
     else:
         result = _pool_peeled(plan, images)
-    if out is None:
-        return result
-    np.copyto(out, result)
-    return out
+    return forward.into(out, result)
 
 
 def pool_backward(plan: PoolPlan, grad, images) -> np.ndarray:
