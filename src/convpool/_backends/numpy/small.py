@@ -88,12 +88,17 @@ def correlate(plan, images: np.ndarray, kernels: np.ndarray) -> np.ndarray:
 
 
 def _add_taps(target: np.ndarray, parts: np.ndarray, geometry) -> None:
-    """``target[tap (a, b) of every window] += parts[:, :, :, a, b]``: the adjoint of :func:`windows`."""
+    """``target[tap (a, b) of every window] += parts[a, b]``: the adjoint of :func:`windows`.
+
+    ``parts`` is ``(kh, kw, m, oh, ow, c)``: laid out so, each tap's values
+    are one contiguous block, and the add runs along whole rows of ``ow * c``
+    values (at stride 1) instead of ``c`` at a time.
+    """
     if target.shape[3] == 1:  # one channel: drop the axis, so that NumPy's inner loops run along rows, not over 1
         target, parts = target[..., 0], parts[..., 0]
-    for a in range(parts.shape[3]):
-        for b in range(parts.shape[4]):
-            tap_view(target, geometry, a, b)[...] += parts[:, :, :, a, b]
+    for a in range(parts.shape[0]):
+        for b in range(parts.shape[1]):
+            tap_view(target, geometry, a, b)[...] += parts[a, b]
 
 
 @_quiet
@@ -104,8 +109,10 @@ def correlate_backward(plan, grad: np.ndarray, images: np.ndarray, kernels: np.n
     if wrt != "images":
         grad_kernels = (_columns(plan, images).T @ rows).reshape(kernels.shape)
     if wrt != "kernels":
-        weights = kernels.astype(plan.dtype, copy=False).reshape(-1, kernels.shape[3])
-        parts = (rows @ weights.T).reshape(*plan.out[:3], *kernels.shape[:3])
+        kh, kw, c, nc = kernels.shape
+        # one (nc, c) matrix per tap: each tap's share of every window comes out as its own block for _add_taps
+        per_tap = kernels.astype(plan.dtype, copy=False).reshape(kh * kw, c, nc).transpose(0, 2, 1)
+        parts = np.matmul(rows, np.ascontiguousarray(per_tap)).reshape(kh, kw, *plan.out[:3], c)
         gh, gw = plan.geometry
         padded = np.zeros((images.shape[0], gh.padded, gw.padded, images.shape[3]), plan.dtype)
         _add_taps(padded, parts, plan.geometry)
@@ -153,7 +160,7 @@ def pool_backward(plan, grad: np.ndarray, images: np.ndarray) -> np.ndarray:
         if plan.mode == "avg":
             g = g / average_divisor(plan.geometry, plan.count_include_pad).astype(plan.dtype)
         parts = np.broadcast_to(g[:, :, :, None, :], (*g.shape[:3], taps, g.shape[3]))
-    parts = parts.reshape(*g.shape[:3], gh.kernel, gw.kernel, g.shape[3])
+    parts = np.moveaxis(parts.reshape(*g.shape[:3], gh.kernel, gw.kernel, g.shape[3]), (3, 4), (0, 1))
     padded = np.zeros((images.shape[0], gh.padded, gw.padded, images.shape[3]), plan.dtype)
     _add_taps(padded, parts, plan.geometry)
     return np.ascontiguousarray(fold_padding(padded, plan.geometry, "constant"))
