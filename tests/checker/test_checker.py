@@ -45,6 +45,7 @@ WRONG = {
     "same_short_padding_clipped": ({"same-short-padding-clipped", "raised"}, set()),  # a 4-wide kernel raises
     "output_never_written": ({"output-never-written"}, set()),
     "loops_over_input_size": ({"loops-over-input-size", "raised"}, set()),  # an output smaller than h raises
+    "same_output_kept_at_input_size": ({"same-output-kept-at-input-size"}, set()),
     "flipped_kernel": ({"flipped-kernel"}, set()),
     "padding_one_side": ({"padding-one-side"}, set()),
     "stride_ignored": ({"stride-ignored"}, set()),

@@ -50,6 +50,10 @@ CATALOGUE = {
         "an even kernel needs kh - 1 rows of padding in all, one more on one side (top = (kh - 1) // 2, "
         "bottom = kh // 2); " + SAME_FIX_STRIDE_ONE,
     ),
+    "same-output-kept-at-input-size": (
+        "'same' output kept at the image's h x w, whatever the padding and stride give",
+        "compute the output size from your padding and stride, oh = (h + top + bottom - kh) // sh + 1; " + SAME_FIX,
+    ),
     "output-never-written": (
         "the result is all zeros: nothing is ever stored into the output array",
         "check the line that stores each window's result: that it runs (its indentation, the if/elif around "
@@ -155,6 +159,17 @@ def _same_detail(key: str, task: Task, case: Case, received: np.ndarray | None) 
     )
 
 
+def _kept_detail(task: Task, case: Case, expected: np.ndarray, received: np.ndarray | None, variant: str) -> str:
+    g = general(task, case)
+    formula = next(f for text, f in SAME_FORMULAS.values() if text == variant)
+    pads = ", ".join(str(formula(n, k, s)) for n, k, s in g.sizes)
+    return (
+        f"your padding is {variant} on each side, here ({pads}), and your output keeps the image's size, "
+        f"{_hw(received)}, where convpool's is {_hw(expected)} (stride {g.stride}): its windows are those of the "
+        "padded image from the top left, cut short where they run off it"
+    )
+
+
 def _first_difference(expected: np.ndarray, received: np.ndarray) -> str:
     if expected.shape != received.shape:
         return ""
@@ -225,6 +240,8 @@ def _detail(key: str, task: Task, case: Case, expected: np.ndarray, outcome: Out
         return _same_detail(key, task, case, received)
     if key == "integer-output" and received is not None:
         return f"you return {received.dtype}; convpool returns {expected.dtype}" + _first_difference(expected, received)
+    if key == "same-output-kept-at-input-size":
+        return _kept_detail(task, case, expected, received, variant)
     if task.kind == "pool":
         return _pool_detail(key, case, expected, received)
     return _conv_detail(key, task, case, expected, received, variant)
