@@ -166,27 +166,47 @@ def expected(task: int, form: tuple, reading: tuple[str, str]) -> np.ndarray:
     return out if task == 5 else out[..., 0]
 
 
-def run_student(folder: Path, name: str, calls: list, timeout: float = 120.0) -> tuple[list[str], dict]:
-    """The file's results on ``calls``, from a capped subprocess in a temporary copy of its folder."""
-    import pickle
+def _limits() -> None:
+    """In the child, before Python starts: 3 GiB of address space, files of at most 16 MiB."""
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
 
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
-        os.setsid()
+
+def run_student(folder: Path, name: str, calls: list, timeout: float = 120.0) -> tuple[list[str], dict]:
+    """The file's results on ``calls``, from a capped subprocess in a temporary copy of its folder.
+
+    The child runs in a session of its own, killed whole (whatever it forked) when it ends or times out;
+    what it prints is thrown away.
+    """
+    import pickle
+    import signal
 
     with tempfile.TemporaryDirectory(prefix="measure-") as tmp:
         for f in folder.glob("*.py"):
             shutil.copy(f, tmp)
         command = [sys.executable, "-I", "-c", CHILD, name, FUNCTIONS[FILES.index(name)]]
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp,
+            preexec_fn=_limits,
+            start_new_session=True,
+        )
         try:
-            proc = subprocess.run(
-                command, input=pickle.dumps(calls), capture_output=True, cwd=tmp, timeout=timeout, preexec_fn=limits
-            )
-            with np.load(io.BytesIO(proc.stdout), allow_pickle=False) as data:
-                return json.loads(str(data["status"])), {k: data[k] for k in data.files if k != "status"}
+            out, _ = proc.communicate(pickle.dumps(calls), timeout=timeout)
         except subprocess.TimeoutExpired:
             return ["timeout"] * len(calls), {}
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        try:
+            with np.load(io.BytesIO(out), allow_pickle=False) as data:
+                return json.loads(str(data["status"])), {k: data[k] for k in data.files if k != "status"}
         except (ValueError, OSError, KeyError, EOFError):
             return ["crashed"] * len(calls), {}
 
