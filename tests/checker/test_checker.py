@@ -37,6 +37,15 @@ WRONG = {
     "same_axes_swapped": ({"same-kernel-axes-swapped"}, set()),
     "crash_after_mismatch": ({"same-plus-one", "raised"}, set()),  # the crash is never hidden by the other
     "same_floor": ({"same-floor"}, set()),
+    # the forms below were each found in real student solutions (tools/measure_checker.py), written anew here
+    "same_halved_plus_even": ({"same-halved-plus-even"}, set()),
+    "same_total_each_side": ({"same-total-each-side"}, set()),
+    "same_last_window_total_each_side": ({"same-last-window-total-each-side"}, set()),
+    "same_fixed_one": ({"same-fixed-one"}, set()),
+    "same_short_padding_clipped": ({"same-short-padding-clipped", "raised"}, set()),  # a 4-wide kernel raises
+    "output_never_written": ({"output-never-written"}, set()),
+    "loops_over_input_size": ({"loops-over-input-size", "raised"}, set()),  # an output smaller than h raises
+    "same_output_kept_at_input_size": ({"same-output-kept-at-input-size"}, set()),
     "flipped_kernel": ({"flipped-kernel"}, set()),
     "padding_one_side": ({"padding-one-side"}, set()),
     "stride_ignored": ({"stride-ignored"}, set()),

@@ -17,7 +17,8 @@ from ..exercise import Task
 from . import explain, openpoints
 from .cases import Case, call_text
 from .findings import Diagnosis, Outcome, Run, Verdict
-from .mistakes import SAME_RULE, Candidate, candidates
+from .mistakes import SAME_RULE, Candidate
+from .mistakes_more import candidates
 
 #: Outcomes of a call that are failures in themselves, and their diagnosis ids.
 _OUTCOME_IDS = {

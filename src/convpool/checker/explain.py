@@ -38,6 +38,31 @@ CATALOGUE = {
     ),
     "same-stride-formula-ceil": ("'same' padding ceil(((h - 1) * sh + kh - h) / 2) on each side", SAME_FIX),
     "same-floor": ("'same' output size h // sh (floor) instead of ceil(h / sh)", SAME_FIX),
+    "same-halved-plus-even": ("'same' padding ((h - 1) * sh + kh - h) // 2 + (kh % 2 == 0) on each side", SAME_FIX),
+    "same-total-each-side": ("'same' padding max((h - 1) * sh + kh - h, 0) on each side (not halved)", SAME_FIX),
+    "same-last-window-total-each-side": (
+        "'same' padding max(ceil((h - 1) / sh) * sh + kh - h, 0) on each side (not halved)",
+        SAME_FIX,
+    ),
+    "same-fixed-one": ("'same' padding of 1 on each side, whatever the kernel", SAME_FIX),
+    "same-short-padding-clipped": (
+        "'same' padding (kh - 1) // 2 on each side with an h x w output: the last windows run off the padded image",
+        "an even kernel needs kh - 1 rows of padding in all, one more on one side (top = (kh - 1) // 2, "
+        "bottom = kh // 2); " + SAME_FIX_STRIDE_ONE,
+    ),
+    "same-output-kept-at-input-size": (
+        "'same' output kept at the image's h x w, whatever the padding and stride give",
+        "compute the output size from your padding and stride, oh = (h + top + bottom - kh) // sh + 1; " + SAME_FIX,
+    ),
+    "output-never-written": (
+        "the result is all zeros: nothing is ever stored into the output array",
+        "check the line that stores each window's result: that it runs (its indentation, the if/elif around "
+        "it) and writes into the array you return",
+    ),
+    "loops-over-input-size": (
+        "the loops run over the image's h x w, not over the output's rows and columns",
+        "loop for i in range(oh), for j in range(ow) with oh = h + 2 * ph - kh + 1 and ow = w + 2 * pw - kw + 1",
+    ),
     "flipped-kernel": (
         "flipped kernel (a true convolution)",
         "the exercise, like deep-learning libraries, computes cross-correlation: "
@@ -134,6 +159,17 @@ def _same_detail(key: str, task: Task, case: Case, received: np.ndarray | None) 
     )
 
 
+def _kept_detail(task: Task, case: Case, expected: np.ndarray, received: np.ndarray | None, variant: str) -> str:
+    g = general(task, case)
+    formula = next(f for text, f in SAME_FORMULAS.values() if text == variant)
+    pads = ", ".join(str(formula(n, k, s)) for n, k, s in g.sizes)
+    return (
+        f"your padding is {variant} on each side, here ({pads}), and your output keeps the image's size, "
+        f"{_hw(received)}, where convpool's is {_hw(expected)} (stride {g.stride}): its windows are those of the "
+        "padded image from the top left, cut short where they run off it"
+    )
+
+
 def _first_difference(expected: np.ndarray, received: np.ndarray) -> str:
     if expected.shape != received.shape:
         return ""
@@ -166,6 +202,13 @@ def _conv_detail(
         "stride-swapped": f"your output {got} is the result with the two strides exchanged; with {stride} it is {want}",
         "stride-not-multiplied": f"the output size {got} is right, but output row i reads image rows i to i + kh - 1 "
         f"instead of i * sh to i * sh + kh - 1 ({stride})",
+        "same-short-padding-clipped": f"with a {g.k.shape[0]}x{g.k.shape[1]} kernel, (kh - 1) // 2 = "
+        f"{(g.k.shape[0] - 1) // 2} rows and (kw - 1) // 2 = {(g.k.shape[1] - 1) // 2} columns on each side leave the "
+        f"padded image one row (column) short of {want}: NumPy cuts the last windows short and broadcasts a "
+        "one-row window over the kernel (a longer short window raises)",
+        "output-never-written": f"every cell of your {got} result is 0 on every case",
+        "loops-over-input-size": f"your output has the right size, {got}, but only its first "
+        f"{g.x.shape[1]}x{g.x.shape[2]} cells (the image's size) are computed; the others stay 0",
     }
     return texts.get(key, "")
 
@@ -184,6 +227,7 @@ def _pool_detail(key: str, case: Case, expected: np.ndarray, received: np.ndarra
         f"{tuple(stride)} it is {_hw(expected)}",
         "stride-not-multiplied": f"the output size {_hw(received)} is right, but output row i reads image rows i to "
         f"i + kh - 1 instead of i * sh to i * sh + kh - 1 (stride {tuple(stride)})",
+        "output-never-written": f"every cell of your {_hw(received)} result is 0 on every case",
     }
     return texts.get(key, "")
 
@@ -196,6 +240,8 @@ def _detail(key: str, task: Task, case: Case, expected: np.ndarray, outcome: Out
         return _same_detail(key, task, case, received)
     if key == "integer-output" and received is not None:
         return f"you return {received.dtype}; convpool returns {expected.dtype}" + _first_difference(expected, received)
+    if key == "same-output-kept-at-input-size":
+        return _kept_detail(task, case, expected, received, variant)
     if task.kind == "pool":
         return _pool_detail(key, case, expected, received)
     return _conv_detail(key, task, case, expected, received, variant)

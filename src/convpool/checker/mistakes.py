@@ -110,6 +110,25 @@ SAME_FORMULAS = {
         "ceil(((h - 1) * sh + kh - h) / 2)",
         lambda n, k, s: -(-((n - 1) * s + k - n) // 2),
     ),
+    # the forms below were each found in real solutions (measured with tools/measure_checker.py)
+    "same-halved-plus-even": (
+        "((h - 1) * sh + kh - h) // 2 + (kh % 2 == 0)",
+        lambda n, k, s: ((n - 1) * s + k - n) // 2 + (k % 2 == 0),
+    ),
+    "same-total-each-side": ("max((h - 1) * sh + kh - h, 0)", lambda n, k, s: max((n - 1) * s + k - n, 0)),
+    "same-last-window-total-each-side": (
+        "max(ceil((h - 1) / sh) * sh + kh - h, 0)",
+        lambda n, k, s: max(-(-(n - 1) // s) * s + k - n, 0),
+    ),
+    "same-fixed-one": ("1 (whatever the kernel)", lambda n, k, s: 1),
+}
+
+#: Formulas that equal another one at stride 1: named in tasks 3 to 5 only, where a stride tells them apart.
+_STRIDE_ONLY = {
+    "same-stride-formula-halved",  # (kh - 1) // 2 at stride 1
+    "same-stride-formula-ceil",  # kh // 2
+    "same-halved-plus-even",  # kh // 2
+    "same-last-window-total-each-side",  # kh - 1, as same-total-each-side
 }
 
 
@@ -295,7 +314,7 @@ def candidates(task: Task) -> list[Candidate]:
     if task.kind == "pool":
         return _POOL
     same = _SAME if task.number in (1, 3, 4, 5) else []
-    if task.number == 1:  # at stride 1 the halved (ceil) stride formula is (kh - 1) // 2 (kh // 2): one name each
-        same = [c for c in same if c.id not in ("same-stride-formula-halved", "same-stride-formula-ceil")]
+    if task.number == 1:  # without a stride some formulas are others (_STRIDE_ONLY): one name each
+        same = [c for c in same if c.id not in _STRIDE_ONLY]
     stride = _CONV_STRIDE if task.number >= 3 else []
     return same + stride + _CONV_COMMON
