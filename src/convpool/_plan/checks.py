@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import warnings
 from typing import cast
 
 import numpy as np
 
+from . import memory
 from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -314,11 +314,14 @@ def result_dtype(*dtypes) -> np.dtype:
 
 
 def memory_limit() -> int:
-    """Bytes no single array can exceed here: the machine's physical memory (``2**63 - 1`` if unknown)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # not on a POSIX system
-        return np.iinfo(np.intp).max
+    """Bytes no single array can exceed here: the memory available now (``2**63 - 1`` if unknown).
+
+    The smaller of Linux's ``MemAvailable`` and the room under a cgroup memory limit, else the
+    physical memory (:func:`convpool._plan.memory.available_memory`): on a shared machine a request
+    is compared with what is free, not with what is installed.
+    """
+    available = memory.available_now()
+    return np.iinfo(np.intp).max if available is None else available
 
 
 def _size_text(nbytes: float) -> str:
@@ -342,7 +345,7 @@ def fits(shape, dtype, what: str, because: str) -> None:
     described = math.prod(max(int(n), 1) for n in shape) * np.dtype(dtype).itemsize
     limit = memory_limit()
     if nbytes > limit or described > np.iinfo(np.intp).max:
-        size = f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+        size = f"{_size_text(nbytes)}, more than the {_size_text(limit)} of memory available here"
         if nbytes <= limit:  # an empty batch of images too big for NumPy to describe
             size = f"{_size_text(described)} per batch item, more than NumPy can address"
         raise ValueError(

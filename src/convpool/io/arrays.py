@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._plan.memory import available_now
 from .files import atomic_write
 
 #: Suffixes of NumPy batches: raw values, no rescaling.
@@ -46,21 +47,6 @@ def check_npy_size(path: str | os.PathLike) -> None:
         _check_size(f, f"{path}: the array is")
 
 
-def free_memory() -> int | None:
-    """Bytes of memory free for a new array (Linux's ``MemAvailable``), or ``None`` where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - platforms without sysconf
-        return None
-
-
 def _bytes(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n < 1024:
@@ -75,7 +61,7 @@ def _check_size(f: IO[bytes], where: str) -> None:
     version = fmt.read_magic(f)
     shape, _, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(f)
     size = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    free = free_memory()
+    free = available_now()
     if free is not None and size > free:
         dims = "x".join(map(str, shape)) or "scalar"
         raise ValueError(f"{where} {_bytes(size)} once read ({dims} {dtype}), more than the {_bytes(free)} free")
