@@ -1,0 +1,79 @@
+"""Sizes on the command line (issue 23): decompression bombs and images too small for the window.
+
+Through ``python -m convpool`` on files each test writes. The bomb runs in a
+child whose address space is capped (``RLIMIT_AS``), so a missing guard fails
+the test with a ``MemoryError`` instead of taking a GiB of the machine.
+"""
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from _hostile import error_lines
+
+resource = pytest.importorskip("resource")  # POSIX only: RLIMIT_AS
+Image = pytest.importorskip("PIL.Image")
+
+#: The child's address space: plenty for convpool on small files (it needs about 250 MiB), far below the bomb.
+ADDRESS_SPACE = 400 * 2**20
+
+
+def write_zeros_npz(path, nbytes: int) -> None:
+    """What ``np.savez_compressed(path, bomb=np.zeros(nbytes, np.uint8).reshape(-1, 1024))`` writes, streamed:
+    the GiB of zeros is never held in memory here either."""
+    header = io.BytesIO()
+    shape = (nbytes // 1024, 1024)
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as npz, npz.open("bomb.npy", "w", force_zip64=True) as f:
+        f.write(header.getvalue())
+        chunk = bytes(2**24)
+        for _ in range(nbytes // len(chunk)):
+            f.write(chunk)
+
+
+def capped_convpool(*args, cwd):
+    """``python -m convpool`` with its address space capped at :data:`ADDRESS_SPACE`, one BLAS thread."""
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "convpool", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        preexec_fn=cap,
+        timeout=120,
+    )
+
+
+def test_an_npz_bomb_is_one_line_and_the_other_inputs_go_on(tmp_path):
+    write_zeros_npz(tmp_path / "bomb.npz", 2**30)  # 1 GiB of zeros in about 1 MiB
+    assert (tmp_path / "bomb.npz").stat().st_size < 2**21
+    np.savez_compressed(tmp_path / "fine.npz", a=np.arange(16.0).reshape(4, 4))
+    proc = capped_convpool("pool", "bomb.npz", "fine.npz", "--size", "2", "-o", "outs/", "-q", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1
+    (line,) = error_lines(proc)
+    assert line.startswith("convpool pool: bomb.npz: cannot read it: array 'bomb' expands from 10")
+    assert " KiB to 1.0 GiB when decompressed (10" in line  # about 1029x
+    assert line.endswith(
+        "x; convpool refuses compressed members over 256.0 MiB that expand over 100x): "
+        "save it uncompressed (np.savez) or as .npy"
+    )
+    assert sorted(p.name for p in (tmp_path / "outs").iterdir()) == ["fine.npz"]
+    with np.load(tmp_path / "outs" / "fine.npz") as out:
+        np.testing.assert_array_equal(out["a"][0, :, :, 0], [[5, 7], [13, 15]])  # the 2x2 maxima
+
+
+def test_the_cap_itself_lets_a_normal_run_through(tmp_path):
+    # the test above means something only if the capped child can run convpool at all
+    np.savez_compressed(tmp_path / "fine.npz", a=np.ones((64, 64)))
+    proc = capped_convpool("pool", "fine.npz", "--size", "2", "-o", "out.npz", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
