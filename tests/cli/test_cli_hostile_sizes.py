@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from _hostile import error_lines
+from _hostile import convpool, error_lines, png
 
 resource = pytest.importorskip("resource")  # POSIX only: RLIMIT_AS
 Image = pytest.importorskip("PIL.Image")
@@ -77,3 +77,64 @@ def test_the_cap_itself_lets_a_normal_run_through(tmp_path):
     np.savez_compressed(tmp_path / "fine.npz", a=np.ones((64, 64)))
     proc = capped_convpool("pool", "fine.npz", "--size", "2", "-o", "out.npz", "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--input", "one.png"],
+            "--input one.png is 1x1, too small for a 3x3 kernel with no padding (--padding valid), which needs at "
+            "least 3x3: use a larger image or --padding same",
+        ),
+        (
+            ["--input", "wide.png", "--kernel", "2x2", "--mode", "max"],
+            "--input wide.png is 1x6, too small for a 2x2 max pool window with no padding (--padding valid), "
+            "which needs at least 2x2: use a larger image or --padding same",
+        ),
+        (
+            ["--input", "wide.png", "--kernel", "1"],
+            "--size 5x5 does not fit in wide.png (1x6): give --size of at most 1x6",
+        ),
+        (["--input", "empty.npy"], "--input empty.npy: holds no image (shape (1, 0, 4, 1))"),
+        (
+            ["--input", "1x1"],
+            "--input 1x1 is too small for a 3x3 kernel with no padding (--padding valid): it needs at least 3x3 "
+            "(or --padding same)",
+        ),
+        (
+            ["--input", "4x4", "--dilation", "2"],
+            "--input 4x4 is too small for a 3x3 kernel dilated by 2x2 with no padding (--padding valid): it needs "
+            "at least 5x5 (or --padding same)",
+        ),
+        (
+            ["--input", "sample:camera", "--size", "2", "--padding", "0,0x1,1"],
+            "--size 2x2 is too small for a 3x3 kernel with padding 0,0x1,1: it needs at least 3x1 (or --padding same)",
+        ),
+    ],
+)
+def test_explain_on_an_image_too_small_says_what_size_it_needs(tmp_path, args, message):
+    png(tmp_path / "one.png", [[7]])
+    png(tmp_path / "wide.png", [[1, 2, 3, 4, 5, 6]])
+    np.save(tmp_path / "empty.npy", np.zeros((1, 0, 4, 1)))
+    before = sorted(tmp_path.iterdir())
+    proc = convpool("explain", *args, "-o", "x.gif", "--still", "x.png", cwd=tmp_path)
+    assert proc.returncode == 2  # a usage error (convpool._exits.EXIT_USAGE)
+    assert error_lines(proc) == [f"convpool explain: error: {message}"]
+    assert sorted(tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "frames"),
+    [
+        (["--input", "one.png", "--size", "1", "--kernel", "1"], 1),  # the smallest that fits: one output cell
+        (["--input", "one.png", "--size", "1", "--padding", "same"], 1),
+        (["--input", "3x3", "--kernel", "5", "--padding", "1"], 1),  # 5 - 1 - 1 = 3: just fits
+        (["--input", "5x5", "--dilation", "2"], 1),
+    ],
+)
+def test_explain_on_the_smallest_input_that_fits_draws_it(tmp_path, args, frames):
+    png(tmp_path / "one.png", [[7]])
+    proc = convpool("explain", *args, "-o", "x.gif", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert Image.open(tmp_path / "x.gif").n_frames == frames
