@@ -74,9 +74,10 @@ def _read_image(name: str) -> np.ndarray:
     return batch[0]
 
 
-def _patch(args: argparse.Namespace, smallest: tuple[int, int]):
+def _patch(args: argparse.Namespace, smallest: tuple[int, int], window: str):
     """The input numbers ``(h, w)``, how the frame names them, and every channel ``(h, w, c)`` of an image
-    (``None`` for random digits). ``smallest``: the least ``(h, w)`` the window fits on (:func:`_smallest`)."""
+    (``None`` for random digits). ``smallest``: the least ``(h, w)`` the window fits on (:func:`_smallest`),
+    ``window`` the window in words (:func:`_window_words`)."""
     if _is_size(args.input):
         if args.patch is not None or args.channel is not None:
             raise UsageError("--patch and --channel take a piece of an image: give --input sample:camera or a file")
@@ -85,7 +86,7 @@ def _patch(args: argparse.Namespace, smallest: tuple[int, int]):
     h, w, c = image.shape
     if h < smallest[0] or w < smallest[1]:
         raise UsageError(
-            f"--input {args.input} is {h}x{w}, too small for {_window_words(args)}, which needs at least "
+            f"--input {args.input} is {h}x{w}, too small for {window}, which needs at least "
             f"{smallest[0]}x{smallest[1]}: use a larger image or --padding same"
         )
     channel = 0 if args.channel is None else args.channel
@@ -120,13 +121,15 @@ def _smallest(args: argparse.Namespace, kshape: tuple[int, int]) -> tuple[int, i
     return h, w
 
 
-def _window_words(args: argparse.Namespace) -> str:
-    """The window and its padding in words: ``a 3x3 kernel with no padding``."""
-    kh, kw = args.window
+def _window_words(args: argparse.Namespace, kshape: tuple[int, int]) -> str:
+    """The window and its padding in words: ``a 3x3 kernel with no padding (--padding valid)``."""
+    kh, kw = kshape
     what = "kernel" if args.mode == "conv" else f"{args.mode} pool window"
     dilated = f" dilated by {args.dilation[0]}x{args.dilation[1]}" if tuple(args.dilation) != (1, 1) else ""
     if args.padding == "valid":
         padding = "no padding (--padding valid)"
+    elif isinstance(args.padding, str):
+        padding = f"--padding {args.padding}"
     else:
         padding = "padding " + "x".join(f"{b},{a}" for b, a in args.padding)
     return f"a {kh}x{kw} {what}{dilated} with {padding}"
@@ -168,14 +171,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise UsageError(f"--channels-view {view!r} names the same file as -o or --still: give it its own .png")
 
 
-def _geometry(args: argparse.Namespace, size: tuple[int, int], kshape: tuple[int, int], smallest):
+def _geometry(args: argparse.Namespace, size: tuple[int, int], kshape: tuple[int, int], smallest, window: str):
     import convpool
 
     if size[0] < smallest[0] or size[1] < smallest[1]:
         option = f"--input {size[0]}x{size[1]}" if _is_size(args.input) else f"--size {size[0]}x{size[1]}"
         raise UsageError(
-            f"{option} is too small for {_window_words(args)}: it needs at least {smallest[0]}x{smallest[1]} "
-            "(or --padding same)"
+            f"{option} is too small for {window}: it needs at least {smallest[0]}x{smallest[1]} (or --padding same)"
         )
     try:
         geometry = convpool.conv_geometry(size, kshape, args.stride, args.padding, args.dilation)
@@ -218,14 +220,13 @@ def scene_for(args: argparse.Namespace):
     kshape, weights = _kernel(args)
     if args.mode != "conv" and args.dilation != (1, 1):
         raise UsageError("pooling has no dilation; use --mode conv with --dilation")
-    args.window = kshape
-    smallest = _smallest(args, kshape)
-    values, where, planes = _patch(args, smallest)
+    smallest, window = _smallest(args, kshape), _window_words(args, kshape)
+    values, where, planes = _patch(args, smallest, window)
     try:
         size = parse_pair(args.input, "input") if values is None else values.shape
     except argparse.ArgumentTypeError as exc:
         raise UsageError(f"--input: {exc}") from None
-    geometry = _geometry(args, size, kshape, smallest)
+    geometry = _geometry(args, size, kshape, smallest, window)
     values, kernel, result = _compute(args, values, weights, size, kshape)
     named = None if weights is None else args.kernel
     view = _channels(args, values, kernel, planes)
