@@ -110,7 +110,7 @@ def apply(func, path: str, *args, **kwargs):
         return func(*args, **kwargs)
     with _xp.forced(path), pytest.MonkeyPatch.context() as patch:
         if all(isinstance(a, np.ndarray) for a in args[:2]):
-            for module in (_api_conv, _api_grad, _api_pool, _api_transpose, convpool.kernels):
+            for module in (_api_conv, _api_grad, _api_pool, _api_transpose, convpool._filtering):
                 patch.setattr(module, "backend_for", lambda *batches: _xp)  # NumPy arrays into this backend
         return func(*args, **kwargs)
 

@@ -55,6 +55,17 @@ def window_extent(kernel: int, dilation: int = 1) -> int:
     return (kernel - 1) * dilation + 1
 
 
+def smallest_size(kernel: int, dilation: int = 1, before: int = 0, after: int = 0) -> int:
+    """The fewest input cells along an axis for which one window fits: ``extent - before - after``, at least 1.
+
+    (:func:`output_size` is at least 1 exactly from this size on, whatever the stride.)
+
+    >>> smallest_size(3), smallest_size(3, dilation=2), smallest_size(5, before=1, after=1), smallest_size(2, 1, 2, 2)
+    (3, 5, 3, 1)
+    """
+    return max(window_extent(kernel, dilation) - before - after, 1)
+
+
 def output_size(
     size: int, kernel: int, stride: int = 1, dilation: int = 1, before: int = 0, after: int = 0, ceil: bool = False
 ) -> int:

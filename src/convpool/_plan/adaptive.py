@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import checks as check
+from . import dtypes
 from ._cache import cached
 from ._shapes import adaptive_windows
 from .plans import _is_sequence, check_grad_output, grayscale_hint, pool_ndim
@@ -104,14 +105,14 @@ def adaptive_plan(
     sizes = output_sizes(output_shape, tuple(images[1:-1]))
     mode = check.choice(mode, "mode", ADAPTIVE_MODES)
     out = (images[0], *sizes, images[-1])
-    kept = np.dtype(images_dtype) if mode in ("max", "min") else check.result_dtype(images_dtype)
+    kept = np.dtype(images_dtype) if mode in ("max", "min") else dtypes.result_dtype(images_dtype)
     check.fits((0 if lazy else images[0], *out[1:]), kept, "an output", f"output_shape={output_shape!r}")
     if grad is not None:
         check_grad_output(grad[0], grad[1], out, check.layout(rank, "m", "c", "o"))
-        dtype = check.compute_dtype(dtype, images_dtype, grad[1])
+        dtype = dtypes.compute_dtype(dtype, images_dtype, grad[1])
     elif dtype is None and mode in ("max", "min"):
         dtype = kept  # max and min keep the input dtype, as in pool
     else:
-        dtype = check.compute_dtype(dtype, images_dtype)
+        dtype = dtypes.compute_dtype(dtype, images_dtype)
     windows = tuple(adaptive_windows(n, o) for n, o in zip(images[1:-1], sizes, strict=True))
     return AdaptivePlan(tuple(images), windows, mode, np.dtype(dtype))

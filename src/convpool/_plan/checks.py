@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import warnings
 from typing import cast
 
 import numpy as np
 
+from . import memory
 from ._shapes import PADDING_WORDS
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -296,29 +296,15 @@ def groups(groups, images_shape, kernels_shape) -> int:
     return groups
 
 
-def result_dtype(*dtypes) -> np.dtype:
-    """Floating dtype of a convolution or average: float32 stays float32.
-
-    The widest floating dtype among the inputs wins; integer and bool inputs
-    do not widen it (float32 images with an integer kernel give float32, as
-    in PyTorch). With no floating input the result is float64, so an integer
-    sum never wraps. float16 is accumulated and returned in float32.
-    """
-    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == "f"]
-    if not floats:
-        return np.dtype(np.float64)
-    dtype = np.result_type(*floats)
-    if dtype.itemsize < 4:
-        return np.dtype(np.float32)
-    return dtype
-
-
 def memory_limit() -> int:
-    """Bytes no single array can exceed here: the machine's physical memory (``2**63 - 1`` if unknown)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # not on a POSIX system
-        return np.iinfo(np.intp).max
+    """Bytes no single array can exceed here: the memory available now (``2**63 - 1`` if unknown).
+
+    The smaller of Linux's ``MemAvailable`` and the room under a cgroup memory limit, else the
+    physical memory (:func:`convpool._plan.memory.available_memory`): on a shared machine a request
+    is compared with what is free, not with what is installed.
+    """
+    available = memory.available_now()
+    return np.iinfo(np.intp).max if available is None else available
 
 
 def _size_text(nbytes: float) -> str:
@@ -342,32 +328,12 @@ def fits(shape, dtype, what: str, because: str) -> None:
     described = math.prod(max(int(n), 1) for n in shape) * np.dtype(dtype).itemsize
     limit = memory_limit()
     if nbytes > limit or described > np.iinfo(np.intp).max:
-        size = f"{_size_text(nbytes)}, more than this machine's {_size_text(limit)} of memory"
+        size = f"{_size_text(nbytes)}, more than the {_size_text(limit)} of memory available here"
         if nbytes <= limit:  # an empty batch of images too big for NumPy to describe
             size = f"{_size_text(described)} per batch item, more than NumPy can address"
         raise ValueError(
             f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: {size}"
         )
-
-
-#: What ``dtype=`` accepts besides ``None``.
-COMPUTE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def compute_dtype(dtype, *dtypes) -> np.dtype:
-    """The ``dtype=`` argument checked: float32 or float64; ``None`` gives :func:`result_dtype` of ``dtypes``."""
-    if dtype is None:
-        return result_dtype(*dtypes)
-    try:
-        wanted = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be numpy.float32, numpy.float64 or None, got {dtype!r}") from None
-    if wanted not in COMPUTE_DTYPES:
-        raise ValueError(
-            f"dtype must be float32 or float64 (the floating type the work is done in and returned) "
-            f"or None (float32 for float32 input, else float64), got {wanted}"
-        )
-    return wanted
 
 
 def spatial_words(rank: int, prefix: str = "") -> str:

@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from . import checks as check
+from . import dtypes
 from ._cache import cached
 from ._shapes import AxisGeometry, geometry_nd, has_padding_only_window
+from .extents import addressable, one_window_strides, widest
 
 __all__ = ["ConvPlan", "PoolPlan", "conv_plan", "engine_conv_plan", "engine_pool_plan", "pool_plan", "SMALL_BYTES"]
 
@@ -126,21 +128,24 @@ def conv_plan(
     dilations = check.per_axis(dilation, "dilation", rank)
     mode = check.choice(pad_mode, "pad_mode", check.PAD_MODES)
     fill = check.pad_value(pad_value, mode)
-    geometry = geometry_nd(pads, images[1:-1], kernels[:-2], strides, dilations)
+    geometry = one_window_strides(geometry_nd(pads, images[1:-1], kernels[:-2], strides, dilations))
     described = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r}"
     because = f"{described} with images of shape {images}"
     out = (0 if lazy else images[0], *(g.out for g in geometry), kernels[-1])
-    check.fits(out, check.result_dtype(images_dtype, kernels_dtype), "an output", because)
+    check.fits(out, dtypes.result_dtype(images_dtype, kernels_dtype), "an output", because)
     because = f"dilation={dilation!r} with kernels of shape {kernels}"
     extents = (*(g.extent for g in geometry), images[-1])
-    check.fits(extents, check.result_dtype(images_dtype), "one output's window", because)
+    check.fits(extents, dtypes.result_dtype(images_dtype), "one output's window", because)
+    window = f"dilation={dilation!r}" if set(dilations) != {1} else f"kernels of shape {kernels}"
+    itemsize = widest(images_dtype, dtypes.result_dtype(images_dtype, kernels_dtype))
+    addressable(geometry, images[-1], itemsize, images, window, padding)
     extra: tuple[Any, ...] = ()
     if grad is not None:
         check_grad_output(*grad, (images[0], *out[1:]), check.layout(rank, "m", "nc", "o"))
         extra = (grad[1],)
     how = check.choice(method, "method", check.CONV_METHODS)
     workers = check.threads(threads)
-    dtype = check.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
+    dtype = dtypes.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
     return engine_conv_plan(tuple(images), tuple(kernels), geometry, mode, fill, groups, dtype, how, workers, described)
 
 
@@ -225,6 +230,7 @@ def pool_plan(
     dilations = check.per_axis(dilation, "dilation", rank)
     ceil = check.flag(ceil_mode, "ceil_mode")
     geometry = geometry_nd(pads, images[1:-1], window, strides, dilations, what="kernel_shape", ceil=ceil)
+    geometry = one_window_strides(geometry)
     if any(has_padding_only_window(g) for g in geometry):
         sides = tuple((g.before, g.after - g.overhang) for g in geometry)
         dil = f", dilation {dilations}" if set(dilations) != {1} else ""
@@ -234,16 +240,18 @@ def pool_plan(
         )
     described = f"padding={padding!r}, stride={stride!r}"
     because = f"{described} with images of shape {images}"
-    kept = np.dtype(images_dtype) if mode in ("max", "min") else check.result_dtype(images_dtype)
+    kept = np.dtype(images_dtype) if mode in ("max", "min") else dtypes.result_dtype(images_dtype)
     out = (images[0], *(g.out for g in geometry), images[-1])
     check.fits((0 if lazy else images[0], *out[1:]), kept, "an output", because)
+    what = f"kernel_shape={kernel_shape!r}" + (f", dilation={dilation!r}" if set(dilations) != {1} else "")
+    addressable(geometry, images[-1], widest(images_dtype, kept), images, what, padding)
     if grad is not None:
         check_grad_output(*grad, out, check.layout(rank, "m", "c", "o"))
-        dtype = check.compute_dtype(dtype, images_dtype, grad[1])
+        dtype = dtypes.compute_dtype(dtype, images_dtype, grad[1])
     elif dtype is None and mode in ("max", "min"):
         dtype = kept  # max and min keep the input dtype
     else:
-        dtype = check.compute_dtype(dtype, images_dtype)
+        dtype = dtypes.compute_dtype(dtype, images_dtype)
     return engine_pool_plan(tuple(images), geometry, mode, include, dtype, workers, described, power)
 
 

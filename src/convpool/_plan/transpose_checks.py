@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from . import checks as check
+from . import dtypes
 from ._cache import cached
 from ._shapes import AxisGeometry, axis_name, transpose_axis, transpose_sizes
+from .extents import addressable, one_window_strides, widest
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,14 @@ def transpose_plan(
     geometry = tuple(
         transpose_axis(pads, a, images[1 + a], kernels[a], strides[a], dilations[a], sizes[a])[1] for a in range(rank)
     )
+    geometry = one_window_strides(geometry)
     shape = (images[0], *sizes, kernels[-2] * groups)
     described = f"padding={padding!r}, stride={stride!r}, dilation={dilation!r}"
     because = f"{described} with images of shape {images}"
-    result = check.result_dtype(images_dtype, kernels_dtype)
+    result = dtypes.result_dtype(images_dtype, kernels_dtype)
     check.fits((0 if lazy else shape[0], *shape[1:]), result, "an output", because)
+    window = f"dilation={dilation!r}" if set(dilations) != {1} else f"kernels of shape {kernels}"
+    addressable(geometry, kernels[-2] * groups, widest(images_dtype, result), images, window, padding)
     extra: tuple[Any, ...] = ()
     if grad is not None:
         where = check.layout(rank, "m", "c")
@@ -84,7 +89,7 @@ def transpose_plan(
                 f"got shape {tuple(grad[0])}"
             )
         extra = (grad[1],)
-    dtype = check.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
+    dtype = dtypes.compute_dtype(dtype, images_dtype, kernels_dtype, *extra)
     return TransposePlan(tuple(images), tuple(kernels), shape, geometry, groups, dtype, described)
 
 

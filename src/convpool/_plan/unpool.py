@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import checks as check
+from . import dtypes
 from ._cache import cached
 from .adaptive import batch_rank
 from .plans import check_grad_output
@@ -65,8 +66,8 @@ def unpool_plan(
     out = (values[0], *spatial, values[-1])
     if grad is not None:
         check_grad_output(grad[0], grad[1], out, check.layout(rank, "m", "c"))
-        dtype = check.compute_dtype(dtype, grad[1])
+        dtype = dtypes.compute_dtype(dtype, grad[1])
     else:
         check.fits(out, values_dtype, "an output", f"output_shape={output_shape!r}")
-        dtype = np.dtype(values_dtype) if dtype is None else check.compute_dtype(dtype)
+        dtype = np.dtype(values_dtype) if dtype is None else dtypes.compute_dtype(dtype)
     return UnpoolPlan(tuple(values), spatial, np.dtype(dtype))

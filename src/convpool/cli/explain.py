@@ -69,26 +69,34 @@ def _read_image(name: str) -> np.ndarray:
     if problem is not None:
         raise UsageError(f"--input {name}: {problem}")
     batch = next(iter(batches.values()))
-    if batch.shape[0] == 0 or batch.ndim != 4:
-        raise UsageError(f"--input {name}: holds no image")
+    if batch.ndim != 4 or 0 in batch.shape[:3]:
+        raise UsageError(f"--input {name}: holds no image (shape {batch.shape})")
     return batch[0]
 
 
-def _patch(args: argparse.Namespace):
+def _patch(args: argparse.Namespace, smallest: tuple[int, int], window: str):
     """The input numbers ``(h, w)``, how the frame names them, and every channel ``(h, w, c)`` of an image
-    (``None`` for random digits)."""
+    (``None`` for random digits). ``smallest``: the least ``(h, w)`` the window fits on (:func:`_smallest`),
+    ``window`` the window in words (:func:`_window_words`)."""
     if _is_size(args.input):
         if args.patch is not None or args.channel is not None:
             raise UsageError("--patch and --channel take a piece of an image: give --input sample:camera or a file")
         return None, "input", None
     image = _read_image(args.input)
     h, w, c = image.shape
+    if h < smallest[0] or w < smallest[1]:
+        raise UsageError(
+            f"--input {args.input} is {h}x{w}, too small for {window}, which needs at least "
+            f"{smallest[0]}x{smallest[1]}: use a larger image or --padding same"
+        )
     channel = 0 if args.channel is None else args.channel
     if not 0 <= channel < c:
         raise UsageError(f"--channel must be from 0 to {c - 1} ({args.input} has {c} channel(s)), got {channel}")
     ph, pw = args.size
+    if ph > h or pw > w:
+        raise UsageError(f"--size {ph}x{pw} does not fit in {args.input} ({h}x{w}): give --size of at most {h}x{w}")
     row, col = args.patch if args.patch is not None else ((h - ph) // 2, (w - pw) // 2)
-    if ph > h or pw > w or row + ph > h or col + pw > w:
+    if row + ph > h or col + pw > w:
         raise UsageError(
             f"--patch {row},{col} with --size {ph}x{pw} does not fit in {args.input} ({h}x{w}): "
             f"ROW must be at most {h - ph} and COL at most {w - pw}"
@@ -97,6 +105,34 @@ def _patch(args: argparse.Namespace):
     planes = planes.astype(np.int64 if planes.dtype.kind in "iub" else np.float64)
     where = f"{args.input}[{row}:{row + ph}, {col}:{col + pw}" + (f", {channel}]" if c > 1 else "]")
     return planes[:, :, channel], where, planes
+
+
+def _smallest(args: argparse.Namespace, kshape: tuple[int, int]) -> tuple[int, int]:
+    """The least input ``(h, w)`` on which the window fits once (1x1 with padding 'same' or 'full')."""
+    from .._plan._shapes import axis_padding, smallest_size
+
+    if args.padding in ("same", "full"):
+        return (1, 1)
+    dilation = args.dilation if args.mode == "conv" else (1, 1)
+    h, w = (
+        smallest_size(k, d, *axis_padding(args.padding, axis, 1, k, s, d))
+        for axis, (k, s, d) in enumerate(zip(kshape, args.stride, dilation, strict=True))
+    )
+    return h, w
+
+
+def _window_words(args: argparse.Namespace, kshape: tuple[int, int]) -> str:
+    """The window and its padding in words: ``a 3x3 kernel with no padding (--padding valid)``."""
+    kh, kw = kshape
+    what = "kernel" if args.mode == "conv" else f"{args.mode} pool window"
+    dilated = f" dilated by {args.dilation[0]}x{args.dilation[1]}" if tuple(args.dilation) != (1, 1) else ""
+    if args.padding == "valid":
+        padding = "no padding (--padding valid)"
+    elif isinstance(args.padding, str):
+        padding = f"--padding {args.padding}"
+    else:
+        padding = "padding " + "x".join(f"{b},{a}" for b, a in args.padding)
+    return f"a {kh}x{kw} {what}{dilated} with {padding}"
 
 
 def _kernel(args: argparse.Namespace) -> tuple[tuple[int, int], np.ndarray | None]:
@@ -135,11 +171,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise UsageError(f"--channels-view {view!r} names the same file as -o or --still: give it its own .png")
 
 
-def _geometry(args: argparse.Namespace, size: tuple[int, int], kshape: tuple[int, int]):
+def _geometry(args: argparse.Namespace, size: tuple[int, int], kshape: tuple[int, int], smallest, window: str):
     import convpool
 
-    if args.mode != "conv" and args.dilation != (1, 1):
-        raise UsageError("pooling has no dilation; use --mode conv with --dilation")
+    if size[0] < smallest[0] or size[1] < smallest[1]:
+        option = f"--input {size[0]}x{size[1]}" if _is_size(args.input) else f"--size {size[0]}x{size[1]}"
+        raise UsageError(
+            f"{option} is too small for {window}: it needs at least {smallest[0]}x{smallest[1]} (or --padding same)"
+        )
     try:
         geometry = convpool.conv_geometry(size, kshape, args.stride, args.padding, args.dilation)
     except ValueError as exc:
@@ -178,13 +217,16 @@ def scene_for(args: argparse.Namespace):
     """The :class:`convpool.plot.ExplainScene` the options ask for, and its geometry (all checked first)."""
     from .. import plot
 
-    values, where, planes = _patch(args)
     kshape, weights = _kernel(args)
+    if args.mode != "conv" and args.dilation != (1, 1):
+        raise UsageError("pooling has no dilation; use --mode conv with --dilation")
+    smallest, window = _smallest(args, kshape), _window_words(args, kshape)
+    values, where, planes = _patch(args, smallest, window)
     try:
         size = parse_pair(args.input, "input") if values is None else values.shape
     except argparse.ArgumentTypeError as exc:
         raise UsageError(f"--input: {exc}") from None
-    geometry = _geometry(args, size, kshape)
+    geometry = _geometry(args, size, kshape, smallest, window)
     values, kernel, result = _compute(args, values, weights, size, kshape)
     named = None if weights is None else args.kernel
     view = _channels(args, values, kernel, planes)

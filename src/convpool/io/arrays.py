@@ -8,33 +8,107 @@ cannot fit in the memory that is free, before anything is allocated.
 
 from __future__ import annotations
 
+import math
 import os
+import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from .._plan.memory import available_now
 from .files import atomic_write
 
 #: Suffixes of NumPy batches: raw values, no rescaling.
 ARRAY_SUFFIXES = (".npy", ".npz")
+#: A compressed ``.npz`` member is a decompression bomb when it expands both beyond this many bytes ...
+NPZ_BOMB_BYTES = 256 * 2**20
+#: ... and by more than this factor (zeros deflate about 1000x; real images and results rarely 10x).
+NPZ_BOMB_RATIO = 100
+#: Bytes decompressed per step while a member is read.
+_CHUNK = 2**22
 
 
 def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """A ``.npy`` file as ``{'': batch}``, an ``.npz`` as one batch per array; batches ``(m, h, w, c)``.
 
     2-D is one grayscale image ``(h, w)``, 3-D a grayscale batch ``(m, h, w)``, 4-D a batch.
+    Every ``.npz`` member is checked (:func:`_member_problem`, :func:`_check_size`) before any is read.
     """
     if Path(path).suffix.lower() == ".npy":
         check_npy_size(path)
         return {"": _as_batch(np.load(path, allow_pickle=False), path)}
-    with np.load(path, allow_pickle=False) as npz:
-        if not npz.files:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{path}: not an .npz file (a zip archive of .npy arrays): {exc}") from None
+    with archive:
+        members = archive.infolist()
+        if not members:
             raise ValueError(f"{path}: the .npz file holds no arrays")
-        for key in npz.files:  # before any is read: a few compressed KiB can claim terabytes
-            with npz.zip.open(f"{key}.npy") as f:
-                _check_size(f, f"{path}: array {key!r} is")
-        return {key: _as_batch(npz[key], f"{path}[{key}]") for key in npz.files}
+        try:
+            for info in members:  # before any is read: a few compressed KiB can claim terabytes
+                _member_problem(path, info)
+                with archive.open(info) as f:
+                    _check_size(f, f"{path}: array {_key(info)!r} is")
+            arrays = {_key(info): _read_member(archive, info, path) for info in members}
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:  # a damaged archive, or a CRC that fails
+            raise ValueError(f"{path}: the .npz file is damaged: {exc}") from None
+        return {key: _as_batch(array, f"{path}[{key}]") for key, array in arrays.items()}
+
+
+def _key(info: zipfile.ZipInfo) -> str:
+    """The array's name, as ``np.load`` gives it: the member's name less ``.npy``."""
+    return info.filename.removesuffix(".npy")
+
+
+def _member_problem(path: str | os.PathLike, info: zipfile.ZipInfo) -> None:
+    """``ValueError`` for a member that is no ``.npy`` array or whose directory entry promises a bomb."""
+    where = f"{path}: array {_key(info)!r}"
+    if not info.filename.endswith(".npy") or info.is_dir():
+        raise ValueError(f"{path}: member {info.filename!r} is not a .npy array")
+    if info.compress_type == zipfile.ZIP_STORED:
+        return
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > NPZ_BOMB_BYTES and ratio > NPZ_BOMB_RATIO:
+        raise ValueError(
+            f"{where} expands from {_bytes(info.compress_size)} to {_bytes(info.file_size)} when decompressed "
+            f"({ratio:.0f}x; convpool refuses compressed members over {_bytes(NPZ_BOMB_BYTES)} that expand over "
+            f"{NPZ_BOMB_RATIO}x): save it uncompressed (np.savez) or as .npy"
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str | os.PathLike) -> np.ndarray:
+    """One member's array, read in chunks into an array its header sizes, checked against the directory.
+
+    Neither the header nor the directory is trusted alone: the header may not claim more bytes than the
+    directory's uncompressed size, and the data may be neither shorter nor longer than the header says
+    (zip reading stops at the directory's size and checks the CRC there).
+    """
+    where = f"{path}: array {_key(info)!r}"
+    with archive.open(info) as f:
+        shape, fortran, dtype = _check_size(f, f"{where} is")
+        nbytes = math.prod(shape) * dtype.itemsize
+        room = info.file_size - f.tell()
+        if nbytes > room:
+            raise ValueError(
+                f"{where}: its header claims {_bytes(nbytes)} of data, but the zip directory leaves "
+                f"{_bytes(room)} after the header: a damaged or forged file"
+            )
+        if dtype.kind not in "biuf":  # before reading: an object array would be pickles
+            raise ValueError(f"{where}: holds {dtype} values, not real numbers")
+        data = np.empty(nbytes, np.uint8)
+        done = 0
+        while done < nbytes:
+            chunk = f.read(min(_CHUNK, nbytes - done))
+            if not chunk:
+                raise ValueError(f"{where}: the data ends after {done} of the {nbytes} bytes its header claims")
+            data[done : done + len(chunk)] = np.frombuffer(chunk, np.uint8)
+            done += len(chunk)
+        if f.read(1):
+            raise ValueError(f"{where}: holds more data than the {nbytes} bytes its header claims")
+    return data.view(dtype).reshape(shape, order="F" if fortran else "C")
 
 
 def check_npy_size(path: str | os.PathLike) -> None:
@@ -46,21 +120,6 @@ def check_npy_size(path: str | os.PathLike) -> None:
         _check_size(f, f"{path}: the array is")
 
 
-def free_memory() -> int | None:
-    """Bytes of memory free for a new array (Linux's ``MemAvailable``), or ``None`` where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - platforms without sysconf
-        return None
-
-
 def _bytes(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n < 1024:
@@ -69,16 +128,20 @@ def _bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
-def _check_size(f: IO[bytes], where: str) -> None:
-    """``ValueError`` starting ``where`` if the ``.npy`` data in ``f`` (by its header) cannot fit in free memory."""
+def _check_size(f: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """``ValueError`` starting ``where`` if the ``.npy`` data in ``f`` (by its header) cannot fit in free memory.
+
+    Returns the header: ``(shape, fortran_order, dtype)``; ``f`` is left at the start of the data.
+    """
     fmt = np.lib.format
     version = fmt.read_magic(f)
-    shape, _, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(f)
+    shape, fortran, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(f)
     size = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    free = free_memory()
+    free = available_now()
     if free is not None and size > free:
         dims = "x".join(map(str, shape)) or "scalar"
         raise ValueError(f"{where} {_bytes(size)} once read ({dims} {dtype}), more than the {_bytes(free)} free")
+    return shape, fortran, dtype
 
 
 def _as_batch(array: np.ndarray, where: object) -> np.ndarray:
