@@ -132,6 +132,42 @@ def test_real_plan_covers_outputs_once_within_budget(monkeypatch):
     assert tiles.plan(geometry, cost, 256 * 1024, threshold=10**12) is None  # small images stay whole
 
 
+@pytest.mark.parametrize("dilation, stride", [(100, 1), (300, 1), (40, 3)])
+def test_tiles_never_span_less_than_their_halo(dilation, stride):
+    # A dilated kernel's halo dwarfs any tile the budget allows: the planner keeps tiles at least as long
+    # as the halo, so their count stays bounded (it used to grow with the dilation squared: 3600 tiles,
+    # 3.4 s, at dilation 100 on 2000 x 2000; over a minute at 300).
+    geometry = geometry_2d("same", (2000, 2000), (3, 3), (stride, stride), (dilation, dilation))
+
+    def cost(g):
+        return 5 * 8 * g[0].padded * g[1].padded
+
+    plan = tiles.plan(geometry, cost, 1 << 20)
+    covered = np.zeros((geometry[0].out, geometry[1].out), int)
+    for (r0, r1), (c0, c1) in plan:
+        covered[r0:r1, c0:c1] += 1
+        for (lo, hi), g in (((r0, r1), geometry[0]), ((c0, c1), geometry[1])):
+            assert hi == g.out or (hi - lo) * stride >= 2 * dilation + 1 - stride  # at least the halo
+    assert (covered == 1).all()
+    assert 1 < len(plan) <= (2000 // (2 * dilation) + 1) ** 2
+
+
+def test_dilated_kernels_on_a_big_image_match_the_definition(rng, monkeypatch):
+    # the planner's own tiles (a small budget forces them), checked against the loop reference
+    monkeypatch.setattr(tiles, "TILE_FROM_BYTES", 0)
+    monkeypatch.setattr(
+        choose,
+        "_WORKING",
+        {m: (lambda k, g, c, d: (8 * g[0].padded * g[1].padded, 4096)) for m in ("direct", "gemm", "fft")},
+    )
+    x = rng.normal(size=(2, 70, 90, 1))
+    k = rng.normal(size=(3, 3, 1, 2))
+    for method in ("direct", "gemm"):
+        got = convolve(x, k, "same", dilation=(11, 17), method=method, pad_mode="reflect")
+        expected = conv_ref(x, k, "same", 1, (11, 17), "reflect", 0)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10, err_msg=method)
+
+
 def test_big_image_takes_tiles_and_matches_untiled(rng, monkeypatch):
     # the real planner on a shrunk budget, through the public function
     x = rng.normal(size=(1, 90, 70, 1)).astype(np.float32)

@@ -60,13 +60,22 @@ def plan(geometry, cost: Callable[[tuple], int], budget: int, threshold: int | N
     if cost(geometry) <= max(budget, TILE_FROM_BYTES if threshold is None else threshold):
         return None
     rows, cols = gh.out, gw.out
-    # rows down to MIN_ROWS, then columns, then both down to one (a halo far larger than the tile)
-    for least_rows, least_cols in ((MIN_ROWS, cols), (MIN_ROWS, MIN_ROWS), (1, 1)):
+    # A tile's outputs never span less than its halo: past that, halving a tile barely shrinks what it
+    # reads, and the tile count would grow with the square of the dilation (a 3x3 kernel dilated 100
+    # on a 2000x2000 image made 3600 tiles and took 3.4 s; 16 tiles take 0.1 s).
+    fh, fw = halo_floor(gh), halo_floor(gw)
+    # rows down to MIN_ROWS, then columns, then both down to the halo's floor
+    for least_rows, least_cols in ((max(MIN_ROWS, fh), cols), (max(MIN_ROWS, fh), max(MIN_ROWS, fw)), (fh, fw)):
         while rows > least_rows and cost((interior(gh, rows), interior(gw, cols))) > budget:
-            rows = max(1, rows // 2)
+            rows = max(least_rows, rows // 2)
         while cols > least_cols and cost((interior(gh, rows), interior(gw, cols))) > budget:
-            cols = max(1, cols // 2)
+            cols = max(least_cols, cols // 2)
     return [(r, c) for r in bands(gh, rows) for c in bands(gw, cols)]
+
+
+def halo_floor(g: AxisGeometry) -> int:
+    """Fewest outputs a tile keeps along ``g``: as many as its halo (``extent - stride`` cells) spans, at least 1."""
+    return max(1, -(-(g.extent - g.stride) // g.stride))
 
 
 def pad_maps(geometry, pad_mode: str) -> tuple:
