@@ -127,7 +127,10 @@ def limits_blas(op: Callable) -> Callable:
 
     @functools.wraps(op)
     def run(plan, *args, **kwargs):
-        with blas_limited(getattr(plan, "threads", None)):
+        threads = getattr(plan, "threads", None)
+        if _asked_threads(threads) is None:  # nothing to hold: skip the context (a few us of a tiny call)
+            return op(plan, *args, **kwargs)
+        with blas_limited(threads):
             return op(plan, *args, **kwargs)
 
     return run
