@@ -307,7 +307,7 @@ def memory_limit() -> int:
     return np.iinfo(np.intp).max if available is None else available
 
 
-def _size_text(nbytes: float) -> str:
+def size_text(nbytes: float) -> str:
     """``nbytes`` in binary units, e.g. ``'58.2 TiB'``."""
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if nbytes < 1024 or unit == "EiB":
@@ -328,9 +328,9 @@ def fits(shape, dtype, what: str, because: str) -> None:
     described = math.prod(max(int(n), 1) for n in shape) * np.dtype(dtype).itemsize
     limit = memory_limit()
     if nbytes > limit or described > np.iinfo(np.intp).max:
-        size = f"{_size_text(nbytes)}, more than the {_size_text(limit)} of memory available here"
+        size = f"{size_text(nbytes)}, more than the {size_text(limit)} of memory available here"
         if nbytes <= limit:  # an empty batch of images too big for NumPy to describe
-            size = f"{_size_text(described)} per batch item, more than NumPy can address"
+            size = f"{size_text(described)} per batch item, more than NumPy can address"
         raise ValueError(
             f"{because} would need {what} of shape {tuple(int(n) for n in shape)} {np.dtype(dtype).name}: {size}"
         )

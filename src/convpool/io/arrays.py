@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._plan.checks import size_text
 from .._plan.memory import available_now
 from .files import atomic_write
 
@@ -73,8 +74,8 @@ def _member_problem(path: str | os.PathLike, info: zipfile.ZipInfo) -> None:
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > NPZ_BOMB_BYTES and ratio > NPZ_BOMB_RATIO:
         raise ValueError(
-            f"{where} expands from {_bytes(info.compress_size)} to {_bytes(info.file_size)} when decompressed "
-            f"({ratio:.0f}x; convpool refuses compressed members over {_bytes(NPZ_BOMB_BYTES)} that expand over "
+            f"{where} expands from {size_text(info.compress_size)} to {size_text(info.file_size)} when decompressed "
+            f"({ratio:.0f}x; convpool refuses compressed members over {size_text(NPZ_BOMB_BYTES)} that expand over "
             f"{NPZ_BOMB_RATIO}x): save it uncompressed (np.savez) or as .npy"
         )
 
@@ -93,8 +94,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str | os
         room = info.file_size - f.tell()
         if nbytes > room:
             raise ValueError(
-                f"{where}: its header claims {_bytes(nbytes)} of data, but the zip directory leaves "
-                f"{_bytes(room)} after the header: a damaged or forged file"
+                f"{where}: its header claims {size_text(nbytes)} of data, but the zip directory leaves "
+                f"{size_text(room)} after the header: a damaged or forged file"
             )
         if dtype.kind not in "biuf":  # before reading: an object array would be pickles
             raise ValueError(f"{where}: holds {dtype} values, not real numbers")
@@ -120,14 +121,6 @@ def check_npy_size(path: str | os.PathLike) -> None:
         _check_size(f, f"{path}: the array is")
 
 
-def _bytes(n: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
-
-
 def _check_size(f: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     """``ValueError`` starting ``where`` if the ``.npy`` data in ``f`` (by its header) cannot fit in free memory.
 
@@ -140,7 +133,7 @@ def _check_size(f: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dty
     free = available_now()
     if free is not None and size > free:
         dims = "x".join(map(str, shape)) or "scalar"
-        raise ValueError(f"{where} {_bytes(size)} once read ({dims} {dtype}), more than the {_bytes(free)} free")
+        raise ValueError(f"{where} {size_text(size)} once read ({dims} {dtype}), more than the {size_text(free)} free")
     return shape, fortran, dtype
 
 
