@@ -154,13 +154,13 @@ def pool_backward(plan, grad: np.ndarray, images: np.ndarray) -> np.ndarray:
         view = windows(images, plan.geometry, (gh.kernel, gw.kernel))
         flat = view.reshape(*view.shape[:3], taps, view.shape[5])
         first = (np.argmax if plan.mode == "max" else np.argmin)(flat, axis=3)  # first winner; a NaN wins
-        won = np.arange(taps)[:, None] == first[:, :, :, None, :]
-        parts = np.where(won, g[:, :, :, None, :], plan.dtype.type(0))  # not a product: inf * 0 would be NaN
+        won = np.arange(taps).reshape(taps, 1, 1, 1, 1) == first  # tap-major, as _add_taps reads it
+        parts = np.where(won, g, plan.dtype.type(0))  # not a product: inf * 0 would be NaN
     else:
         if plan.mode == "avg":
             g = g / average_divisor(plan.geometry, plan.count_include_pad).astype(plan.dtype)
-        parts = np.broadcast_to(g[:, :, :, None, :], (*g.shape[:3], taps, g.shape[3]))
-    parts = np.moveaxis(parts.reshape(*g.shape[:3], gh.kernel, gw.kernel, g.shape[3]), (3, 4), (0, 1))
+        parts = np.broadcast_to(g, (taps, *g.shape))
+    parts = parts.reshape(gh.kernel, gw.kernel, *g.shape)
     padded = np.zeros((images.shape[0], gh.padded, gw.padded, images.shape[3]), plan.dtype)
     _add_taps(padded, parts, plan.geometry)
     return np.ascontiguousarray(fold_padding(padded, plan.geometry, "constant"))
