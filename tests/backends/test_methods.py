@@ -359,3 +359,25 @@ def test_planar_is_the_padded_block_channel_first(pad_mode, pad_value, padding):
     single = np.ascontiguousarray(block[..., :1], dtype=np.float32)
     if not padding:  # contiguous, one channel, no cast, no padding: a view, not a copy
         assert np.shares_memory(planar(single, geometry, "constant", 0, np.dtype(np.float32)), single)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_all_finite_finds_one_bad_value_in_any_chunk(threads):
+    from convpool._backends.numpy.choose import all_finite
+
+    kernels = np.ones((3, 3, 1, 1))
+    x = np.full((3000, 28, 28, 1), 1e308)  # 18 MiB: several chunks; every chunk's sum overflows to inf
+    assert all_finite(x, kernels, threads)
+    for bad in (np.inf, -np.inf, np.nan):
+        for where in [(0, 0, 0, 0), (1500, 13, 7, 0), (2999, 27, 27, 0)]:
+            y = x.copy()
+            y[where] = bad
+            assert not all_finite(y, kernels, threads), (bad, where)
+            assert not all_finite(y[:, :, ::-1], kernels, threads)  # a strided view: image by image
+            z = np.zeros_like(y, dtype=np.float32)
+            z[where] = bad
+            assert not all_finite(z, kernels, threads)
+    assert all_finite(np.full((40, 28, 28, 1), 60000, np.float16), kernels, threads)  # float16's sum overflows
+    assert not all_finite(np.full((4, 8, 8, 1), np.inf, np.float16), kernels, threads)
+    assert all_finite(np.full((4, 8, 8, 1), 2**62, np.int64), kernels, threads)
+    assert not all_finite(np.zeros((4, 8, 8, 1)), kernels * np.nan, threads)

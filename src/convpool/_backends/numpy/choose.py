@@ -46,7 +46,7 @@ from .blocking import BLOCK_BYTES
 from .direct import correlate_direct, rank1_all
 from .fft import correlate_fft, fft_shape
 from .gemm import correlate_gemm
-from .threads import resolve_threads
+from .threads import resolve_threads, run_blocks
 from .tiles import plan, run_tiles
 
 # Nanoseconds per unit, fitted to benchmarks/calibrate.py's table (threads=1, float64); the gemm
@@ -107,17 +107,34 @@ def choose_method(images_shape, kernels: np.ndarray, geometry, dtype) -> str:
     return min(costs, key=costs.__getitem__)
 
 
-def all_finite(images: np.ndarray, kernels: np.ndarray) -> bool:
-    """No NaN or inf in the inputs, checked a few MiB at a time (bounded memory, even for one big image)."""
+def all_finite(images: np.ndarray, kernels: np.ndarray, threads: int | None = None) -> bool:
+    """No NaN or inf in the inputs, checked a few MiB at a time (bounded memory, even for one big image).
+
+    A finite sum of a chunk proves every value in it finite (an inf or NaN
+    makes the sum inf or NaN); only a sum that is not finite, from a
+    non-finite value or from finite values that overflow, is checked value by
+    value. Chunks run on the engine's threads: (50000, 28, 28) float64 went
+    from 14.5 to 9-10 ms, about one read of the batch at this machine's bandwidth.
+    """
     if not np.isfinite(kernels).all():
         return False
-    if images.dtype.kind != "f" or images.size == 0:
+    if images.dtype.kind not in "fc" or images.size == 0:
         return True
     rows = images.reshape(-1, images.shape[-2] * images.shape[-1]) if images.flags.c_contiguous else None
     if rows is None:  # a strided view: image by image
         return all(np.isfinite(image).all() for image in images)
     step = max(1, BLOCK_BYTES // max(1, rows[0].nbytes))
-    return all(np.isfinite(rows[lo : lo + step]).all() for lo in range(0, len(rows), step))
+    summed = images.dtype.itemsize >= 4  # a float16 sum overflows at 65504: check those value by value
+    bad: list[slice] = []
+
+    def check(sl: slice) -> None:
+        part = rows[sl]
+        if not ((summed and np.isfinite(np.add.reduce(part, axis=None))) or np.isfinite(part).all()):
+            bad.append(sl)
+
+    chunks = [slice(lo, lo + step) for lo in range(0, len(rows), step)]
+    run_blocks(check, chunks, resolve_threads(threads))
+    return not bad
 
 
 def correlate(
@@ -155,15 +172,15 @@ def correlate(
             return _measure(key, *args, threads)
         _MEASURED.move_to_end(key)
         method = _MEASURED[key]
-        if method == "fft" and not all_finite(images, kernels):
+        if method == "fft" and not all_finite(images, kernels, threads):
             method = "direct"
     if method == "auto":
         method = choose_method(images.shape, kernels, geometry, dtype)
-        if method == "fft" and not all_finite(images, kernels):  # the FFT smears one NaN over a block
+        if method == "fft" and not all_finite(images, kernels, threads):  # the FFT smears one NaN over a block
             method = "direct"
     elif method == "fft" and not np.isfinite(kernels).all():
         method = "direct"  # a kernel's inf or NaN would spread over the whole spectrum
-    if method == "direct" and not kernels.all() and not all_finite(images, kernels):
+    if method == "direct" and not kernels.all() and not all_finite(images, kernels, threads):
         method = "gemm"  # the tap loop skips zero taps, but 0 * inf is NaN: a product per tap reads them all
     threads = resolve_threads(threads)
 
