@@ -137,7 +137,8 @@ def test_a_non_dtype_is_a_type_error():
 
 def test_integer_images_are_converted_block_by_block(rng):
     """No whole-batch float copy: the peak stays far below output + a float32 copy of the input."""
-    x = rng.integers(0, 256, size=(600, 48, 48, 3), dtype=np.uint8)
+    # 2400 images: a float32 copy (66 MiB) is several times the engine's blocks (8 MiB per thread)
+    x = rng.integers(0, 256, size=(2400, 48, 48, 3), dtype=np.uint8)
     k = rng.normal(size=(3, 3, 3)).astype(np.float32)
     copy32 = x.size * 4
     # method="direct": the blocked engine at any batch size (a single image would take the small-work
