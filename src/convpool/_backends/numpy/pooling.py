@@ -135,7 +135,7 @@ def pool_windows(
     def work(unit) -> None:
         rows, (r0, r1), (c0, c1) = unit
         (row_sl, bh), (col_sl, bw) = _tile(gh, r0, r1), _tile(gw, c0, c1)
-        part = scale if np.ndim(scale) == 0 else scale[r0:r1, c0:c1]
+        part = scale if scale is None or np.ndim(scale) == 0 else scale[r0:r1, c0:c1]
         _pool_block(out[rows, r0:r1, c0:c1], images[rows, row_sl, col_sl], (bh, bw), geometry, reduce, fill, acc, part)
 
     run_blocks(work, units, resolve_threads(threads))
