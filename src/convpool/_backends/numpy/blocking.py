@@ -56,6 +56,23 @@ def pad_block(block, geometry, mode: str, value, dtype):
     return np.pad(block, widths, mode=cast("PadMode", mode))
 
 
+def pad_into(dst, block, geometry, mode: str, value) -> None:
+    """Write ``block`` (b, h, w, c), padded per ``geometry``, into ``dst`` (b, hp, wp, c) of any strides.
+
+    Constant padding fills the border only and copies the interior once (the
+    cast to ``dst``'s dtype on the way); other modes go through :func:`pad_block`.
+    """
+    gh, gw = geometry
+    _, h, w, _ = block.shape
+    if mode != "constant":
+        np.copyto(dst, pad_block(block, geometry, mode, value, dst.dtype), casting="unsafe")
+        return
+    top, left = gh.before, gw.before
+    for edge in (dst[:, :top], dst[:, top + h :], dst[:, top : top + h, :left], dst[:, top : top + h, left + w :]):
+        edge.fill(value)
+    np.copyto(dst[:, top : top + h, left : left + w], block, casting="unsafe")
+
+
 def tap_view(padded, geometry, a: int, b: int):
     """The (b, oh, ow, c) view of ``padded`` that kernel tap ``(a, b)`` multiplies.
 

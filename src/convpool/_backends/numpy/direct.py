@@ -17,7 +17,7 @@ from typing import cast
 
 import numpy as np
 
-from .blocking import batch_blocks, pad_block
+from .blocking import batch_blocks, pad_block, pad_into
 from .scratch import scratch
 from .taps import axpy, covers, lead_span, lead_tap, tap_span, unpadded
 from .threads import run_blocks
@@ -143,23 +143,8 @@ def planar(block, geometry, pad_mode: str, pad_value, dtype) -> np.ndarray:
     b, h, w, c = block.shape
     if c == 1 and block.dtype == dtype and block.flags.c_contiguous and gh.padded == h and gw.padded == w:
         return block.reshape(1, b, h, w)
-    if pad_mode != "constant":
-        block = pad_block(block, geometry, pad_mode, pad_value, dtype)
-        planes = scratch("planes", (c, b, gh.padded, gw.padded), dtype)
-        np.copyto(planes, block.transpose(3, 0, 1, 2), casting="unsafe")
-        return planes
     planes = scratch("planes", (c, b, gh.padded, gw.padded), dtype)
-    top, left = gh.before, gw.before
-    # the border only: the interior is overwritten next
-    planes[:, :, :top] = pad_value
-    planes[:, :, top + h :] = pad_value
-    planes[:, :, top : top + h, :left] = pad_value
-    planes[:, :, top : top + h, left + w :] = pad_value
-    np.copyto(
-        planes[:, :, gh.before : gh.before + h, gw.before : gw.before + w],
-        block.transpose(3, 0, 1, 2),
-        casting="unsafe",
-    )
+    pad_into(planes.transpose(1, 2, 3, 0), block, geometry, pad_mode, pad_value)
     return planes
 
 

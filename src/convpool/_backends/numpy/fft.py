@@ -10,11 +10,12 @@ the kernel size, so it wins for large kernels.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from .blocking import batch_blocks, pad_block
+from .blocking import batch_blocks, pad_into
+from .scratch import scratch
 from .threads import run_blocks
 
 #: Bytes of spectra one FFT block aims for.
@@ -51,6 +52,30 @@ def working_bytes(kernels, geometry, c: int, dtype: np.dtype) -> tuple[int, int]
     return spectra + planes, FFT_BLOCK_BYTES
 
 
+#: ``out=`` of ``numpy.fft`` came with NumPy 2.0.
+_FFT_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def _spectra(block, geometry, size, pad_mode: str, pad_value, dtype, norm) -> np.ndarray:
+    """``rfft2`` of the padded ``block`` (b, h, w, c) at ``size`` points, in this thread's scratch.
+
+    The block is padded straight into a zeroed frame of the transform's size
+    and transformed into a reused buffer: letting ``rfft2(s=...)`` pad a padded
+    copy into fresh arrays took 3.4 ms per 540 x 540 float32 image against
+    1.0 ms this way (NumPy 2.4).
+    """
+    (gh, gw), (fh, fw) = geometry, size
+    b, c = block.shape[0], block.shape[3]
+    frame = scratch("fft_frame", (b, fh, fw, c), dtype)
+    frame[:, gh.padded :] = 0
+    frame[:, : gh.padded, gw.padded :] = 0
+    pad_into(frame[:, : gh.padded, : gw.padded], block, geometry, pad_mode, pad_value)
+    reuse: dict[str, Any] = {
+        "out": scratch("fft_spectra", (b, fh, fw // 2 + 1, c), np.result_type(dtype, np.complex64))
+    }
+    return np.fft.rfft2(frame, axes=(1, 2), norm=norm, **(reuse if _FFT_OUT else {}))
+
+
 def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
     """Batched cross-correlation by ``numpy.fft.rfft2``; see the module docstring."""
     m, _, _, c = images.shape
@@ -77,14 +102,14 @@ def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, th
     per_image = fh * (fw // 2 + 1) * (c + nc) * 2 * spectrum.itemsize
 
     def work(rows: slice) -> None:
-        padded = pad_block(images[rows], geometry, pad_mode, pad_value, dtype)
-        x = np.fft.rfft2(padded, s=(fh, fw), axes=(1, 2), norm=norm)  # (b, fh, fw//2+1, c)
+        x = _spectra(images[rows], geometry, (fh, fw), pad_mode, pad_value, dtype, norm)  # (b, fh, fw//2+1, c)
         if c == 1:
-            y = x * spectrum
+            y = np.multiply(x, spectrum, out=x if nc == 1 else None)  # (b, fh, fw//2+1, nc)
         else:
             # per frequency, one (b, c) @ (c, nc) product: few large matmuls, not b * F tiny ones
             y = np.matmul(x.transpose(1, 2, 0, 3), spectrum).transpose(2, 0, 1, 3)
-        out[rows] = np.fft.irfft2(y, s=(fh, fw), axes=(1, 2))[:, rows_sl, cols_sl]
+        reuse: dict[str, Any] = {"out": scratch("fft_back", (len(y), fh, fw, nc), dtype)} if _FFT_OUT else {}
+        out[rows] = np.fft.irfft2(y, s=(fh, fw), axes=(1, 2), **reuse)[:, rows_sl, cols_sl]
 
     run_blocks(work, list(batch_blocks(m, per_image, FFT_BLOCK_BYTES)), threads)
     return out
