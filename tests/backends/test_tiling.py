@@ -187,7 +187,7 @@ def test_big_image_takes_tiles_and_matches_untiled(rng, monkeypatch):
 
 @pytest.mark.parametrize("mode", ["max", "min", "avg", "sum"])
 @pytest.mark.parametrize("count_include_pad", [False, True])
-@pytest.mark.parametrize("window,stride", [((3, 3), 2), ((2, 4), (3, 1)), ((2, 2), 1)])
+@pytest.mark.parametrize("window,stride", [((3, 3), 2), ((2, 4), (3, 1)), ((2, 2), 1), ((5, 5), 1)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
 def test_pool_tiles_equal_untiled_and_reference(mode, count_include_pad, window, stride, dtype, rng, monkeypatch):
     x = (rng.normal(size=(2, 13, 11, 2)) * 50).astype(dtype)
