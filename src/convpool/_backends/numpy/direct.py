@@ -22,13 +22,13 @@ from .scratch import scratch
 from .taps import axpy, covers, lead_span, lead_tap, tap_span, unpadded
 from .threads import run_blocks
 
-#: Working set one strided direct block aims for. Blocks the size of a core's L2 (512 KiB) lost 1.5-4x: a
+#: Working set one strided direct block aims for. Blocks the size of a core's L2 (512 KiB) lost 1.4-4.4x: a
 #: block makes a few short ufunc calls, and two threads on short calls spend their time handing over the
 #: GIL (two threads were slower than one). Measured 2026-12-07 on (50000, 28, 28) 3x3 stride 2,
 #: (4, 2000, 2000, 1) 5x5, (2000, 64, 64, 3) and (500, 64, 64, 8) float32: best at 4-8 MiB (L3 holds 32).
 DIRECT_BLOCK_BYTES = 4 * 1024 * 1024
 #: Working set of a stride-1 block on flattened planes: best at 8-16 MiB on the same grid (S0-S2, S5, a
-#: (4, 2000, 2000, 1) 5x5), 1.2-2x faster than 2 MiB with two threads; 32 MiB was slower again.
+#: (4, 2000, 2000, 1) 5x5), 1.4-1.8x faster than 2 MiB with two threads; 32 MiB was slower again.
 FLAT_BLOCK_BYTES = 8 * 1024 * 1024
 
 
