@@ -40,17 +40,11 @@ def pad_block(block, geometry, mode: str, value, dtype):
         (top, bottom), (left, right) = widths[1], widths[2]
         b, h, w, c = block.shape
         shape = (b, top + h + bottom, left + w + right, c)
-        if value == 0:  # zeroed memory comes cheaper than four fills
-            out = np.zeros(shape, dtype=block.dtype)
-        else:
+        if value != 0:
             out = np.empty(shape, dtype=block.dtype)
-            for edge in (
-                out[:, :top],
-                out[:, top + h :],
-                out[:, top : top + h, :left],
-                out[:, top : top + h, left + w :],
-            ):
-                edge.fill(value)
+            pad_into(out, block, geometry, mode, value)
+            return out
+        out = np.zeros(shape, dtype=block.dtype)  # zeroed memory comes cheaper than four fills
         out[:, top : top + h, left : left + w] = block
         return out
     return np.pad(block, widths, mode=cast("PadMode", mode))

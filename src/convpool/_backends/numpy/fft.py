@@ -70,10 +70,13 @@ def _spectra(block, geometry, size, pad_mode: str, pad_value, dtype, norm) -> np
     frame[:, gh.padded :] = 0
     frame[:, : gh.padded, gw.padded :] = 0
     pad_into(frame[:, : gh.padded, : gw.padded], block, geometry, pad_mode, pad_value)
-    reuse: dict[str, Any] = {
-        "out": scratch("fft_spectra", (b, fh, fw // 2 + 1, c), np.result_type(dtype, np.complex64))
-    }
-    return np.fft.rfft2(frame, axes=(1, 2), norm=norm, **(reuse if _FFT_OUT else {}))
+    spectra = _reused("fft_spectra", (b, fh, fw // 2 + 1, c), np.result_type(dtype, np.complex64))
+    return np.fft.rfft2(frame, axes=(1, 2), norm=norm, **spectra)
+
+
+def _reused(role: str, shape, dtype) -> dict[str, Any]:
+    """``out=`` for a ``numpy.fft`` call: this thread's scratch for ``role`` on NumPy 2, nothing before."""
+    return {"out": scratch(role, shape, dtype)} if _FFT_OUT else {}
 
 
 def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, threads: int) -> np.ndarray:
@@ -108,8 +111,8 @@ def correlate_fft(images, kernels, geometry, pad_mode: str, pad_value, dtype, th
         else:
             # per frequency, one (b, c) @ (c, nc) product: few large matmuls, not b * F tiny ones
             y = np.matmul(x.transpose(1, 2, 0, 3), spectrum).transpose(2, 0, 1, 3)
-        reuse: dict[str, Any] = {"out": scratch("fft_back", (len(y), fh, fw, nc), dtype)} if _FFT_OUT else {}
-        out[rows] = np.fft.irfft2(y, s=(fh, fw), axes=(1, 2), **reuse)[:, rows_sl, cols_sl]
+        back = _reused("fft_back", (len(y), fh, fw, nc), dtype)
+        out[rows] = np.fft.irfft2(y, s=(fh, fw), axes=(1, 2), **back)[:, rows_sl, cols_sl]
 
     run_blocks(work, list(batch_blocks(m, per_image, FFT_BLOCK_BYTES)), threads)
     return out

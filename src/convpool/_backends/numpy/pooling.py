@@ -130,7 +130,7 @@ def pool_windows(
         if np.ndim(scale) == 0:
             scale = dtype.type(scale)
     acc = accumulator(images.dtype, dtype, mode, gh.kernel * gw.kernel)
-    units = _work_units(m, geometry, images.itemsize * c, acc.itemsize * c, 1 < c < FULL_WIDTH_CHANNELS)
+    units = _work_units(m, geometry, images.itemsize * c, acc.itemsize * c, _full_width(c))
 
     def work(unit) -> None:
         rows, (r0, r1), (c0, c1) = unit
@@ -153,7 +153,7 @@ def _pool_block(dst, block, bands, whole, reduce, fill, acc: np.dtype, scale) ->
     c = block.shape[3]
     tall = scratch("pool_tall", (block.shape[0], bh.out, block.shape[2], c), acc)
     _reduce_pass(lambda sl: tall[:, sl], lambda sl: block[:, sl], bh, reduce, fill, gh)
-    full = _full_width_columns(tall, bw, reduce, gw) if 1 < c < FULL_WIDTH_CHANNELS else None
+    full = _full_width_columns(tall, bw, reduce, gw) if _full_width(c) else None
     if full is None:
         sums = dst if acc == dst.dtype else scratch("pool_sums", dst.shape, acc)
         _reduce_pass(lambda sl: sums[:, :, sl], lambda sl: tall[:, :, sl], bw, reduce, fill, gw)
@@ -172,6 +172,11 @@ def _finish(dst, sums, scale) -> None:
         np.multiply(sums, scale, out=dst, dtype=dst.dtype)
     elif sums is not dst:
         np.copyto(dst, sums, casting="unsafe")
+
+
+def _full_width(c: int) -> bool:
+    """Whether ``c`` channels take the whole-row column pass (where it applies; see the constant)."""
+    return 1 < c < FULL_WIDTH_CHANNELS
 
 
 def _full_width_columns(tall: np.ndarray, g, reduce, whole) -> np.ndarray | None:
